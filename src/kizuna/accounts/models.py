@@ -1,0 +1,74 @@
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kizuna.core.permissions import Role
+
+
+class Team(models.Model):
+    name = models.CharField(_("チーム名"), max_length=100, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("チーム")
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    role = models.CharField(_("ロール"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    team = models.ForeignKey(Team, models.SET_NULL, null=True, blank=True, related_name="members")
+    display_name = models.CharField(_("表示名"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("ユーザー")
+
+    def __str__(self):
+        return self.display_name or self.username
+
+
+def hash_token(raw: str) -> str:
+    # Tokens are 256-bit random strings, so a fast hash is enough (no dictionary to attack).
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self):
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class ApiToken(models.Model):
+    class Scope(models.TextChoices):
+        READ = "read", _("読み取り")
+        WRITE = "write", _("書き込み")
+        ADMIN = "admin", _("管理")
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("名前"), max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes or self.Scope.ADMIN in self.scopes

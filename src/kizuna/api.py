@@ -1,0 +1,46 @@
+"""The one NinjaAPI at /api/v1: authenticated by default, mounting each app's router, mapping domain errors."""
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from kizuna.contacts.api import router as contacts_router
+from kizuna.core.api import default_auth, error_body
+from kizuna.core.exceptions import DomainError
+
+api = NinjaAPI(
+    title="Kizuna API",
+    version="1",
+    description="Kizuna (絆) CRM API. Authenticate with `Authorization: Bearer <token>` (see `kizuna token create`).",
+    auth=default_auth(),
+    urls_namespace="api",
+)
+api.add_router("/", contacts_router)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    return api.create_response(
+        request, error_body(exc.code, exc.message, exc.field_errors), status=exc.status
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, error_body("not_found", "見つかりません。"), status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return api.create_response(request, error_body("unauthenticated", "認証が必要です。"), status=401)
+
+
+@api.exception_handler(ValidationError)
+def invalid_input(request, exc: ValidationError):
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload", "data")]
+        fields.setdefault(".".join(loc) or "body", []).append(err.get("msg", "invalid"))
+    return api.create_response(
+        request, error_body("validation_error", "入力内容に誤りがあります。", fields), status=422
+    )

@@ -1,0 +1,230 @@
+"""/api/v1/companies, /api/v1/people and /api/v1/people/{id}/employments."""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema
+
+from kizuna.core.api import ErrorOut, expected_version, set_etag
+from kizuna.core.exceptions import NotFound, ValidationFailed
+from kizuna.core.pagination import paginate
+from kizuna.core.records import get_for_user
+
+from . import services
+from .filters import COMPANY_SORTS, PERSON_SORTS, filter_companies, filter_people
+from .models import Company, Employment, Person
+from .schemas import (
+    CompanyIn,
+    CompanyOut,
+    CompanyPage,
+    CompanyPatch,
+    EmploymentIn,
+    EmploymentOut,
+    EmploymentPatch,
+    PersonIn,
+    PersonOut,
+    PersonPage,
+    PersonPatch,
+)  # fmt: skip
+
+router = Router(tags=["contacts"])
+ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 412, 422, 428)}
+
+
+class ListParams(Schema):
+    q: str = ""
+    owner: int | None = None
+    tag: str = ""
+    prefecture: str = ""
+    sort: str = "updated"
+    cursor: str | None = None
+    limit: int = 25
+
+
+class PersonListParams(ListParams):
+    stage: str = ""
+    company: int | None = None
+
+
+class CompanyListParams(ListParams):
+    industry: str = ""
+
+
+def _sort(params: ListParams, sorts: dict) -> str:
+    if params.sort not in sorts:
+        raise ValidationFailed(field_errors={"sort": [f"sort は {', '.join(sorts)} のいずれかです。"]})
+    if not 1 <= params.limit <= 200:
+        raise ValidationFailed(field_errors={"limit": ["limit は 1〜200 で指定してください。"]})
+    return sorts[params.sort]
+
+
+def _people(user):
+    return (
+        Person.objects.visible_to(user)
+        .select_related("company", "owner")
+        .prefetch_related("tags", "contact_points")
+    )
+
+
+def _companies(user):
+    return Company.objects.visible_to(user).select_related("owner").prefetch_related("tags")
+
+
+def _with_etag(response: HttpResponse, obj):
+    set_etag(response, obj)
+    return obj
+
+
+# --- companies -------------------------------------------------------------------------------------
+@router.get("/companies", response={200: CompanyPage, **ERRORS})
+def list_companies(request: HttpRequest, params: Query[CompanyListParams]):
+    sort = _sort(params, COMPANY_SORTS)
+    qs = filter_companies(
+        _companies(request.user),
+        q=params.q,
+        owner=params.owner,
+        tag=params.tag,
+        prefecture=params.prefecture,
+        industry=params.industry,
+    )
+    return paginate(qs, sort=sort, cursor=params.cursor, limit=params.limit)
+
+
+@router.post("/companies", response={201: CompanyOut, **ERRORS})
+def create_company(request: HttpRequest, response: HttpResponse, payload: CompanyIn):
+    company = services.create_company(actor=request.user, data=payload.dict())
+    return 201, _with_etag(response, _companies(request.user).get(pk=company.pk))
+
+
+@router.get("/companies/{company_id}", response={200: CompanyOut, **ERRORS})
+def get_company(request: HttpRequest, response: HttpResponse, company_id: int):
+    get_for_user(Company, request.user, company_id)
+    return _with_etag(response, _companies(request.user).get(pk=company_id))
+
+
+@router.patch("/companies/{company_id}", response={200: CompanyOut, **ERRORS})
+def patch_company(request: HttpRequest, response: HttpResponse, company_id: int, payload: CompanyPatch):
+    company = get_for_user(Company, request.user, company_id, for_write=True)
+    version = expected_version(request, company)
+    services.update_company(
+        actor=request.user, company=company, data=payload.dict(exclude_unset=True), expected_version=version
+    )
+    return _with_etag(response, _companies(request.user).get(pk=company.pk))
+
+
+@router.delete("/companies/{company_id}", response={204: None, **ERRORS})
+def delete_company(request: HttpRequest, company_id: int):
+    company = get_for_user(Company, request.user, company_id, for_write=True)
+    services.delete_company(
+        actor=request.user, company=company, expected_version=expected_version(request, company)
+    )
+    return 204, None
+
+
+@router.post("/companies/{company_id}/restore", response={200: CompanyOut, **ERRORS})
+def restore_company(request: HttpRequest, response: HttpResponse, company_id: int):
+    company = get_for_user(Company, request.user, company_id, for_write=True, deleted=True)
+    services.restore_company(actor=request.user, company=company)
+    return _with_etag(response, _companies(request.user).get(pk=company.pk))
+
+
+# --- people ----------------------------------------------------------------------------------------
+@router.get("/people", response={200: PersonPage, **ERRORS})
+def list_people(request: HttpRequest, params: Query[PersonListParams]):
+    sort = _sort(params, PERSON_SORTS)
+    qs = filter_people(
+        _people(request.user),
+        q=params.q,
+        owner=params.owner,
+        tag=params.tag,
+        stage=params.stage,
+        prefecture=params.prefecture,
+        company=params.company,
+    )
+    return paginate(qs, sort=sort, cursor=params.cursor, limit=params.limit)
+
+
+@router.post("/people", response={201: PersonOut, **ERRORS})
+def create_person(request: HttpRequest, response: HttpResponse, payload: PersonIn):
+    person = services.create_person(actor=request.user, data=payload.dict())
+    return 201, _with_etag(response, _people(request.user).get(pk=person.pk))
+
+
+@router.get("/people/{person_id}", response={200: PersonOut, **ERRORS})
+def get_person(request: HttpRequest, response: HttpResponse, person_id: int):
+    get_for_user(Person, request.user, person_id)
+    return _with_etag(response, _people(request.user).get(pk=person_id))
+
+
+@router.patch("/people/{person_id}", response={200: PersonOut, **ERRORS})
+def patch_person(request: HttpRequest, response: HttpResponse, person_id: int, payload: PersonPatch):
+    person = get_for_user(Person, request.user, person_id, for_write=True)
+    version = expected_version(request, person)
+    services.update_person(
+        actor=request.user, person=person, data=payload.dict(exclude_unset=True), expected_version=version
+    )
+    return _with_etag(response, _people(request.user).get(pk=person.pk))
+
+
+@router.delete("/people/{person_id}", response={204: None, **ERRORS})
+def delete_person(request: HttpRequest, person_id: int):
+    person = get_for_user(Person, request.user, person_id, for_write=True)
+    services.delete_person(
+        actor=request.user, person=person, expected_version=expected_version(request, person)
+    )
+    return 204, None
+
+
+@router.post("/people/{person_id}/restore", response={200: PersonOut, **ERRORS})
+def restore_person(request: HttpRequest, response: HttpResponse, person_id: int):
+    person = get_for_user(Person, request.user, person_id, for_write=True, deleted=True)
+    services.restore_person(actor=request.user, person=person)
+    return _with_etag(response, _people(request.user).get(pk=person.pk))
+
+
+# --- employments (a person's career) -----------------------------------------------------------------
+def _employment(request, person_id: int, employment_id: int, *, for_write: bool) -> Employment:
+    person = get_for_user(Person, request.user, person_id, for_write=for_write)
+    employment = person.employments.alive().select_related("company").filter(pk=employment_id).first()
+    if employment is None:
+        raise NotFound()
+    return employment
+
+
+@router.get("/people/{person_id}/employments", response={200: list[EmploymentOut], **ERRORS})
+def list_employments(request: HttpRequest, person_id: int):
+    person = get_for_user(Person, request.user, person_id)
+    return person.employments.alive().select_related("company").order_by("-start_date", "-id")
+
+
+@router.post("/people/{person_id}/employments", response={201: EmploymentOut, **ERRORS})
+def create_employment(request: HttpRequest, response: HttpResponse, person_id: int, payload: EmploymentIn):
+    person = get_for_user(Person, request.user, person_id, for_write=True)
+    employment = services.add_employment(actor=request.user, person=person, data=payload.dict())
+    return 201, _with_etag(response, employment)
+
+
+@router.get("/people/{person_id}/employments/{employment_id}", response={200: EmploymentOut, **ERRORS})
+def get_employment(request: HttpRequest, response: HttpResponse, person_id: int, employment_id: int):
+    return _with_etag(response, _employment(request, person_id, employment_id, for_write=False))
+
+
+@router.patch("/people/{person_id}/employments/{employment_id}", response={200: EmploymentOut, **ERRORS})
+def patch_employment(
+    request: HttpRequest, response: HttpResponse, person_id: int, employment_id: int, payload: EmploymentPatch
+):
+    employment = _employment(request, person_id, employment_id, for_write=True)
+    services.update_employment(
+        actor=request.user,
+        employment=employment,
+        data=payload.dict(exclude_unset=True),
+        expected_version=expected_version(request, employment),
+    )
+    return _with_etag(response, employment)
+
+
+@router.delete("/people/{person_id}/employments/{employment_id}", response={204: None, **ERRORS})
+def delete_employment(request: HttpRequest, person_id: int, employment_id: int):
+    employment = _employment(request, person_id, employment_id, for_write=True)
+    services.delete_employment(
+        actor=request.user, employment=employment, expected_version=expected_version(request, employment)
+    )
+    return 204, None

@@ -1,0 +1,227 @@
+"""Companies, their sites, people, contact points and careers.
+
+Every name and contact value is stored as entered (for display) plus normalized columns
+(for search and matching) written by the services through kizuna.core.japanese.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kizuna.core.models import TrackedModel, TrackedQuerySet, VisibleModel
+
+
+class Tag(models.Model):
+    name = models.CharField(_("タグ"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class AddressMixin(models.Model):
+    postcode = models.CharField(_("郵便番号"), max_length=8, blank=True)
+    prefecture = models.CharField(_("都道府県"), max_length=4, blank=True, db_index=True)
+    city = models.CharField(_("市区町村"), max_length=100, blank=True)
+    street = models.CharField(_("番地・建物"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def address(self) -> str:
+        head = f"〒{self.postcode} " if self.postcode else ""
+        return (head + f"{self.prefecture}{self.city}{self.street}").strip()
+
+
+class Company(VisibleModel, AddressMixin):
+    name = models.CharField(_("会社名"), max_length=200)
+    name_kana = models.CharField(_("会社名（カナ）"), max_length=200, blank=True)
+    legal_form = models.CharField(_("法人格"), max_length=30, blank=True, editable=False)
+    name_key = models.CharField(max_length=200, db_index=True, editable=False)  # legal form stripped, folded
+    name_search = models.CharField(
+        max_length=400, editable=False
+    )  # folded name + reading for substring search
+    corporate_number = models.CharField(_("法人番号"), max_length=13, blank=True, db_index=True)
+    industry = models.CharField(_("業種"), max_length=100, blank=True)
+    website = models.URLField(_("Webサイト"), blank=True)
+    phone = models.CharField(_("代表電話"), max_length=40, blank=True)
+    phone_digits = models.CharField(max_length=20, blank=True, editable=False)
+    parent = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="subsidiaries", verbose_name=_("親会社")
+    )
+    notes = models.TextField(_("メモ"), blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="companies", verbose_name=_("タグ"))
+
+    class Meta:
+        verbose_name = _("会社")
+        verbose_name_plural = _("会社")
+        indexes = [
+            models.Index(fields=["-updated_at", "-id"], name="company_updated_idx"),
+            models.Index(fields=["name_key", "id"], name="company_namekey_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Site(TrackedModel, AddressMixin):
+    """A branch, sales office or plant: part of the company, not a company of its own."""
+
+    class Kind(models.TextChoices):
+        HEAD_OFFICE = "head_office", _("本社")
+        BRANCH = "branch", _("支店")
+        SALES_OFFICE = "sales_office", _("営業所")
+        PLANT = "plant", _("工場")
+        LAB = "lab", _("研究所")
+        OTHER = "other", _("その他")
+
+    company = models.ForeignKey(Company, models.CASCADE, related_name="sites")
+    name = models.CharField(_("拠点名"), max_length=100)
+    kind = models.CharField(_("種別"), max_length=20, choices=Kind.choices, default=Kind.BRANCH)
+    phone = models.CharField(_("電話"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["company_id", "name"]
+        verbose_name = _("拠点")
+
+    def __str__(self):
+        return f"{self.company.name} {self.name}"
+
+    @property
+    def access_parent(self):
+        return self.company
+
+
+class Person(VisibleModel, AddressMixin):
+    class Stage(models.TextChoices):
+        LEAD = "lead", _("リード")
+        PROSPECT = "prospect", _("見込み")
+        CUSTOMER = "customer", _("顧客")
+        PARTNER = "partner", _("パートナー")
+        INACTIVE = "inactive", _("休眠")
+
+    family_name = models.CharField(_("姓"), max_length=50)
+    given_name = models.CharField(_("名"), max_length=50, blank=True)
+    family_name_kana = models.CharField(_("セイ"), max_length=50, blank=True)
+    given_name_kana = models.CharField(_("メイ"), max_length=50, blank=True)
+    name_search = models.CharField(max_length=120, editable=False)  # folded full name
+    kana_search = models.CharField(max_length=120, blank=True, editable=False)  # reading in hiragana
+    company = models.ForeignKey(
+        Company,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="current_people",
+        editable=False,
+        verbose_name=_("所属会社"),
+    )  # the current primary employer, kept in step with employments by the services
+    birthday = models.DateField(_("誕生日"), null=True, blank=True)
+    lifecycle_stage = models.CharField(
+        _("ステージ"), max_length=20, choices=Stage.choices, default=Stage.LEAD, db_index=True
+    )
+    notes = models.TextField(_("メモ"), blank=True)
+    external_id = models.CharField(_("外部ID"), max_length=100, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="people", verbose_name=_("タグ"))
+
+    class Meta:
+        verbose_name = _("人")
+        verbose_name_plural = _("人")
+        indexes = [
+            models.Index(fields=["-updated_at", "-id"], name="person_updated_idx"),
+            models.Index(fields=["kana_search", "id"], name="person_kana_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="person_external_id_unique"
+            )
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.family_name} {self.given_name}".strip()
+
+    @property
+    def reading(self) -> str:
+        return f"{self.family_name_kana} {self.given_name_kana}".strip()
+
+
+class ContactPoint(models.Model):
+    """A phone number or e-mail address of a person, stored as entered and normalized."""
+
+    class Kind(models.TextChoices):
+        PHONE = "phone", _("電話")
+        EMAIL = "email", _("メール")
+
+    class Label(models.TextChoices):
+        MOBILE = "mobile", _("携帯")
+        OFFICE = "office", _("会社")
+        HOME = "home", _("自宅")
+        FAX = "fax", _("FAX")
+        WORK = "work", _("仕事")
+        PERSONAL = "personal", _("個人")
+        OTHER = "other", _("その他")
+
+    person = models.ForeignKey(Person, models.CASCADE, related_name="contact_points")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    label = models.CharField(max_length=10, choices=Label.choices, default=Label.OTHER)
+    value = models.CharField(_("値"), max_length=254)
+    normalized = models.CharField(
+        max_length=254, db_index=True
+    )  # e-mail folded, or the phone's national digits
+    e164 = models.CharField(max_length=20, blank=True)
+    extension = models.CharField(_("内線"), max_length=10, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["person_id", "kind", "position"]
+        verbose_name = _("連絡先")
+
+    def __str__(self):
+        return f"{self.value} 内線{self.extension}" if self.extension else self.value
+
+
+class EmploymentQuerySet(TrackedQuerySet):
+    def current(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+
+    def past(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(end_date__lt=on)
+
+
+class Employment(TrackedModel):
+    """One post in a person's career; concurrent posts are allowed (兼務)."""
+
+    person = models.ForeignKey(Person, models.CASCADE, related_name="employments")
+    company = models.ForeignKey(Company, models.PROTECT, related_name="employments")
+    site = models.ForeignKey(Site, models.SET_NULL, null=True, blank=True, related_name="employments")
+    department = models.CharField(_("部署"), max_length=100, blank=True)
+    title = models.CharField(_("役職"), max_length=100, blank=True)
+    start_date = models.DateField(_("開始日"), null=True, blank=True)
+    end_date = models.DateField(_("終了日"), null=True, blank=True)
+    is_primary = models.BooleanField(_("主所属"), default=True)
+
+    objects = EmploymentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("職歴")
+        indexes = [models.Index(fields=["company", "end_date"], name="employment_company_idx")]
+
+    def __str__(self):
+        return f"{self.person} @ {self.company} {self.department} {self.title}".strip()
+
+    @property
+    def access_parent(self):
+        return self.person
+
+    @property
+    def is_current(self) -> bool:
+        return self.end_date is None or self.end_date >= timezone.localdate()

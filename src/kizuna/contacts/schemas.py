@@ -1,0 +1,219 @@
+"""API shapes. Inputs forbid unknown fields, so `version`, `created_by` and the like cannot be mass-assigned."""
+
+from datetime import date, datetime
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class UserRef(Schema):
+    id: int
+    username: str
+
+
+class CompanyIn(Strict):
+    name: str = Field(..., max_length=200)
+    name_kana: str = ""
+    corporate_number: str = ""
+    industry: str = ""
+    website: str = ""
+    phone: str = ""
+    postcode: str = ""
+    prefecture: str = ""
+    city: str = ""
+    street: str = ""
+    parent: int | None = None
+    notes: str = ""
+    tags: list[str] = []
+    owner: int | None = None
+    visibility: str = "team"
+
+
+class CompanyPatch(Strict):
+    name: str | None = Field(None, max_length=200)
+    name_kana: str | None = None
+    corporate_number: str | None = None
+    industry: str | None = None
+    website: str | None = None
+    phone: str | None = None
+    postcode: str | None = None
+    prefecture: str | None = None
+    city: str | None = None
+    street: str | None = None
+    parent: int | None = None
+    notes: str | None = None
+    tags: list[str] | None = None
+    owner: int | None = None
+    visibility: str | None = None
+
+
+class CompanyOut(Schema):
+    id: int
+    name: str
+    name_kana: str
+    legal_form: str
+    corporate_number: str
+    industry: str
+    website: str
+    phone: str
+    postcode: str
+    prefecture: str
+    city: str
+    street: str
+    parent_id: int | None
+    notes: str
+    tags: list[str]
+    owner: UserRef | None
+    team_id: int | None
+    visibility: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_tags(obj):
+        return [t.name for t in obj.tags.all()]
+
+
+class ContactPointIn(Strict):
+    value: str
+    label: str | None = None
+    extension: str | None = None
+
+
+class ContactPointOut(Schema):
+    value: str
+    label: str
+    extension: str
+    e164: str
+
+
+class CompanyRef(Schema):
+    id: int
+    name: str
+
+
+class PersonIn(Strict):
+    family_name: str
+    given_name: str = ""
+    family_name_kana: str = ""
+    given_name_kana: str = ""
+    emails: list[ContactPointIn] = []
+    phones: list[ContactPointIn] = []
+    postcode: str = ""
+    prefecture: str = ""
+    city: str = ""
+    street: str = ""
+    birthday: date | None = None
+    lifecycle_stage: str = "lead"
+    notes: str = ""
+    external_id: str = ""
+    tags: list[str] = []
+    owner: int | None = None
+    visibility: str = "team"
+
+
+class PersonPatch(Strict):
+    family_name: str | None = None
+    given_name: str | None = None
+    family_name_kana: str | None = None
+    given_name_kana: str | None = None
+    emails: list[ContactPointIn] | None = None
+    phones: list[ContactPointIn] | None = None
+    postcode: str | None = None
+    prefecture: str | None = None
+    city: str | None = None
+    street: str | None = None
+    birthday: date | None = None
+    lifecycle_stage: str | None = None
+    notes: str | None = None
+    external_id: str | None = None
+    tags: list[str] | None = None
+    owner: int | None = None
+    visibility: str | None = None
+
+
+class PersonOut(Schema):
+    id: int
+    family_name: str
+    given_name: str
+    family_name_kana: str
+    given_name_kana: str
+    display_name: str
+    emails: list[ContactPointOut]
+    phones: list[ContactPointOut]
+    company: CompanyRef | None
+    postcode: str
+    prefecture: str
+    city: str
+    street: str
+    birthday: date | None
+    lifecycle_stage: str
+    notes: str
+    external_id: str
+    tags: list[str]
+    owner: UserRef | None
+    team_id: int | None
+    visibility: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_tags(obj):
+        return [t.name for t in obj.tags.all()]
+
+    @staticmethod
+    def resolve_emails(obj):
+        return [p for p in obj.contact_points.all() if p.kind == "email"]
+
+    @staticmethod
+    def resolve_phones(obj):
+        return [p for p in obj.contact_points.all() if p.kind == "phone"]
+
+
+class EmploymentIn(Strict):
+    company: int
+    site: int | None = None
+    department: str = ""
+    title: str = ""
+    start_date: date | None = None
+    end_date: date | None = None
+    is_primary: bool = True
+
+
+class EmploymentPatch(Strict):
+    company: int | None = None
+    site: int | None = None
+    department: str | None = None
+    title: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    is_primary: bool | None = None
+
+
+class EmploymentOut(Schema):
+    id: int
+    company: CompanyRef
+    site_id: int | None
+    department: str
+    title: str
+    start_date: date | None
+    end_date: date | None
+    is_primary: bool
+    is_current: bool
+    version: int
+
+
+class CompanyPage(Schema):
+    items: list[CompanyOut]
+    next_cursor: str | None
+
+
+class PersonPage(Schema):
+    items: list[PersonOut]
+    next_cursor: str | None

@@ -1,0 +1,19 @@
+"""All writes to companies, people and careers. Views, API, import, CLI and jobs call these functions."""
+
+from .companies import create_company, delete_company, restore_company, update_company
+from .employments import add_employment, delete_employment, update_employment
+from .people import create_person, delete_person, restore_person, update_person
+
+__all__ = [
+    "add_employment",
+    "create_company",
+    "create_person",
+    "delete_company",
+    "delete_employment",
+    "delete_person",
+    "restore_company",
+    "restore_person",
+    "update_company",
+    "update_employment",
+    "update_person",
+]

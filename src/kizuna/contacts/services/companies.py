@@ -1,0 +1,97 @@
+from django.db import transaction
+
+from kizuna.core import audit, japanese, records
+
+from ..models import Company
+from .common import Errors, clean_address, require_writer, resolve_ownership, set_tags, text
+
+FIELDS = [
+    "name", "name_kana", "corporate_number", "industry", "website", "phone", "postcode", "prefecture", "city",
+    "street", "parent", "notes", "owner", "team", "visibility",
+]  # fmt: skip
+
+
+def _clean(actor, data: dict, *, current: Company | None = None) -> dict:
+    errors = Errors()
+    out: dict = {}
+    creating = current is None
+    if creating or "name" in data:
+        out["name"] = text(data, "name", 200, errors, required=True, label="会社名")
+    for key, limit in (("name_kana", 200), ("industry", 100), ("notes", 10000)):
+        if key in data:
+            out[key] = text(data, key, limit, errors)
+    if "website" in data:
+        website = text(data, "website", 200, errors)
+        if website and not website.startswith(("http://", "https://")):
+            website = "https://" + website
+        out["website"] = website
+    if "corporate_number" in data:
+        raw = text(data, "corporate_number", 30, errors)
+        number = japanese.normalize_corporate_number(raw) if raw else ""
+        if raw and not number:
+            errors.add("corporate_number", "法人番号は13桁で、チェックディジットが正しい必要があります。")
+        out["corporate_number"] = number or ""
+    if "phone" in data:
+        out["phone"] = text(data, "phone", 40, errors)
+        phone = japanese.parse_phone(out["phone"]) if out["phone"] else None
+        if phone and not phone.valid:
+            errors.add("phone", "電話番号の形式が正しくありません。")
+        out["phone_digits"] = phone.digits if phone else ""
+    if "parent" in data:
+        parent = data.get("parent")
+        if parent and not isinstance(parent, Company):
+            parent = Company.objects.visible_to(actor).filter(pk=parent).first()
+            if parent is None:
+                errors.add("parent", "親会社が見つかりません。")
+        if parent and current and parent.pk == current.pk:
+            errors.add("parent", "自社を親会社にはできません。")
+        out["parent"] = parent or None
+    out.update(clean_address(data, errors))
+    out.update(resolve_ownership(actor, data, errors, current=current))
+    errors.raise_if_any()
+    if "name" in out or "name_kana" in out:
+        name = out.get("name", current.name if current else "")
+        kana = out.get("name_kana", current.name_kana if current else "")
+        out["legal_form"] = japanese.legal_form(name)
+        out["name_key"] = japanese.company_key(name)
+        out["name_search"] = f"{japanese.search_text(name)} {japanese.reading_key(kana)}".strip()
+    return out
+
+
+def create_company(*, actor, data: dict) -> Company:
+    require_writer(actor)
+    values = _clean(actor, data)
+    with transaction.atomic():
+        company = Company(**values, created_by=actor, updated_by=actor)
+        company.save()
+        tags = set_tags(company, data.get("tags")) if "tags" in data else []
+        snapshot = records.snapshot(company, FIELDS) | {"tags": tags}
+        audit.record(actor=actor, action="create", obj=company, changes=audit.diff({}, snapshot))
+    return company
+
+
+def update_company(*, actor, company: Company, data: dict, expected_version=None) -> dict:
+    require_writer(actor)
+    values = _clean(actor, data, current=company)
+    with transaction.atomic():
+        changes = records.apply_changes(
+            actor=actor, obj=company, data=values, fields=FIELDS, expected_version=expected_version
+        )
+        if "tags" in data:
+            before = sorted(company.tags.values_list("name", flat=True))
+            after = set_tags(company, data["tags"])
+            if before != after:
+                if not changes:  # a tag-only edit still moves the version
+                    records.touch(company, actor)
+                    company.save(update_fields=["version", "updated_at", "updated_by"])
+                audit.record(actor=actor, action="update", obj=company, changes={"tags": [before, after]})
+                changes["tags"] = [before, after]
+    return changes
+
+
+def delete_company(*, actor, company: Company, expected_version=None) -> None:
+    records.soft_delete(actor=actor, obj=company, expected_version=expected_version)
+
+
+def restore_company(*, actor, company: Company) -> None:
+    records.restore(actor=actor, obj=company)

@@ -1,0 +1,57 @@
+"""API plumbing shared by every router: authentication, ETag/If-Match, cursor pages, error shape."""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Schema
+from ninja.security import HttpBearer, SessionAuth
+
+from .exceptions import PreconditionRequired, StaleVersion
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class ErrorOut(Schema):
+    """The one error body: {"error": {"code", "message", "fields"}}."""
+
+    error: dict
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer kz_...`: the token's scope must allow the method."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        from kizuna.accounts.services import authenticate_token  # accounts depends on core, not the reverse
+
+        api_token = authenticate_token(token)
+        if api_token is None:
+            return None
+        needed = "read" if request.method in SAFE_METHODS else "write"
+        if not api_token.allows(needed):
+            return None
+        request.user = api_token.user
+        request.api_token = api_token
+        return api_token.user
+
+
+def default_auth():
+    return [TokenAuth(), SessionAuth(csrf=True)]
+
+
+def set_etag(response: HttpResponse, obj) -> None:
+    response["ETag"] = obj.etag
+
+
+def expected_version(request: HttpRequest, obj) -> int:
+    """Read If-Match; 428 when missing, 412 when it names another version."""
+    header = request.headers.get("If-Match")
+    if not header:
+        raise PreconditionRequired()
+    if header.strip() == "*":
+        return obj.version
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    if obj.etag not in tags:
+        raise StaleVersion(current=obj)
+    return obj.version
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}

@@ -1,0 +1,165 @@
+"""Base mechanisms every record uses: timestamps and actor, version, soft delete, visibility; the audit log."""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .permissions import Role, Visibility, is_active_user, is_admin
+
+
+class TrackedQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self):
+        return self.filter(deleted_at__isnull=False)
+
+
+class TrackedModel(models.Model):
+    """Timestamps, actor, optimistic-concurrency version and soft delete."""
+
+    created_at = models.DateTimeField(_("作成日時"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("更新日時"), default=timezone.now, editable=False, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    version = models.PositiveIntegerField(_("バージョン"), default=1, editable=False)
+    deleted_at = models.DateTimeField(_("削除日時"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+
+    objects = TrackedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.pk}-{self.version}"'
+
+
+class VisibleQuerySet(TrackedQuerySet):
+    def visible_to(self, user, *, deleted: bool = False):
+        """The one read filter for records: lists, detail, search, export, API and reports all use it."""
+        qs = self.deleted() if deleted else self.alive()
+        if not is_active_user(user):
+            return qs.none()
+        if is_admin(user):
+            return qs
+        through = self.model.shared_with.through
+        shared = Exists(
+            through.objects.filter(
+                **{f"{self.model._meta.model_name}_id": OuterRef("pk"), "user_id": user.pk}
+            )
+        )
+        rule = Q(visibility=Visibility.PUBLIC) | Q(owner_id=user.pk) | shared
+        if user.team_id:
+            if user.role == Role.MANAGER:
+                rule |= Q(team_id=user.team_id)  # managers also see their team's private records
+            else:
+                rule |= Q(visibility=Visibility.TEAM, team_id=user.team_id)
+        return qs.filter(rule)
+
+
+class VisibleModel(TrackedModel):
+    """A record with an owner, a team and a visibility level."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("担当者"),
+    )
+    team = models.ForeignKey(
+        "accounts.Team", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("チーム")
+    )
+    visibility = models.CharField(
+        _("公開範囲"), max_length=10, choices=Visibility.choices, default=Visibility.TEAM, db_index=True
+    )
+    shared_with = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("共有先")
+    )
+
+    objects = VisibleQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def for_object(self, obj):
+        return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+
+    def update(self, **kwargs):
+        raise TypeError("audit events are append-only")
+
+    def delete(self):
+        raise TypeError("audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    """Append-only log of changes, logins, exports and sensitive reads, chained by hash."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=40, db_index=True)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_label = models.CharField(max_length=300, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    ip = models.CharField(max_length=64, blank=True)
+    channel = models.CharField(max_length=20, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["object_type", "object_id", "-at"], name="audit_object_idx")]
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_type}#{self.object_id}"
+
+    def compute_hash(self) -> str:
+        payload = {
+            "at": self.at.isoformat(),
+            "actor": self.actor_id,
+            "actor_name": self.actor_name,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "object_label": self.object_label,
+            "changes": self.changes,
+            "request_id": self.request_id,
+            "prev": self.prev_hash,
+        }
+        raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("audit events are append-only")

@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from kizuna.api import api
+from kizuna.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("kizuna.accounts.urls")),
+    path("", include("kizuna.contacts.urls")),
+]

@@ -1,0 +1,76 @@
+"""Shared fixtures: a fixed cast of users, API clients, and fast password hashing for tests."""
+
+import json
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+
+from kizuna.accounts import services as account_services
+from kizuna.core.permissions import Role
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_user(username, role, team=None, **extra):
+    return account_services.create_user(
+        actor=None, username=username, password=PASSWORD, role=role, team=team, check_password=False, **extra
+    )
+
+
+@pytest.fixture
+def cast(db):
+    """owner and teammate: members of 営業1部; manager and readonly in 営業1部; outsider in 営業2部; admin."""
+    team_a = account_services.get_or_create_team(actor=None, name="営業1部")
+    team_b = account_services.get_or_create_team(actor=None, name="営業2部")
+    return SimpleNamespace(
+        team_a=team_a,
+        team_b=team_b,
+        admin=make_user("admin", Role.ADMIN, team_a),
+        manager=make_user("manager", Role.MANAGER, team_a),
+        owner=make_user("owner", Role.MEMBER, team_a, display_name="田中 一郎"),
+        teammate=make_user("teammate", Role.MEMBER, team_a),
+        readonly=make_user("readonly", Role.READ_ONLY, team_a),
+        outsider=make_user("outsider", Role.MEMBER, team_b),
+    )
+
+
+class ApiClient:
+    """Django's test Client (so middleware, auth and CSRF really run) speaking JSON with a bearer token."""
+
+    def __init__(self, user=None, scopes=("read", "write")):
+        self.client = Client()
+        self.headers = {}
+        if user is not None:
+            _, raw = account_services.create_token(actor=None, user=user, name="test", scopes=scopes)
+            self.headers["Authorization"] = f"Bearer {raw}"
+
+    def request(self, method, path, data=None, headers=None):
+        kwargs = {"headers": {**self.headers, **(headers or {})}}
+        if data is not None:
+            kwargs["data"] = json.dumps(data)
+            kwargs["content_type"] = "application/json"
+        return getattr(self.client, method.lower())(path, **kwargs)
+
+    def get(self, path, **kw):
+        return self.request("get", path, **kw)
+
+    def post(self, path, data=None, **kw):
+        return self.request("post", path, data if data is not None else {}, **kw)
+
+    def patch(self, path, data=None, **kw):
+        return self.request("patch", path, data if data is not None else {}, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("delete", path, **kw)
+
+
+@pytest.fixture
+def api(cast):
+    """api(user) → a JSON client authenticated as that user; api(None) → anonymous."""
+    return ApiClient
