@@ -20,9 +20,7 @@ api.add_router("/", contacts_router)
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
-    return api.create_response(
-        request, error_body(exc.code, exc.message, exc.field_errors), status=exc.status
-    )
+    return api.create_response(request, error_body(exc.code, exc.message, exc.field_errors), status=exc.status)
 
 
 @api.exception_handler(Http404)

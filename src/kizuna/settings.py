@@ -122,9 +122,7 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(os.environ.get("KIZUNA_SESSION_AGE", 60 * 60 * 12))
-SESSION_SAVE_EVERY_REQUEST = (
-    True  # idle timeout: the session expires SESSION_COOKIE_AGE after the last request
-)
+SESSION_SAVE_EVERY_REQUEST = True  # idle timeout: the session expires SESSION_COOKIE_AGE after the last request
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE = env_bool("KIZUNA_HTTPS")
 SESSION_COOKIE_SECURE = SECURE
@@ -157,6 +155,7 @@ USE_TZ = True
 # --- static and uploads ---------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "uploads"  # outside STATIC_ROOT; served only through permission-checked views
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -86,12 +86,7 @@ def create_token(*, actor, user: User, name: str, scopes=("read", "write"), days
 
 
 def authenticate_token(raw: str) -> ApiToken | None:
-    token = (
-        ApiToken.objects.usable()
-        .select_related("user", "user__team")
-        .filter(key_hash=hash_token(raw))
-        .first()
-    )
+    token = ApiToken.objects.usable().select_related("user", "user__team").filter(key_hash=hash_token(raw)).first()
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()

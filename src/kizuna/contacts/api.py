@@ -1,7 +1,7 @@
 """/api/v1/companies, /api/v1/people and /api/v1/people/{id}/employments."""
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from kizuna.core.api import ErrorOut, expected_version, set_etag
 from kizuna.core.exceptions import NotFound, ValidationFailed
@@ -57,11 +57,7 @@ def _sort(params: ListParams, sorts: dict) -> str:
 
 
 def _people(user):
-    return (
-        Person.objects.visible_to(user)
-        .select_related("company", "owner")
-        .prefetch_related("tags", "contact_points")
-    )
+    return Person.objects.visible_to(user).select_related("company", "owner").prefetch_related("tags", "contact_points")
 
 
 def _companies(user):
@@ -91,7 +87,7 @@ def list_companies(request: HttpRequest, params: Query[CompanyListParams]):
 @router.post("/companies", response={201: CompanyOut, **ERRORS})
 def create_company(request: HttpRequest, response: HttpResponse, payload: CompanyIn):
     company = services.create_company(actor=request.user, data=payload.dict())
-    return 201, _with_etag(response, _companies(request.user).get(pk=company.pk))
+    return Status(201, _with_etag(response, _companies(request.user).get(pk=company.pk)))
 
 
 @router.get("/companies/{company_id}", response={200: CompanyOut, **ERRORS})
@@ -113,10 +109,8 @@ def patch_company(request: HttpRequest, response: HttpResponse, company_id: int,
 @router.delete("/companies/{company_id}", response={204: None, **ERRORS})
 def delete_company(request: HttpRequest, company_id: int):
     company = get_for_user(Company, request.user, company_id, for_write=True)
-    services.delete_company(
-        actor=request.user, company=company, expected_version=expected_version(request, company)
-    )
-    return 204, None
+    services.delete_company(actor=request.user, company=company, expected_version=expected_version(request, company))
+    return Status(204, None)
 
 
 @router.post("/companies/{company_id}/restore", response={200: CompanyOut, **ERRORS})
@@ -145,7 +139,7 @@ def list_people(request: HttpRequest, params: Query[PersonListParams]):
 @router.post("/people", response={201: PersonOut, **ERRORS})
 def create_person(request: HttpRequest, response: HttpResponse, payload: PersonIn):
     person = services.create_person(actor=request.user, data=payload.dict())
-    return 201, _with_etag(response, _people(request.user).get(pk=person.pk))
+    return Status(201, _with_etag(response, _people(request.user).get(pk=person.pk)))
 
 
 @router.get("/people/{person_id}", response={200: PersonOut, **ERRORS})
@@ -167,10 +161,8 @@ def patch_person(request: HttpRequest, response: HttpResponse, person_id: int, p
 @router.delete("/people/{person_id}", response={204: None, **ERRORS})
 def delete_person(request: HttpRequest, person_id: int):
     person = get_for_user(Person, request.user, person_id, for_write=True)
-    services.delete_person(
-        actor=request.user, person=person, expected_version=expected_version(request, person)
-    )
-    return 204, None
+    services.delete_person(actor=request.user, person=person, expected_version=expected_version(request, person))
+    return Status(204, None)
 
 
 @router.post("/people/{person_id}/restore", response={200: PersonOut, **ERRORS})
@@ -199,7 +191,7 @@ def list_employments(request: HttpRequest, person_id: int):
 def create_employment(request: HttpRequest, response: HttpResponse, person_id: int, payload: EmploymentIn):
     person = get_for_user(Person, request.user, person_id, for_write=True)
     employment = services.add_employment(actor=request.user, person=person, data=payload.dict())
-    return 201, _with_etag(response, employment)
+    return Status(201, _with_etag(response, employment))
 
 
 @router.get("/people/{person_id}/employments/{employment_id}", response={200: EmploymentOut, **ERRORS})
@@ -227,4 +219,4 @@ def delete_employment(request: HttpRequest, person_id: int, employment_id: int):
     services.delete_employment(
         actor=request.user, employment=employment, expected_version=expected_version(request, employment)
     )
-    return 204, None
+    return Status(204, None)

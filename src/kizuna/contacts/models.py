@@ -42,9 +42,7 @@ class Company(VisibleModel, AddressMixin):
     name_kana = models.CharField(_("会社名（カナ）"), max_length=200, blank=True)
     legal_form = models.CharField(_("法人格"), max_length=30, blank=True, editable=False)
     name_key = models.CharField(max_length=200, db_index=True, editable=False)  # legal form stripped, folded
-    name_search = models.CharField(
-        max_length=400, editable=False
-    )  # folded name + reading for substring search
+    name_search = models.CharField(max_length=400, editable=False)  # folded name + reading for substring search
     corporate_number = models.CharField(_("法人番号"), max_length=13, blank=True, db_index=True)
     industry = models.CharField(_("業種"), max_length=100, blank=True)
     website = models.URLField(_("Webサイト"), blank=True)
@@ -172,9 +170,7 @@ class ContactPoint(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     label = models.CharField(max_length=10, choices=Label.choices, default=Label.OTHER)
     value = models.CharField(_("値"), max_length=254)
-    normalized = models.CharField(
-        max_length=254, db_index=True
-    )  # e-mail folded, or the phone's national digits
+    normalized = models.CharField(max_length=254, db_index=True)  # e-mail folded, or the phone's national digits
     e164 = models.CharField(max_length=20, blank=True)
     extension = models.CharField(_("内線"), max_length=10, blank=True)
     position = models.PositiveSmallIntegerField(default=0)

@@ -33,9 +33,7 @@ def diff(before: dict, after: dict) -> dict:
     }
 
 
-def record(
-    *, actor, action: str, obj=None, changes: dict | None = None, label: str = "", object_type: str = ""
-):
+def record(*, actor, action: str, obj=None, changes: dict | None = None, label: str = "", object_type: str = ""):
     ctx = context.current()
     with transaction.atomic():
         if connection.vendor == "postgresql":

@@ -61,9 +61,7 @@ class VisibleQuerySet(TrackedQuerySet):
             return qs
         through = self.model.shared_with.through
         shared = Exists(
-            through.objects.filter(
-                **{f"{self.model._meta.model_name}_id": OuterRef("pk"), "user_id": user.pk}
-            )
+            through.objects.filter(**{f"{self.model._meta.model_name}_id": OuterRef("pk"), "user_id": user.pk})
         )
         rule = Q(visibility=Visibility.PUBLIC) | Q(owner_id=user.pk) | shared
         if user.team_id:
@@ -116,9 +114,7 @@ class AuditEvent(models.Model):
     """Append-only log of changes, logins, exports and sensitive reads, chained by hash."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
     actor_name = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=40, db_index=True)
     object_type = models.CharField(max_length=80, blank=True)
@@ -140,6 +136,14 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_type}#{self.object_id}"
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("audit events are append-only")
+
     def compute_hash(self) -> str:
         payload = {
             "at": self.at.isoformat(),
@@ -155,11 +159,3 @@ class AuditEvent(models.Model):
         }
         raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(raw.encode()).hexdigest()
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("audit events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("audit events are append-only")

@@ -1,4 +1,7 @@
-"""Roles and the record-level rules every app shares. Apps add their own named rules in <app>/permissions.py."""
+"""Roles and the record-level rules every app shares.
+
+Apps add their own named rules in <app>/permissions.py.
+"""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -25,9 +25,7 @@ def require_writer(actor) -> None:
         raise PermissionDenied()
 
 
-def text(
-    data: dict, key: str, max_length: int, errors: Errors, *, required: bool = False, label: str = ""
-) -> str:
+def text(data: dict, key: str, max_length: int, errors: Errors, *, required: bool = False, label: str = "") -> str:
     value = data.get(key)
     value = "" if value is None else str(value).strip()
     if required and not value:

@@ -38,16 +38,12 @@ def _clean_contact_points(data: dict, errors: Errors) -> list[ContactPoint] | No
         if label not in EMAIL_LABELS:
             errors.add("emails", f"メールの種別「{label}」は使えません。")
         points.append(
-            ContactPoint(
-                kind="email", label=label, value=value, normalized=japanese.normalize_email(value), position=i
-            )
+            ContactPoint(kind="email", label=label, value=value, normalized=japanese.normalize_email(value), position=i)
         )
     for i, entry in enumerate(_entries(data.get("phones"))):
         value = str(entry["value"]).strip()
         phone = japanese.parse_phone(value)
-        label = entry.get("label") or (
-            ContactPoint.Label.MOBILE if phone.is_mobile else ContactPoint.Label.OFFICE
-        )
+        label = entry.get("label") or (ContactPoint.Label.MOBILE if phone.is_mobile else ContactPoint.Label.OFFICE)
         if not phone.valid:
             errors.add("phones", f"電話番号「{value}」の形式が正しくありません。")
         if label not in PHONE_LABELS:

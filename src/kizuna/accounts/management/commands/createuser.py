@@ -18,9 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--team", default="")
         parser.add_argument("--display-name", default="")
         parser.add_argument("--email", default="")
-        parser.add_argument(
-            "--password-stdin", action="store_true", help="read the password from standard input"
-        )
+        parser.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
 
     def handle(self, *args, name, role, team, display_name, email, password_stdin, **options):
         generated = not password_stdin

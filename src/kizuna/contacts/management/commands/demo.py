@@ -84,9 +84,7 @@ class Command(BaseCommand):
             fake.seed_instance(seed)
             company_objs = self._companies(admin, users, fake, rng, companies or max(20, people // 5))
             self._people(admin, users, fake, rng, company_objs, people)
-        self.stdout.write(
-            f"demo: {len(company_objs)} companies, {people} people in {time.monotonic() - started:.1f}s"
-        )
+        self.stdout.write(f"demo: {len(company_objs)} companies, {people} people in {time.monotonic() - started:.1f}s")
         self._print_logins()
 
     # --- users --------------------------------------------------------------------------------------
@@ -214,16 +212,13 @@ class Command(BaseCommand):
                     )
                 ]
                 pts.append(
-                    contact_point(
-                        "phone", f"{company.phone} 内線{rng.randint(100, 899)}", ContactPoint.Label.OFFICE, 1
-                    )
+                    contact_point("phone", f"{company.phone} 内線{rng.randint(100, 899)}", ContactPoint.Label.OFFICE, 1)
                 )
                 if rng.random() < 0.4:
                     pts.append(
                         contact_point(
                             "phone",
-                            f"0{rng.choice([70, 80, 90])}-{rng.randint(1000, 9999)}-"
-                            f"{rng.randint(1000, 9999)}",
+                            f"0{rng.choice([70, 80, 90])}-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}",
                             ContactPoint.Label.MOBILE,
                             2,
                         )

@@ -1,0 +1,13 @@
+"""Small builders that go through the real services, so tests exercise the same path as users."""
+
+from kizuna.contacts import services
+
+
+def company(actor, name="株式会社山田製作所", **data):
+    return services.create_company(actor=actor, data={"name": name, **data})
+
+
+def person(actor, family="田中", given="太郎", **data):
+    data.setdefault("family_name_kana", "タナカ")
+    data.setdefault("given_name_kana", "タロウ")
+    return services.create_person(actor=actor, data={"family_name": family, "given_name": given, **data})
