@@ -23,7 +23,8 @@ def person_search_fields(family: str, given: str, family_kana: str, given_kana: 
     }
 
 
-def contact_point(kind: str, value: str, label: str, position: int = 0) -> ContactPoint:
+def contact_point(kind: str, value: str, label: str, position: int = 0, *, extension: str = "") -> ContactPoint:
+    """`extension` given apart lets callers reuse one parsed office number (cached) for everyone at a site."""
     if kind == "email":
         return ContactPoint(
             kind=kind, label=label, value=value, normalized=japanese.normalize_email(value), position=position
@@ -35,7 +36,7 @@ def contact_point(kind: str, value: str, label: str, position: int = 0) -> Conta
         value=value,
         normalized=phone.digits,
         e164=phone.e164 or "",
-        extension=phone.extension,
+        extension=extension or phone.extension,
         position=position,
     )
 

@@ -212,7 +212,9 @@ class Command(BaseCommand):
                     )
                 ]
                 pts.append(
-                    contact_point("phone", f"{company.phone} 内線{rng.randint(100, 899)}", ContactPoint.Label.OFFICE, 1)
+                    contact_point(
+                        "phone", company.phone, ContactPoint.Label.OFFICE, 1, extension=str(rng.randint(100, 899))
+                    )
                 )
                 if rng.random() < 0.4:
                     pts.append(
