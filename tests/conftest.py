@@ -12,6 +12,14 @@ from kizuna.core.permissions import Role
 PASSWORD = "correct-horse-battery"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Everything under tests/e2e/ is a browser test (`-m e2e` / `-m "not e2e"`)."""
+    for item in items:
+        if "/tests/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

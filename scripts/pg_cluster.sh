@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster for the tests: `start` prints its URL, `stop` removes it.
+# Runs as a non-root user, listens on 127.0.0.1 on a free port, never touches a server started by hand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STATE=var/pg-cluster.env
+PGUSER_OS=kizuna-pg
+
+bindir() {
+  local dir
+  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r) "$(pg_config --bindir 2>/dev/null || true)"; do
+    [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ] && { echo "$dir"; return 0; }
+  done
+  return 1
+}
+
+as_owner() {
+  if [ "$(id -u)" = 0 ]; then runuser -u "$PGUSER_OS" -- "$@"; else "$@"; fi
+}
+
+start() {
+  local bin dir port
+  bin=$(bindir) || { echo "PostgreSQL server binaries not found (apt-get install postgresql)" >&2; exit 1; }
+  if [ "$(id -u)" = 0 ] && ! id "$PGUSER_OS" >/dev/null 2>&1; then
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$PGUSER_OS"
+  fi
+  dir=$(mktemp -d /tmp/kizuna-pg.XXXXXX)
+  [ "$(id -u)" = 0 ] && chown "$PGUSER_OS" "$dir"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  as_owner "$bin/initdb" -D "$dir/data" -E UTF8 --locale=C.UTF-8 -A trust -U kizuna >/dev/null
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o \
+    "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60" \
+    start >/dev/null
+  "$bin/createdb" -h 127.0.0.1 -p "$port" -U kizuna kizuna
+  mkdir -p var
+  printf 'PG_DIR=%s\nPG_BIN=%s\nPG_PORT=%s\n' "$dir" "$bin" "$port" >"$STATE"
+  echo "postgres://kizuna@127.0.0.1:$port/kizuna"
+}
+
+stop() {
+  [ -f "$STATE" ] || return 0
+  # shellcheck disable=SC1090
+  source "$STATE"
+  as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$PG_DIR" "$STATE"
+}
+
+url() {
+  # shellcheck disable=SC1090
+  source "$STATE" && echo "postgres://kizuna@127.0.0.1:$PG_PORT/kizuna"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  url) url ;;
+  *) echo "usage: $0 start|stop|url" >&2; exit 2 ;;
+esac

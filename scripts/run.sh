@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Migrate, load demo data on the first run, print the demo logins and serve on 127.0.0.1:8000.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export KIZUNA_DATA_DIR="${KIZUNA_DATA_DIR:-./var}"
+mkdir -p "$KIZUNA_DATA_DIR"
+.venv/bin/kizuna migrate --noinput -v0
+if [ ! -f "$KIZUNA_DATA_DIR/.demo-loaded" ]; then
+  echo "==> loading demo data (first run)"
+  .venv/bin/kizuna demo --people "${KIZUNA_DEMO_PEOPLE:-2000}" >/dev/null
+  touch "$KIZUNA_DATA_DIR/.demo-loaded"
+fi
+.venv/bin/kizuna demo --print-logins
+exec .venv/bin/kizuna serve --host "${KIZUNA_HOST:-127.0.0.1}" --port "${KIZUNA_PORT:-8000}"

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The whole suite: ruff, unit/integration on SQLite and on a throwaway PostgreSQL, browser tests in Chromium.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export KIZUNA_ARTIFACTS="${KIZUNA_ARTIFACTS:-var/test-artifacts}"
+export KIZUNA_CHROMIUM="${KIZUNA_CHROMIUM:-/usr/bin/chromium}"
+export KIZUNA_DATA_DIR="${KIZUNA_TEST_DATA_DIR:-var/test-data}"
+unset DATABASE_URL
+mkdir -p "$KIZUNA_ARTIFACTS" "$KIZUNA_DATA_DIR"
+
+# --- system packages the tests need (a fresh machine has none of them) ---
+missing=()
+[ -x "$KIZUNA_CHROMIUM" ] || missing+=(chromium)
+fc-list :lang=ja 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -q jpn || missing+=(tesseract-ocr tesseract-ocr-jpn)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null || {
+    echo "could not install ${missing[*]}" >&2; exit 1; }
+fi
+
+PASSED=0
+FAILED=0
+STATUS=0
+run_pytest() {  # label, pytest args...
+  local label=$1 log rc p f e
+  shift
+  log=$(mktemp)
+  echo "==> $label"
+  .venv/bin/python -m pytest "$@" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  p=$(grep -Eo '[0-9]+ passed' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+  f=$(grep -Eo '[0-9]+ failed' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+  e=$(grep -Eo '[0-9]+ errors?' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+  PASSED=$((PASSED + p))
+  FAILED=$((FAILED + f + e))
+  rm -f "$log"
+  if [ "$rc" -ne 0 ]; then
+    echo "!! $label failed (exit $rc)"
+    STATUS=1
+  fi
+}
+
+echo "==> ruff"
+.venv/bin/ruff check src tests && .venv/bin/ruff format --check src tests || { echo "!! ruff failed"; STATUS=1; }
+
+run_pytest "unit and integration tests on SQLite" -m "not e2e" -n 2 -q
+
+PG_URL=$(bash scripts/pg_cluster.sh start) || { echo "!! could not start PostgreSQL"; exit 1; }
+trap 'bash scripts/pg_cluster.sh stop' EXIT
+DATABASE_URL="$PG_URL" run_pytest "unit and integration tests on PostgreSQL" -m "not e2e" -n 2 -q
+bash scripts/pg_cluster.sh stop
+trap - EXIT
+
+run_pytest "browser tests in Chromium" -m e2e -q -p no:xdist
+
+echo
+echo "screenshots: $KIZUNA_ARTIFACTS"
+echo "$PASSED passed, $FAILED failed"
+exit $STATUS
