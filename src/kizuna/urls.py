@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from kizuna.api import api
+from kizuna.contacts.views import home
 from kizuna.core.views import healthz
 
 urlpatterns = [
@@ -8,5 +9,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("kizuna.accounts.urls")),
+    path("", home, name="home"),
     path("", include("kizuna.contacts.urls")),
 ]

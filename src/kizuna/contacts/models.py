@@ -6,6 +6,7 @@ Every name and contact value is stored as entered (for display) plus normalized 
 
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +65,9 @@ class Company(VisibleModel, AddressMixin):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("contacts:company_detail", args=[self.pk])
 
 
 class Site(TrackedModel, AddressMixin):
@@ -140,6 +144,9 @@ class Person(VisibleModel, AddressMixin):
 
     def __str__(self):
         return self.display_name
+
+    def get_absolute_url(self):
+        return reverse("contacts:person_detail", args=[self.pk])
 
     @property
     def display_name(self) -> str:

@@ -1,0 +1,101 @@
+"""Plumbing shared by the contacts pages: access errors → 404/403, list pages, edit-with-conflict handling."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from kizuna.core.exceptions import NotFound, PermissionDenied, StaleVersion, ValidationFailed
+from kizuna.core.models import AuditEvent
+from kizuna.core.pagination import paginate
+from kizuna.core.permissions import can_write_record, can_write_records
+
+
+def page_view(view):
+    """Login required; domain access errors become the usual 404 and 403 pages."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404 from None
+        except PermissionDenied:
+            raise DjangoPermissionDenied from None
+
+    return wrapper
+
+
+def require_writer(user):
+    if not can_write_records(user):
+        raise PermissionDenied()
+
+
+def list_page(request, *, queryset, sorts: dict, template: str, partial: str, extra: dict):
+    sort_key = request.GET.get("sort", "updated")
+    sort = sorts.get(sort_key, sorts["updated"])
+    try:
+        page = paginate(queryset, sort=sort, cursor=request.GET.get("cursor") or None, limit=25)
+    except ValidationFailed as exc:
+        messages.warning(request, exc.message)
+        page = paginate(queryset, sort=sort, limit=25)
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    context = {
+        "page": page,
+        "sort": sort_key,
+        "base_query": params.urlencode(),
+        "can_create": can_write_records(request.user),
+        **extra,
+    }
+    return render(request, partial if request.htmx and not request.htmx.boosted else template, context)
+
+
+def history(obj):
+    return AuditEvent.objects.for_object(obj).select_related("actor")[:50]
+
+
+def record_context(request, obj) -> dict:
+    return {"can_edit": can_write_record(request.user, obj), "history": history(obj)}
+
+
+def save_with_conflict_check(request, *, form, obj, save, template, context, initial_for):
+    """Run the update service; on a stale version keep the user's input, show what the other person saved,
+    and arm the form with the current version so a second submit overwrites on purpose."""
+    try:
+        save(form.service_data(), form.cleaned_data.get("version"))
+    except ValidationFailed as exc:
+        form.add_service_errors(exc.field_errors)
+    except StaleVersion:
+        obj.refresh_from_db()
+        latest = AuditEvent.objects.for_object(obj).exclude(actor=request.user).first()
+        current = initial_for(obj)
+        theirs = [
+            (form.fields[name].label, current.get(name), form.cleaned_data.get(name))
+            for name in form.fields
+            if name != "version"
+            and name in current
+            and str(current.get(name) or "") != str(form.cleaned_data.get(name) or "")
+        ]
+        data = form.data.copy()
+        data["version"] = obj.version
+        form = type(form)(data, user=request.user)
+        form.is_valid()
+        context |= {
+            "conflict": {
+                "by": latest.actor_name if latest else "",
+                "at": latest.at if latest else None,
+                "fields": theirs,
+            }
+        }
+    else:
+        messages.success(request, _("保存しました。"))
+        return redirect(obj.get_absolute_url())
+    return render(
+        request, template, context | {"form": form, "object": obj}, status=409 if "conflict" in context else 422
+    )

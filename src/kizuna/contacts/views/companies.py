@@ -1,0 +1,100 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from kizuna.contacts import services
+from kizuna.contacts.filters import COMPANY_SORTS, filter_companies
+from kizuna.contacts.forms import CompanyForm, company_initial
+from kizuna.contacts.models import Company, Employment
+from kizuna.core import japanese
+from kizuna.core.exceptions import ValidationFailed
+from kizuna.core.records import get_for_user
+
+from .common import list_page, page_view, record_context, require_writer, save_with_conflict_check
+
+
+@page_view
+def company_list(request):
+    params = {k: request.GET.get(k, "") for k in ("q", "owner", "tag", "prefecture", "industry")}
+    if params["owner"] == "me":
+        params["owner"] = request.user.pk
+    queryset = filter_companies(
+        Company.objects.visible_to(request.user).select_related("owner").prefetch_related("tags"),
+        **{k: v for k, v in params.items() if v},
+    )
+    return list_page(
+        request, queryset=queryset, sorts=COMPANY_SORTS, template="contacts/company_list.html",
+        partial="contacts/partials/company_table.html",
+        extra={"nav": "companies", "filters": request.GET, "prefectures": japanese.PREFECTURES},
+    )  # fmt: skip
+
+
+@page_view
+def company_detail(request, pk: int):
+    company = get_for_user(Company, request.user, pk)
+    jobs = Employment.objects.alive().filter(company=company, person__in=_visible_people(request.user))
+    jobs = jobs.select_related("person", "site").order_by("-start_date", "-id")
+    context = {
+        "object": company,
+        "nav": "companies",
+        "current_jobs": list(jobs.current()[:200]),
+        "past_jobs": list(jobs.past()[:200]),
+        "sites": company.sites.alive(),
+        "subsidiaries": Company.objects.visible_to(request.user).filter(parent=company),
+        **record_context(request, company),
+    }
+    return render(request, "contacts/company_detail.html", context)
+
+
+def _visible_people(user):
+    from kizuna.contacts.models import Person
+
+    return Person.objects.visible_to(user).values("pk")
+
+
+@page_view
+@require_http_methods(["GET", "POST"])
+def company_create(request):
+    require_writer(request.user)
+    form = CompanyForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            company = services.create_company(actor=request.user, data=form.service_data())
+        except ValidationFailed as exc:
+            form.add_service_errors(exc.field_errors)
+        else:
+            messages.success(request, _("会社を登録しました。"))
+            return redirect(company)
+    return render(request, "contacts/company_form.html", {"form": form, "nav": "companies"})
+
+
+@page_view
+@require_http_methods(["GET", "POST"])
+def company_edit(request, pk: int):
+    company = get_for_user(Company, request.user, pk, for_write=True)
+    if request.method == "GET":
+        form = CompanyForm(initial=company_initial(company), user=request.user)
+        return render(request, "contacts/company_form.html", {"form": form, "object": company, "nav": "companies"})
+    form = CompanyForm(request.POST, user=request.user)
+    context = {"nav": "companies"}
+    if not form.is_valid():
+        return render(request, "contacts/company_form.html", context | {"form": form, "object": company})
+    return save_with_conflict_check(
+        request, form=form, obj=company, template="contacts/company_form.html", context=context,
+        initial_for=company_initial,
+        save=lambda data, version: services.update_company(
+            actor=request.user, company=company, data=data, expected_version=version
+        ),
+    )  # fmt: skip
+
+
+@page_view
+@require_http_methods(["GET", "POST"])
+def company_delete(request, pk: int):
+    company = get_for_user(Company, request.user, pk, for_write=True)
+    if request.method == "POST":
+        services.delete_company(actor=request.user, company=company)
+        messages.success(request, _("「%(name)s」をゴミ箱に移しました。") % {"name": company})
+        return redirect("contacts:company_list")
+    return render(request, "contacts/confirm_delete.html", {"object": company, "nav": "companies"})

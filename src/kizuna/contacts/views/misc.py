@@ -1,0 +1,78 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kizuna.contacts import services
+from kizuna.contacts.filters import filter_companies, filter_people
+from kizuna.contacts.models import Company, Person
+from kizuna.core.exceptions import NotFound
+from kizuna.core.permissions import can_write_records
+from kizuna.core.records import get_for_user
+
+from .common import page_view
+
+TRASH_TYPES = {
+    "company": (Company, services.restore_company, "company"),
+    "person": (Person, services.restore_person, "person"),
+}
+
+
+@page_view
+def home(request):
+    user = request.user
+    people = Person.objects.visible_to(user)
+    companies = Company.objects.visible_to(user)
+    context = {
+        "nav": "home",
+        "my_people": people.filter(owner=user).count(),
+        "my_companies": companies.filter(owner=user).count(),
+        "recent_people": people.select_related("company").order_by("-updated_at", "-id")[:8],
+        "recent_companies": companies.order_by("-updated_at", "-id")[:8],
+        "can_create": can_write_records(user),
+    }
+    return render(request, "home.html", context)
+
+
+@page_view
+def quick_search(request):
+    """Header search while typing: a few people and companies (simple substring search)."""
+    q = request.GET.get("q", "").strip()
+    people = companies = []
+    if q:
+        people = filter_people(Person.objects.visible_to(request.user).select_related("company"), q=q)
+        people = people.order_by("-updated_at", "-id")[:6]
+        companies = filter_companies(Company.objects.visible_to(request.user), q=q).order_by("-updated_at", "-id")[:6]
+    return render(request, "contacts/partials/quick_results.html", {"q": q, "people": people, "companies": companies})
+
+
+@page_view
+def company_options(request):
+    """<option>s for the company text fields' datalist."""
+    q = request.GET.get("company") or request.GET.get("parent") or request.GET.get("q", "")
+    companies = []
+    if q.strip():
+        companies = filter_companies(Company.objects.visible_to(request.user), q=q).order_by("name_key", "id")[:15]
+    return render(request, "contacts/partials/company_options.html", {"companies": companies})
+
+
+@page_view
+def trash(request):
+    context = {
+        "nav": "trash",
+        "companies": Company.objects.visible_to(request.user, deleted=True).order_by("-deleted_at")[:100],
+        "people": Person.objects.visible_to(request.user, deleted=True).order_by("-deleted_at")[:100],
+    }
+    return render(request, "contacts/trash.html", context)
+
+
+@page_view
+@require_POST
+def restore(request, kind: str, pk: int):
+    if kind not in TRASH_TYPES:
+        raise NotFound()
+    model, restore_service, field = TRASH_TYPES[kind]
+    obj = get_for_user(model, request.user, pk, for_write=True, deleted=True)
+    restore_service(actor=request.user, **{field: obj})
+    messages.success(request, _("「%(name)s」を元に戻しました。") % {"name": obj})
+    return redirect(obj)

@@ -1,0 +1,158 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from kizuna.contacts import services
+from kizuna.contacts.filters import PERSON_SORTS, filter_people
+from kizuna.contacts.forms import EmploymentForm, PersonForm, company_label
+from kizuna.contacts.models import Employment, Person
+from kizuna.core import japanese
+from kizuna.core.exceptions import NotFound, StaleVersion, ValidationFailed
+from kizuna.core.records import get_for_user
+
+from .common import list_page, page_view, record_context, require_writer, save_with_conflict_check
+
+
+@page_view
+def person_list(request):
+    params = {k: request.GET.get(k, "") for k in ("q", "owner", "tag", "stage", "prefecture", "company")}
+    if params["owner"] == "me":
+        params["owner"] = request.user.pk
+    queryset = filter_people(
+        Person.objects.visible_to(request.user)
+        .select_related("company", "owner")
+        .prefetch_related("tags", "contact_points"),
+        **{k: v for k, v in params.items() if v},
+    )
+    return list_page(
+        request, queryset=queryset, sorts=PERSON_SORTS, template="contacts/person_list.html",
+        partial="contacts/partials/person_table.html",
+        extra={"nav": "people", "filters": request.GET, "prefectures": japanese.PREFECTURES,
+               "stages": Person.Stage.choices},
+    )  # fmt: skip
+
+
+@page_view
+def person_detail(request, pk: int):
+    person = get_for_user(Person, request.user, pk)
+    person = Person.objects.select_related("company", "owner").prefetch_related("tags", "contact_points").get(pk=pk)
+    jobs = person.employments.alive().select_related("company", "site").order_by("-start_date", "-id")
+    context = {"object": person, "nav": "people", "jobs": jobs, **record_context(request, person)}
+    return render(request, "contacts/person_detail.html", context)
+
+
+@page_view
+@require_http_methods(["GET", "POST"])
+def person_create(request):
+    require_writer(request.user)
+    form = PersonForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.create_person(actor=request.user, data=form.service_data())
+        except ValidationFailed as exc:
+            form.add_service_errors(exc.field_errors)
+        else:
+            messages.success(request, _("人を登録しました。"))
+            return redirect(person)
+    return render(request, "contacts/person_form.html", {"form": form, "nav": "people"})
+
+
+@page_view
+@require_http_methods(["GET", "POST"])
+def person_edit(request, pk: int):
+    person = get_for_user(Person, request.user, pk, for_write=True)
+    if request.method == "GET":
+        form = PersonForm(initial=PersonForm.initial_for(person), user=request.user)
+        return render(request, "contacts/person_form.html", {"form": form, "object": person, "nav": "people"})
+    form = PersonForm(request.POST, user=request.user)
+    context = {"nav": "people"}
+    if not form.is_valid():
+        return render(request, "contacts/person_form.html", context | {"form": form, "object": person})
+    return save_with_conflict_check(
+        request, form=form, obj=person, template="contacts/person_form.html", context=context,
+        initial_for=PersonForm.initial_for,
+        save=lambda data, version: services.update_person(
+            actor=request.user, person=person, data=data, expected_version=version
+        ),
+    )  # fmt: skip
+
+
+@page_view
+@require_http_methods(["GET", "POST"])
+def person_delete(request, pk: int):
+    person = get_for_user(Person, request.user, pk, for_write=True)
+    if request.method == "POST":
+        services.delete_person(actor=request.user, person=person)
+        messages.success(request, _("「%(name)s」をゴミ箱に移しました。") % {"name": person})
+        return redirect("contacts:person_list")
+    return render(request, "contacts/confirm_delete.html", {"object": person, "nav": "people"})
+
+
+# --- careers -------------------------------------------------------------------------------------------
+def _employment(request, person_pk: int, pk: int) -> Employment:
+    person = get_for_user(Person, request.user, person_pk, for_write=True)
+    employment = person.employments.alive().select_related("company").filter(pk=pk).first()
+    if employment is None:
+        raise NotFound()
+    return employment
+
+
+def _employment_form_page(request, form, person, employment=None):
+    context = {"form": form, "person": person, "employment": employment, "nav": "people"}
+    return render(request, "contacts/employment_form.html", context)
+
+
+@page_view
+@require_http_methods(["GET", "POST"])
+def employment_create(request, person_pk: int):
+    person = get_for_user(Person, request.user, person_pk, for_write=True)
+    form = EmploymentForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_employment(actor=request.user, person=person, data=form.service_data())
+        except ValidationFailed as exc:
+            form.add_service_errors(exc.field_errors)
+        else:
+            messages.success(request, _("職歴を追加しました。"))
+            return redirect(person)
+    return _employment_form_page(request, form, person)
+
+
+@page_view
+@require_http_methods(["GET", "POST"])
+def employment_edit(request, person_pk: int, pk: int):
+    employment = _employment(request, person_pk, pk)
+    if request.method == "GET":
+        initial = {
+            "company": company_label(employment.company), "department": employment.department,
+            "title": employment.title, "is_primary": employment.is_primary, "version": employment.version,
+            "start_date": employment.start_date.strftime("%Y/%m/%d") if employment.start_date else "",
+            "end_date": employment.end_date.strftime("%Y/%m/%d") if employment.end_date else "",
+        }  # fmt: skip
+        form = EmploymentForm(initial=initial, user=request.user)
+        return _employment_form_page(request, form, employment.person, employment)
+    form = EmploymentForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            services.update_employment(
+                actor=request.user, employment=employment, data=form.service_data(),
+                expected_version=form.cleaned_data.get("version"),
+            )  # fmt: skip
+        except ValidationFailed as exc:
+            form.add_service_errors(exc.field_errors)
+        except StaleVersion as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("職歴を更新しました。"))
+            return redirect(employment.person)
+    return _employment_form_page(request, form, employment.person, employment)
+
+
+@page_view
+@require_http_methods(["POST"])
+def employment_delete(request, person_pk: int, pk: int):
+    employment = _employment(request, person_pk, pk)
+    services.delete_employment(actor=request.user, employment=employment)
+    messages.success(request, _("職歴を削除しました。"))
+    return redirect(employment.person)
