@@ -1,6 +1,7 @@
 import os
 import sys
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=4)
 
     def handle(self, *args, host, port, workers, threads, **options):
+        call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"Kizuna: http://{host}:{port}/")
         argv = [
             sys.executable, "-m", "gunicorn", "kizuna.wsgi:application",
