@@ -47,7 +47,7 @@ def test_person_detail_shows_name_reading_career_and_history(cast, person):
     html = client_for(cast.owner).get(f"/people/{person.pk}/").content.decode()
     assert "髙橋 一郎" in html and "タカハシ" in html
     assert "株式会社山田製作所" in html and "購買部" in html
-    assert "変更履歴" in html and "employment.add" in html
+    assert "変更履歴" in html and "職歴を追加" in html
 
 
 def test_outsider_gets_404_and_readonly_gets_403(cast, person):
@@ -110,7 +110,7 @@ def test_edit_is_recorded_in_history(cast, person):
         "visibility": "team", "phone_0": "090-1111-2222",
     })  # fmt: skip
     html = client.get(f"/people/{person.pk}/").content.decode()
-    assert "family_name: <del>髙橋</del> → <ins>高橋</ins>" in html
+    assert "姓: <del>髙橋</del> → <ins>高橋</ins>" in html
 
 
 def test_delete_goes_to_trash_and_restores(cast, person):

@@ -14,7 +14,7 @@ _PG_LOCK_KEY = 0x4B5A4E41  # serializes hash-chain appends across connections on
 
 def _jsonable(value):
     if isinstance(value, models.Model):
-        return value.pk
+        return f"{value} (#{value.pk})"  # readable in the history, still identifies the row
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -24,13 +24,18 @@ def _jsonable(value):
     return value
 
 
+def _blank(value):
+    return None if value in ("", [], None) else value
+
+
 def diff(before: dict, after: dict) -> dict:
-    """{field: [old, new]} for the fields whose value changed."""
-    return {
-        key: [_jsonable(before.get(key)), _jsonable(after.get(key))]
-        for key in after
-        if _jsonable(before.get(key)) != _jsonable(after.get(key))
-    }
+    """{field: [old, new]} for the fields whose value changed ("" and None count as the same: empty)."""
+    changes = {}
+    for key in after:
+        old, new = _blank(_jsonable(before.get(key))), _blank(_jsonable(after.get(key)))
+        if old != new:
+            changes[key] = [old, new]
+    return changes
 
 
 def record(*, actor, action: str, obj=None, changes: dict | None = None, label: str = "", object_type: str = ""):

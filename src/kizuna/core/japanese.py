@@ -378,6 +378,7 @@ class Phone:
     e164: str  # +81312345678, "" when invalid
     national: str  # 03-1234-5678
     extension: str  # 内線
+    number: str  # the number as written, without the extension part
     valid: bool
     is_mobile: bool
 
@@ -402,8 +403,8 @@ def parse_phone(value: str) -> Phone:
     else:
         e164, national = "", text
     return Phone(
-        raw=value, digits=digits, e164=e164, national=national, extension=extension, valid=valid,
-        is_mobile=digits.startswith(_MOBILE_PREFIXES),
+        raw=value, digits=digits, e164=e164, national=national, extension=extension, number=text.strip(),
+        valid=valid, is_mobile=digits.startswith(_MOBILE_PREFIXES),
     )  # fmt: skip
 
 

@@ -33,7 +33,7 @@ def contact_point(kind: str, value: str, label: str, position: int = 0, *, exten
     return ContactPoint(
         kind=kind,
         label=label,
-        value=value,
+        value=phone.number or value,
         normalized=phone.digits,
         e164=phone.e164 or "",
         extension=extension or phone.extension,

@@ -53,7 +53,7 @@ def _clean_contact_points(data: dict, errors: Errors) -> list[ContactPoint] | No
             ContactPoint(
                 kind="phone",
                 label=label,
-                value=value,
+                value=phone.number or value,  # the 内線 lives in its own column
                 normalized=phone.digits,
                 e164=phone.e164 or "",
                 extension=extension,

@@ -4,10 +4,12 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from kizuna.core.exceptions import NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from kizuna.core.models import AuditEvent
@@ -56,8 +58,40 @@ def list_page(request, *, queryset, sorts: dict, template: str, partial: str, ex
     return render(request, partial if request.htmx and not request.htmx.boosted else template, context)
 
 
-def history(obj):
-    return AuditEvent.objects.for_object(obj).select_related("actor")[:50]
+ACTION_LABELS = {
+    "create": _l("作成"), "update": _l("更新"), "delete": _l("削除"), "restore": _l("復元"),
+    "employment.add": _l("職歴を追加"), "employment.update": _l("職歴を更新"), "employment.delete": _l("職歴を削除"),
+}  # fmt: skip
+EXTRA_FIELD_LABELS = {
+    "emails": _l("メール"), "phones": _l("電話"), "tags": _l("タグ"), "company": _l("会社"), "site": _l("拠点"),
+    "department": _l("部署"), "title": _l("役職"), "start_date": _l("開始日"), "end_date": _l("終了日"),
+    "is_primary": _l("主所属"),
+}  # fmt: skip
+
+
+def _field_label(model, name: str) -> str:
+    if name in EXTRA_FIELD_LABELS:
+        return EXTRA_FIELD_LABELS[name]
+    try:
+        return model._meta.get_field(name).verbose_name
+    except FieldDoesNotExist:
+        return name
+
+
+def _readable(value):
+    return "、".join(map(str, value)) if isinstance(value, list) else value
+
+
+def history(obj) -> list[dict]:
+    """The record's audit rows, with field and action names people can read."""
+    rows = []
+    for event in AuditEvent.objects.for_object(obj)[:50]:
+        changes = [
+            (_field_label(type(obj), name), _readable(old), _readable(new))
+            for name, (old, new) in event.changes.items()
+        ]
+        rows.append({"event": event, "action": ACTION_LABELS.get(event.action, event.action), "changes": changes})
+    return rows
 
 
 def record_context(request, obj) -> dict:
