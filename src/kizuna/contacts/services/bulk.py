@@ -4,6 +4,7 @@ single-record services, written in batches, with one audit row per batch instead
 from django.db import transaction
 
 from kizuna.core import audit, japanese
+from kizuna.core.bulkinsert import insert_many
 
 from ..models import Company, ContactPoint, Employment, Person
 
@@ -48,7 +49,7 @@ def bulk_create_companies(*, actor, companies: list[Company], batch_size: int = 
             if not company.name_key:
                 for key, value in company_search_fields(company.name, company.name_kana).items():
                     setattr(company, key, value)
-        created = Company.objects.bulk_create(companies, batch_size=batch_size)
+        created = insert_many(Company, companies, batch_size=batch_size)
         audit.record(
             actor=actor,
             action="bulk.create",
@@ -78,7 +79,7 @@ def bulk_create_people(
                 )
                 for key, value in fields.items():
                     setattr(person, key, value)
-        created = Person.objects.bulk_create(people, batch_size=batch_size)
+        created = insert_many(Person, people, batch_size=batch_size)
         all_points, all_jobs = [], []
         for i, person in enumerate(created):
             for point in points.get(i, ()):
@@ -88,8 +89,8 @@ def bulk_create_people(
                 job.person_id = person.pk
                 job.created_by = job.updated_by = actor
                 all_jobs.append(job)
-        ContactPoint.objects.bulk_create(all_points, batch_size=batch_size)
-        Employment.objects.bulk_create(all_jobs, batch_size=batch_size)
+        insert_many(ContactPoint, all_points, batch_size=batch_size)
+        insert_many(Employment, all_jobs, batch_size=batch_size)
         audit.record(
             actor=actor,
             action="bulk.create",

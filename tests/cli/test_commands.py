@@ -1,0 +1,71 @@
+"""The `kizuna` console commands: createuser, token, demo."""
+
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from kizuna.accounts.models import ApiToken, User
+from kizuna.accounts.services import authenticate_token
+from kizuna.contacts.models import Company, Employment, Person
+from kizuna.core.models import AuditEvent
+
+
+def run(*args, stdin=None, monkeypatch=None):
+    out = io.StringIO()
+    if stdin is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_createuser_with_password_from_stdin(db, monkeypatch):
+    output = run("createuser", "kato", "--role", "manager", "--team", "営業3部", "--password-stdin",
+                 stdin="a-long-passphrase-1\n", monkeypatch=monkeypatch)  # fmt: skip
+    user = User.objects.get(username="kato")
+    assert "created user kato" in output and user.role == "manager" and user.team.name == "営業3部"
+    assert user.check_password("a-long-passphrase-1")
+    assert AuditEvent.objects.filter(action="user.create", object_id=str(user.pk), channel="cli").exists()
+
+
+def test_createuser_generates_and_prints_a_password(db):
+    output = run("createuser", "ito", "--role", "readonly")
+    password = output.split("password: ")[1].strip()
+    assert User.objects.get(username="ito").check_password(password)
+
+
+def test_createuser_rejects_duplicates_and_weak_passwords(db, monkeypatch):
+    run("createuser", "ueda", "--role", "member")
+    with pytest.raises(CommandError, match="username"):
+        run("createuser", "ueda", "--role", "member")
+    with pytest.raises(CommandError, match="password"):
+        run("createuser", "mori", "--role", "member", "--password-stdin", stdin="123\n", monkeypatch=monkeypatch)
+
+
+def test_token_create_prints_a_working_token_stored_hashed(db):
+    run("createuser", "api-user", "--role", "member")
+    payload = json.loads(run("token", "create", "api-user", "--json"))
+    assert payload["user"] == "api-user" and payload["scopes"] == ["read", "write"]
+    token = ApiToken.objects.get()
+    assert payload["token"] not in (token.key_hash, token.prefix) and len(token.key_hash) == 64
+    assert authenticate_token(payload["token"]).user.username == "api-user"
+    raw = run("token", "create", "api-user").strip()
+    assert raw.startswith("kz_") and authenticate_token(raw)
+
+
+def test_token_for_unknown_user_fails_clearly(db):
+    with pytest.raises(CommandError, match="no such user"):
+        run("token", "create", "nobody")
+
+
+def test_demo_builds_a_believable_data_set(db, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    output = run("demo", "--people", "300")
+    assert Person.objects.count() == 300 and Company.objects.count() == 60
+    assert "admin" in output and "readonly" in output
+    person = Person.objects.exclude(family_name_kana="").first()
+    assert person.kana_search and person.company_id and person.contact_points.exists()
+    assert Employment.objects.filter(end_date__isnull=False).exists()  # some career moves
+    assert json.loads((tmp_path / "demo-logins.json").read_text())["tanaka"]["role"] == "manager"
+    assert "tanaka" in run("demo", "--print-logins")
