@@ -98,6 +98,19 @@ def record_context(request, obj) -> dict:
     return {"can_edit": can_write_record(request.user, obj), "history": history(obj)}
 
 
+def create_page(request, *, form, create, template: str, context: dict, message: str):
+    """GET shows the empty form; a valid POST calls the create service and redirects to what it returns."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            target = create(form.service_data())
+        except ValidationFailed as exc:
+            form.add_service_errors(exc.field_errors)
+        else:
+            messages.success(request, message)
+            return redirect(target)
+    return render(request, template, {"form": form, **context})
+
+
 def save_with_conflict_check(request, *, form, obj, save, template, context, initial_for):
     """Run the update service; on a stale version keep the user's input, show what the other person saved,
     and arm the form with the current version so a second submit overwrites on purpose."""

@@ -8,10 +8,9 @@ from kizuna.contacts.filters import COMPANY_SORTS, filter_companies
 from kizuna.contacts.forms import CompanyForm, company_initial
 from kizuna.contacts.models import Company, Employment
 from kizuna.core import japanese
-from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.records import get_for_user
 
-from .common import list_page, page_view, record_context, require_writer, save_with_conflict_check
+from .common import create_page, list_page, page_view, record_context, require_writer, save_with_conflict_check
 
 
 @page_view
@@ -57,16 +56,11 @@ def _visible_people(user):
 @require_http_methods(["GET", "POST"])
 def company_create(request):
     require_writer(request.user)
-    form = CompanyForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            company = services.create_company(actor=request.user, data=form.service_data())
-        except ValidationFailed as exc:
-            form.add_service_errors(exc.field_errors)
-        else:
-            messages.success(request, _("会社を登録しました。"))
-            return redirect(company)
-    return render(request, "contacts/company_form.html", {"form": form, "nav": "companies"})
+    return create_page(
+        request, form=CompanyForm(request.POST or None, user=request.user), template="contacts/company_form.html",
+        create=lambda data: services.create_company(actor=request.user, data=data),
+        context={"nav": "companies"}, message=_("会社を登録しました。"),
+    )  # fmt: skip
 
 
 @page_view

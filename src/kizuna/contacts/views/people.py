@@ -11,7 +11,7 @@ from kizuna.core import japanese
 from kizuna.core.exceptions import NotFound, StaleVersion, ValidationFailed
 from kizuna.core.records import get_for_user
 
-from .common import list_page, page_view, record_context, require_writer, save_with_conflict_check
+from .common import create_page, list_page, page_view, record_context, require_writer, save_with_conflict_check
 
 
 @page_view
@@ -46,16 +46,11 @@ def person_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def person_create(request):
     require_writer(request.user)
-    form = PersonForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.create_person(actor=request.user, data=form.service_data())
-        except ValidationFailed as exc:
-            form.add_service_errors(exc.field_errors)
-        else:
-            messages.success(request, _("人を登録しました。"))
-            return redirect(person)
-    return render(request, "contacts/person_form.html", {"form": form, "nav": "people"})
+    return create_page(
+        request, form=PersonForm(request.POST or None, user=request.user), template="contacts/person_form.html",
+        create=lambda data: services.create_person(actor=request.user, data=data),
+        context={"nav": "people"}, message=_("人を登録しました。"),
+    )  # fmt: skip
 
 
 @page_view
@@ -107,16 +102,16 @@ def _employment_form_page(request, form, person, employment=None):
 @require_http_methods(["GET", "POST"])
 def employment_create(request, person_pk: int):
     person = get_for_user(Person, request.user, person_pk, for_write=True)
-    form = EmploymentForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_employment(actor=request.user, person=person, data=form.service_data())
-        except ValidationFailed as exc:
-            form.add_service_errors(exc.field_errors)
-        else:
-            messages.success(request, _("職歴を追加しました。"))
-            return redirect(person)
-    return _employment_form_page(request, form, person)
+
+    def create(data):
+        services.add_employment(actor=request.user, person=person, data=data)
+        return person
+
+    return create_page(
+        request, form=EmploymentForm(request.POST or None, user=request.user),
+        template="contacts/employment_form.html", create=create,
+        context={"person": person, "employment": None, "nav": "people"}, message=_("職歴を追加しました。"),
+    )  # fmt: skip
 
 
 @page_view
