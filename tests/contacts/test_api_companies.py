@@ -147,3 +147,21 @@ def test_list_query_count_does_not_grow_with_rows(cast, api, django_assert_max_n
     with django_assert_max_num_queries(5):  # token, token touch, companies, tags
         response = client.get(URL + "?limit=25")
     assert len(response.json()["items"]) == 25
+
+
+def test_sites_belong_to_the_company(cast, api, company):
+    client = api(cast.owner)
+    created = client.post(
+        f"{URL}/{company.pk}/sites", {"name": "大阪営業所", "kind": "sales_office", "prefecture": "大阪"}
+    )
+    assert created.status_code == 201, created.content
+    site = created.json()
+    assert site["prefecture"] == "大阪府" and site["company_id"] == company.pk
+    url = f"{URL}/{company.pk}/sites/{site['id']}"
+    assert client.patch(url, {"kind": "castle"}, headers={"If-Match": created["ETag"]}).status_code == 422
+    assert client.patch(url, {"name": "大阪支店"}, headers={"If-Match": created["ETag"]}).status_code == 200
+    assert [s["name"] for s in client.get(f"{URL}/{company.pk}/sites").json()] == ["大阪支店"]
+    assert api(cast.outsider).get(f"{URL}/{company.pk}/sites").status_code == 404
+    assert api(cast.readonly).post(f"{URL}/{company.pk}/sites", {"name": "x"}).status_code == 403
+    assert client.delete(url, headers={"If-Match": "*"}).status_code == 204
+    assert client.get(f"{URL}/{company.pk}/sites").json() == []

@@ -174,3 +174,17 @@ def test_employment_form_links_a_company_by_name(cast):
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.company == company
+
+
+def test_add_and_delete_a_site_from_the_company_page(cast):
+    company = factories.company(cast.owner, "株式会社山田製作所")
+    client = client_for(cast.owner)
+    response = client.post(f"/companies/{company.pk}/sites/new/", {"name": "名古屋工場", "kind": "plant"})
+    assert response.status_code == 302
+    html = client.get(f"/companies/{company.pk}/").content.decode()
+    assert "名古屋工場" in html and "工場" in html
+    site = company.sites.get()
+    assert client_for(cast.outsider).post(f"/companies/{company.pk}/sites/{site.pk}/delete/").status_code == 404
+    client.post(f"/companies/{company.pk}/sites/{site.pk}/delete/")
+    html = client.get(f"/companies/{company.pk}/").content.decode()
+    assert "<li>名古屋工場" not in html and "拠点はまだありません" in html

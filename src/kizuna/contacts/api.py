@@ -10,7 +10,7 @@ from kizuna.core.records import get_for_user
 
 from . import services
 from .filters import COMPANY_SORTS, PERSON_SORTS, filter_companies, filter_people
-from .models import Company, Employment, Person
+from .models import Company, Employment, Person, Site
 from .schemas import (
     CompanyIn,
     CompanyOut,
@@ -23,6 +23,9 @@ from .schemas import (
     PersonOut,
     PersonPage,
     PersonPatch,
+    SiteIn,
+    SiteOut,
+    SitePatch,
 )  # fmt: skip
 
 router = Router(tags=["contacts"])
@@ -219,4 +222,45 @@ def delete_employment(request: HttpRequest, person_id: int, employment_id: int):
     services.delete_employment(
         actor=request.user, employment=employment, expected_version=expected_version(request, employment)
     )
+    return Status(204, None)
+
+
+# --- sites (本社・支店・営業所・工場) ---------------------------------------------------------------------
+def _site(request, company_id: int, site_id: int) -> Site:
+    company = get_for_user(Company, request.user, company_id, for_write=True)
+    site = company.sites.alive().filter(pk=site_id).first()
+    if site is None:
+        raise NotFound()
+    return site
+
+
+@router.get("/companies/{company_id}/sites", response={200: list[SiteOut], **ERRORS})
+def list_sites(request: HttpRequest, company_id: int):
+    return get_for_user(Company, request.user, company_id).sites.alive().order_by("name", "id")
+
+
+@router.post("/companies/{company_id}/sites", response={201: SiteOut, **ERRORS})
+def create_site(request: HttpRequest, response: HttpResponse, company_id: int, payload: SiteIn):
+    company = get_for_user(Company, request.user, company_id, for_write=True)
+    return Status(
+        201, _with_etag(response, services.add_site(actor=request.user, company=company, data=payload.dict()))
+    )
+
+
+@router.patch("/companies/{company_id}/sites/{site_id}", response={200: SiteOut, **ERRORS})
+def patch_site(request: HttpRequest, response: HttpResponse, company_id: int, site_id: int, payload: SitePatch):
+    site = _site(request, company_id, site_id)
+    services.update_site(
+        actor=request.user,
+        site=site,
+        data=payload.dict(exclude_unset=True),
+        expected_version=expected_version(request, site),
+    )
+    return _with_etag(response, site)
+
+
+@router.delete("/companies/{company_id}/sites/{site_id}", response={204: None, **ERRORS})
+def delete_site(request: HttpRequest, company_id: int, site_id: int):
+    site = _site(request, company_id, site_id)
+    services.delete_site(actor=request.user, site=site, expected_version=expected_version(request, site))
     return Status(204, None)

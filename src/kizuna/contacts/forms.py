@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from kizuna.core import japanese
 from kizuna.core.permissions import Visibility
 
-from .models import Company, ContactPoint, Person
+from .models import Company, ContactPoint, Person, Site
 
 _TAG_SPLIT = re.compile(r"[,、，\s]+")
 PREFECTURE_CHOICES = [("", "—")] + [(p, p) for p in japanese.PREFECTURES]
@@ -191,3 +191,14 @@ class EmploymentForm(ServiceForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["company"].user = user
+
+
+class SiteForm(ServiceForm):
+    name = forms.CharField(label=_("拠点名"), max_length=100, help_text=_("例: 大阪営業所、名古屋工場"))
+    kind = forms.ChoiceField(label=_("種別"), choices=Site.Kind.choices, initial=Site.Kind.BRANCH)
+    phone = forms.CharField(label=_("電話"), max_length=40, required=False)
+    prefecture = forms.ChoiceField(label=_("都道府県"), choices=PREFECTURE_CHOICES, required=False)
+    city = forms.CharField(label=_("市区町村"), max_length=100, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)

@@ -217,3 +217,36 @@ class CompanyPage(Schema):
 class PersonPage(Schema):
     items: list[PersonOut]
     next_cursor: str | None
+
+
+class SiteIn(Strict):
+    name: str
+    kind: str = "branch"
+    phone: str = ""
+    postcode: str = ""
+    prefecture: str = ""
+    city: str = ""
+    street: str = ""
+
+
+class SitePatch(Strict):
+    name: str | None = None
+    kind: str | None = None
+    phone: str | None = None
+    postcode: str | None = None
+    prefecture: str | None = None
+    city: str | None = None
+    street: str | None = None
+
+
+class SiteOut(Schema):
+    id: int
+    company_id: int
+    name: str
+    kind: str
+    phone: str
+    postcode: str
+    prefecture: str
+    city: str
+    street: str
+    version: int

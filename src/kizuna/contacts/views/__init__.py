@@ -1,6 +1,14 @@
 """Pages for companies, people, careers and the trash. Each view: access helper, one service call, render."""
 
-from .companies import company_create, company_delete, company_detail, company_edit, company_list
+from .companies import (
+    company_create,
+    company_delete,
+    company_detail,
+    company_edit,
+    company_list,
+    site_create,
+    site_delete,
+)  # fmt: skip
 from .misc import company_options, home, quick_search, restore, trash
 from .people import (
     employment_create,
@@ -16,5 +24,5 @@ from .people import (
 __all__ = [
     "company_create", "company_delete", "company_detail", "company_edit", "company_list", "company_options",
     "employment_create", "employment_delete", "employment_edit", "home", "person_create", "person_delete",
-    "person_detail", "person_edit", "person_list", "quick_search", "restore", "trash",
+    "person_detail", "person_edit", "person_list", "quick_search", "restore", "site_create", "site_delete", "trash",
 ]  # fmt: skip

@@ -5,9 +5,10 @@ from django.views.decorators.http import require_http_methods
 
 from kizuna.contacts import services
 from kizuna.contacts.filters import COMPANY_SORTS, filter_companies
-from kizuna.contacts.forms import CompanyForm, company_initial
+from kizuna.contacts.forms import CompanyForm, SiteForm, company_initial
 from kizuna.contacts.models import Company, Employment
 from kizuna.core import japanese
+from kizuna.core.exceptions import NotFound
 from kizuna.core.records import get_for_user
 
 from .common import create_page, list_page, page_view, record_context, require_writer, save_with_conflict_check
@@ -92,3 +93,30 @@ def company_delete(request, pk: int):
         messages.success(request, _("「%(name)s」をゴミ箱に移しました。") % {"name": company})
         return redirect("contacts:company_list")
     return render(request, "contacts/confirm_delete.html", {"object": company, "nav": "companies"})
+
+
+@page_view
+@require_http_methods(["GET", "POST"])
+def site_create(request, company_pk: int):
+    company = get_for_user(Company, request.user, company_pk, for_write=True)
+
+    def create(data):
+        services.add_site(actor=request.user, company=company, data=data)
+        return company
+
+    return create_page(
+        request, form=SiteForm(request.POST or None), template="contacts/site_form.html", create=create,
+        context={"company": company, "nav": "companies"}, message=_("拠点を追加しました。"),
+    )  # fmt: skip
+
+
+@page_view
+@require_http_methods(["POST"])
+def site_delete(request, company_pk: int, pk: int):
+    company = get_for_user(Company, request.user, company_pk, for_write=True)
+    site = company.sites.alive().filter(pk=pk).first()
+    if site is None:
+        raise NotFound()
+    services.delete_site(actor=request.user, site=site)
+    messages.success(request, _("拠点「%(name)s」を削除しました。") % {"name": site.name})
+    return redirect(company)
