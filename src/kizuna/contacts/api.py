@@ -23,10 +23,12 @@ from .schemas import (
     PersonOut,
     PersonPage,
     PersonPatch,
+    SearchOut,
     SiteIn,
     SiteOut,
     SitePatch,
 )  # fmt: skip
+from .search import search_records
 
 router = Router(tags=["contacts"])
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 412, 422, 428)}
@@ -264,3 +266,11 @@ def delete_site(request: HttpRequest, company_id: int, site_id: int):
     site = _site(request, company_id, site_id)
     services.delete_site(actor=request.user, site=site, expected_version=expected_version(request, site))
     return Status(204, None)
+
+
+# --- search ------------------------------------------------------------------------------------------
+@router.get("/search", response={200: SearchOut, **ERRORS})
+def search(request: HttpRequest, q: str = "", type: str = "", limit: int = 20, cursor: str | None = None):
+    """Substring search over names, readings, company names, e-mails and phone digits (1 character and up)."""
+    total, results, next_cursor = search_records(request.user, q, type=type or None, limit=limit, cursor=cursor)
+    return {"query": q, "total": total, "results": results, "next_cursor": next_cursor}

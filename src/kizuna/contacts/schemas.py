@@ -250,3 +250,19 @@ class SiteOut(Schema):
     city: str
     street: str
     version: int
+
+
+class SearchResultOut(Schema):
+    type: str
+    id: int
+    external_id: str
+    label: str
+    detail: str
+    url: str
+
+
+class SearchOut(Schema):
+    query: str
+    total: int
+    results: list[SearchResultOut]
+    next_cursor: str | None

@@ -159,3 +159,27 @@ class AuditEvent(models.Model):
         }
         raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(raw.encode()).hexdigest()
+
+
+# --- search index (written and queried by core/search.py) ---------------------------------------------
+class SearchDocument(models.Model):
+    object_type = models.CharField(max_length=40)
+    object_id = models.BigIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["object_type", "object_id"], name="searchdoc_object_unique")]
+
+    def __str__(self):
+        return f"{self.object_type}#{self.object_id}"
+
+
+class SearchGram(models.Model):
+    gram = models.CharField(max_length=2)
+    document = models.ForeignKey(SearchDocument, models.CASCADE, related_name="grams", db_constraint=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["gram", "document"], name="searchgram_gram_doc_idx")]
+
+    def __str__(self):
+        return self.gram

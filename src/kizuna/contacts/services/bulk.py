@@ -3,10 +3,11 @@ single-record services, written in batches, with one audit row per batch instead
 
 from django.db import transaction
 
-from kizuna.core import audit, japanese
+from kizuna.core import audit, japanese, search
 from kizuna.core.bulkinsert import insert_many
 
 from ..models import Company, ContactPoint, Employment, Person
+from ..search import COMPANY, PERSON, company_fields, person_fields
 
 
 def company_search_fields(name: str, name_kana: str = "") -> dict:
@@ -50,6 +51,7 @@ def bulk_create_companies(*, actor, companies: list[Company], batch_size: int = 
                 for key, value in company_search_fields(company.name, company.name_kana).items():
                     setattr(company, key, value)
         created = insert_many(Company, companies, batch_size=batch_size)
+        search.index_many(COMPANY, [(c.pk, company_fields(c)) for c in created])
         audit.record(
             actor=actor,
             action="bulk.create",
@@ -91,6 +93,11 @@ def bulk_create_people(
                 all_jobs.append(job)
         insert_many(ContactPoint, all_points, batch_size=batch_size)
         insert_many(Employment, all_jobs, batch_size=batch_size)
+        companies = Company.objects.in_bulk({p.company_id for p in created if p.company_id})
+        search.index_many(
+            PERSON,
+            [(p.pk, person_fields(p, points.get(i, []), companies.get(p.company_id))) for i, p in enumerate(created)],
+        )
         audit.record(
             actor=actor,
             action="bulk.create",

@@ -3,6 +3,7 @@ from django.db import transaction
 from kizuna.core import audit, japanese, records
 
 from ..models import Company
+from ..search import index_company, index_person
 from .common import Errors, clean_address, require_writer, resolve_ownership, set_tags, text
 
 FIELDS = [
@@ -67,6 +68,7 @@ def create_company(*, actor, data: dict) -> Company:
         tags = set_tags(company, data.get("tags")) if "tags" in data else []
         snapshot = records.snapshot(company, FIELDS) | {"tags": tags}
         audit.record(actor=actor, action="create", obj=company, changes=audit.diff({}, snapshot))
+        index_company(company)
     return company
 
 
@@ -86,12 +88,21 @@ def update_company(*, actor, company: Company, data: dict, expected_version=None
                     company.save(update_fields=["version", "updated_at", "updated_by"])
                 audit.record(actor=actor, action="update", obj=company, changes={"tags": [before, after]})
                 changes["tags"] = [before, after]
+        if {"name", "name_kana", "phone", "corporate_number"} & changes.keys():
+            index_company(company)
+            if {"name", "name_kana"} & changes.keys():  # people are found by their company's name too
+                for person in company.current_people.alive().select_related("company"):
+                    index_person(person)
     return changes
 
 
 def delete_company(*, actor, company: Company, expected_version=None) -> None:
-    records.soft_delete(actor=actor, obj=company, expected_version=expected_version)
+    with transaction.atomic():
+        records.soft_delete(actor=actor, obj=company, expected_version=expected_version)
+        index_company(company)
 
 
 def restore_company(*, actor, company: Company) -> None:
-    records.restore(actor=actor, obj=company)
+    with transaction.atomic():
+        records.restore(actor=actor, obj=company)
+        index_company(company)

@@ -7,6 +7,7 @@ from django.db import transaction
 from kizuna.core import audit, japanese, records
 
 from ..models import Company, Employment, Person, Site
+from ..search import index_person
 from .common import Errors, text
 
 FIELDS = ["company", "site", "department", "title", "start_date", "end_date", "is_primary"]
@@ -70,6 +71,8 @@ def sync_current_company(person: Person) -> None:
     if person.company_id != current:
         Person.objects.filter(pk=person.pk).update(company_id=current)
         person.company_id = current
+        person.company = Company.objects.filter(pk=current).first() if current else None
+        index_person(person)
 
 
 def add_employment(*, actor, person: Person, data: dict) -> Employment:

@@ -3,6 +3,7 @@ from django.db import transaction
 from kizuna.core import audit, japanese, records
 
 from ..models import ContactPoint, Person
+from ..search import index_person
 from .common import Errors, clean_address, require_writer, resolve_ownership, set_tags, text
 
 FIELDS = [
@@ -140,6 +141,7 @@ def create_person(*, actor, data: dict) -> Person:
         tags = set_tags(person, data.get("tags")) if "tags" in data else []
         snapshot = records.snapshot(person, FIELDS) | _contact_values(person) | {"tags": tags}
         audit.record(actor=actor, action="create", obj=person, changes=audit.diff({}, snapshot))
+        index_person(person)
     return person
 
 
@@ -164,12 +166,18 @@ def update_person(*, actor, person: Person, data: dict, expected_version=None) -
                 records.touch(person, actor)
                 person.save(update_fields=["version", "updated_at", "updated_by"])
             audit.record(actor=actor, action="update", obj=person, changes=extra)
+        if changes or extra:
+            index_person(person)
     return changes | extra
 
 
 def delete_person(*, actor, person: Person, expected_version=None) -> None:
-    records.soft_delete(actor=actor, obj=person, expected_version=expected_version)
+    with transaction.atomic():
+        records.soft_delete(actor=actor, obj=person, expected_version=expected_version)
+        index_person(person)
 
 
 def restore_person(*, actor, person: Person) -> None:
-    records.restore(actor=actor, obj=person)
+    with transaction.atomic():
+        records.restore(actor=actor, obj=person)
+        index_person(person)

@@ -4,8 +4,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kizuna.contacts import services
-from kizuna.contacts.filters import filter_companies, filter_people
+from kizuna.contacts.filters import filter_companies
 from kizuna.contacts.models import Company, Person
+from kizuna.contacts.search import search_records
 from kizuna.core.exceptions import NotFound
 from kizuna.core.permissions import can_write_records
 from kizuna.core.records import get_for_user
@@ -38,11 +39,8 @@ def home(request):
 def quick_search(request):
     """Header search while typing: a few people and companies (simple substring search)."""
     q = request.GET.get("q", "").strip()
-    people = companies = []
-    if q:
-        people = filter_people(Person.objects.visible_to(request.user).select_related("company"), q=q)
-        people = people.order_by("-updated_at", "-id")[:6]
-        companies = filter_companies(Company.objects.visible_to(request.user), q=q).order_by("-updated_at", "-id")[:6]
+    _, people, _ = search_records(request.user, q, type="person", limit=6)
+    _, companies, _ = search_records(request.user, q, type="company", limit=6)
     return render(request, "contacts/partials/quick_results.html", {"q": q, "people": people, "companies": companies})
 
 

@@ -1,0 +1,31 @@
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "検索インデックスを作り直します / Rebuild the search index."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--type", choices=["person", "company"], default=None)
+
+    def handle(self, *args, type, **options):
+        from kizuna.contacts.models import Company, Person
+        from kizuna.contacts.search import reindex
+
+        for kind, model in (("company", Company), ("person", Person)):
+            if type and kind != type:
+                continue
+            total = model.objects.alive().count()
+            started = time.monotonic()
+            done = reindex(kind, progress=lambda n, total=total, kind=kind: self._bar(kind, n, total))
+            self.stdout.write(f"\n{kind}: {done} indexed in {time.monotonic() - started:.1f}s")
+
+    def _bar(self, kind: str, done: int, total: int) -> None:
+        if not sys.stdout.isatty():
+            return
+        width = 30
+        filled = int(width * done / max(total, 1))
+        sys.stdout.write(f"\r{kind:<8} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        sys.stdout.flush()
