@@ -165,21 +165,11 @@ class AuditEvent(models.Model):
 class SearchDocument(models.Model):
     object_type = models.CharField(max_length=40)
     object_id = models.BigIntegerField()
-    text = models.TextField()
+    text = models.TextField()  # normalized fields, one per line
+    tokens = models.TextField(default="")  # encoded 1-2 grams; indexed by FTS5 (SQLite) or GIN (PostgreSQL)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["object_type", "object_id"], name="searchdoc_object_unique")]
 
     def __str__(self):
         return f"{self.object_type}#{self.object_id}"
-
-
-class SearchGram(models.Model):
-    gram = models.CharField(max_length=2)
-    document = models.ForeignKey(SearchDocument, models.CASCADE, related_name="grams", db_constraint=False)
-
-    class Meta:
-        indexes = [models.Index(fields=["gram", "document"], name="searchgram_gram_doc_idx")]
-
-    def __str__(self):
-        return self.gram

@@ -1,19 +1,21 @@
 """The search index: exact substring search over normalized text, identical on SQLite and PostgreSQL.
 
-Every searchable record has one SearchDocument (its normalized fields joined by newlines) and a
-posting row per distinct 1- and 2-character gram of that text. A query is normalized the same way;
-its candidates are the documents holding every bigram of the query (the unigram for a 1-character
-query), then `text LIKE %q%` confirms each one. So 1- and 2-character queries (田中, 林), which
-trigram indexes cannot serve, use the index, and every match is found: recall is exact by design.
+Every searchable record has one SearchDocument: its normalized fields joined by newlines (`text`) and
+every distinct 1- and 2-character gram of them, each encoded as an ASCII token (`tokens`). SQLite
+indexes the tokens with FTS5, PostgreSQL with a GIN index over to_tsvector('simple', tokens). A query
+is normalized the same way; its candidates hold every gram of the query, then `text LIKE %q%` confirms
+each one. So 1- and 2-character queries (林, 田中), which trigram indexes cannot serve, use the index,
+and recall is exact by construction; both databases return the same rows.
 """
 
-from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 
 from . import japanese
-from .models import SearchDocument, SearchGram
+from .bulkinsert import insert_many
+from .models import SearchDocument
 
-MAX_QUERY_GRAMS = 4  # the rarest few bigrams narrow enough; LIKE confirms the rest
+MAX_QUERY_GRAMS = 6  # enough to narrow any query; LIKE confirms the rest
 
 
 def normalize_query(query: str) -> str:
@@ -29,62 +31,97 @@ def grams(text: str) -> set[str]:
     return out
 
 
+def token(gram: str) -> str:
+    """'田中' → 'g7530g4e2d': letters and digits only, so no tokenizer splits or folds it."""
+    return "".join(f"g{ord(ch):x}" for ch in gram)
+
+
 def document_text(fields) -> str:
-    """Fields (already normalized) joined one per line; empty ones dropped."""
     return "\n".join(f for f in fields if f)
 
 
+def _tokens(text: str) -> str:
+    return " ".join(sorted(token(g) for g in grams(text)))
+
+
+def _fts_write(docs) -> None:
+    if connection.vendor != "sqlite" or not docs:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT OR REPLACE INTO core_search_fts(rowid, tokens) VALUES (%s, %s)", [(d.pk, d.tokens) for d in docs]
+        )
+
+
+def _fts_delete(ids) -> None:
+    if connection.vendor != "sqlite" or not ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany("DELETE FROM core_search_fts WHERE rowid = %s", [(i,) for i in ids])
+
+
 def index(object_type: str, object_id: int, fields) -> None:
-    """(Re)index one record. Called by services inside their transaction."""
+    """(Re)index one record. Services call it inside their transaction."""
     text = document_text(fields)
     with transaction.atomic():
-        doc, created = SearchDocument.objects.get_or_create(
-            object_type=object_type, object_id=object_id, defaults={"text": text}
-        )
-        if not created:
-            if doc.text == text:
-                return
-            doc.text = text
-            doc.save(update_fields=["text"])
-            doc.grams.all().delete()
-        SearchGram.objects.bulk_create([SearchGram(gram=g, document=doc) for g in grams(text)])
+        doc = SearchDocument.objects.filter(object_type=object_type, object_id=object_id).first()
+        if doc is not None and doc.text == text:
+            return
+        if doc is None:
+            doc = SearchDocument(object_type=object_type, object_id=object_id)
+        doc.text, doc.tokens = text, _tokens(text)
+        doc.save()
+        _fts_write([doc])
 
 
 def index_many(object_type: str, rows) -> int:
-    """Bulk (re)index [(object_id, fields), ...] for imports and `kizuna reindex`."""
-    from .bulkinsert import insert_many
-
+    """Bulk (re)index [(object_id, fields), ...] for imports, demo data and `kizuna reindex`."""
     rows = list(rows)
-    ids = [object_id for object_id, _ in rows]
     with transaction.atomic():
-        SearchDocument.objects.filter(object_type=object_type, object_id__in=ids).delete()
-        docs = [SearchDocument(object_type=object_type, object_id=i, text=document_text(f)) for i, f in rows]
+        old = SearchDocument.objects.filter(object_type=object_type, object_id__in=[i for i, _ in rows])
+        _fts_delete(list(old.values_list("pk", flat=True)))
+        old.delete()
+        docs = []
+        for object_id, fields in rows:
+            text = document_text(fields)
+            docs.append(SearchDocument(object_type=object_type, object_id=object_id, text=text, tokens=_tokens(text)))
         insert_many(SearchDocument, docs)
-        postings = [SearchGram(gram=g, document_id=doc.pk) for doc in docs for g in grams(doc.text)]
-        insert_many(SearchGram, postings, batch_size=20000)
+        _fts_write(docs)
     return len(docs)
 
 
 def remove(object_type: str, object_id: int) -> None:
-    SearchDocument.objects.filter(object_type=object_type, object_id=object_id).delete()
+    with transaction.atomic():
+        ids = list(
+            SearchDocument.objects.filter(object_type=object_type, object_id=object_id).values_list("pk", flat=True)
+        )
+        _fts_delete(ids)
+        SearchDocument.objects.filter(pk__in=ids).delete()
 
 
-def _query_grams(q: str) -> list[str]:
+def _query_tokens(q: str) -> list[str]:
     if len(q) == 1:
-        return [q]
+        return [token(q)]
     bigrams = sorted({q[i : i + 2] for i in range(len(q) - 1)})
-    return bigrams[:MAX_QUERY_GRAMS] if len(bigrams) > MAX_QUERY_GRAMS else bigrams
+    return [token(g) for g in bigrams[:MAX_QUERY_GRAMS]]
 
 
 def matching_documents(object_type: str, query: str):
-    """A queryset of SearchDocument ids whose text contains the normalized query (empty for an empty query)."""
+    """SearchDocuments whose text contains the normalized query (none for an empty query)."""
     q = normalize_query(query)
     docs = SearchDocument.objects.filter(object_type=object_type)
     if not q:
         return docs.none()
-    for gram in _query_grams(q):
-        docs = docs.filter(Exists(SearchGram.objects.filter(document_id=OuterRef("pk"), gram=gram)))
-    return docs.filter(text__contains=q)  # LIKE '%q%' (escaped) confirms each candidate: exact recall
+    tokens = _query_tokens(q)
+    if connection.vendor == "sqlite":
+        candidates = RawSQL("SELECT rowid FROM core_search_fts WHERE core_search_fts MATCH %s", [" AND ".join(tokens)])
+    else:
+        candidates = RawSQL(
+            "SELECT id FROM core_searchdocument WHERE to_tsvector('simple', tokens) @@ to_tsquery('simple', %s)",
+            [" & ".join(tokens)],
+        )
+    docs = docs.filter(pk__in=candidates)
+    return docs.filter(text__contains=q)  # LIKE '%q%' confirms each candidate: exact recall
 
 
 def matching_ids(object_type: str, query: str):
