@@ -8,11 +8,13 @@ each one. So 1- and 2-character queries (林, 田中), which trigram indexes can
 and recall is exact by construction; both databases return the same rows.
 """
 
+from functools import lru_cache
+
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 
 from . import japanese
-from .bulkinsert import insert_many
+from .bulkinsert import insert_rows
 from .models import SearchDocument
 
 MAX_QUERY_GRAMS = 6  # enough to narrow any query; LIKE confirms the rest
@@ -31,6 +33,7 @@ def grams(text: str) -> set[str]:
     return out
 
 
+@lru_cache(maxsize=200_000)
 def token(gram: str) -> str:
     """'田中' → 'g7530g4e2d': letters and digits only, so no tokenizer splits or folds it."""
     return "".join(f"g{ord(ch):x}" for ch in gram)
@@ -41,16 +44,15 @@ def document_text(fields) -> str:
 
 
 def _tokens(text: str) -> str:
-    return " ".join(sorted(token(g) for g in grams(text)))
+    return " ".join(map(token, grams(text)))
 
 
-def _fts_write(docs) -> None:
-    if connection.vendor != "sqlite" or not docs:
+def _fts_write(pairs) -> None:
+    """[(document id, tokens)] into the SQLite FTS table (PostgreSQL indexes the column itself)."""
+    if connection.vendor != "sqlite" or not pairs:
         return
     with connection.cursor() as cursor:
-        cursor.executemany(
-            "INSERT OR REPLACE INTO core_search_fts(rowid, tokens) VALUES (%s, %s)", [(d.pk, d.tokens) for d in docs]
-        )
+        cursor.executemany("INSERT OR REPLACE INTO core_search_fts(rowid, tokens) VALUES (%s, %s)", pairs)
 
 
 def _fts_delete(ids) -> None:
@@ -71,7 +73,7 @@ def index(object_type: str, object_id: int, fields) -> None:
             doc = SearchDocument(object_type=object_type, object_id=object_id)
         doc.text, doc.tokens = text, _tokens(text)
         doc.save()
-        _fts_write([doc])
+        _fts_write([(doc.pk, doc.tokens)])
 
 
 def index_many(object_type: str, rows) -> int:
@@ -81,13 +83,13 @@ def index_many(object_type: str, rows) -> int:
         old = SearchDocument.objects.filter(object_type=object_type, object_id__in=[i for i, _ in rows])
         _fts_delete(list(old.values_list("pk", flat=True)))
         old.delete()
-        docs = []
+        values = []
         for object_id, fields in rows:
             text = document_text(fields)
-            docs.append(SearchDocument(object_type=object_type, object_id=object_id, text=text, tokens=_tokens(text)))
-        insert_many(SearchDocument, docs)
-        _fts_write(docs)
-    return len(docs)
+            values.append((object_type, object_id, text, _tokens(text)))
+        ids = insert_rows(SearchDocument, ["object_type", "object_id", "text", "tokens"], values)
+        _fts_write([(pk, row[3]) for pk, row in zip(ids, values, strict=True)])
+    return len(values)
 
 
 def remove(object_type: str, object_id: int) -> None:

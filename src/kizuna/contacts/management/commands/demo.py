@@ -195,8 +195,8 @@ class Command(BaseCommand):
                     given_name=given,
                     family_name_kana=family_kana,
                     given_name_kana=given_kana,
-                    company=company,
-                    owner=owner,
+                    company_id=company.pk,
+                    owner_id=owner.pk,
                     team_id=owner.team_id,
                     visibility=company.visibility if rng.random() < 0.8 else Visibility.PRIVATE,
                     lifecycle_stage=rng.choice(list(Person.Stage)),
@@ -228,7 +228,7 @@ class Command(BaseCommand):
                 points[i] = pts
                 start = today - timedelta(days=rng.randint(30, 365 * 12))
                 job = Employment(
-                    company=company,
+                    company_id=company.pk,
                     department=rng.choice(DEPARTMENTS),
                     title=rng.choice(TITLES),
                     start_date=start,
@@ -239,7 +239,7 @@ class Command(BaseCommand):
                     previous = rng.choice(companies)
                     jobs[i].append(
                         Employment(
-                            company=previous,
+                            company_id=previous.pk,
                             department=rng.choice(DEPARTMENTS),
                             title=rng.choice(TITLES),
                             start_date=start - timedelta(days=rng.randint(400, 3000)),
