@@ -111,6 +111,19 @@ def create_page(request, *, form, create, template: str, context: dict, message:
     return render(request, template, {"form": form, **context})
 
 
+def edit_page(request, *, obj, form_class, initial_for, update, template: str, context: dict):
+    """GET shows the record in the form; POST validates, then saves through `update(data, version)`."""
+    if request.method == "GET":
+        form = form_class(initial=initial_for(obj), user=request.user)
+        return render(request, template, {"form": form, "object": obj, **context})
+    form = form_class(request.POST, user=request.user)
+    if not form.is_valid():
+        return render(request, template, {"form": form, "object": obj, **context})
+    return save_with_conflict_check(
+        request, form=form, obj=obj, save=update, template=template, context=context, initial_for=initial_for
+    )
+
+
 def save_with_conflict_check(request, *, form, obj, save, template, context, initial_for):
     """Run the update service; on a stale version keep the user's input, show what the other person saved,
     and arm the form with the current version so a second submit overwrites on purpose."""

@@ -11,7 +11,14 @@ from kizuna.core import japanese
 from kizuna.core.exceptions import NotFound
 from kizuna.core.records import get_for_user
 
-from .common import create_page, list_page, page_view, record_context, require_writer, save_with_conflict_check
+from .common import (
+    create_page,
+    edit_page,
+    list_page,
+    page_view,
+    record_context,
+    require_writer,
+)
 
 
 @page_view
@@ -68,17 +75,10 @@ def company_create(request):
 @require_http_methods(["GET", "POST"])
 def company_edit(request, pk: int):
     company = get_for_user(Company, request.user, pk, for_write=True)
-    if request.method == "GET":
-        form = CompanyForm(initial=company_initial(company), user=request.user)
-        return render(request, "contacts/company_form.html", {"form": form, "object": company, "nav": "companies"})
-    form = CompanyForm(request.POST, user=request.user)
-    context = {"nav": "companies"}
-    if not form.is_valid():
-        return render(request, "contacts/company_form.html", context | {"form": form, "object": company})
-    return save_with_conflict_check(
-        request, form=form, obj=company, template="contacts/company_form.html", context=context,
-        initial_for=company_initial,
-        save=lambda data, version: services.update_company(
+    return edit_page(
+        request, obj=company, form_class=CompanyForm, initial_for=company_initial,
+        template="contacts/company_form.html", context={"nav": "companies"},
+        update=lambda data, version: services.update_company(
             actor=request.user, company=company, data=data, expected_version=version
         ),
     )  # fmt: skip

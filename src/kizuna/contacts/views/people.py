@@ -11,7 +11,14 @@ from kizuna.core import japanese
 from kizuna.core.exceptions import NotFound, StaleVersion, ValidationFailed
 from kizuna.core.records import get_for_user
 
-from .common import create_page, list_page, page_view, record_context, require_writer, save_with_conflict_check
+from .common import (
+    create_page,
+    edit_page,
+    list_page,
+    page_view,
+    record_context,
+    require_writer,
+)
 
 
 @page_view
@@ -57,17 +64,10 @@ def person_create(request):
 @require_http_methods(["GET", "POST"])
 def person_edit(request, pk: int):
     person = get_for_user(Person, request.user, pk, for_write=True)
-    if request.method == "GET":
-        form = PersonForm(initial=PersonForm.initial_for(person), user=request.user)
-        return render(request, "contacts/person_form.html", {"form": form, "object": person, "nav": "people"})
-    form = PersonForm(request.POST, user=request.user)
-    context = {"nav": "people"}
-    if not form.is_valid():
-        return render(request, "contacts/person_form.html", context | {"form": form, "object": person})
-    return save_with_conflict_check(
-        request, form=form, obj=person, template="contacts/person_form.html", context=context,
-        initial_for=PersonForm.initial_for,
-        save=lambda data, version: services.update_person(
+    return edit_page(
+        request, obj=person, form_class=PersonForm, initial_for=PersonForm.initial_for,
+        template="contacts/person_form.html", context={"nav": "people"},
+        update=lambda data, version: services.update_person(
             actor=request.user, person=person, data=data, expected_version=version
         ),
     )  # fmt: skip
