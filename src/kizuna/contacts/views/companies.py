@@ -6,7 +6,7 @@ from django.views.decorators.http import require_http_methods
 from kizuna.contacts import services
 from kizuna.contacts.filters import COMPANY_SORTS, filter_companies
 from kizuna.contacts.forms import CompanyForm, SiteForm, company_initial
-from kizuna.contacts.models import Company, Employment
+from kizuna.contacts.models import Company, Employment, Person
 from kizuna.core import japanese
 from kizuna.core.exceptions import NotFound
 from kizuna.core.records import get_for_user
@@ -40,7 +40,9 @@ def company_list(request):
 @page_view
 def company_detail(request, pk: int):
     company = get_for_user(Company, request.user, pk)
-    jobs = Employment.objects.alive().filter(company=company, person__in=_visible_people(request.user))
+    jobs = Employment.objects.alive().filter(
+        company=company, person__in=Person.objects.visible_to(request.user).values("pk")
+    )
     jobs = jobs.select_related("person", "site").order_by("-start_date", "-id")
     context = {
         "object": company,
@@ -52,12 +54,6 @@ def company_detail(request, pk: int):
         **record_context(request, company),
     }
     return render(request, "contacts/company_detail.html", context)
-
-
-def _visible_people(user):
-    from kizuna.contacts.models import Person
-
-    return Person.objects.visible_to(user).values("pk")
 
 
 @page_view
