@@ -4,9 +4,9 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 
 from kizuna.core.api import ErrorOut, expected_version, set_etag
-from kizuna.core.exceptions import NotFound, ValidationFailed
+from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.pagination import paginate
-from kizuna.core.records import get_for_user
+from kizuna.core.records import get_child, get_for_user
 
 from . import services
 from .filters import COMPANY_SORTS, PERSON_SORTS, filter_companies, filter_people
@@ -180,10 +180,7 @@ def restore_person(request: HttpRequest, response: HttpResponse, person_id: int)
 # --- employments (a person's career) -----------------------------------------------------------------
 def _employment(request, person_id: int, employment_id: int, *, for_write: bool) -> Employment:
     person = get_for_user(Person, request.user, person_id, for_write=for_write)
-    employment = person.employments.alive().select_related("company").filter(pk=employment_id).first()
-    if employment is None:
-        raise NotFound()
-    return employment
+    return get_child(person.employments.select_related("company"), employment_id)
 
 
 @router.get("/people/{person_id}/employments", response={200: list[EmploymentOut], **ERRORS})
@@ -230,10 +227,7 @@ def delete_employment(request: HttpRequest, person_id: int, employment_id: int):
 # --- sites (本社・支店・営業所・工場) ---------------------------------------------------------------------
 def _site(request, company_id: int, site_id: int) -> Site:
     company = get_for_user(Company, request.user, company_id, for_write=True)
-    site = company.sites.alive().filter(pk=site_id).first()
-    if site is None:
-        raise NotFound()
-    return site
+    return get_child(company.sites, site_id)
 
 
 @router.get("/companies/{company_id}/sites", response={200: list[SiteOut], **ERRORS})

@@ -80,13 +80,13 @@ class Result:
     url: str
 
 
-def _rank(field: str, q: str):
-    return Case(
-        When(**{field: q}, then=Value(0)),
-        When(**{f"{field}__startswith": q}, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
+def _rank(q: str, *fields: str):
+    """0 for an exact match on any of `fields`, 1 for a prefix match, 2 otherwise."""
+    exact, prefix = Q(), Q()
+    for field in fields:
+        exact |= Q(**{field: q})
+        prefix |= Q(**{f"{field}__startswith": q})
+    return Case(When(exact, then=Value(0)), When(prefix, then=Value(1)), default=Value(2), output_field=IntegerField())
 
 
 def person_match(query: str) -> Q:
@@ -96,13 +96,7 @@ def person_match(query: str) -> Q:
 def _people(user, query: str):
     q = japanese.search_text(query)
     qs = Person.objects.visible_to(user).filter(person_match(query))
-    rank = Case(
-        When(Q(name_search=q) | Q(kana_search=q), then=Value(0)),
-        When(Q(name_search__startswith=q) | Q(kana_search__startswith=q), then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-    return qs.annotate(rank=rank).select_related("company")
+    return qs.annotate(rank=_rank(q, "name_search", "kana_search")).select_related("company")
 
 
 def company_match(query: str) -> Q:
@@ -117,7 +111,7 @@ def company_match(query: str) -> Q:
 
 def _companies(user, query: str):
     key = japanese.company_key(query) or japanese.search_text(query)
-    return Company.objects.visible_to(user).filter(company_match(query)).annotate(rank=_rank("name_key", key))
+    return Company.objects.visible_to(user).filter(company_match(query)).annotate(rank=_rank(key, "name_key"))
 
 
 def search_records(user, query: str, *, type: str | None = None, limit: int = 20, cursor: str | None = None):

@@ -48,8 +48,19 @@ def require_write(actor, obj) -> None:
         raise PermissionDenied()
 
 
-def apply_changes(*, actor, obj, data: dict, fields, expected_version=None, action="update") -> dict:
-    """Set `data` on `obj` (already validated), bump the version, save and audit. Returns the diff."""
+def get_child(related, pk):
+    """A live sub-record (a career entry, a site) of a record the caller already reached: else NotFound."""
+    child = related.alive().filter(pk=pk).first()
+    if child is None:
+        raise NotFound()
+    return child
+
+
+def apply_changes(
+    *, actor, obj, data: dict, fields, expected_version=None, action="update", audit_on=None, label=""
+) -> dict:
+    """Set `data` on `obj` (already validated), bump the version, save and audit. Returns the diff.
+    `audit_on` files the audit row under another record (a career change belongs in the person's history)."""
     require_write(actor, obj)
     with transaction.atomic():
         current = lock(obj)
@@ -63,8 +74,18 @@ def apply_changes(*, actor, obj, data: dict, fields, expected_version=None, acti
             return {}
         touch(obj, actor)
         obj.save()
-        audit.record(actor=actor, action=action, obj=obj, changes=changes)
+        audit.record(actor=actor, action=action, obj=audit_on or obj, changes=changes, label=label)
     return changes
+
+
+def record_related_changes(*, actor, obj, changes: dict, version_bumped: bool) -> None:
+    """Audit changes to a record's related rows (tags, contact points); they move its version too."""
+    if not changes:
+        return
+    if not version_bumped:
+        touch(obj, actor)
+        obj.save(update_fields=["version", "updated_at", "updated_by"])
+    audit.record(actor=actor, action="update", obj=obj, changes=changes)
 
 
 def soft_delete(*, actor, obj, expected_version=None) -> None:

@@ -83,11 +83,9 @@ def update_company(*, actor, company: Company, data: dict, expected_version=None
             before = sorted(company.tags.values_list("name", flat=True))
             after = set_tags(company, data["tags"])
             if before != after:
-                if not changes:  # a tag-only edit still moves the version
-                    records.touch(company, actor)
-                    company.save(update_fields=["version", "updated_at", "updated_by"])
-                audit.record(actor=actor, action="update", obj=company, changes={"tags": [before, after]})
-                changes["tags"] = [before, after]
+                tags = {"tags": [before, after]}
+                records.record_related_changes(actor=actor, obj=company, changes=tags, version_bumped=bool(changes))
+                changes |= tags
         if {"name", "name_kana", "phone", "corporate_number"} & changes.keys():
             index_company(company)
             if {"name", "name_kana"} & changes.keys():  # people are found by their company's name too

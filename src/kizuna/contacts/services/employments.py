@@ -94,25 +94,13 @@ def add_employment(*, actor, person: Person, data: dict) -> Employment:
 def update_employment(*, actor, employment: Employment, data: dict, expected_version=None) -> dict:
     values = _clean(actor, data, current=employment)
     with transaction.atomic():
-        records.require_write(actor, employment)
-        current = records.lock(employment)
-        records.check_version(current, expected_version)
-        before = records.snapshot(current, FIELDS)
-        for key, value in values.items():
-            setattr(employment, key, value)
-        changes = audit.diff(before, records.snapshot(employment, FIELDS))
+        changes = records.apply_changes(
+            actor=actor, obj=employment, data=values, fields=FIELDS, expected_version=expected_version,
+            action="employment.update", audit_on=employment.person,
+            label=f"{employment.person} / {employment.company}",
+        )  # fmt: skip
         if changes:
-            employment.version = current.version
-            records.touch(employment, actor)
-            employment.save()
             sync_current_company(employment.person)
-            audit.record(
-                actor=actor,
-                action="employment.update",
-                obj=employment.person,
-                changes=changes,
-                label=f"{employment.person} / {employment.company}",
-            )
     return changes
 
 

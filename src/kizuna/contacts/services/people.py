@@ -161,11 +161,7 @@ def update_person(*, actor, person: Person, data: dict, expected_version=None) -
             after = set_tags(person, data["tags"])
             if before != after:
                 extra["tags"] = [before, after]
-        if extra:
-            if not changes:  # only related rows changed: the record still gets a new version
-                records.touch(person, actor)
-                person.save(update_fields=["version", "updated_at", "updated_by"])
-            audit.record(actor=actor, action="update", obj=person, changes=extra)
+        records.record_related_changes(actor=actor, obj=person, changes=extra, version_bumped=bool(changes))
         if changes or extra:
             index_person(person)
     return changes | extra

@@ -8,8 +8,7 @@ from kizuna.contacts.filters import COMPANY_SORTS, filter_companies
 from kizuna.contacts.forms import CompanyForm, SiteForm, company_initial
 from kizuna.contacts.models import Company, Employment, Person
 from kizuna.core import japanese
-from kizuna.core.exceptions import NotFound
-from kizuna.core.records import get_for_user
+from kizuna.core.records import get_child, get_for_user
 
 from .common import (
     create_page,
@@ -110,9 +109,7 @@ def site_create(request, company_pk: int):
 @require_http_methods(["POST"])
 def site_delete(request, company_pk: int, pk: int):
     company = get_for_user(Company, request.user, company_pk, for_write=True)
-    site = company.sites.alive().filter(pk=pk).first()
-    if site is None:
-        raise NotFound()
+    site = get_child(company.sites, pk)
     services.delete_site(actor=request.user, site=site)
     messages.success(request, _("拠点「%(name)s」を削除しました。") % {"name": site.name})
     return redirect(company)

@@ -8,8 +8,8 @@ from kizuna.contacts.filters import PERSON_SORTS, filter_people
 from kizuna.contacts.forms import EmploymentForm, PersonForm, company_label
 from kizuna.contacts.models import Employment, Person
 from kizuna.core import japanese
-from kizuna.core.exceptions import NotFound, StaleVersion, ValidationFailed
-from kizuna.core.records import get_for_user
+from kizuna.core.exceptions import StaleVersion, ValidationFailed
+from kizuna.core.records import get_child, get_for_user
 
 from .common import (
     create_page,
@@ -87,10 +87,7 @@ def person_delete(request, pk: int):
 # --- careers -------------------------------------------------------------------------------------------
 def _employment(request, person_pk: int, pk: int) -> Employment:
     person = get_for_user(Person, request.user, person_pk, for_write=True)
-    employment = person.employments.alive().select_related("company").filter(pk=pk).first()
-    if employment is None:
-        raise NotFound()
-    return employment
+    return get_child(person.employments.select_related("company"), pk)
 
 
 def _employment_form_page(request, form, person, employment=None):
