@@ -122,9 +122,16 @@ class PersonForm(ServiceForm):
         (v, label) for v, label in ContactPoint.Label.choices if v in ("mobile", "office", "home", "fax", "other")
     ]
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, with_company: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"] = owner_field()
+        if with_company:  # registering someone new: their company in the same step; later posts via 職歴
+            self.fields["company"] = CompanyField(
+                label=_("会社"), required=False, help_text=_("会社名を入力して候補から選びます")
+            )
+            self.fields["company"].user = user
+            self.fields["department"] = forms.CharField(label=_("部署"), max_length=100, required=False)
+            self.fields["title"] = forms.CharField(label=_("役職"), max_length=100, required=False)
         for i in range(self.CONTACT_ROWS):
             self.fields[f"email_{i}"] = forms.CharField(label=_("メール"), required=False, max_length=254)
             self.fields[f"email_label_{i}"] = forms.ChoiceField(choices=self.EMAIL_LABELS, required=False)
@@ -148,6 +155,9 @@ class PersonForm(ServiceForm):
             if phone:
                 phones.append({"value": phone, "label": phone_label or None})
         data["emails"], data["phones"] = emails, phones
+        if not data.get("company"):
+            for key in ("company", "department", "title"):
+                data.pop(key, None)
         return data
 
     @staticmethod

@@ -135,6 +135,7 @@ class Person(VisibleModel, AddressMixin):
         indexes = [
             models.Index(fields=["-updated_at", "-id"], name="person_updated_idx"),
             models.Index(fields=["kana_search", "id"], name="person_kana_idx"),
+            models.Index(fields=["name_search", "id"], name="person_name_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -228,3 +229,74 @@ class Employment(TrackedModel):
     @property
     def is_current(self) -> bool:
         return self.end_date is None or self.end_date >= timezone.localdate()
+
+
+# --- duplicates (名寄せ) ---------------------------------------------------------------------------
+class DuplicateKind(models.TextChoices):
+    PERSON = "person", _("人")
+    COMPANY = "company", _("会社")
+
+
+class DuplicateGroup(models.Model):
+    """Probable duplicates found by a scan, waiting in the review queue."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("未確認")
+        MERGED = "merged", _("統合済み")
+        DISMISSED = "dismissed", _("重複ではない")
+
+    kind = models.CharField(max_length=10, choices=DuplicateKind.choices)
+    score = models.FloatField()
+    reasons = models.JSONField(default=list)
+    member_ids = models.JSONField(default=list)  # lowest id first
+    first_id = models.BigIntegerField(db_index=True)  # member_ids[0], for finding a record's groups portably
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    found_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        "accounts.User", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("確認者")
+    )
+
+    class Meta:
+        ordering = ["-score", "id"]
+        verbose_name = _("重複候補")
+
+    def __str__(self):
+        return f"{self.kind} {self.member_ids} ({self.score:.2f})"
+
+
+class DuplicateDismissal(models.Model):
+    """ "Not a duplicate": remembered per pair so later scans and warnings stay quiet about it."""
+
+    kind = models.CharField(max_length=10, choices=DuplicateKind.choices)
+    low_id = models.BigIntegerField()
+    high_id = models.BigIntegerField()
+    dismissed_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, related_name="+")
+    dismissed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "low_id", "high_id"], name="dup_dismissal_unique")]
+
+    def __str__(self):
+        return f"{self.kind} {self.low_id}≠{self.high_id}"
+
+
+class Merge(models.Model):
+    """One merge: who folded which records into which, and everything needed to undo it."""
+
+    kind = models.CharField(max_length=10, choices=DuplicateKind.choices)
+    survivor_id = models.BigIntegerField(db_index=True)
+    merged_ids = models.JSONField(default=list)
+    undo = models.JSONField(default=dict)  # survivor's old values, moved rows, added tags, cleared external ids
+    survivor_version = models.PositiveIntegerField()  # undo is refused once the survivor changed again
+    merged_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, related_name="+")
+    merged_at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+        verbose_name = _("統合")
+
+    def __str__(self):
+        return f"{self.kind} {self.merged_ids} → {self.survivor_id}"

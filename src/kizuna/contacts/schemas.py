@@ -115,6 +115,9 @@ class PersonIn(Strict):
     tags: list[str] = []
     owner: int | None = None
     visibility: str = "team"
+    company: int | None = Field(None, description="現在の会社の ID（主所属の職歴が作られます）")
+    department: str = ""
+    title: str = ""
 
 
 class PersonPatch(Strict):

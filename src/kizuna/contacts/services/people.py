@@ -2,7 +2,7 @@ from django.db import transaction
 
 from kizuna.core import audit, japanese, records
 
-from ..models import ContactPoint, Person
+from ..models import Company, ContactPoint, Employment, Person
 from ..search import index_person
 from .common import Errors, clean_address, require_writer, resolve_ownership, set_tags, text
 
@@ -100,6 +100,8 @@ def _clean(actor, data: dict, *, current: Person | None = None) -> dict:
     out.update(clean_address(data, errors))
     out.update(resolve_ownership(actor, data, errors, current=current))
     points = _clean_contact_points(data, errors)
+    if current is None and data.get("company"):
+        out["_job"] = _first_job(actor, data, errors)
     errors.raise_if_any()
     if {"family_name", "given_name", "family_name_kana", "given_name_kana"} & out.keys():
 
@@ -110,6 +112,21 @@ def _clean(actor, data: dict, *, current: Person | None = None) -> dict:
         out["kana_search"] = japanese.reading_key(pick("family_name_kana") + pick("given_name_kana"))
     out["_points"] = points
     return out
+
+
+def _first_job(actor, data: dict, errors: Errors) -> dict | None:
+    """A person registered with their company gets a current primary post there."""
+    company = data["company"]
+    if not isinstance(company, Company):
+        company = Company.objects.visible_to(actor).filter(pk=company).first() if str(company).isdigit() else None
+    if company is None:
+        errors.add("company", "会社が見つかりません。")
+        return None
+    return {
+        "company": company,
+        "department": text(data, "department", 100, errors),
+        "title": text(data, "title", 100, errors),
+    }
 
 
 def _contact_values(person: Person) -> dict:
@@ -132,6 +149,7 @@ def create_person(*, actor, data: dict) -> Person:
     require_writer(actor)
     values = _clean(actor, data)
     points = values.pop("_points") or []
+    job = values.pop("_job", None)
     with transaction.atomic():
         person = Person(**values, created_by=actor, updated_by=actor)
         person.save()
@@ -140,6 +158,11 @@ def create_person(*, actor, data: dict) -> Person:
         ContactPoint.objects.bulk_create(points)
         tags = set_tags(person, data.get("tags")) if "tags" in data else []
         snapshot = records.snapshot(person, FIELDS) | _contact_values(person) | {"tags": tags}
+        if job:
+            Employment.objects.create(person=person, created_by=actor, updated_by=actor, **job)
+            Person.objects.filter(pk=person.pk).update(company=job["company"])
+            person.company = job["company"]
+            snapshot |= {"company": job["company"], "department": job["department"], "title": job["title"]}
         audit.record(actor=actor, action="create", obj=person, changes=audit.diff({}, snapshot))
         index_person(person)
     return person

@@ -98,11 +98,22 @@ def record_context(request, obj) -> dict:
     return {"can_edit": can_write_record(request.user, obj), "history": history(obj)}
 
 
-def create_page(request, *, form, create, template: str, context: dict, message: str):
-    """GET shows the empty form; a valid POST calls the create service and redirects to what it returns."""
+def probable_duplicates(request, check, data) -> list:
+    """The duplicate check before saving, unless the user already saw it and chose to continue."""
+    if check is None or request.POST.get("confirm_duplicates"):
+        return []
+    return check(data)
+
+
+def create_page(request, *, form, create, template: str, context: dict, message: str, duplicates=None):
+    """GET shows the empty form; a valid POST calls the create service and redirects to what it returns.
+    `duplicates(data)` lists probable duplicates, shown above the save button before anything is written."""
     if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        if found := probable_duplicates(request, duplicates, data):
+            return render(request, template, {"form": form, "duplicates": found, **context})
         try:
-            target = create(form.service_data())
+            target = create(data)
         except ValidationFailed as exc:
             form.add_service_errors(exc.field_errors)
         else:
@@ -111,7 +122,7 @@ def create_page(request, *, form, create, template: str, context: dict, message:
     return render(request, template, {"form": form, **context})
 
 
-def edit_page(request, *, obj, form_class, initial_for, update, template: str, context: dict):
+def edit_page(request, *, obj, form_class, initial_for, update, template: str, context: dict, duplicates=None):
     """GET shows the record in the form; POST validates, then saves through `update(data, version)`."""
     if request.method == "GET":
         form = form_class(initial=initial_for(obj), user=request.user)
@@ -119,6 +130,8 @@ def edit_page(request, *, obj, form_class, initial_for, update, template: str, c
     form = form_class(request.POST, user=request.user)
     if not form.is_valid():
         return render(request, template, {"form": form, "object": obj, **context})
+    if found := probable_duplicates(request, duplicates, form.service_data()):
+        return render(request, template, {"form": form, "object": obj, "duplicates": found, **context})
     return save_with_conflict_check(
         request, form=form, obj=obj, save=update, template=template, context=context, initial_for=initial_for
     )

@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kizuna.contacts import services
+from kizuna.contacts.dedup import service as dedup
 from kizuna.contacts.filters import COMPANY_SORTS, filter_companies
 from kizuna.contacts.forms import CompanyForm, SiteForm, company_initial
 from kizuna.contacts.models import Company, Employment, Person
@@ -63,7 +64,13 @@ def company_create(request):
         request, form=CompanyForm(request.POST or None, user=request.user), template="contacts/company_form.html",
         create=lambda data: services.create_company(actor=request.user, data=data),
         context={"nav": "companies"}, message=_("会社を登録しました。"),
+        duplicates=lambda data: duplicates_of(request, data),
     )  # fmt: skip
+
+
+def duplicates_of(request, data: dict, *, exclude_id=None):
+    found = dedup.probable_duplicates(request.user, dedup.COMPANY, data, exclude_id=exclude_id)
+    return dedup.describe(dedup.COMPANY, found)
 
 
 @page_view
@@ -73,6 +80,7 @@ def company_edit(request, pk: int):
     return edit_page(
         request, obj=company, form_class=CompanyForm, initial_for=company_initial,
         template="contacts/company_form.html", context={"nav": "companies"},
+        duplicates=lambda data: duplicates_of(request, data, exclude_id=company.pk),
         update=lambda data, version: services.update_company(
             actor=request.user, company=company, data=data, expected_version=version
         ),

@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kizuna.contacts import services
+from kizuna.contacts.dedup import service as dedup
 from kizuna.contacts.filters import PERSON_SORTS, filter_people
 from kizuna.contacts.forms import EmploymentForm, PersonForm, company_label
 from kizuna.contacts.models import Employment, Person
@@ -54,10 +55,18 @@ def person_detail(request, pk: int):
 def person_create(request):
     require_writer(request.user)
     return create_page(
-        request, form=PersonForm(request.POST or None, user=request.user), template="contacts/person_form.html",
-        create=lambda data: services.create_person(actor=request.user, data=data),
+        request, form=PersonForm(request.POST or None, user=request.user, with_company=True),
+        template="contacts/person_form.html", create=lambda data: services.create_person(actor=request.user, data=data),
         context={"nav": "people"}, message=_("人を登録しました。"),
+        duplicates=lambda data: duplicates_of(request, data),
     )  # fmt: skip
+
+
+def duplicates_of(request, data: dict, *, exclude_id=None):
+    found = dedup.probable_duplicates(
+        request.user, dedup.PERSON, data, exclude_id=exclude_id, company=data.get("company")
+    )
+    return dedup.describe(dedup.PERSON, found)
 
 
 @page_view
@@ -67,6 +76,7 @@ def person_edit(request, pk: int):
     return edit_page(
         request, obj=person, form_class=PersonForm, initial_for=PersonForm.initial_for,
         template="contacts/person_form.html", context={"nav": "people"},
+        duplicates=lambda data: duplicates_of(request, data | {"company": person.company}, exclude_id=person.pk),
         update=lambda data, version: services.update_person(
             actor=request.user, person=person, data=data, expected_version=version
         ),

@@ -1,0 +1,117 @@
+"""Reading people and companies into the small records the matcher compares, in batches."""
+
+from kizuna.core import japanese
+
+from ..models import Company, ContactPoint, Person
+from .matching import CompanyFacts, PersonFacts
+
+_PERSON_COLUMNS = (
+    "id", "external_id", "family_name", "given_name", "name_search", "kana_search",
+    "company__name", "company__name_key", "postcode", "birthday",
+)  # fmt: skip
+
+
+def _postcode(value: str) -> str:
+    return "".join(ch for ch in japanese.nfkc(value) if ch.isdigit())
+
+
+def _person(row) -> PersonFacts:
+    pk, external_id, family, given, name, reading, company_name, company_key, postcode, birthday = row
+    label = f"{family} {given}".strip() + (f"（{company_name}）" if company_name else "")
+    return PersonFacts(
+        id=pk, label=label, external_id=external_id, name=name, reading=reading, company=company_key or "",
+        postcode=_postcode(postcode), birthday=birthday.isoformat() if birthday else "",
+    )  # fmt: skip
+
+
+def _add_points(facts: dict[int, PersonFacts], ids) -> None:
+    points = ContactPoint.objects.filter(person_id__in=ids).values_list("person_id", "kind", "label", "normalized")
+    for person_id, kind, label, normalized in points.iterator(chunk_size=5000):
+        p = facts[person_id]
+        if kind == ContactPoint.Kind.EMAIL:
+            p.emails.add(normalized)
+        elif label == ContactPoint.Label.MOBILE or normalized.startswith(("070", "080", "090")):
+            p.mobiles.add(normalized)
+        elif label != ContactPoint.Label.FAX:
+            p.phones.add(normalized)
+
+
+def people_facts(queryset=None, *, batch: int = 20000, progress=None):
+    """PersonFacts for every live person of `queryset`, streamed in id order (memory: one batch of rows)."""
+    qs = (queryset if queryset is not None else Person.objects.alive()).order_by("pk")
+    last, done = 0, 0
+    while True:
+        rows = list(qs.filter(pk__gt=last).values_list(*_PERSON_COLUMNS)[:batch])
+        if not rows:
+            return
+        facts = {row[0]: _person(row) for row in rows}
+        _add_points(facts, list(facts))
+        yield from facts.values()
+        last = rows[-1][0]
+        done += len(rows)
+        if progress:
+            progress(done)
+
+
+def person_facts_from_data(data: dict, *, company: Company | None = None) -> PersonFacts:
+    """Facts of a person not saved yet (a form or API body), for the warning shown before saving."""
+    family = japanese.strip_honorific(str(data.get("family_name") or ""))
+    given = japanese.strip_honorific(str(data.get("given_name") or ""))
+    facts = PersonFacts(
+        id=0,
+        name=japanese.search_text(family + given),
+        reading=japanese.reading_key(str(data.get("family_name_kana") or "") + str(data.get("given_name_kana") or "")),
+        company=company.name_key if company else "",
+        postcode=_postcode(str(data.get("postcode") or "")),
+        birthday=str(data.get("birthday") or "") if not hasattr(data.get("birthday"), "isoformat")
+        else data["birthday"].isoformat(),
+    )  # fmt: skip
+    for entry in data.get("emails") or []:
+        value = entry.get("value") if isinstance(entry, dict) else entry
+        if value and japanese.is_valid_email(str(value)):
+            facts.emails.add(japanese.normalize_email(str(value)))
+    for entry in data.get("phones") or []:
+        value = entry.get("value") if isinstance(entry, dict) else entry
+        phone = japanese.parse_phone(str(value or ""))
+        if phone.valid:
+            (facts.mobiles if phone.is_mobile else facts.phones).add(phone.digits)
+    return facts
+
+
+def _company(row) -> CompanyFacts:
+    pk, name, key, legal, kana, number, phone, postcode, prefecture = row
+    return CompanyFacts(
+        id=pk, label=name, key=key, legal_form=legal, reading=japanese.reading_key(kana), corporate_number=number,
+        phone=phone, postcode=_postcode(postcode), prefecture=prefecture,
+    )  # fmt: skip
+
+
+_COMPANY_COLUMNS = (
+    "id", "name", "name_key", "legal_form", "name_kana", "corporate_number", "phone_digits", "postcode", "prefecture",
+)  # fmt: skip
+
+
+def company_facts(queryset=None, *, batch: int = 20000, progress=None):
+    qs = (queryset if queryset is not None else Company.objects.alive()).order_by("pk")
+    last, done = 0, 0
+    while True:
+        rows = list(qs.filter(pk__gt=last).values_list(*_COMPANY_COLUMNS)[:batch])
+        if not rows:
+            return
+        yield from map(_company, rows)
+        last = rows[-1][0]
+        done += len(rows)
+        if progress:
+            progress(done)
+
+
+def company_facts_from_data(data: dict) -> CompanyFacts:
+    name = str(data.get("name") or "")
+    phone = japanese.parse_phone(str(data.get("phone") or ""))
+    return CompanyFacts(
+        id=0, key=japanese.company_key(name), legal_form=japanese.legal_form(name),
+        reading=japanese.reading_key(str(data.get("name_kana") or "")),
+        corporate_number=japanese.normalize_corporate_number(str(data.get("corporate_number") or "")) or "",
+        phone=phone.digits if phone.valid else "", postcode=_postcode(str(data.get("postcode") or "")),
+        prefecture=japanese.normalize_prefecture(str(data.get("prefecture") or "")) or "",
+    )  # fmt: skip

@@ -1,0 +1,112 @@
+"""Full duplicate scan: blocking, pair scoring, clusters. Never compares all pairs."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .matching import MAX_BLOCK, company_keys, person_keys, score_companies, score_people
+
+PERSON, COMPANY = "person", "company"
+DEFAULT_MIN_SCORE = 0.9
+
+
+@dataclass
+class Cluster:
+    score: float  # the weakest link that holds the cluster together
+    reasons: list[str]
+    members: list = field(default_factory=list)  # facts, lowest id first
+    pairs: list = field(default_factory=list)  # (id_a, id_b, score, reasons)
+
+
+@dataclass
+class ScanStats:
+    records: int = 0
+    blocks: int = 0
+    skipped_blocks: int = 0  # keys too common to be evidence (see MAX_BLOCK)
+    comparisons: int = 0
+    pairs: int = 0
+
+
+def candidate_pairs(records, keys_of, stats: ScanStats):
+    """Distinct (i, j) index pairs of records sharing at least one blocking key."""
+    blocks: dict = defaultdict(list)
+    for i, record in enumerate(records):
+        for key in set(keys_of(record)):
+            blocks[key].append(i)
+    seen = set()
+    for members in blocks.values():
+        if len(members) < 2:
+            continue
+        stats.blocks += 1
+        if len(members) > MAX_BLOCK:
+            stats.skipped_blocks += 1
+            continue
+        for x, i in enumerate(members):
+            for j in members[x + 1 :]:
+                if (i, j) not in seen:
+                    seen.add((i, j))
+                    yield i, j
+
+
+class _UnionFind:
+    def __init__(self):
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        root = x
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        while self.parent.get(x, x) != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def find_clusters(kind: str, records, *, min_score: float = DEFAULT_MIN_SCORE, dismissed=frozenset(), stats=None):
+    """Clusters of probable duplicates among `records` (PersonFacts or CompanyFacts).
+    `dismissed` holds (low id, high id) pairs a person marked as not duplicates."""
+    stats = stats or ScanStats()
+    records = list(records)
+    stats.records = len(records)
+    keys_of, score = (person_keys, score_people) if kind == PERSON else (company_keys, score_companies)
+    links = _UnionFind()
+    kept = []
+    for i, j in candidate_pairs(records, keys_of, stats):
+        a, b = records[i], records[j]
+        stats.comparisons += 1
+        if (min(a.id, b.id), max(a.id, b.id)) in dismissed:
+            continue
+        value, reasons = score(a, b)
+        if value >= min_score:
+            kept.append((i, j, value, reasons))
+            links.union(i, j)
+    stats.pairs = len(kept)
+    groups: dict[int, Cluster] = {}
+    member_ids: dict[int, set] = defaultdict(set)
+    for i, j, value, reasons in kept:
+        root = links.find(i)
+        cluster = groups.setdefault(root, Cluster(score=1.0, reasons=[]))
+        cluster.score = min(cluster.score, value)
+        cluster.reasons += [r for r in reasons if r not in cluster.reasons]
+        cluster.pairs.append((records[i].id, records[j].id, value, reasons))
+        member_ids[root].update((i, j))
+    for root, cluster in groups.items():
+        cluster.members = sorted((records[m] for m in member_ids[root]), key=lambda r: r.id)
+    return sorted(groups.values(), key=lambda c: (-c.score, c.members[0].id)), stats
+
+
+def best_matches(kind: str, facts, candidates, *, min_score: float = 0.85, limit: int = 5):
+    """[(score, reasons, candidate)] for a record not saved yet against `candidates`, best first."""
+    score = score_people if kind == PERSON else score_companies
+    found = []
+    for other in candidates:
+        if other.id == facts.id:
+            continue
+        value, reasons = score(facts, other)
+        if value >= min_score:
+            found.append((value, reasons, other))
+    found.sort(key=lambda row: (-row[0], row[2].id))
+    return found[:limit]

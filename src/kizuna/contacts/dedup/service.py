@@ -1,0 +1,100 @@
+"""Duplicate finding as the product uses it: the full scan behind `kizuna dedup` and the review queue,
+and the warning shown before a new or edited record is saved."""
+
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+
+from ..models import Company, ContactPoint, DuplicateDismissal, DuplicateGroup, Person
+from .facts import company_facts, company_facts_from_data, people_facts, person_facts_from_data
+from .scan import COMPANY, DEFAULT_MIN_SCORE, PERSON, ScanStats, best_matches, find_clusters
+
+__all__ = ["COMPANY", "PERSON", "describe", "probable_duplicates", "run_scan", "scan"]
+WARN_SCORE = 0.85  # the warning before saving errs on the side of asking
+
+
+def dismissed_pairs(kind: str) -> set[tuple[int, int]]:
+    return set(DuplicateDismissal.objects.filter(kind=kind).values_list("low_id", "high_id"))
+
+
+def scan(kind: str, *, min_score: float = DEFAULT_MIN_SCORE, progress=None):
+    """(clusters, stats) over every live record of `kind`."""
+    facts = people_facts(progress=progress) if kind == PERSON else company_facts(progress=progress)
+    return find_clusters(kind, facts, min_score=min_score, dismissed=dismissed_pairs(kind), stats=ScanStats())
+
+
+def refresh_queue(kind: str, clusters) -> int:
+    """Replace the open review-queue groups of `kind` with the clusters of a new scan."""
+    with transaction.atomic():
+        DuplicateGroup.objects.filter(kind=kind, status=DuplicateGroup.Status.OPEN).delete()
+        DuplicateGroup.objects.bulk_create(
+            [
+                DuplicateGroup(
+                    kind=kind,
+                    score=round(c.score, 3),
+                    reasons=c.reasons,
+                    member_ids=[m.id for m in c.members],
+                    first_id=c.members[0].id,
+                )
+                for c in clusters
+            ],
+            batch_size=1000,
+        )
+    return len(clusters)
+
+
+def run_scan(kind: str, *, min_score: float = DEFAULT_MIN_SCORE, progress=None):
+    clusters, stats = scan(kind, min_score=min_score, progress=progress)
+    refresh_queue(kind, clusters)
+    return clusters, stats
+
+
+def _person_candidates(user, facts):
+    numbers = facts.mobiles | facts.phones | facts.emails
+    match = Q(pk__in=ContactPoint.objects.filter(normalized__in=numbers).values("person_id")) if numbers else Q()
+    for name in {facts.name, facts.reading} - {""}:
+        match |= Q(name_search=name) | Q(kana_search=name)
+    if not match:
+        return Person.objects.none()
+    return Person.objects.filter(
+        pk__in=list(Person.objects.visible_to(user).filter(match).values_list("pk", flat=True)[:50])
+    )
+
+
+def _company_candidates(user, facts):
+    match = Q(name_key=facts.key) if facts.key else Q()
+    if facts.corporate_number:
+        match |= Q(corporate_number=facts.corporate_number)
+    if facts.phone:
+        match |= Q(phone_digits=facts.phone)
+    if not match:
+        return Company.objects.none()
+    return Company.objects.filter(
+        pk__in=list(Company.objects.visible_to(user).filter(match).values_list("pk", flat=True)[:50])
+    )
+
+
+def probable_duplicates(user, kind: str, data: dict, *, exclude_id: int | None = None, company=None):
+    """[(score, reasons, facts)] for a record about to be saved, among the records the user can see.
+    `company` is the person's company (a Company) when the form names one."""
+    if kind == PERSON:
+        facts = person_facts_from_data(data, company=company)
+        candidates = list(people_facts(_person_candidates(user, facts)))
+    else:
+        facts = company_facts_from_data(data)
+        candidates = list(company_facts(_company_candidates(user, facts)))
+    if exclude_id:
+        facts.id = exclude_id
+        dismissed = dismissed_pairs(kind)
+        candidates = [c for c in candidates if (min(c.id, exclude_id), max(c.id, exclude_id)) not in dismissed]
+    return best_matches(kind, facts, candidates, min_score=WARN_SCORE)
+
+
+def describe(kind: str, matches) -> list[dict]:
+    """Matches as the UI and API show them."""
+    view = "contacts:person_detail" if kind == PERSON else "contacts:company_detail"
+    rows = []
+    for score, reasons, f in matches:
+        rows.append({"id": f.id, "external_id": f.external_id, "label": f.label, "score": round(score, 3),
+                     "reasons": reasons, "url": reverse(view, args=[f.id])})  # fmt: skip
+    return rows

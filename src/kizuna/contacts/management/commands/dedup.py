@@ -1,0 +1,55 @@
+import json as jsonlib
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+from kizuna.contacts.dedup.scan import DEFAULT_MIN_SCORE
+
+
+class Command(BaseCommand):
+    help = "重複候補を探して確認キューに入れます / Find probable duplicates (blocking + fuzzy scoring)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--type", choices=["person", "company"], default="person")
+        parser.add_argument("--min-score", type=float, default=DEFAULT_MIN_SCORE, help="0〜1 (default 0.9)")
+        parser.add_argument("--json", action="store_true")
+        parser.add_argument("--no-queue", action="store_true", help="do not replace the review queue")
+
+    def handle(self, *args, type, min_score, json, no_queue, **options):
+        from kizuna.contacts.dedup import service
+        from kizuna.contacts.dedup.scan import PERSON
+        from kizuna.contacts.models import Company, Person
+
+        total = (Person if type == PERSON else Company).objects.alive().count()
+        started = time.monotonic()
+        bar = None if json else (lambda n: self._bar(n, total))
+        run = service.scan if no_queue else service.run_scan
+        clusters, stats = run(type, min_score=min_score, progress=bar)
+        if json:
+            payload = {"clusters": [_cluster(c) for c in clusters]}
+            self.stdout.write(jsonlib.dumps(payload, ensure_ascii=False))
+            return
+        self.stdout.write(
+            f"\n{stats.records} 件を {time.monotonic() - started:.1f} 秒で確認: 比較 {stats.comparisons} 組、"
+            f"重複候補 {len(clusters)} グループ"
+        )
+        for c in clusters[:50]:
+            names = " / ".join(f"#{m.id} {m.label}" for m in c.members)
+            self.stdout.write(f"  {c.score:.2f}  {names}  ({'、'.join(c.reasons)})")
+
+    def _bar(self, done: int, total: int) -> None:
+        if not sys.stdout.isatty():
+            return
+        width = 30
+        filled = int(width * done / max(total, 1))
+        sys.stdout.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        sys.stdout.flush()
+
+
+def _cluster(cluster) -> dict:
+    return {
+        "score": round(cluster.score, 3),
+        "reasons": cluster.reasons,
+        "members": [{"id": m.id, "external_id": m.external_id, "label": m.label} for m in cluster.members],
+    }

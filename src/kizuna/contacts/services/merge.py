@@ -1,0 +1,259 @@
+"""Merging duplicate people or companies into one survivor, and undoing a merge.
+
+A merge picks the surviving value per field, moves the related rows (contact points, careers, sites,
+current people, subsidiaries, tags) to the survivor, soft-deletes the others and keeps, in a Merge row,
+everything needed to put each row back. History follows: the survivor's history shows the merged
+records' events too (see `history_ids`).
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from kizuna.core import audit, japanese, records
+from kizuna.core.exceptions import Conflict, ValidationFailed
+
+from ..models import (
+    Company,
+    ContactPoint,
+    DuplicateDismissal,
+    DuplicateGroup,
+    DuplicateKind,
+    Employment,
+    Merge,
+    Person,
+    Site,
+    Tag,
+)
+from ..search import index_company, index_person
+from .employments import sync_current_company
+
+PERSON_FIELDS = [
+    "family_name", "given_name", "family_name_kana", "given_name_kana", "birthday", "lifecycle_stage",
+    "external_id", "postcode", "prefecture", "city", "street", "notes",
+]  # fmt: skip
+COMPANY_FIELDS = [
+    "name", "name_kana", "corporate_number", "industry", "website", "phone", "postcode", "prefecture", "city",
+    "street", "notes",
+]  # fmt: skip
+# (model, foreign key) rows that follow a merged record to its survivor
+_MOVES = {
+    DuplicateKind.PERSON: [(ContactPoint, "person"), (Employment, "person")],
+    DuplicateKind.COMPANY: [(Employment, "company"), (Site, "company"), (Person, "company"), (Company, "parent")],
+}
+
+
+def model_for(kind: str):
+    return Person if kind == DuplicateKind.PERSON else Company
+
+
+def mergeable_fields(kind: str) -> list[str]:
+    return PERSON_FIELDS if kind == DuplicateKind.PERSON else COMPANY_FIELDS
+
+
+def default_choices(kind: str, survivor, others) -> dict[str, int]:
+    """The survivor's value unless it is empty; then the first other record that has one."""
+    choices = {}
+    for field in mergeable_fields(kind):
+        source = next((o for o in [survivor, *others] if getattr(o, field) not in ("", None)), survivor)
+        choices[field] = source.pk
+    return choices
+
+
+def _renormalize(kind: str, obj) -> None:
+    if kind == DuplicateKind.PERSON:
+        obj.name_search = japanese.search_text(obj.family_name + obj.given_name)
+        obj.kana_search = japanese.reading_key(obj.family_name_kana + obj.given_name_kana)
+    else:
+        obj.legal_form = japanese.legal_form(obj.name)
+        obj.name_key = japanese.company_key(obj.name)
+        obj.name_search = f"{japanese.search_text(obj.name)} {japanese.reading_key(obj.name_kana)}".strip()
+        phone = japanese.parse_phone(obj.phone) if obj.phone else None
+        obj.phone_digits = phone.digits if phone else ""
+
+
+def _is_duplicate_point(point: ContactPoint, kept: set) -> bool:
+    return (point.kind, point.normalized) in kept
+
+
+def _reindex(kind: str, obj) -> None:
+    if kind == DuplicateKind.PERSON:
+        index_person(obj)
+    else:
+        index_company(obj)
+        for person in obj.current_people.alive().select_related("company"):
+            index_person(person)
+
+
+def merge_records(*, actor, kind: str, survivor, others, choices: dict | None = None, expected_version=None) -> Merge:
+    """Fold `others` into `survivor`. `choices` maps a field to the id of the record whose value survives."""
+    others = [o for o in others if o.pk != survivor.pk]
+    if not others:
+        raise ValidationFailed(field_errors={"members": ["統合する相手を1件以上選んでください。"]})
+    for obj in [survivor, *others]:
+        records.require_write(actor, obj)
+    fields = mergeable_fields(kind)
+    by_id = {o.pk: o for o in [survivor, *others]}
+    choices = default_choices(kind, survivor, others) | {k: int(v) for k, v in (choices or {}).items() if k in fields}
+    unknown = {k: v for k, v in choices.items() if v not in by_id}
+    if unknown:
+        raise ValidationFailed(field_errors={k: ["統合対象に含まれないレコードです。"] for k in unknown})
+    model = model_for(kind)
+    with transaction.atomic():
+        current = records.lock(survivor)
+        records.check_version(current, expected_version)
+        for obj in others:
+            records.lock(obj)
+        undo: dict = {"fields": {f: audit._jsonable(getattr(survivor, f)) for f in fields}, "moved": {}, "tags": []}
+        undo["external_ids"] = {}
+        for field, source_id in choices.items():
+            value = getattr(by_id[source_id], field)
+            if field == "external_id" and source_id != survivor.pk and value:
+                undo["external_ids"][str(source_id)] = value
+                model.objects.filter(pk=source_id).update(external_id="")  # the id is unique: free it first
+            setattr(survivor, field, value)
+        _renormalize(kind, survivor)
+        other_ids = [o.pk for o in others]
+        if kind == DuplicateKind.PERSON:
+            kept = set(survivor.contact_points.values_list("kind", "normalized"))
+            for point in ContactPoint.objects.filter(person_id__in=other_ids).order_by("pk"):
+                if not _is_duplicate_point(point, kept):
+                    kept.add((point.kind, point.normalized))
+                    undo["moved"].setdefault("ContactPoint.person", {})[str(point.pk)] = point.person_id
+                    ContactPoint.objects.filter(pk=point.pk).update(person_id=survivor.pk)
+        for rel_model, fk in _MOVES[kind]:
+            if rel_model is ContactPoint:
+                continue
+            rows = rel_model.objects.filter(**{f"{fk}_id__in": other_ids})
+            if rel_model is model:
+                rows = rows.exclude(pk=survivor.pk)  # a survivor that was a subsidiary does not become its own parent
+            moved = dict(rows.values_list("pk", f"{fk}_id"))
+            if moved:
+                undo["moved"][f"{rel_model.__name__}.{fk}"] = {str(k): v for k, v in moved.items()}
+                rel_model.objects.filter(pk__in=list(moved)).update(**{f"{fk}_id": survivor.pk})
+        if kind == DuplicateKind.COMPANY and survivor.parent_id in other_ids:
+            undo["survivor_parent"] = survivor.parent_id
+            survivor.parent = None
+        have = set(survivor.tags.values_list("pk", flat=True))
+        tag_owner = "people" if kind == DuplicateKind.PERSON else "companies"
+        added = set(Tag.objects.filter(**{f"{tag_owner}__in": other_ids}).values_list("pk", flat=True)) - have
+        survivor.tags.add(*added)
+        undo["tags"] = sorted(added)
+        before = {f: undo["fields"][f] for f in fields}
+        records.touch(survivor, actor)
+        survivor.save()
+        changes = audit.diff(before, records.snapshot(survivor, fields))
+        changes["merged"] = [None, [f"{o} (#{o.pk})" for o in others]]
+        audit.record(actor=actor, action="merge", obj=survivor, changes=changes)
+        now = timezone.now()
+        for obj in others:
+            model.objects.filter(pk=obj.pk).update(
+                deleted_at=now, deleted_by=actor, version=obj.version + 1, updated_at=now, updated_by=actor
+            )
+            obj.deleted_at = now
+            audit.record(actor=actor, action="merged_into", obj=obj, changes={"merged_into": [None, str(survivor)]})
+            _reindex(kind, obj)
+        if kind == DuplicateKind.PERSON:
+            sync_current_company(survivor)
+        _reindex(kind, survivor)
+        merge = Merge.objects.create(
+            kind=kind, survivor_id=survivor.pk, merged_ids=other_ids, undo=undo, survivor_version=survivor.version,
+            merged_by=actor,
+        )  # fmt: skip
+        _resolve_groups(kind, {survivor.pk, *other_ids}, DuplicateGroup.Status.MERGED, actor)
+    return merge
+
+
+def undo_merge(*, actor, merge: Merge) -> None:
+    """Put every moved row back, restore the merged records and the survivor's previous values."""
+    if merge.undone_at:
+        raise Conflict("この統合はすでに取り消されています。")
+    model = model_for(merge.kind)
+    with transaction.atomic():
+        survivor = records.lock(model.objects.get(pk=merge.survivor_id))
+        if survivor.version != merge.survivor_version:
+            raise Conflict("統合のあとで統合先のレコードが更新されたため、取り消せません。")
+        others = list(model.objects.filter(pk__in=merge.merged_ids))
+        for obj in [survivor, *others]:
+            records.require_write(actor, obj)
+        for key, moved in merge.undo.get("moved", {}).items():
+            model_name, fk = key.split(".")
+            rel_model = {m.__name__: m for m in (ContactPoint, Employment, Site, Person, Company)}[model_name]
+            for pk, old in moved.items():
+                rel_model.objects.filter(pk=int(pk)).update(**{f"{fk}_id": old})
+        for field in mergeable_fields(merge.kind):
+            value = merge.undo["fields"].get(field)
+            setattr(survivor, field, model._meta.get_field(field).to_python(value) if value is not None else "")
+            if value is None and field == "birthday":
+                survivor.birthday = None
+        if "survivor_parent" in merge.undo:
+            survivor.parent_id = merge.undo["survivor_parent"]
+        survivor.tags.remove(*merge.undo.get("tags", []))
+        _renormalize(merge.kind, survivor)
+        if merge.undo.get("external_ids"):  # the survivor gives the borrowed id back before its owner takes it
+            model.objects.filter(pk=survivor.pk).update(external_id=survivor.external_id)
+            for pk, external_id in merge.undo["external_ids"].items():
+                model.objects.filter(pk=int(pk)).update(external_id=external_id)
+        records.touch(survivor, actor)
+        survivor.save()
+        audit.record(actor=actor, action="merge.undo", obj=survivor, changes={"restored": [None, merge.merged_ids]})
+        for obj in others:
+            records.touch(obj, actor)
+            model.objects.filter(pk=obj.pk).update(
+                deleted_at=None, deleted_by=None, version=obj.version, updated_at=obj.updated_at, updated_by=actor
+            )
+            obj.deleted_at = None
+            audit.record(actor=actor, action="merge.undo", obj=obj)
+            if merge.kind == DuplicateKind.PERSON:
+                sync_current_company(obj)
+            _reindex(merge.kind, obj)
+        if merge.kind == DuplicateKind.PERSON:
+            sync_current_company(survivor)
+        _reindex(merge.kind, survivor)
+        merge.undone_at, merge.undone_by = timezone.now(), actor
+        merge.save(update_fields=["undone_at", "undone_by"])
+        _resolve_groups(
+            merge.kind, {survivor.pk, *merge.merged_ids}, DuplicateGroup.Status.OPEN, None,
+            was=DuplicateGroup.Status.MERGED,
+        )  # fmt: skip
+
+
+def dismiss(*, actor, kind: str, objects) -> int:
+    """Remember that these records are not duplicates of each other (pairwise)."""
+    objects = list(objects)
+    if len(objects) < 2:
+        raise ValidationFailed(field_errors={"members": ["2件以上選んでください。"]})
+    for obj in objects:
+        records.require_write(actor, obj)
+    ids = sorted(o.pk for o in objects)
+    created = 0
+    with transaction.atomic():
+        for i, low in enumerate(ids):
+            for high in ids[i + 1 :]:
+                _, new = DuplicateDismissal.objects.get_or_create(
+                    kind=kind, low_id=low, high_id=high, defaults={"dismissed_by": actor}
+                )
+                created += new
+        audit.record(
+            actor=actor, action="duplicate.dismiss", obj=objects[0],
+            changes={"not_duplicate_of": [None, [f"{o} (#{o.pk})" for o in objects[1:]]]},
+        )  # fmt: skip
+        _resolve_groups(kind, set(ids), DuplicateGroup.Status.DISMISSED, actor)
+    return created
+
+
+def _resolve_groups(kind: str, ids: set, status: str, actor, *, was=DuplicateGroup.Status.OPEN) -> None:
+    """Close (or, after an undo, reopen) the review-queue groups made only of these records."""
+    for group in DuplicateGroup.objects.filter(kind=kind, status=was, first_id__in=ids):
+        if set(group.member_ids) <= ids:
+            group.status, group.resolved_at, group.resolved_by = status, timezone.now(), actor
+            group.save(update_fields=["status", "resolved_at", "resolved_by"])
+
+
+def history_ids(kind: str, pk: int) -> list[int]:
+    """The record and every record merged into it (and not undone): its history is theirs too."""
+    ids, frontier = [pk], [pk]
+    while frontier:
+        merged = Merge.objects.filter(kind=kind, survivor_id__in=frontier, undone_at__isnull=True)
+        frontier = [i for m in merged for i in m.merged_ids if i not in ids]
+        ids += frontier
+    return ids

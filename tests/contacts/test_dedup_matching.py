@@ -1,0 +1,122 @@
+"""The pair rules on the variants Japanese data is full of (no database needed)."""
+
+from kizuna.contacts.dedup.facts import company_facts_from_data, person_facts_from_data
+from kizuna.contacts.dedup.matching import score_companies, score_people
+from kizuna.contacts.dedup.scan import COMPANY, PERSON, find_clusters
+
+
+class FakeCompany:
+    def __init__(self, name):
+        from kizuna.core import japanese
+
+        self.name_key = japanese.company_key(name)
+
+
+def person(pid, family, given="", kana="", company="", **data):
+    facts = person_facts_from_data(
+        {"family_name": family, "given_name": given, "family_name_kana": kana, **data},
+        company=FakeCompany(company) if company else None,
+    )
+    facts.id = pid
+    return facts
+
+
+def test_width_kana_old_kanji_and_honorific_meet():
+    a = person(1, "髙橋", "一郎", "ﾀｶﾊｼ", company="㈱山田製作所", phones=["03-1234-5678"])
+    b = person(
+        2, "高橋", "一郎様", "たかはし", company="山田製作所株式会社", phones=["０３（１２３４）５６７８ 内線12"]
+    )
+    score, reasons = score_people(a, b)
+    assert score >= 0.9
+    assert "同じ会社" in reasons
+
+
+def test_mobile_follows_a_person_who_changed_company():
+    a = person(1, "斎藤", "花子", company="山田製作所", phones=["090-1111-2222"])
+    b = person(2, "齋藤", "花子", company="鈴木工業", phones=["09011112222"])
+    score, reasons = score_people(a, b)
+    assert score >= 0.95
+    assert "同じ携帯電話" in reasons and "転職・異動の可能性" in reasons
+
+
+def test_email_in_any_case_or_width():
+    a = person(1, "渡辺", "健", emails=["Ken.Watanabe@Example.JP"])
+    b = person(2, "渡邊", "健", emails=["ｋｅｎ.ｗａｔａｎａｂｅ＠example.jp"])
+    assert score_people(a, b)[0] >= 0.95
+
+
+def test_same_name_at_different_companies_is_not_a_duplicate():
+    a = person(1, "佐藤", "健一", company="山田製作所")
+    b = person(2, "佐藤", "健一", company="鈴木工業")
+    assert score_people(a, b)[0] < 0.9
+
+
+def test_same_name_same_company_different_mobiles_are_two_people():
+    a = person(1, "佐藤", "健一", company="山田製作所", phones=["090-1111-2222"])
+    b = person(2, "佐藤", "健一", company="山田製作所", phones=["080-3333-4444"])
+    score, reasons = score_people(a, b)
+    assert score < 0.9
+    assert any("別人" in r for r in reasons)
+
+
+def test_shared_office_phone_alone_proves_nothing():
+    a = person(1, "佐藤", "健一", phones=["03-1234-5678"])
+    b = person(2, "鈴木", "一郎", phones=["03-1234-5678"])
+    assert score_people(a, b)[0] == 0.0
+
+
+def test_kana_only_name_meets_the_reading_of_the_kanji_record():
+    a = person(1, "たなか", "いちろう", company="山田製作所")
+    b = person(2, "田中", "一郎", "タナカ", company="(株)山田製作所", given_name_kana="イチロウ")
+    assert score_people(a, b)[0] >= 0.9
+
+
+def test_different_birthdays_never_match():
+    a = person(1, "田中", "一郎", company="山田製作所", birthday="1980-04-01")
+    b = person(2, "田中", "一郎", company="山田製作所", birthday="1981-04-01")
+    assert score_people(a, b)[0] == 0.0
+
+
+def company(cid, name, **data):
+    facts = company_facts_from_data({"name": name, **data})
+    facts.id = cid
+    return facts
+
+
+def test_legal_form_at_either_end_is_the_same_company():
+    a = company(1, "株式会社山田製作所", phone="03-1234-5678")
+    b = company(2, "山田製作所㈱", phone="０３－１２３４－５６７８")
+    assert score_companies(a, b)[0] >= 0.95
+
+
+def test_kabushiki_and_yugen_are_different_companies():
+    a = company(1, "株式会社山田製作所")
+    b = company(2, "有限会社山田製作所")
+    assert score_companies(a, b)[0] < 0.9
+
+
+def test_corporate_number_decides():
+    a = company(1, "山田製作所", corporate_number="1010001000006")
+    b = company(2, "ヤマダ製作所", corporate_number="1010001000006")
+    assert score_companies(a, b)[0] == 1.0
+
+
+def test_clusters_join_transitively_and_skip_dismissed_pairs():
+    records = [
+        person(1, "田中", "一郎", company="山田製作所", phones=["090-1111-2222"]),
+        person(2, "田中", "一郎", company="山田製作所"),
+        person(3, "田中", "一郎", emails=["t@example.jp"], phones=["090-1111-2222"]),
+        person(4, "鈴木", "花子", company="山田製作所"),
+    ]
+    clusters, stats = find_clusters(PERSON, records)
+    assert [[m.id for m in c.members] for c in clusters] == [[1, 2, 3]]
+    assert stats.comparisons < 6  # blocking: never all pairs
+    clusters, _ = find_clusters(PERSON, records, dismissed={(1, 2), (1, 3), (2, 3)})
+    assert clusters == []
+
+
+def test_company_clusters():
+    records = [company(1, "株式会社山田製作所", postcode="100-0001"), company(2, "(株)山田製作所", postcode="1000001"),
+               company(3, "有限会社山田製作所", postcode="100-0001")]  # fmt: skip
+    clusters, _ = find_clusters(COMPANY, records)
+    assert [[m.id for m in c.members] for c in clusters] == [[1, 2]]
