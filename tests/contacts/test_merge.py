@@ -25,7 +25,8 @@ def yamada(cast):
 def twins(cast, yamada):
     """The same 髙橋 entered twice: once from a card, once by phone; plus a namesake at another company."""
     a = factories.person(cast.owner, "髙橋", "一郎", family_name_kana="タカハシ", given_name_kana="イチロウ",
-                         company=yamada.pk, department="購買部", phones=["090-1234-5678"], tags=["キーマン"])  # fmt: skip
+                         company=yamada.pk, department="購買部", phones=["090-1234-5678"],
+                         tags=["キーマン"])  # fmt: skip
     b = factories.person(cast.owner, "高橋", "一郎", family_name_kana="ﾀｶﾊｼ", given_name_kana="ｲﾁﾛｳ",
                          emails=["ichiro.takahashi@example.jp"], phones=["09012345678"], tags=["ゴルフ"],
                          external_id="CRM-0042", birthday="1975/5/5")  # fmt: skip
@@ -35,8 +36,8 @@ def twins(cast, yamada):
 
 
 def test_scan_finds_the_pair_and_not_the_namesake(twins):
-    a, b, namesake = twins
-    clusters, stats = dedup.run_scan(dedup.PERSON)
+    a, b, _namesake = twins
+    clusters, _ = dedup.run_scan(dedup.PERSON)
     assert [[m.id for m in c.members] for c in clusters] == [[a.pk, b.pk]]
     assert "同じ携帯電話" in clusters[0].reasons
     group = DuplicateGroup.objects.get()
