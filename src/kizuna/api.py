@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from kizuna.contacts.api import router as contacts_router
+from kizuna.contacts.dedup.api import router as dedup_router
 from kizuna.core.api import default_auth, error_body
 from kizuna.core.exceptions import DomainError
 
@@ -15,6 +16,7 @@ api = NinjaAPI(
     auth=default_auth(),
     urls_namespace="api",
 )
+api.add_router("/", dedup_router)  # first: /people/duplicates must win over /people/{person_id}
 api.add_router("/", contacts_router)
 
 

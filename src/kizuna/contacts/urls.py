@@ -23,4 +23,13 @@ urlpatterns = [
     path("trash/", views.trash, name="trash"),
     path("trash/<str:kind>/<int:pk>/restore/", views.restore, name="restore"),
     path("search/quick/", views.quick_search, name="quick_search"),
+    path("duplicates/", views.duplicate_list, name="duplicate_list"),
+    path("duplicates/scan/status/", views.duplicate_scan_status, name="duplicate_scan_status"),
+    path("duplicates/merges/", views.merge_list, name="merge_list"),
+    path("duplicates/merges/<int:pk>/undo/", views.merge_undo, name="merge_undo"),
+    path("duplicates/<str:kind>/", views.duplicate_list, name="duplicate_list"),
+    path("duplicates/<str:kind>/scan/", views.duplicate_scan, name="duplicate_scan"),
+    path("duplicates/<str:kind>/review/", views.duplicate_review, name="duplicate_review"),
+    path("duplicates/<str:kind>/merge/", views.duplicate_merge, name="duplicate_merge"),
+    path("duplicates/<str:kind>/dismiss/", views.duplicate_dismiss, name="duplicate_dismiss"),
 ]

@@ -10,7 +10,7 @@ from .facts import company_facts, company_facts_from_data, people_facts, person_
 from .scan import COMPANY, DEFAULT_MIN_SCORE, PERSON, ScanStats, best_matches, find_clusters
 
 __all__ = ["COMPANY", "PERSON", "describe", "probable_duplicates", "run_scan", "scan"]
-WARN_SCORE = 0.85  # the warning before saving errs on the side of asking
+WARN_SCORE = 0.5  # the warning before saving errs on the side of asking (a shared mobile under another name)
 
 
 def dismissed_pairs(kind: str) -> set[tuple[int, int]]:

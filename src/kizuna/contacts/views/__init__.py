@@ -9,6 +9,16 @@ from .companies import (
     site_create,
     site_delete,
 )  # fmt: skip
+from .duplicates import (
+    duplicate_dismiss,
+    duplicate_list,
+    duplicate_merge,
+    duplicate_review,
+    duplicate_scan,
+    duplicate_scan_status,
+    merge_list,
+    merge_undo,
+)  # fmt: skip
 from .misc import company_options, home, quick_search, restore, trash
 from .people import (
     employment_create,
@@ -22,7 +32,32 @@ from .people import (
 )  # fmt: skip
 
 __all__ = [
-    "company_create", "company_delete", "company_detail", "company_edit", "company_list", "company_options",
-    "employment_create", "employment_delete", "employment_edit", "home", "person_create", "person_delete",
-    "person_detail", "person_edit", "person_list", "quick_search", "restore", "site_create", "site_delete", "trash",
+    "company_create",
+    "company_delete",
+    "company_detail",
+    "company_edit",
+    "company_list",
+    "company_options",
+    "duplicate_dismiss",
+    "duplicate_list",
+    "duplicate_merge",
+    "duplicate_review",
+    "duplicate_scan",
+    "duplicate_scan_status",
+    "employment_create",
+    "employment_delete",
+    "employment_edit",
+    "home",
+    "merge_list",
+    "merge_undo",
+    "person_create",
+    "person_delete",
+    "person_detail",
+    "person_edit",
+    "person_list",
+    "quick_search",
+    "restore",
+    "site_create",
+    "site_delete",
+    "trash",
 ]  # fmt: skip

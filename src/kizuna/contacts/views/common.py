@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from kizuna.contacts.services.merge import history_ids
 from kizuna.core.exceptions import NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from kizuna.core.models import AuditEvent
 from kizuna.core.pagination import paginate
@@ -61,11 +62,14 @@ def list_page(request, *, queryset, sorts: dict, template: str, partial: str, ex
 ACTION_LABELS = {
     "create": _l("作成"), "update": _l("更新"), "delete": _l("削除"), "restore": _l("復元"),
     "employment.add": _l("職歴を追加"), "employment.update": _l("職歴を更新"), "employment.delete": _l("職歴を削除"),
+    "merge": _l("統合"), "merged_into": _l("統合された"), "merge.undo": _l("統合を取り消し"),
+    "duplicate.dismiss": _l("重複ではないと確認"),
 }  # fmt: skip
 EXTRA_FIELD_LABELS = {
     "emails": _l("メール"), "phones": _l("電話"), "tags": _l("タグ"), "company": _l("会社"), "site": _l("拠点"),
     "department": _l("部署"), "title": _l("役職"), "start_date": _l("開始日"), "end_date": _l("終了日"),
-    "is_primary": _l("主所属"),
+    "is_primary": _l("主所属"), "merged": _l("統合したレコード"), "merged_into": _l("統合先"),
+    "restored": _l("元に戻したレコード"), "not_duplicate_of": _l("重複ではない相手"),
 }  # fmt: skip
 
 
@@ -83,9 +87,10 @@ def _readable(value):
 
 
 def history(obj) -> list[dict]:
-    """The record's audit rows, with field and action names people can read."""
+    """The record's audit rows (and those of records merged into it), with names people can read."""
     rows = []
-    for event in AuditEvent.objects.for_object(obj)[:50]:
+    ids = [str(i) for i in history_ids(obj._meta.model_name, obj.pk)]
+    for event in AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id__in=ids)[:50]:
         changes = [
             (_field_label(type(obj), name), _readable(old), _readable(new))
             for name, (old, new) in event.changes.items()

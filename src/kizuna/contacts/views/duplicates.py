@@ -1,0 +1,154 @@
+"""The duplicate review queue: scan in the background, compare side by side, merge, undo, dismiss."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kizuna.contacts.dedup import queue
+from kizuna.contacts.dedup.tasks import scan_duplicates
+from kizuna.contacts.models import Merge
+from kizuna.contacts.services import merge as merging
+from kizuna.core.exceptions import Conflict, NotFound, ValidationFailed
+from kizuna.core.permissions import Role, can_write_record, is_admin
+from kizuna.core.records import get_for_user
+
+from .common import page_view
+
+KINDS = {"person": _("人"), "company": _("会社")}
+_SESSION_KEY = "dedup_scan"
+
+
+def _kind(value: str) -> str:
+    if value not in KINDS:
+        raise NotFound()
+    return value
+
+
+def _ids(raw) -> list[int]:
+    try:
+        return sorted({int(x) for x in raw if str(x).strip()})
+    except ValueError:
+        raise NotFound() from None
+
+
+@page_view
+def duplicate_list(request, kind: str = "person"):
+    kind = _kind(kind)
+    context = {
+        "nav": "duplicates", "kind": kind, "kinds": KINDS, "groups": queue.open_groups(request.user, kind),
+        "can_scan": is_admin(request.user) or request.user.role == Role.MANAGER,
+        "scan": request.session.get(_SESSION_KEY),
+    }  # fmt: skip
+    return render(request, "contacts/duplicate_list.html", context)
+
+
+@page_view
+@require_POST
+def duplicate_scan(request, kind: str):
+    kind = _kind(kind)
+    queue.require_scanner(request.user)
+    result = scan_duplicates.enqueue(kind, 0.9)
+    request.session[_SESSION_KEY] = {"task_id": str(result.id), "kind": kind}
+    messages.info(request, _("重複チェックを開始しました。終わると一覧が更新されます。"))
+    return redirect("contacts:duplicate_list", kind=kind)
+
+
+@page_view
+def duplicate_scan_status(request):
+    """Polled by the queue page while a scan runs (htmx)."""
+    scan = request.session.get(_SESSION_KEY)
+    state = queue.scan_state(scan["task_id"]) if scan else None
+    if state and state["status"] in ("SUCCESSFUL", "FAILED"):
+        request.session.pop(_SESSION_KEY, None)
+    return render(request, "contacts/partials/scan_status.html", {"state": state, "scan": scan})
+
+
+@page_view
+def duplicate_review(request, kind: str):
+    """Side by side: one column per record, one row per field, a radio for the surviving value."""
+    kind = _kind(kind)
+    model = merging.model_for(kind)
+    ids = _ids(",".join(request.GET.getlist("ids")).split(","))  # ?ids=1,2 or ?ids=1&ids=2
+    records = [get_for_user(model, request.user, pk) for pk in ids]
+    if len(records) < 2:
+        raise NotFound()
+    survivor = records[0]
+    choices = merging.default_choices(kind, survivor, records[1:])
+    rows = []
+    for field in merging.mergeable_fields(kind):
+        values = [(r.pk, getattr(r, field)) for r in records]
+        differs = len({str(v or "") for _, v in values}) > 1
+        rows.append({"field": field, "label": model._meta.get_field(field).verbose_name, "values": values,
+                     "differs": differs, "chosen": choices[field]})  # fmt: skip
+    context = {
+        "nav": "duplicates", "kind": kind, "records": records, "rows": rows, "ids": ",".join(map(str, ids)),
+        "columns": [{"obj": r, "label": queue.member_label(r), "related": _related(kind, r)} for r in records],
+        "can_merge": all(can_write_record(request.user, r) for r in records),
+    }  # fmt: skip
+    return render(request, "contacts/duplicate_review.html", context)
+
+
+def _related(kind: str, obj) -> dict:
+    if kind == "person":
+        return {
+            _("連絡先"): [str(p) for p in obj.contact_points.all()],
+            _("職歴"): [str(e.company) for e in obj.employments.alive().select_related("company")],
+            _("タグ"): [t.name for t in obj.tags.all()],
+        }
+    return {
+        _("拠点"): [s.name for s in obj.sites.alive()],
+        _("現在の人"): [str(p) for p in obj.current_people.alive()[:20]],
+        _("タグ"): [t.name for t in obj.tags.all()],
+    }
+
+
+@page_view
+@require_POST
+def duplicate_merge(request, kind: str):
+    kind = _kind(kind)
+    model = merging.model_for(kind)
+    ids = _ids(request.POST.get("ids", "").split(","))
+    survivor_id = int(request.POST.get("survivor") or ids[0])
+    survivor = get_for_user(model, request.user, survivor_id, for_write=True)
+    others = [get_for_user(model, request.user, pk, for_write=True) for pk in ids if pk != survivor_id]
+    choices = {f: request.POST[f"choice_{f}"] for f in merging.mergeable_fields(kind) if f"choice_{f}" in request.POST}
+    try:
+        done = merging.merge_records(actor=request.user, kind=kind, survivor=survivor, others=others, choices=choices)
+    except ValidationFailed as exc:
+        messages.error(request, " ".join(m for msgs in exc.field_errors.values() for m in msgs) or exc.message)
+        return redirect(f"{request.path.replace('/merge/', '/review/')}?ids={','.join(map(str, ids))}")
+    messages.success(request, _("%(n)d 件を「%(name)s」に統合しました。") % {"n": len(others), "name": survivor})
+    request.session["last_merge"] = done.pk
+    return redirect(survivor.get_absolute_url())
+
+
+@page_view
+@require_POST
+def duplicate_dismiss(request, kind: str):
+    kind = _kind(kind)
+    model = merging.model_for(kind)
+    ids = _ids(request.POST.get("ids", "").split(","))
+    objects = [get_for_user(model, request.user, pk, for_write=True) for pk in ids]
+    merging.dismiss(actor=request.user, kind=kind, objects=objects)
+    messages.success(request, _("「重複ではない」として記録しました。今後の重複チェックには出ません。"))
+    return redirect("contacts:duplicate_list", kind=kind)
+
+
+@page_view
+def merge_list(request):
+    merges = Merge.objects.filter(merged_by=request.user) if not is_admin(request.user) else Merge.objects.all()
+    return render(request, "contacts/merge_list.html", {"nav": "duplicates", "merges": merges[:100]})
+
+
+@page_view
+@require_POST
+def merge_undo(request, pk: int):
+    done = queue.merge_for_user(request.user, pk)
+    try:
+        merging.undo_merge(actor=request.user, merge=done)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("統合を取り消しました。"))
+    return redirect("contacts:merge_list")
