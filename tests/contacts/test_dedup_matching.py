@@ -120,3 +120,21 @@ def test_company_clusters():
                company(3, "有限会社山田製作所", postcode="100-0001")]  # fmt: skip
     clusters, _ = find_clusters(COMPANY, records)
     assert [[m.id for m in c.members] for c in clusters] == [[1, 2]]
+
+
+def test_a_family_only_reading_does_not_join_two_given_names():
+    a = person(1, "佐藤", "真綾", "ｻﾄｳ", company="斉藤金属")
+    b = person(2, "佐藤", "春香", "さとう", company="斉藤金属")
+    assert score_people(a, b)[0] < 0.9
+
+
+def test_same_reading_with_a_kanji_slip_is_the_same_name():
+    a = person(1, "渡辺", "健", "ワタナベ", company="山田製作所", given_name_kana="ケン")
+    b = person(2, "渡部", "健", "わたなべ", company="山田製作所", given_name_kana="けん")
+    assert score_people(a, b)[0] >= 0.9
+
+
+def test_an_office_line_on_a_mobile_number_is_not_personal():
+    a = person(1, "佐藤", "真綾", phones=[{"value": "080-8583-9382", "label": "office"}])
+    b = person(2, "佐藤", "春香", phones=[{"value": "080-8583-9382", "label": "office"}])
+    assert score_people(a, b)[0] == 0.0

@@ -11,6 +11,10 @@ _PERSON_COLUMNS = (
 )  # fmt: skip
 
 
+OFFICE = ContactPoint.Label.OFFICE
+MOBILE_PREFIXES = ("070", "080", "090")
+
+
 def _postcode(value: str) -> str:
     return "".join(ch for ch in japanese.nfkc(value) if ch.isdigit())
 
@@ -30,10 +34,10 @@ def _add_points(facts: dict[int, PersonFacts], ids) -> None:
         p = facts[person_id]
         if kind == ContactPoint.Kind.EMAIL:
             p.emails.add(normalized)
-        elif label == ContactPoint.Label.MOBILE or normalized.startswith(("070", "080", "090")):
+        elif label == ContactPoint.Label.MOBILE or (label != OFFICE and normalized.startswith(MOBILE_PREFIXES)):
             p.mobiles.add(normalized)
         elif label != ContactPoint.Label.FAX:
-            p.phones.add(normalized)
+            p.phones.add(normalized)  # an office line, even a 090 one, is shared by the people there
 
 
 def people_facts(queryset=None, *, batch: int = 20000, progress=None):
@@ -73,8 +77,10 @@ def person_facts_from_data(data: dict, *, company: Company | None = None) -> Per
     for entry in data.get("phones") or []:
         value = entry.get("value") if isinstance(entry, dict) else entry
         phone = japanese.parse_phone(str(value or ""))
+        label = entry.get("label") if isinstance(entry, dict) else None
         if phone.valid:
-            (facts.mobiles if phone.is_mobile else facts.phones).add(phone.digits)
+            mobile = label == "mobile" or (label != OFFICE and phone.is_mobile)
+            (facts.mobiles if mobile else facts.phones).add(phone.digits)
     return facts
 
 

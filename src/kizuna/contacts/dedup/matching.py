@@ -92,7 +92,7 @@ def _name_level(a: PersonFacts, b: PersonFacts) -> tuple[int, str]:
     if (a.reading and a.reading == b.name) or (b.reading and b.reading == a.name):
         return 2, "同じ読み"
     name_sim = _ratio(a.name, b.name)
-    if a.reading and a.reading == b.reading and name_sim >= 0.5:
+    if a.reading and a.reading == b.reading and name_sim >= 0.6:  # 渡辺健/渡部健, not 佐藤真綾/佐藤春香 read さとう
         return 2, "同じ読み"
     if name_sim >= 0.85 or (_ratio(a.reading, b.reading) >= 0.9 and name_sim >= 0.5):
         return 1, "よく似た氏名"

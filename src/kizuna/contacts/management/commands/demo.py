@@ -7,6 +7,7 @@ import secrets
 import time
 from datetime import date, timedelta
 
+import jaconv
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from faker import Faker
@@ -247,10 +248,35 @@ class Command(BaseCommand):
                             is_primary=True,
                         )
                     )
+            self._add_duplicates(rng, people, points, jobs)
             bulk_create_people(actor=admin, people=people, points=points, employments=jobs)
             self.stdout.write(f"  people: {offset + len(people)}/{count}")
 
+    def _add_duplicates(self, rng, people, points, jobs, share=0.02):
+        """About 2% of people entered twice, as real lists have them: old kanji, half-width readings,
+        another phone format, an upper-case e-mail (the review queue has something to show)."""
+        for i in range(len(people)):
+            if rng.random() >= share or not points[i]:
+                continue
+            src = people[i]
+            twin = Person(
+                family_name=src.family_name.translate(_OLD_FORMS), given_name=src.given_name,
+                family_name_kana=jaconv.z2h(src.family_name_kana, kana=True), given_name_kana="",
+                company_id=src.company_id, owner_id=src.owner_id, team_id=src.team_id, visibility=src.visibility,
+                lifecycle_stage=src.lifecycle_stage, prefecture=src.prefecture, external_id=f"{src.external_id}-B",
+            )  # fmt: skip
+            twin_points = []
+            for n, point in enumerate(points[i]):
+                value = point.value.upper() if point.kind == "email" else jaconv.h2z(point.normalized, digit=True)
+                twin_points.append(contact_point(point.kind, value, point.label, n, extension=point.extension))
+            people.append(twin)
+            points[len(people) - 1] = twin_points
+            jobs[len(people) - 1] = [Employment(company_id=j.company_id, department=j.department, title=j.title,
+                                                start_date=j.start_date, end_date=j.end_date, is_primary=j.is_primary)
+                                     for j in jobs[i][:1]]  # fmt: skip
 
+
+_OLD_FORMS = str.maketrans({"高": "髙", "崎": "﨑", "斉": "齋", "辺": "邊", "沢": "澤", "浜": "濱", "島": "嶋"})
 _KANA = {
     "製作所": "セイサクショ", "機械": "キカイ", "精機": "セイキ", "鉄工所": "テッコウショ", "工機": "コウキ",
     "電機": "デンキ", "電子": "デンシ", "電装": "デンソウ", "エレクトロニクス": "エレクトロニクス",
