@@ -138,3 +138,19 @@ def test_an_office_line_on_a_mobile_number_is_not_personal():
     a = person(1, "佐藤", "真綾", phones=[{"value": "080-8583-9382", "label": "office"}])
     b = person(2, "佐藤", "春香", phones=[{"value": "080-8583-9382", "label": "office"}])
     assert score_people(a, b)[0] == 0.0
+
+
+def test_a_sparse_record_does_not_chain_two_namesakes_together():
+    a = person(1, "山田", "千代", company="大阪佐藤商事", phones=["080-8569-1303", "011-823-4523"])
+    b = person(2, "山田", "千代", company="大阪佐藤商事", phones=["070-7181-3436", "011-823-4523"])
+    c = person(3, "山田", "千代", company="大阪佐藤商事株式会社", phones=["011-823-4523"])
+    clusters, _ = find_clusters(PERSON, [a, b, c])
+    assert len(clusters) == 1 and len(clusters[0].members) == 2
+
+
+def test_branch_suffix_and_legal_form_in_any_order_meet():
+    from kizuna.core import japanese
+
+    keys = {japanese.company_key(n) for n in ("株式会社中央福田運輸 横浜支店", "株式会社中央福田運輸",
+                                              "中央福田運輸株式会社 大阪支店", "㈱中央福田運輸大阪営業所")}  # fmt: skip
+    assert keys == {"中央福田運輸"}

@@ -8,7 +8,7 @@ Everything here is pure and fast (it runs for every row of a large import).
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 import phonenumbers
@@ -160,15 +160,18 @@ def _strip_legal(text: str) -> tuple[str, str]:
 
 def legal_form(name: str) -> str:
     """The canonical legal form (株式会社, 有限会社, ...) of a company name, or ""."""
-    return _strip_legal(collapse_spaces(name).lower())[1]
+    return _strip_legal(collapse_spaces(split_site(name)[0]).lower())[1]
+
+
+def _core_key(name: str) -> str:
+    return search_text(_strip_legal(collapse_spaces(name).lower())[0])
 
 
 @lru_cache(maxsize=65536)
 def company_key(name: str) -> str:
-    """Matching key: legal form removed from either end, then folded. 株式会社X, X株式会社, (株)X and ㈱X meet;
-    keep `legal_form()` beside it to tell 株式会社X from 有限会社X."""
-    core, _form = _strip_legal(collapse_spaces(name).lower())
-    return search_text(core)
+    """Matching key: branch suffix and legal form removed, then folded. 株式会社X, X株式会社, (株)X, ㈱X and
+    'X株式会社 大阪支店' meet; keep `legal_form()` beside it to tell 株式会社X from 有限会社X."""
+    return _core_key(split_site(name)[0])
 
 
 def split_site(name: str) -> tuple[str, str]:
@@ -182,10 +185,10 @@ def split_site(name: str) -> tuple[str, str]:
     # Without a space, split only before a known place name (大阪営業所), never inside the company name.
     if word := _SITE_WORD_RE.search(text):
         head = text[: word.start()]
-        if word.group() in ("本社", "本店") and company_key(head):
+        if word.group() in ("本社", "本店") and _core_key(head):
             return head, word.group()
         for place in sorted(_PLACES + [p.removesuffix("県") for p in PREFECTURES], key=len, reverse=True):
-            if head.endswith(place) and company_key(head[: -len(place)]):
+            if head.endswith(place) and _core_key(head[: -len(place)]):
                 return head[: -len(place)], text[len(head) - len(place) :]
     return text, ""
 
@@ -562,3 +565,69 @@ def parse_japanese_date(value: str) -> date | None:
     except ValueError:  # 2月30日 and the like
         return None
     return None
+
+
+# --- relative dates in notes (来週金曜, 明日, 3日後, 11/30) ------------------------------------------
+
+_WEEKDAYS = "月火水木金土日"
+_KANJI_DIGITS = str.maketrans("〇一二三四五六七八九", "0123456789")
+_RELATIVE_DAYS = {"今日": 0, "本日": 0, "明日": 1, "あした": 1, "あす": 1, "明後日": 2, "あさって": 2}
+_WEEKDAY_RE = re.compile(r"^(今週|来週|再来週)?の?([月火水木金土日])(?:曜日?)?$")
+_AFTER_RE = re.compile(r"^(\d{1,3})\s*(日|週間|か月|ヶ月|カ月|ヵ月)後$")
+_MONTH_DAY_RE = re.compile(r"^(\d{1,2})\s*[/月]\s*(\d{1,2})\s*日?$")
+_NEXT_MONTH_DAY_RE = re.compile(r"^来月\s*(\d{1,2})\s*日$")
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, candidate)
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def _month_end(day: date) -> date:
+    return _add_months(day.replace(day=1), 1) - timedelta(days=1)
+
+
+def parse_relative_date(value: str, today: date) -> date | None:
+    """A due date as people write it, relative to `today`: 今日, 明日, 明後日, 3日後, 2週間後, 1か月後, 金曜,
+    今週金曜, 来週金曜, 再来週の月曜, 来週, 月末, 来月末, 来月5日, 11/30, 11月30日 (the next one), and
+    absolute dates (2026/12/1, 令和8年12月1日). None when it is not a date."""
+    text = nfkc(value).strip().translate(_KANJI_DIGITS)
+    if not text:
+        return None
+    if text in _RELATIVE_DAYS:
+        return today + timedelta(days=_RELATIVE_DAYS[text])
+    if match := _AFTER_RE.match(text):
+        n, unit = int(match[1]), match[2]
+        if unit == "日":
+            return today + timedelta(days=n)
+        if unit == "週間":
+            return today + timedelta(weeks=n)
+        return _add_months(today, n)
+    if match := _WEEKDAY_RE.match(text):
+        target = _WEEKDAYS.index(match[2])
+        week = {"今週": 0, "来週": 1, "再来週": 2}.get(match[1] or "")
+        if week is None:  # a bare weekday: the next one after today
+            return today + timedelta(days=(target - today.weekday() - 1) % 7 + 1)
+        monday = today - timedelta(days=today.weekday()) + timedelta(weeks=week)
+        return monday + timedelta(days=target)
+    if text == "来週":
+        return today - timedelta(days=today.weekday()) + timedelta(weeks=1)
+    if text in ("月末", "今月末"):
+        return _month_end(today)
+    if text == "来月末":
+        return _month_end(_add_months(today.replace(day=1), 1))
+    try:
+        if match := _NEXT_MONTH_DAY_RE.match(text):
+            return _add_months(today.replace(day=1), 1).replace(day=int(match[1]))
+        if match := _MONTH_DAY_RE.match(text):
+            candidate = date(today.year, int(match[1]), int(match[2]))
+            return candidate if candidate >= today else candidate.replace(year=today.year + 1)
+    except ValueError:
+        return None
+    return parse_japanese_date(text)

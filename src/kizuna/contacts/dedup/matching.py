@@ -16,6 +16,12 @@ _ROLE_MAILBOXES = frozenset(
     ["info", "sales", "support", "contact", "office", "admin", "eigyo", "soumu", "jimu", "hanbai", "webmaster",
      "inquiry", "toiawase", "mail"]
 )  # fmt: skip
+# Reasons that prove two records are different: clusters never join records with one of these between them.
+DIFFERENT_BIRTHDAYS = "誕生日が違う"
+DIFFERENT_CONTACTS = "連絡先が違う（同姓同名の別人の可能性）"
+DIFFERENT_NUMBERS = "法人番号が違う"
+DIFFERENT_FORMS = "法人格が違う"
+CANNOT_LINK = frozenset({DIFFERENT_BIRTHDAYS, DIFFERENT_CONTACTS, DIFFERENT_NUMBERS, DIFFERENT_FORMS})
 MAX_BLOCK = 60  # a key shared by more records than this is too common to be evidence (e.g. a 代表電話)
 
 
@@ -102,7 +108,7 @@ def _name_level(a: PersonFacts, b: PersonFacts) -> tuple[int, str]:
 def score_people(a: PersonFacts, b: PersonFacts) -> tuple[float, list[str]]:
     """Probability-like score in [0, 1] and the reasons a person would check."""
     if a.birthday and b.birthday and a.birthday != b.birthday:
-        return 0.0, ["誕生日が違う"]
+        return 0.0, [DIFFERENT_BIRTHDAYS]
     level, name_reason = _name_level(a, b)
     reasons = [name_reason] if name_reason else []
     shared_mobile = bool(a.mobiles & b.mobiles)
@@ -124,7 +130,7 @@ def score_people(a: PersonFacts, b: PersonFacts) -> tuple[float, list[str]]:
     if level == 0:
         return 0.0, reasons
     if conflict:
-        return 0.2, [*reasons, "連絡先が違う（同姓同名の別人の可能性）"]
+        return 0.2, [*reasons, DIFFERENT_CONTACTS]
     same_office = bool(a.phones & b.phones)
     same_birthday = bool(a.birthday) and a.birthday == b.birthday
     same_postcode = bool(a.postcode) and a.postcode == b.postcode
@@ -165,9 +171,9 @@ def score_companies(a: CompanyFacts, b: CompanyFacts) -> tuple[float, list[str]]
     if a.corporate_number and b.corporate_number:
         if a.corporate_number == b.corporate_number:
             return 1.0, ["同じ法人番号"]
-        return 0.0, ["法人番号が違う"]
+        return 0.0, [DIFFERENT_NUMBERS]
     if a.legal_form and b.legal_form and a.legal_form != b.legal_form:
-        return 0.1, ["法人格が違う"]  # 株式会社X and 有限会社X are different companies
+        return 0.1, [DIFFERENT_FORMS]  # 株式会社X and 有限会社X are different companies
     same_name = bool(a.key) and a.key == b.key
     near_name = same_name or _ratio(a.key, b.key) >= 0.9 or (bool(a.reading) and a.reading == b.reading)
     same_phone = bool(a.phone) and a.phone == b.phone

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .matching import MAX_BLOCK, company_keys, person_keys, score_companies, score_people
+from .matching import CANNOT_LINK, MAX_BLOCK, company_keys, person_keys, score_companies, score_people
 
 PERSON, COMPANY = "person", "company"
 DEFAULT_MIN_SCORE = 0.9
@@ -47,9 +47,15 @@ def candidate_pairs(records, keys_of, stats: ScanStats):
                     yield i, j
 
 
-class _UnionFind:
+class _Clusters:
+    """Union-find with cannot-link: two groups never join when a member of one is known to differ from a
+    member of the other (same name, different mobiles; different birthdays; dismissed by a person). Without
+    it a sparse third record chains two real namesakes together."""
+
     def __init__(self):
         self.parent: dict[int, int] = {}
+        self.members: dict[int, set] = {}
+        self.blocked: dict[int, set] = {}  # root → records its members must not join
 
     def find(self, x: int) -> int:
         root = x
@@ -59,30 +65,48 @@ class _UnionFind:
             self.parent[x], x = root, self.parent[x]
         return root
 
-    def union(self, a: int, b: int) -> None:
+    def cannot_link(self, a: int, b: int) -> None:
+        self.blocked.setdefault(self.find(a), set()).add(b)
+        self.blocked.setdefault(self.find(b), set()).add(a)
+
+    def union(self, a: int, b: int) -> bool:
         ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
+        if ra == rb:
+            return True
+        ma, mb = self.members.get(ra, {ra}), self.members.get(rb, {rb})
+        if ma & self.blocked.get(rb, set()) or mb & self.blocked.get(ra, set()):
+            return False
+        if len(ma) < len(mb):
+            ra, rb, ma, mb = rb, ra, mb, ma
+        self.parent[rb] = ra
+        self.members[ra] = ma | mb
+        self.members.pop(rb, None)
+        self.blocked[ra] = self.blocked.get(ra, set()) | self.blocked.pop(rb, set())
+        return True
 
 
 def find_clusters(kind: str, records, *, min_score: float = DEFAULT_MIN_SCORE, dismissed=frozenset(), stats=None):
-    """Clusters of probable duplicates among `records` (PersonFacts or CompanyFacts).
+    """Clusters of probable duplicates among `records` (PersonFacts or CompanyFacts), strongest links first.
     `dismissed` holds (low id, high id) pairs a person marked as not duplicates."""
     stats = stats or ScanStats()
     records = list(records)
     stats.records = len(records)
     keys_of, score = (person_keys, score_people) if kind == PERSON else (company_keys, score_companies)
-    links = _UnionFind()
+    links = _Clusters()
     kept = []
     for i, j in candidate_pairs(records, keys_of, stats):
         a, b = records[i], records[j]
         stats.comparisons += 1
         if (min(a.id, b.id), max(a.id, b.id)) in dismissed:
+            links.cannot_link(i, j)
             continue
         value, reasons = score(a, b)
         if value >= min_score:
             kept.append((i, j, value, reasons))
-            links.union(i, j)
+        elif CANNOT_LINK.intersection(reasons):
+            links.cannot_link(i, j)
+    kept.sort(key=lambda row: -row[2])
+    kept = [row for row in kept if links.union(row[0], row[1])]
     stats.pairs = len(kept)
     groups: dict[int, Cluster] = {}
     member_ids: dict[int, set] = defaultdict(set)
