@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "kizuna.core",
     "kizuna.accounts",
     "kizuna.contacts",
+    "kizuna.timeline",
 ]
 
 MIDDLEWARE = [
@@ -100,6 +101,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+KIZUNA_INSIGHT_STALE_MONTHS = int(os.environ.get("KIZUNA_INSIGHT_STALE_MONTHS", "6"))  # "still true?" after this
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- auth -----------------------------------------------------------------------------------------

@@ -11,4 +11,5 @@ urlpatterns = [
     path("accounts/", include("kizuna.accounts.urls")),
     path("", home, name="home"),
     path("", include("kizuna.contacts.urls")),
+    path("timeline/", include("kizuna.timeline.urls")),
 ]

@@ -8,6 +8,7 @@ from kizuna.contacts.dedup import service as dedup
 from kizuna.contacts.filters import PERSON_SORTS, filter_people
 from kizuna.contacts.forms import EmploymentForm, PersonForm, company_label
 from kizuna.contacts.models import Employment, Person
+from kizuna.contacts.panels import render_panels
 from kizuna.core import japanese
 from kizuna.core.exceptions import StaleVersion, ValidationFailed
 from kizuna.core.records import get_child, get_for_user
@@ -46,7 +47,8 @@ def person_detail(request, pk: int):
     person = get_for_user(Person, request.user, pk)
     person = Person.objects.select_related("company", "owner").prefetch_related("tags", "contact_points").get(pk=pk)
     jobs = person.employments.alive().select_related("company", "site").order_by("-start_date", "-id")
-    context = {"object": person, "nav": "people", "jobs": jobs, **record_context(request, person)}
+    context = {"object": person, "nav": "people", "jobs": jobs, "panels": render_panels(request, "person", person),
+               **record_context(request, person)}  # fmt: skip
     return render(request, "contacts/person_detail.html", context)
 
 

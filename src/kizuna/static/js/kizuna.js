@@ -8,6 +8,10 @@
       const box = document.getElementById("quick-q");
       if (box) { event.preventDefault(); box.focus(); }
     }
+    if (event.key === "n" && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      const capture = document.getElementById("capture-text");
+      if (capture) { event.preventDefault(); capture.focus(); }
+    }
     if (event.key === "Escape") {
       const results = document.getElementById("quick-results");
       if (results) { results.innerHTML = ""; }

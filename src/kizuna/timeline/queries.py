@@ -1,0 +1,100 @@
+"""Reading the timeline: one visibility filter (`visible_to`), keyset pages, follow-up lists, temperature."""
+
+import math
+from datetime import timedelta
+
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from kizuna.contacts.models import Company
+from kizuna.core.exceptions import ValidationFailed
+from kizuna.core.pagination import paginate
+
+from .models import Activity, FollowUp, Insight
+
+
+def timeline(user, *, person=None, company=None, kinds=(), by_user=None, since=None, until=None, cursor=None,
+             limit: int = 25):  # fmt: skip
+    """Newest first. A company's timeline holds the activities linked to it, which includes everything
+    recorded with its people (the services link a person's company to the activity)."""
+    if not 1 <= limit <= 100:
+        raise ValidationFailed(field_errors={"limit": ["limit は 1〜100 で指定してください。"]})
+    qs = Activity.objects.visible_to(user)
+    if person is not None:
+        qs = qs.filter(people=person)
+    if company is not None:
+        qs = qs.filter(companies=company)
+    if kinds:
+        unknown = set(kinds) - set(Activity.Kind.values)
+        if unknown:
+            raise ValidationFailed(field_errors={"kind": [f"不明な種類: {', '.join(sorted(unknown))}"]})
+        qs = qs.filter(kind__in=kinds)
+    if by_user:
+        qs = qs.filter(Q(recorded_by_id=by_user) | Q(our_participants=by_user)).distinct()
+    if since:
+        qs = qs.filter(occurred_at__date__gte=since)
+    if until:
+        qs = qs.filter(occurred_at__date__lte=until)
+    qs = qs.select_related("recorded_by", "heard_from").prefetch_related("people", "companies", "our_participants")
+    return paginate(qs, sort="-occurred_at", cursor=cursor, limit=limit)
+
+
+def insights(user, *, person=None, company=None):
+    qs = Insight.objects.visible_to(user).select_related("recorded_by", "confirmed_by", "heard_from")
+    if person is not None:
+        qs = qs.filter(person=person)
+    if company is not None:
+        qs = qs.filter(company=company)
+    return qs.prefetch_related("evidence").order_by("-confirmed_at", "-id")
+
+
+def open_follow_ups(user, *, assignee=None):
+    qs = FollowUp.objects.visible_to(user).filter(done_at__isnull=True)
+    if assignee is not None:
+        qs = qs.filter(assignee=assignee)
+    return qs.select_related("person", "company", "assignee").order_by("due_date", "id")
+
+
+def my_follow_ups(user) -> dict:
+    """My open follow-ups split the way people plan their day."""
+    today = timezone.localdate()
+    groups = {"overdue": [], "today": [], "upcoming": [], "someday": []}
+    for item in open_follow_ups(user, assignee=user)[:500]:
+        if item.due_date is None:
+            groups["someday"].append(item)
+        elif item.due_date < today:
+            groups["overdue"].append(item)
+        elif item.due_date == today:
+            groups["today"].append(item)
+        else:
+            groups["upcoming"].append(item)
+    return groups
+
+
+def quiet_accounts(user, *, days: int = 30, limit: int = 50):
+    """My companies with no activity for `days` days (or none at all), the longest silence first."""
+    cutoff = timezone.now() - timedelta(days=days)
+    qs = Company.objects.visible_to(user).filter(owner=user)
+    qs = qs.annotate(last_contact=Max("activities__occurred_at", filter=Q(activities__deleted_at__isnull=True)))
+    qs = qs.filter(Q(last_contact__lt=cutoff) | Q(last_contact__isnull=True))
+    return list(qs.order_by("last_contact", "id")[:limit])
+
+
+TEMPERATURE_LABELS = [
+    (3.0, "hot", "熱い"),
+    (1.0, "warm", "温かい"),
+    (0.01, "cool", "ぬるい"),
+    (0, "cold", "冷えている"),
+]
+
+
+def temperature(user, person, *, now=None) -> dict:
+    """How warm our user's relationship with a person is: contacts decay with a 60-day time constant."""
+    now = now or timezone.now()
+    since = now - timedelta(days=365)
+    times = Activity.objects.alive().filter(people=person, our_participants=user, occurred_at__gte=since)
+    score = sum(math.exp(-max((now - t).days, 0) / 60) for t in times.values_list("occurred_at", flat=True))
+    for threshold, code, label in TEMPERATURE_LABELS:
+        if score >= threshold:
+            return {"score": round(score, 2), "code": code, "label": label}
+    return {"score": 0.0, "code": "cold", "label": "冷えている"}

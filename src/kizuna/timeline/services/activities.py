@@ -1,0 +1,107 @@
+from django.db import transaction
+from django.utils import timezone
+
+from kizuna.contacts.models import Company, Person
+from kizuna.core import audit, records
+
+from ..models import Activity
+from .common import Errors, companies_of, provenance, require_writer, resolve_ownership, text, visible_many, when
+
+FIELDS = [
+    "kind", "occurred_at", "duration_minutes", "subject", "body", "source", "heard_from", "confidence", "owner",
+    "team", "visibility",
+]  # fmt: skip
+LINKS = ("people", "companies", "our_participants")
+
+
+def _clean(actor, data: dict, *, current: Activity | None = None) -> dict:
+    errors = Errors()
+    out: dict = {}
+    if current is None or "kind" in data:
+        kind = data.get("kind") or Activity.Kind.NOTE
+        if kind not in Activity.Kind.values:
+            errors.add("kind", "活動の種類が正しくありません。")
+        out["kind"] = kind
+    if current is None or "occurred_at" in data:
+        out["occurred_at"] = when(data, "occurred_at", errors, default=timezone.now())
+    if "duration_minutes" in data:
+        minutes = data.get("duration_minutes")
+        if minutes not in (None, "") and (not str(minutes).isdigit() or int(minutes) > 24 * 60):
+            errors.add("duration_minutes", "所要時間は0〜1440分で入力してください。")
+        out["duration_minutes"] = int(minutes) if str(minutes or "").isdigit() else None
+    for key, limit in (("subject", 200), ("body", 20000)):
+        if key in data:
+            out[key] = text(data, key, limit, errors)
+    if current is None and not (out.get("subject") or out.get("body")):
+        errors.add("body", "内容を入力してください。")
+    out.update(provenance(actor, data, errors, current=current))
+    out.update(resolve_ownership(actor, data, errors, current=current))
+    links = {}
+    if "people" in data:
+        links["people"] = visible_many(actor, Person, data["people"], "people", errors, "人")
+    if "companies" in data:
+        links["companies"] = visible_many(actor, Company, data["companies"], "companies", errors, "会社")
+    if "our_participants" in data:
+        from kizuna.accounts.models import User
+
+        ids = [getattr(u, "pk", u) for u in data["our_participants"] or []]
+        users = list(User.objects.filter(pk__in=ids, is_active=True))
+        if len(users) != len(set(ids)):
+            errors.add("our_participants", "自社の参加者が見つかりません。")
+        links["our_participants"] = users
+    errors.raise_if_any()
+    out["_links"] = links
+    return out
+
+
+def _link_values(activity: Activity) -> dict:
+    return {name: sorted(str(o) for o in getattr(activity, name).all()) for name in LINKS}
+
+
+def _set_links(activity: Activity, links: dict) -> None:
+    if "people" in links:  # the people's companies join the activity, so it shows on their timelines
+        extra = companies_of(links["people"])
+        links["companies"] = list(
+            {c.pk: c for c in [*links.get("companies", activity.companies.all()), *extra]}.values()
+        )
+    for name, objs in links.items():
+        getattr(activity, name).set(objs)
+
+
+def create_activity(*, actor, data: dict) -> Activity:
+    require_writer(actor)
+    values = _clean(actor, data)
+    links = values.pop("_links")
+    links.setdefault("our_participants", [actor])
+    with transaction.atomic():
+        activity = Activity(**values, recorded_by=actor, created_by=actor, updated_by=actor)
+        activity.save()
+        _set_links(activity, links)
+        snapshot = records.snapshot(activity, FIELDS) | _link_values(activity)
+        audit.record(actor=actor, action="create", obj=activity, changes=audit.diff({}, snapshot))
+    return activity
+
+
+def update_activity(*, actor, activity: Activity, data: dict, expected_version=None) -> dict:
+    require_writer(actor)
+    values = _clean(actor, data, current=activity)
+    links = values.pop("_links")
+    with transaction.atomic():
+        changes = records.apply_changes(
+            actor=actor, obj=activity, data=values, fields=FIELDS, expected_version=expected_version
+        )
+        if links:
+            before = _link_values(activity)
+            _set_links(activity, links)
+            extra = audit.diff(before, _link_values(activity))
+            records.record_related_changes(actor=actor, obj=activity, changes=extra, version_bumped=bool(changes))
+            changes |= extra
+    return changes
+
+
+def delete_activity(*, actor, activity: Activity, expected_version=None) -> None:
+    records.soft_delete(actor=actor, obj=activity, expected_version=expected_version)
+
+
+def restore_activity(*, actor, activity: Activity) -> None:
+    records.restore(actor=actor, obj=activity)

@@ -1,0 +1,167 @@
+"""One-line capture: plan (resolve @people and #companies the user can see), save, undo."""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from kizuna.contacts.models import Company, Person
+from kizuna.core import japanese, records
+from kizuna.core.exceptions import ValidationFailed
+
+from ..capture import Parsed, parse
+from ..models import Activity, FollowUp, Insight, Source
+from .activities import create_activity
+from .follow_ups import create_follow_up
+from .insights import create_insight
+
+MAX_CANDIDATES = 6
+
+
+@dataclass
+class Mention:
+    text: str
+    kind: str  # "person" | "company"
+    candidates: list = field(default_factory=list)  # records the user can see, best first
+    chosen: object = None
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.chosen is None and len(self.candidates) > 1
+
+    @property
+    def key(self) -> str:
+        return ("@" if self.kind == "person" else "#") + self.text
+
+
+@dataclass
+class Plan:
+    parsed: Parsed
+    people: list[Mention]
+    companies: list[Mention]
+    problems: list[str]
+
+    @property
+    def kind_label(self) -> str:
+        return Activity.Kind(self.parsed.kind).label
+
+    @property
+    def ready(self) -> bool:
+        return not any(m.ambiguous for m in self.people + self.companies) and bool(self.parsed.body or self.parsed.task)
+
+    @property
+    def chosen_people(self) -> list[Person]:
+        return [m.chosen for m in self.people if m.chosen]
+
+    @property
+    def chosen_companies(self) -> list[Company]:
+        return [m.chosen for m in self.companies if m.chosen]
+
+    @property
+    def insight_subject(self):
+        return (self.chosen_people or self.chosen_companies or [None])[0]
+
+
+@dataclass
+class Saved:
+    plan: Plan
+    activity: Activity
+    insight: Insight | None
+    follow_up: FollowUp | None
+
+
+def _people(actor, name: str):
+    q = japanese.search_text(name)
+    match = Q(name_search__startswith=q) | Q(kana_search__startswith=q)
+    return list(Person.objects.visible_to(actor).filter(match).select_related("company")
+                .order_by("-updated_at", "-id")[:MAX_CANDIDATES])  # fmt: skip
+
+
+def _companies(actor, name: str):
+    key = japanese.company_key(name) or japanese.search_text(name)
+    match = Q(name_key__startswith=key) | Q(name_search__contains=japanese.search_text(name))
+    found = list(Company.objects.visible_to(actor).filter(match).order_by("-updated_at", "-id")[:MAX_CANDIDATES])
+    return sorted(found, key=lambda c: c.name_key != key)  # the exact name first
+
+
+def _choose(mention: Mention, resolve: dict, model, actor) -> None:
+    wanted = resolve.get(mention.key) or resolve.get(mention.text)
+    if wanted:
+        chosen = model.objects.visible_to(actor).filter(pk=wanted).first()
+        if chosen is None:
+            raise ValidationFailed(field_errors={"resolve": [f"「{mention.key}」に指定されたIDが見つかりません。"]})
+        mention.chosen = chosen
+    elif len(mention.candidates) == 1:
+        mention.chosen = mention.candidates[0]
+
+
+def plan_capture(actor, text: str, *, resolve: dict | None = None, today=None) -> Plan:
+    """What a line would create. `resolve` maps "@田中" (or "田中") to the id the user picked."""
+    resolve = resolve or {}
+    parsed = parse(text or "", today or timezone.localdate())
+    problems = list(parsed.problems)
+    companies = [Mention(name, "company", _companies(actor, name)) for name in parsed.companies]
+    for mention in companies:
+        _choose(mention, resolve, Company, actor)
+    company_ids = {m.chosen.pk for m in companies if m.chosen}
+    people = []
+    for name in parsed.people:
+        mention = Mention(name, "person", _people(actor, name))
+        if company_ids and len(mention.candidates) > 1:  # "@田中 #山田製作所": the 田中 at 山田製作所
+            at_company = [p for p in mention.candidates if p.company_id in company_ids]
+            if len(at_company) == 1:
+                mention.chosen = at_company[0]
+        if mention.chosen is None:
+            _choose(mention, resolve, Person, actor)
+        people.append(mention)
+    for mention in people + companies:
+        if not mention.candidates and mention.chosen is None:
+            kind = "人" if mention.kind == "person" else "会社"
+            problems.append(f"「{mention.key}」に当てはまる{kind}が見つかりません（本文には残します）。")
+    return Plan(parsed=parsed, people=people, companies=companies, problems=problems)
+
+
+def save_capture(actor, text: str, *, resolve: dict | None = None, with_insight: bool = True, today=None) -> Saved:
+    plan = plan_capture(actor, text, resolve=resolve, today=today)
+    if not plan.ready:
+        ambiguous = [m.key for m in plan.people + plan.companies if m.ambiguous]
+        message = f"候補が複数あります: {'、'.join(ambiguous)}" if ambiguous else "内容を入力してください。"
+        raise ValidationFailed(message, field_errors={"text": [message]})
+    parsed = plan.parsed
+    with transaction.atomic():
+        activity = create_activity(actor=actor, data={
+            "kind": parsed.kind, "body": parsed.body or parsed.task, "source": Source.CAPTURE,
+            "people": plan.chosen_people, "companies": plan.chosen_companies,
+        })  # fmt: skip
+        insight = None
+        subject = plan.insight_subject
+        if with_insight and parsed.insight and subject is not None:
+            category, statement = parsed.insight
+            insight = create_insight(actor=actor, data={
+                "person" if isinstance(subject, Person) else "company": subject.pk, "category": category,
+                "statement": statement, "source": Source.CAPTURE, "evidence": [activity],
+            })  # fmt: skip
+        follow_up = None
+        if parsed.task or parsed.due:
+            follow_up = create_follow_up(actor=actor, data={
+                "title": parsed.task or parsed.body[:60] or "フォローアップ", "due_date": parsed.due,
+                "person": plan.chosen_people[0].pk if plan.chosen_people else None,
+                "company": (plan.chosen_companies or [None])[0] and plan.chosen_companies[0].pk,
+                "activity": activity.pk,
+            })  # fmt: skip
+    return Saved(plan=plan, activity=activity, insight=insight, follow_up=follow_up)
+
+
+def undo_capture(*, actor, activity: Activity) -> None:
+    """Remove what one capture created: the activity, its follow-ups and the insights it alone evidences."""
+    records.require_write(actor, activity)
+    if activity.source != Source.CAPTURE:  # an ordinary activity and its follow-ups are not a capture to undo
+        raise ValidationFailed(field_errors={"activity": ["ひとこと入力で作成した活動ではありません。"]})
+    with transaction.atomic():
+        for follow_up in activity.follow_ups.alive().filter(created_by=actor):
+            records.soft_delete(actor=actor, obj=follow_up)
+        for insight in activity.insights.alive().filter(created_by=actor):
+            if insight.evidence.count() == 1:
+                records.soft_delete(actor=actor, obj=insight)
+        records.soft_delete(actor=actor, obj=activity)

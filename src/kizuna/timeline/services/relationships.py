@@ -1,0 +1,44 @@
+from django.db import transaction
+
+from kizuna.contacts.models import Person
+from kizuna.core import audit, records
+from kizuna.core.exceptions import ValidationFailed
+
+from ..models import Relationship
+from .common import Errors, require_writer, text, visible_one
+
+
+def create_relationship(*, actor, data: dict) -> Relationship:
+    """Person ↔ person. Filed under the first person; both must be visible and the first writable."""
+    require_writer(actor)
+    errors = Errors()
+    from_person = visible_one(actor, Person, data.get("from_person"), "from_person", errors, "人")
+    to_person = visible_one(actor, Person, data.get("to_person"), "to_person", errors, "相手")
+    kind = data.get("kind") or Relationship.Kind.CUSTOM
+    if kind not in Relationship.Kind.values:
+        errors.add("kind", "関係の種類が正しくありません。")
+    label = text(data, "label", 100, errors)
+    if from_person and to_person and from_person.pk == to_person.pk:
+        errors.add("to_person", "同じ人どうしの関係は登録できません。")
+    if kind == Relationship.Kind.CUSTOM and not label:
+        errors.add("label", "「その他」の関係には説明を入力してください。")
+    errors.raise_if_any()
+    if from_person is None or to_person is None:
+        raise ValidationFailed(field_errors={"from_person": ["人を指定してください。"]})
+    records.require_write(actor, from_person)
+    with transaction.atomic():
+        rel = Relationship.objects.create(
+            from_person=from_person, to_person=to_person, kind=kind, label=label, recorded_by=actor,
+            created_by=actor, updated_by=actor,
+        )  # fmt: skip
+        audit.record(actor=actor, action="relationship.add", obj=from_person,
+                     changes={"relationship": [None, str(rel)]})  # fmt: skip
+    return rel
+
+
+def delete_relationship(*, actor, relationship: Relationship) -> None:
+    records.require_write(actor, relationship)
+    with transaction.atomic():
+        records.soft_delete(actor=actor, obj=relationship)
+        audit.record(actor=actor, action="relationship.delete", obj=relationship.from_person,
+                     changes={"relationship": [str(relationship), None]})  # fmt: skip

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "timeline"
+urlpatterns = [
+    path("capture/", views.capture, name="capture"),
+    path("capture/<int:pk>/undo/", views.capture_undo, name="capture_undo"),
+    path("activities/new/", views.activity_create, name="activity_create"),
+    path("activities/<int:pk>/", views.activity_detail, name="activity_detail"),
+    path("activities/<int:pk>/edit/", views.activity_edit, name="activity_edit"),
+    path("activities/<int:pk>/delete/", views.activity_delete, name="activity_delete"),
+    path("insights/new/", views.insight_create, name="insight_create"),
+    path("insights/<int:pk>/confirm/", views.insight_confirm, name="insight_confirm"),
+    path("insights/<int:pk>/delete/", views.insight_delete, name="insight_delete"),
+    path("tasks/", views.tasks, name="tasks"),
+    path("tasks/new/", views.task_create, name="task_create"),
+    path("tasks/<int:pk>/complete/", views.task_complete, name="task_complete"),
+    path("<str:kind>/<int:pk>/entries/", views.entries, name="entries"),
+]

@@ -1,0 +1,248 @@
+"""Timeline pages: the panels on person and company pages, one-line capture, activities, insights, my tasks."""
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kizuna.contacts.models import Company, Person
+from kizuna.contacts.views.common import create_page, edit_page, page_view, require_writer
+from kizuna.core.exceptions import NotFound, ValidationFailed
+from kizuna.core.permissions import can_write_record
+from kizuna.core.records import get_for_user
+
+from . import queries, services
+from .forms import ActivityForm, FollowUpForm, InsightForm
+from .models import Activity, FollowUp, Insight
+
+SUBJECTS = {"person": Person, "company": Company}
+
+
+# --- panels on the person and company pages -------------------------------------------------------
+def _subject(kind: str, obj) -> dict:
+    return {"person": obj} if kind == "person" else {"company": obj}
+
+
+def insight_cards(request, obj) -> str:
+    kind = "person" if isinstance(obj, Person) else "company"
+    cards = list(queries.insights(request.user, **_subject(kind, obj))[:20])
+    context = {"cards": cards, "kind": kind, "object": obj, "can_add": can_write_record(request.user, obj)}
+    if kind == "person":
+        context["temperature"] = queries.temperature(request.user, obj)
+    return render_to_string("timeline/partials/insight_cards.html", context, request=request)
+
+
+def timeline_panel(request, obj) -> str:
+    kind = "person" if isinstance(obj, Person) else "company"
+    page = queries.timeline(request.user, **_subject(kind, obj))
+    follow_ups = queries.open_follow_ups(request.user).filter(**_subject(kind, obj))[:20]
+    context = {"page": page, "kind": kind, "object": obj, "kinds": Activity.Kind.choices,
+               "follow_ups": follow_ups, "can_add": can_write_record(request.user, obj)}  # fmt: skip
+    return render_to_string("timeline/partials/timeline_panel.html", context, request=request)
+
+
+@page_view
+def entries(request, kind: str, pk: int):
+    """The next page or a filtered timeline (htmx)."""
+    if kind not in SUBJECTS:
+        raise NotFound()
+    obj = get_for_user(SUBJECTS[kind], request.user, pk)
+    selected = [k for k in request.GET.getlist("kind") if k]
+    try:
+        page = queries.timeline(request.user, **_subject(kind, obj), kinds=selected,
+                                cursor=request.GET.get("cursor") or None)  # fmt: skip
+    except ValidationFailed as exc:
+        return HttpResponse(exc.message, status=422)
+    context = {"page": page, "kind": kind, "object": obj, "selected_kinds": selected}
+    return render(request, "timeline/partials/entries.html", context)
+
+
+# --- one-line capture ------------------------------------------------------------------------------
+def _resolve(post) -> dict:
+    return {key.removeprefix("resolve:"): value for key, value in post.items() if key.startswith("resolve:") and value}
+
+
+@page_view
+@require_POST
+def capture(request):
+    """Preview first (what will be created, which 田中); `save` writes it and offers undo."""
+    require_writer(request.user)
+    text = request.POST.get("text", "")
+    resolve = _resolve(request.POST)
+    try:
+        if request.POST.get("save"):
+            saved = services.save_capture(request.user, text, resolve=resolve,
+                                          with_insight=bool(request.POST.get("with_insight")))  # fmt: skip
+            context = {"saved": saved}
+        else:
+            context = {"plan": services.plan_capture(request.user, text, resolve=resolve), "text": text}
+    except ValidationFailed as exc:
+        context = {"error": exc.message, "text": text,
+                   "plan": services.plan_capture(request.user, text, resolve={})}  # fmt: skip
+    if not request.htmx:
+        if "saved" in context:
+            messages.success(request, _("記録しました。"))
+            return redirect(context["saved"].activity.get_absolute_url())
+        return render(request, "timeline/capture_page.html", context)
+    return render(request, "timeline/partials/capture_result.html", context)
+
+
+@page_view
+@require_POST
+def capture_undo(request, pk: int):
+    activity = get_for_user(Activity, request.user, pk, for_write=True)
+    services.undo_capture(actor=request.user, activity=activity)
+    if request.htmx:
+        return HttpResponse(f'<p class="flash-success">{_("取り消しました。")}</p>')
+    messages.success(request, _("取り消しました。"))
+    return redirect("timeline:tasks")
+
+
+# --- activities ------------------------------------------------------------------------------------
+def _context_subject(request):
+    """?person=ID or ?company=ID: the record the new activity or insight is about."""
+    for kind, model in SUBJECTS.items():
+        if request.GET.get(kind) or request.POST.get(f"_{kind}"):
+            return kind, get_for_user(model, request.user, request.GET.get(kind) or request.POST.get(f"_{kind}"))
+    return None, None
+
+
+def _people_around(kind, obj) -> list:
+    if kind == "company":
+        return list(obj.current_people.alive()[:200])
+    if kind == "person" and obj.company_id:
+        return list(obj.company.current_people.alive()[:200])
+    return [obj] if obj else []
+
+
+@page_view
+@require_http_methods(["GET", "POST"])
+def activity_create(request):
+    require_writer(request.user)
+    kind, obj = _context_subject(request)
+    form = ActivityForm(request.POST or None, people=_people_around(kind, obj),
+                        initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)})  # fmt: skip
+
+    def create(data):
+        data["source"] = data.get("source") or "web"
+        if kind:
+            data["people" if kind == "person" else "companies"] = [obj]
+        services.create_activity(actor=request.user, data=data)
+        return obj.get_absolute_url() if obj else "timeline:tasks"
+
+    return create_page(request, form=form, create=create, template="timeline/activity_form.html",
+                       context={"subject": obj, "subject_kind": kind}, message=_("活動を記録しました。"))  # fmt: skip
+
+
+@page_view
+def activity_detail(request, pk: int):
+    activity = get_for_user(Activity, request.user, pk)
+    context = {"activity": activity, "can_edit": can_write_record(request.user, activity),
+               "insights": activity.insights.alive(), "follow_ups": activity.follow_ups.alive()}  # fmt: skip
+    return render(request, "timeline/activity_detail.html", context)
+
+
+@page_view
+@require_http_methods(["GET", "POST"])
+def activity_edit(request, pk: int):
+    activity = get_for_user(Activity, request.user, pk, for_write=True)
+    people = list(activity.people.all())
+    first = people[0] if people else None
+
+    def form_class(*args, **kwargs):
+        return ActivityForm(*args, people=_people_around("person", first) if first else [], **kwargs)
+
+    return edit_page(
+        request, obj=activity, form_class=form_class, initial_for=ActivityForm.initial_for,
+        template="timeline/activity_form.html", context={"object": activity},
+        update=lambda data, version: services.update_activity(
+            actor=request.user, activity=activity, data=data, expected_version=version
+        ),
+    )  # fmt: skip
+
+
+@page_view
+@require_POST
+def activity_delete(request, pk: int):
+    activity = get_for_user(Activity, request.user, pk, for_write=True)
+    services.delete_activity(actor=request.user, activity=activity)
+    messages.success(request, _("活動を削除しました。"))
+    target = activity.companies.first() or activity.people.first()
+    return redirect(target.get_absolute_url() if target else "timeline:tasks")
+
+
+# --- insights --------------------------------------------------------------------------------------
+@page_view
+@require_http_methods(["GET", "POST"])
+def insight_create(request):
+    require_writer(request.user)
+    kind, obj = _context_subject(request)
+    if obj is None:
+        raise ValidationFailed(_("人か会社を指定してください。"))
+
+    def create(data):
+        services.create_insight(actor=request.user, data=data | {kind: obj.pk})
+        return obj.get_absolute_url()
+
+    return create_page(request, form=InsightForm(request.POST or None), create=create,
+                       template="timeline/insight_form.html", context={"subject": obj, "subject_kind": kind},
+                       message=_("インサイトを記録しました。"))  # fmt: skip
+
+
+@page_view
+@require_POST
+def insight_confirm(request, pk: int):
+    insight = get_for_user(Insight, request.user, pk, for_write=True)
+    services.confirm_insight(actor=request.user, insight=insight)
+    messages.success(request, _("「今も正しい」と確認しました。"))
+    return redirect(insight.subject.get_absolute_url())
+
+
+@page_view
+@require_POST
+def insight_delete(request, pk: int):
+    insight = get_for_user(Insight, request.user, pk, for_write=True)
+    services.delete_insight(actor=request.user, insight=insight)
+    messages.success(request, _("インサイトを削除しました。"))
+    return redirect(insight.subject.get_absolute_url())
+
+
+# --- follow-ups ------------------------------------------------------------------------------------
+@page_view
+def tasks(request):
+    try:
+        days = max(1, min(int(request.GET.get("days", 30)), 365))
+    except ValueError:
+        days = 30
+    context = {"nav": "tasks", "groups": queries.my_follow_ups(request.user), "days": days,
+               "quiet": queries.quiet_accounts(request.user, days=days), "form": FollowUpForm()}  # fmt: skip
+    return render(request, "timeline/tasks.html", context)
+
+
+@page_view
+@require_POST
+def task_create(request):
+    require_writer(request.user)
+    kind, obj = _context_subject(request)
+    form = FollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            services.create_follow_up(actor=request.user, data=form.service_data() | ({kind: obj.pk} if obj else {}))
+        except ValidationFailed as exc:
+            messages.error(request, " ".join(m for msgs in exc.field_errors.values() for m in msgs) or exc.message)
+        else:
+            messages.success(request, _("タスクを追加しました。"))
+    return redirect(obj.get_absolute_url() if obj else "timeline:tasks")
+
+
+@page_view
+@require_POST
+def task_complete(request, pk: int):
+    follow_up = get_for_user(FollowUp, request.user, pk, for_write=True)
+    services.complete_follow_up(actor=request.user, follow_up=follow_up, done=request.POST.get("done", "1") == "1")
+    if request.htmx:
+        return HttpResponse(f'<span class="muted">{_("完了")}</span>')
+    return redirect(request.POST.get("next") or "timeline:tasks")
