@@ -183,7 +183,9 @@ class Command(BaseCommand):
         today = date.today()
         for offset in range(0, count, batch):
             people, points, jobs = [], {}, {}
-            for i in range(min(batch, count - offset)):
+            size = min(batch, count - offset)
+            twins = size // 50  # about 2% of each batch are people entered twice
+            for i in range(size - twins):
                 family, family_kana, family_roman = fake.last_name_pair()
                 given, given_kana, given_roman = (
                     fake.first_name_male_pair() if rng.random() < 0.6 else fake.first_name_female_pair()
@@ -248,16 +250,14 @@ class Command(BaseCommand):
                             is_primary=True,
                         )
                     )
-            self._add_duplicates(rng, people, points, jobs)
+            self._add_duplicates(rng, people, points, jobs, twins)
             bulk_create_people(actor=admin, people=people, points=points, employments=jobs)
             self.stdout.write(f"  people: {offset + len(people)}/{count}")
 
-    def _add_duplicates(self, rng, people, points, jobs, share=0.02):
-        """About 2% of people entered twice, as real lists have them: old kanji, half-width readings,
+    def _add_duplicates(self, rng, people, points, jobs, count: int):
+        """`count` people entered twice, as real lists have them: old kanji, half-width readings,
         another phone format, an upper-case e-mail (the review queue has something to show)."""
-        for i in range(len(people)):
-            if rng.random() >= share or not points[i]:
-                continue
+        for i in rng.sample(range(len(people)), count):
             src = people[i]
             twin = Person(
                 family_name=src.family_name.translate(_OLD_FORMS), given_name=src.given_name,
