@@ -51,8 +51,8 @@ def test_ambiguous_name_asks_once(cast, tanaka):
     html = client.post("/timeline/capture/", {"text": "@田中 電話 !明日 折り返し"},
                        headers={"HX-Request": "true"}).content.decode()  # fmt: skip
     assert "どの人ですか" in html and 'name="resolve:@田中"' in html
-    response = client.post("/timeline/capture/", {"text": "@田中 電話 !明日 折り返し", "save": "1",
-                                                  "resolve:@田中": tanaka.pk}, headers={"HX-Request": "true"})  # fmt: skip
+    form = {"text": "@田中 電話 !明日 折り返し", "save": "1", "resolve:@田中": tanaka.pk}
+    response = client.post("/timeline/capture/", form, headers={"HX-Request": "true"})
     assert "記録しました" in response.content.decode()
     assert list(Activity.objects.get().people.all()) == [tanaka]
 

@@ -16,5 +16,7 @@ urlpatterns = [
     path("tasks/", views.tasks, name="tasks"),
     path("tasks/new/", views.task_create, name="task_create"),
     path("tasks/<int:pk>/complete/", views.task_complete, name="task_complete"),
+    path("handover/", views.handover, name="handover"),
+    path("handover/company/<int:pk>/brief/", views.company_brief, name="company_brief"),
     path("<str:kind>/<int:pk>/entries/", views.entries, name="entries"),
 ]

@@ -1,6 +1,7 @@
 """Timeline pages: the panels on person and company pages, one-line capture, activities, insights, my tasks."""
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -10,12 +11,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kizuna.contacts.models import Company, Person
 from kizuna.contacts.views.common import create_page, edit_page, page_view, require_writer
+from kizuna.core import audit
 from kizuna.core.exceptions import NotFound, ValidationFailed
 from kizuna.core.permissions import can_write_record
 from kizuna.core.records import get_for_user
 
-from . import queries, services
+from . import brief, queries, services
 from .forms import ActivityForm, FollowUpForm, InsightForm
+from .graph import relationship_graph
 from .models import Activity, FollowUp, Insight
 
 SUBJECTS = {"person": Person, "company": Company}
@@ -40,7 +43,8 @@ def timeline_panel(request, obj) -> str:
     page = queries.timeline(request.user, **_subject(kind, obj))
     follow_ups = queries.open_follow_ups(request.user).filter(**_subject(kind, obj))[:20]
     context = {"page": page, "kind": kind, "object": obj, "kinds": Activity.Kind.choices,
-               "follow_ups": follow_ups, "can_add": can_write_record(request.user, obj)}  # fmt: skip
+               "follow_ups": follow_ups, "can_add": can_write_record(request.user, obj),
+               "graph": relationship_graph(request.user, obj) if kind == "company" else None}  # fmt: skip
     return render_to_string("timeline/partials/timeline_panel.html", context, request=request)
 
 
@@ -246,3 +250,51 @@ def task_complete(request, pk: int):
     if request.htmx:
         return HttpResponse(f'<span class="muted">{_("完了")}</span>')
     return redirect(request.POST.get("next") or "timeline:tasks")
+
+
+# --- handover (引き継ぎ) ----------------------------------------------------------------------------
+@page_view
+@require_http_methods(["GET", "POST"])
+def handover(request):
+    """Pick who hands over to whom and which accounts; preview; then move them in one step."""
+    users = get_user_model().objects.filter(is_active=True).exclude(role="readonly").order_by("username")
+    data = request.POST if request.method == "POST" else request.GET
+    context = {"nav": "tasks", "users": users, "data": data}
+    from_user = users.filter(pk=data.get("from_user") or 0).first()
+    to_user = users.filter(pk=data.get("to_user") or 0).first()
+    if from_user:
+        context["accounts"] = Company.objects.visible_to(request.user).filter(owner=from_user).order_by("name_key")
+    if from_user and to_user:
+        chosen = [int(i) for i in data.getlist("company") if i.isdigit()]
+        try:
+            if request.method == "POST" and data.get("confirm"):
+                plan = services.hand_over(actor=request.user, from_user=from_user, to_user=to_user, company_ids=chosen)
+                counts = {"c": len(plan.companies), "p": len(plan.people), "t": len(plan.follow_ups), "to": to_user}
+                done = _("%(c)d 社・%(p)d 人・%(t)d 件のタスクを %(to)s さんに引き継ぎました。")
+                messages.success(request, done % counts)
+                return redirect("timeline:tasks")
+            context["plan"] = services.plan_handover(actor=request.user, from_user=from_user, to_user=to_user,
+                                                     company_ids=chosen)  # fmt: skip
+            context["chosen"] = chosen
+        except ValidationFailed as exc:
+            context["error"] = " ".join(m for msgs in exc.field_errors.values() for m in msgs) or exc.message
+    return render(request, "timeline/handover.html", context)
+
+
+@page_view
+def company_brief(request, pk: int):
+    company = get_for_user(Company, request.user, pk)
+    context = brief.company_brief(request.user, company)
+    audit.record(actor=request.user, action="brief.view", obj=company, changes={"format": [None, request.GET.get(
+        "format", "html")]})  # fmt: skip
+    if request.GET.get("format") == "pdf":
+        html = render_to_string("timeline/brief.html", context | {"pdf": True}, request=request)
+        try:
+            pdf = brief.render_pdf(html, base_url=request.build_absolute_uri("/"))
+        except OSError:  # WeasyPrint without Pango on this machine
+            messages.error(request, _("PDFを作成できません（サーバーに Pango がありません）。HTML 版を表示します。"))
+            return redirect("timeline:company_brief", pk=pk)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f"inline; filename=handover-{company.pk}.pdf"
+        return response
+    return render(request, "timeline/brief.html", context)

@@ -3,12 +3,28 @@
 from .activities import create_activity, delete_activity, restore_activity, update_activity
 from .capture import plan_capture, save_capture, undo_capture
 from .follow_ups import complete_follow_up, create_follow_up, delete_follow_up, update_follow_up
+from .handover import hand_over, plan_handover
 from .insights import confirm_insight, create_insight, delete_insight, update_insight
 from .relationships import create_relationship, delete_relationship
 
 __all__ = [
-    "complete_follow_up", "confirm_insight", "create_activity", "create_follow_up", "create_insight",
-    "create_relationship", "delete_activity", "delete_follow_up", "delete_insight", "delete_relationship",
-    "plan_capture", "restore_activity", "save_capture", "undo_capture", "update_activity", "update_follow_up",
+    "complete_follow_up",
+    "confirm_insight",
+    "create_activity",
+    "create_follow_up",
+    "create_insight",
+    "create_relationship",
+    "delete_activity",
+    "delete_follow_up",
+    "delete_insight",
+    "delete_relationship",
+    "hand_over",
+    "plan_capture",
+    "plan_handover",
+    "restore_activity",
+    "save_capture",
+    "undo_capture",
+    "update_activity",
+    "update_follow_up",
     "update_insight",
 ]  # fmt: skip
