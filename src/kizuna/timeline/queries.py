@@ -39,12 +39,17 @@ def timeline(user, *, person=None, company=None, kinds=(), by_user=None, since=N
     return paginate(qs, sort="-occurred_at", cursor=cursor, limit=limit)
 
 
-def insights(user, *, person=None, company=None):
-    qs = Insight.objects.visible_to(user).select_related("recorded_by", "confirmed_by", "heard_from")
+def insights(user, *, person=None, company=None, with_people: bool = False):
+    """Insights about a person or a company; `with_people` adds those about the company's current people
+    (the people the reader can see)."""
+    qs = Insight.objects.visible_to(user).select_related("recorded_by", "confirmed_by", "heard_from", "person")
     if person is not None:
         qs = qs.filter(person=person)
     if company is not None:
-        qs = qs.filter(company=company)
+        about = Q(company=company)
+        if with_people:
+            about |= Q(person__in=company.current_people.visible_to(user).values("pk"))
+        qs = qs.filter(about)
     return qs.prefetch_related("evidence").order_by("-confirmed_at", "-id")
 
 

@@ -31,7 +31,7 @@ def _subject(kind: str, obj) -> dict:
 
 def insight_cards(request, obj) -> str:
     kind = "person" if isinstance(obj, Person) else "company"
-    cards = list(queries.insights(request.user, **_subject(kind, obj))[:20])
+    cards = list(queries.insights(request.user, **_subject(kind, obj), with_people=kind == "company")[:20])
     context = {"cards": cards, "kind": kind, "object": obj, "can_add": can_write_record(request.user, obj)}
     if kind == "person":
         context["temperature"] = queries.temperature(request.user, obj)
@@ -98,7 +98,10 @@ def capture(request):
 @require_POST
 def capture_undo(request, pk: int):
     activity = get_for_user(Activity, request.user, pk, for_write=True)
-    services.undo_capture(actor=request.user, activity=activity)
+    try:
+        services.undo_capture(actor=request.user, activity=activity)
+    except ValidationFailed as exc:  # not made by a capture: delete it from its own page instead
+        return HttpResponse(exc.message, status=422)
     if request.htmx:
         return HttpResponse(f'<p class="flash-success">{_("取り消しました。")}</p>')
     messages.success(request, _("取り消しました。"))

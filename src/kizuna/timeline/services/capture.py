@@ -157,7 +157,8 @@ def undo_capture(*, actor, activity: Activity) -> None:
     """Remove what one capture created: the activity, its follow-ups and the insights it alone evidences."""
     records.require_write(actor, activity)
     if activity.source != Source.CAPTURE:  # an ordinary activity and its follow-ups are not a capture to undo
-        raise ValidationFailed(field_errors={"activity": ["ひとこと入力で作成した活動ではありません。"]})
+        message = "ひとこと入力で作成した活動ではありません。"
+        raise ValidationFailed(message, field_errors={"activity": [message]})
     with transaction.atomic():
         for follow_up in activity.follow_ups.alive().filter(created_by=actor):
             records.soft_delete(actor=actor, obj=follow_up)
