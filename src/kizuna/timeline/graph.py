@@ -63,3 +63,33 @@ def _layout(nodes, width, height) -> None:
             angle = 2 * math.pi * i / max(len(members), 1) - math.pi / 2
             node["x"] = round(cx + (rx if len(members) > 1 or ring == 0 else 0) * math.cos(angle), 1)
             node["y"] = round(cy + (ry if len(members) > 1 or ring == 0 else 0) * math.sin(angle), 1)
+
+
+def echarts_data(graph: dict) -> dict:
+    """The same graph, shaped for ECharts' graph series (plain JSON: no node references)."""
+    return {
+        "categories": [{"name": c["name"], "itemStyle": {"color": c["color"]}} for c in graph["categories"]],
+        "nodes": [
+            {
+                "id": n["id"],
+                "name": n["name"],
+                "category": n["category"],
+                "x": n["x"],
+                "y": n["y"],
+                "symbolSize": 18 if n["ours"] else 14,
+                "value": n["title"],
+                "url": n["url"],
+            }
+            for n in graph["nodes"]
+        ],
+        "links": [
+            {
+                "source": ln["source"],
+                "target": ln["target"],
+                "value": ln["weight"],
+                "label": ln["label"],
+                "lineStyle": {"width": ln["stroke"], "type": "dashed" if ln["label"] else "solid"},
+            }
+            for ln in graph["links"]
+        ],
+    }

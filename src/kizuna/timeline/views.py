@@ -18,7 +18,7 @@ from kizuna.core.records import get_for_user
 
 from . import brief, queries, services
 from .forms import ActivityForm, FollowUpForm, InsightForm
-from .graph import relationship_graph
+from .graph import echarts_data, relationship_graph
 from .models import Activity, FollowUp, Insight
 
 SUBJECTS = {"person": Person, "company": Company}
@@ -45,6 +45,9 @@ def timeline_panel(request, obj) -> str:
     context = {"page": page, "kind": kind, "object": obj, "kinds": Activity.Kind.choices,
                "follow_ups": follow_ups, "can_add": can_write_record(request.user, obj),
                "graph": relationship_graph(request.user, obj) if kind == "company" else None}  # fmt: skip
+    if context["graph"]:
+        context["graph_data"] = echarts_data(context["graph"])
+        context["relmap_id"] = f"relmap-data-{obj.pk}"
     return render_to_string("timeline/partials/timeline_panel.html", context, request=request)
 
 

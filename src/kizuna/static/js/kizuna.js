@@ -26,6 +26,34 @@
       (next < 0 ? document.getElementById("quick-q") : links[next]).focus();
     }
   });
+  // Relationship maps: ECharts (vendored) over the server's JSON; the static SVG stays when it is missing.
+  function drawRelationshipMaps() {
+    if (!window.echarts) { return; }
+    document.querySelectorAll("[data-relmap]").forEach(function (box) {
+      const source = document.getElementById(box.dataset.relmap);
+      if (!source || box.dataset.drawn) { return; }
+      const data = JSON.parse(source.textContent);
+      box.hidden = false;
+      box.dataset.drawn = "1";
+      const staticMap = box.parentElement.querySelector(".relmap-static");
+      if (staticMap) { staticMap.hidden = true; }
+      const chart = window.echarts.init(box, null, { renderer: "svg" });
+      chart.setOption({
+        tooltip: { formatter: function (p) { return p.dataType === "node" ? p.data.name + (p.data.value ? "（" + p.data.value + "）" : "") : (p.data.label || ""); } },
+        legend: [{ data: data.categories.map(function (c) { return c.name; }), bottom: 0 }],
+        series: [{
+          type: "graph", layout: "none", roam: true, draggable: true, categories: data.categories,
+          data: data.nodes, links: data.links, label: { show: true, position: "top", fontSize: 11 },
+          edgeLabel: { show: true, formatter: function (p) { return p.data.label || ""; }, fontSize: 10 },
+          lineStyle: { opacity: 0.6, curveness: 0.1 }, emphasis: { focus: "adjacency" }
+        }]
+      });
+      chart.on("click", function (p) { if (p.dataType === "node" && p.data.url) { window.location.href = p.data.url; } });
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+  window.addEventListener("load", drawRelationshipMaps);
+  document.addEventListener("htmx:afterSettle", drawRelationshipMaps);
   // Confirm dangerous buttons marked with data-confirm.
   document.addEventListener("submit", function (event) {
     const button = event.submitter;
