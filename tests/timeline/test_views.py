@@ -119,3 +119,15 @@ def test_my_tasks_and_quiet_accounts(cast, tanaka):
     task.refresh_from_db()
     assert task.done_by == cast.owner
     assert "今日 (0)" in client_for(cast.owner).get("/timeline/tasks/").content.decode()
+
+
+def test_relationships_and_org_chart(cast, tanaka):
+    boss = factories.person(cast.owner, "鈴木", "部長", company=tanaka.company_id, title="工場長", department="製造部")
+    client = client_for(cast.owner)
+    client.post(f"/timeline/people/{tanaka.pk}/relationships/new/", {"to_person": boss.pk, "kind": "boss"})
+    html = client.get(f"/people/{tanaka.pk}/").content.decode()
+    assert "田中 太郎</a> → <a" in html and "上司" in html
+    company_page = client.get(f"/companies/{tanaka.company_id}/").content.decode()
+    assert "組織図" in company_page and "製造部" in company_page
+    assert client_for(cast.readonly).post(f"/timeline/people/{tanaka.pk}/relationships/new/",
+                                          {"to_person": boss.pk, "kind": "boss"}).status_code == 403  # fmt: skip

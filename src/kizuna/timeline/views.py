@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -19,7 +20,7 @@ from kizuna.core.records import get_for_user
 from . import brief, queries, services
 from .forms import ActivityForm, FollowUpForm, InsightForm
 from .graph import echarts_data, relationship_graph
-from .models import Activity, FollowUp, Insight
+from .models import Activity, FollowUp, Insight, Relationship
 
 SUBJECTS = {"person": Person, "company": Company}
 
@@ -45,10 +46,51 @@ def timeline_panel(request, obj) -> str:
     context = {"page": page, "kind": kind, "object": obj, "kinds": Activity.Kind.choices,
                "follow_ups": follow_ups, "can_add": can_write_record(request.user, obj),
                "graph": relationship_graph(request.user, obj) if kind == "company" else None}  # fmt: skip
+    if kind == "person":
+        context |= _relationships(request.user, obj)
     if context["graph"]:
         context["graph_data"] = echarts_data(context["graph"])
         context["relmap_id"] = f"relmap-data-{obj.pk}"
     return render_to_string("timeline/partials/timeline_panel.html", context, request=request)
+
+
+def _relationships(user, person) -> dict:
+    visible = Person.objects.visible_to(user)
+    rels = (
+        Relationship.objects.alive().filter(Q(from_person=person) | Q(to_person=person))
+        .filter(from_person__in=visible.values("pk"), to_person__in=visible.values("pk"))
+        .select_related("from_person", "to_person")
+    )  # fmt: skip
+    colleagues = visible.filter(company_id=person.company_id).exclude(pk=person.pk) if person.company_id else []
+    return {"relationships": list(rels), "colleagues": list(colleagues[:200]),
+            "relationship_kinds": Relationship.Kind.choices}  # fmt: skip
+
+
+@page_view
+@require_POST
+def relationship_create(request, pk: int):
+    person = get_for_user(Person, request.user, pk, for_write=True)
+    data = {"from_person": person.pk, "to_person": request.POST.get("to_person"), "kind": request.POST.get("kind"),
+            "label": request.POST.get("label", "")}  # fmt: skip
+    try:
+        services.create_relationship(actor=request.user, data=data)
+    except ValidationFailed as exc:
+        messages.error(request, " ".join(m for msgs in exc.field_errors.values() for m in msgs) or exc.message)
+    else:
+        messages.success(request, _("関係を登録しました。"))
+    return redirect(person.get_absolute_url())
+
+
+@page_view
+@require_POST
+def relationship_delete(request, pk: int):
+    rel = Relationship.objects.alive().filter(pk=pk).first()
+    if rel is None:
+        raise NotFound()
+    person = get_for_user(Person, request.user, rel.from_person_id, for_write=True)
+    services.delete_relationship(actor=request.user, relationship=rel)
+    messages.success(request, _("関係を削除しました。"))
+    return redirect(person.get_absolute_url())
 
 
 @page_view

@@ -8,6 +8,7 @@ from kizuna.contacts.dedup import service as dedup
 from kizuna.contacts.filters import COMPANY_SORTS, filter_companies
 from kizuna.contacts.forms import CompanyForm, SiteForm, company_initial
 from kizuna.contacts.models import Company, Employment, Person
+from kizuna.contacts.org import org_chart
 from kizuna.contacts.panels import render_panels
 from kizuna.core import japanese
 from kizuna.core.records import get_child, get_for_user
@@ -48,7 +49,7 @@ def company_detail(request, pk: int):
     context = {
         "object": company,
         "nav": "companies",
-        "current_jobs": list(jobs.current()[:200]),
+        "org_chart": org_chart(jobs.current()[:300]),
         "past_jobs": list(jobs.past()[:200]),
         "sites": company.sites.alive(),
         "subsidiaries": Company.objects.visible_to(request.user).filter(parent=company),
