@@ -20,6 +20,7 @@ urlpatterns = [
     path("people/<int:person_pk>/employments/new/", views.employment_create, name="employment_create"),
     path("people/<int:person_pk>/employments/<int:pk>/edit/", views.employment_edit, name="employment_edit"),
     path("people/<int:person_pk>/employments/<int:pk>/delete/", views.employment_delete, name="employment_delete"),
+    path("export/<str:kind>/", views.export_list, name="export"),
     path("trash/", views.trash, name="trash"),
     path("trash/<str:kind>/<int:pk>/restore/", views.restore, name="restore"),
     path("search/quick/", views.quick_search, name="quick_search"),

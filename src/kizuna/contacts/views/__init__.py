@@ -19,7 +19,7 @@ from .duplicates import (
     merge_list,
     merge_undo,
 )  # fmt: skip
-from .misc import company_options, home, quick_search, restore, trash
+from .misc import company_options, export_list, home, quick_search, restore, trash
 from .people import (
     employment_create,
     employment_delete,
@@ -47,6 +47,7 @@ __all__ = [
     "employment_create",
     "employment_delete",
     "employment_edit",
+    "export_list",
     "home",
     "merge_list",
     "merge_undo",

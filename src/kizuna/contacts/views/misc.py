@@ -1,13 +1,14 @@
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kizuna.contacts import services
+from kizuna.contacts import exports, services
 from kizuna.contacts.filters import filter_companies
 from kizuna.contacts.models import Company, Person
 from kizuna.contacts.search import search_records
-from kizuna.core.exceptions import NotFound
+from kizuna.core.exceptions import NotFound, ValidationFailed
 from kizuna.core.permissions import can_write_records
 from kizuna.core.records import get_for_user
 
@@ -74,3 +75,24 @@ def restore(request, kind: str, pk: int):
     restore_service(actor=request.user, **{field: obj})
     messages.success(request, _("「%(name)s」を元に戻しました。") % {"name": obj})
     return redirect(obj)
+
+
+@page_view
+def export_list(request, kind: str):
+    """The list as it is filtered on screen, as CSV (UTF-8 with BOM by default), CP932, xlsx or vCard."""
+    if kind not in ("person", "company"):
+        raise NotFound()
+    keys = ("q", "owner", "tag", "stage", "prefecture", "company") if kind == "person" else (
+        "q", "owner", "tag", "prefecture", "industry")  # fmt: skip
+    filters = {k: request.GET.get(k, "") for k in keys}
+    if filters.get("owner") == "me":
+        filters["owner"] = request.user.pk
+    try:
+        result = exports.export(actor=request.user, kind=kind, filters=filters, fmt=request.GET.get("format", "csv"),
+                                encoding=request.GET.get("encoding", "utf-8-sig"))  # fmt: skip
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+        return redirect("contacts:person_list" if kind == "person" else "contacts:company_list")
+    response = HttpResponse(result.content, content_type=result.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+    return response

@@ -1,0 +1,188 @@
+"""Exports of people and companies: CSV (UTF-8 with BOM for Excel, CP932, UTF-8), xlsx and vCard.
+
+Rows come from `visible_to(user)` with the list's own filters; cells that a spreadsheet would run as a
+formula are escaped; a character CP932 cannot hold is reported, never replaced with "?"; every export is
+written to the audit log (who, what, how many rows).
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+
+from kizuna.core import audit
+from kizuna.core.exceptions import ValidationFailed
+
+from .filters import filter_companies, filter_people
+from .models import Company, Person
+
+FORMATS = ("csv", "xlsx", "vcf")
+ENCODINGS = ("utf-8-sig", "cp932", "utf-8")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+PERSON_COLUMNS = [
+    ("外部ID", "external_id"), ("姓", "family_name"), ("名", "given_name"), ("セイ", "family_name_kana"),
+    ("メイ", "given_name_kana"), ("会社名", "company"), ("部署", "department"), ("役職", "title"),
+    ("電話番号", "phone"), ("携帯電話", "mobile"), ("メールアドレス", "email"), ("郵便番号", "postcode"),
+    ("都道府県", "prefecture"), ("市区町村", "city"), ("番地・建物", "street"), ("誕生日", "birthday"),
+    ("ステージ", "stage"), ("タグ", "tags"), ("メモ", "notes"),
+]  # fmt: skip
+COMPANY_COLUMNS = [
+    ("会社名", "name"), ("会社名（カナ）", "name_kana"), ("法人番号", "corporate_number"), ("業種", "industry"),
+    ("代表電話", "phone"), ("郵便番号", "postcode"), ("都道府県", "prefecture"), ("市区町村", "city"),
+    ("番地・建物", "street"), ("Webサイト", "website"), ("タグ", "tags"), ("メモ", "notes"),
+]  # fmt: skip
+
+
+class ExportError(ValidationFailed):
+    pass
+
+
+@dataclass
+class Export:
+    content: bytes
+    rows: int
+    filename: str
+    content_type: str
+
+
+def escape_formula(value: str) -> str:
+    """'=HYPERLINK(...)' would run in Excel: a leading apostrophe keeps it text (OWASP CSV injection)."""
+    return "'" + value if value and value.startswith(_FORMULA_START) else value
+
+
+def _person_rows(people):
+    for p in people:
+        points = list(p.contact_points.all())
+        phones = [str(c) for c in points if c.kind == "phone" and c.label != "mobile"]
+        mobiles = [str(c) for c in points if c.kind == "phone" and c.label == "mobile"]
+        emails = [c.value for c in points if c.kind == "email"]
+        job = next((j for j in p.employments.all() if j.deleted_at is None and j.company_id == p.company_id), None)
+        yield {
+            "external_id": p.external_id, "family_name": p.family_name, "given_name": p.given_name,
+            "family_name_kana": p.family_name_kana, "given_name_kana": p.given_name_kana,
+            "company": p.company.name if p.company else "", "department": job.department if job else "",
+            "title": job.title if job else "", "phone": " / ".join(phones), "mobile": " / ".join(mobiles),
+            "email": " / ".join(emails), "postcode": p.postcode, "prefecture": p.prefecture, "city": p.city,
+            "street": p.street, "birthday": p.birthday.strftime("%Y/%m/%d") if p.birthday else "",
+            "stage": p.get_lifecycle_stage_display(), "tags": "、".join(t.name for t in p.tags.all()), "notes": p.notes,
+        }  # fmt: skip
+
+
+def _company_rows(companies):
+    for c in companies:
+        yield {
+            "name": c.name, "name_kana": c.name_kana, "corporate_number": c.corporate_number, "industry": c.industry,
+            "phone": c.phone, "postcode": c.postcode, "prefecture": c.prefecture, "city": c.city, "street": c.street,
+            "website": c.website, "tags": "、".join(t.name for t in c.tags.all()), "notes": c.notes,
+        }  # fmt: skip
+
+
+def records(user, kind: str, filters: dict):
+    """(columns, rows) of what `user` may see, with the list's filters."""
+    if kind == "person":
+        qs = filter_people(Person.objects.visible_to(user), **filters).select_related("company")
+        qs = qs.prefetch_related("contact_points", "tags", "employments").order_by("kana_search", "id")
+        return PERSON_COLUMNS, _person_rows(qs.iterator(chunk_size=2000))
+    qs = filter_companies(Company.objects.visible_to(user), **filters).prefetch_related("tags")
+    return COMPANY_COLUMNS, _company_rows(qs.order_by("name_key", "id").iterator(chunk_size=2000))
+
+
+def _csv(columns, rows, encoding: str) -> tuple[bytes, int]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([label for label, _ in columns])
+    count = 0
+    problems = []
+    for count, row in enumerate(rows, start=1):
+        cells = [escape_formula(str(row[key] or "")) for _, key in columns]
+        if encoding == "cp932":
+            for (label, _), cell in zip(columns, cells, strict=True):
+                bad = [ch for ch in cell if not _cp932_ok(ch)]
+                if bad and len(problems) < 20:
+                    problems.append(f"{count + 1}行目「{label}」: {''.join(dict.fromkeys(bad))}")
+        writer.writerow(cells)
+    if problems:
+        raise ExportError(
+            "CP932（Shift_JIS）で表せない文字があります。UTF-8 で書き出すか、文字を直してください: "
+            + "、".join(problems),
+            field_errors={"encoding": problems},
+        )
+    return buffer.getvalue().encode(encoding), count
+
+
+def _cp932_ok(ch: str) -> bool:
+    try:
+        ch.encode("cp932")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _xlsx(columns, rows) -> tuple[bytes, int]:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Kizuna")
+    sheet.append([label for label, _ in columns])
+    count = 0
+    for count, row in enumerate(rows, start=1):  # noqa: B007
+        sheet.append([escape_formula(str(row[key] or "")) for _, key in columns])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue(), count
+
+
+def _vcard_text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;").replace("\n", "\\n")
+
+
+def _vcf(rows) -> tuple[bytes, int]:
+    cards = []
+    for row in rows:
+        e = {k: _vcard_text(str(v or "")) for k, v in row.items()}
+        lines = [
+            "BEGIN:VCARD", "VERSION:3.0", f"N:{e['family_name']};{e['given_name']};;;",
+            f"FN:{(e['family_name'] + ' ' + e['given_name']).strip()}",
+            f"X-PHONETIC-LAST-NAME:{e['family_name_kana']}", f"X-PHONETIC-FIRST-NAME:{e['given_name_kana']}",
+        ]  # fmt: skip
+        if e["company"]:
+            lines.append(f"ORG:{e['company']};{e['department']}")
+        if e["title"]:
+            lines.append(f"TITLE:{e['title']}")
+        for kind, key in (("WORK,VOICE", "phone"), ("CELL", "mobile")):
+            lines += [f"TEL;TYPE={kind}:{n.strip()}" for n in row[key].split(" / ") if n.strip()]
+        lines += [f"EMAIL;TYPE=INTERNET:{m.strip()}" for m in row["email"].split(" / ") if m.strip()]
+        if e["street"] or e["city"] or e["prefecture"]:
+            lines.append(f"ADR;TYPE=WORK:;;{e['street']};{e['city']};{e['prefecture']};{e['postcode']};JP")
+        if e["external_id"]:
+            lines.append(f"UID:{e['external_id']}")
+        lines.append("END:VCARD")
+        cards.append("\r\n".join(lines))
+    return ("\r\n".join(cards) + "\r\n").encode("utf-8"), len(cards)
+
+
+def export(*, actor, kind: str, filters: dict | None = None, fmt: str = "csv", encoding: str = "utf-8-sig") -> Export:
+    if fmt not in FORMATS:
+        raise ValidationFailed(field_errors={"format": [f"形式は {', '.join(FORMATS)} のいずれかです。"]})
+    if encoding not in ENCODINGS:
+        raise ValidationFailed(field_errors={"encoding": [f"文字コードは {', '.join(ENCODINGS)} のいずれかです。"]})
+    if fmt == "vcf" and kind != "person":
+        raise ValidationFailed(field_errors={"format": ["vCard で書き出せるのは人だけです。"]})
+    filters = {k: v for k, v in (filters or {}).items() if v}
+    columns, rows = records(actor, kind, filters)
+    if fmt == "csv":
+        content, count = _csv(columns, rows, encoding)
+        content_type = f"text/csv; charset={'shift_jis' if encoding == 'cp932' else 'utf-8'}"
+    elif fmt == "xlsx":
+        content, count = _xlsx(columns, rows)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        content, count = _vcf(rows)
+        content_type = "text/vcard; charset=utf-8"
+    name = "people" if kind == "person" else "companies"
+    audit.record(
+        actor=actor, action="export", object_type=f"contacts.{kind}", label=f"{name}.{fmt} ({count})",
+        changes={"format": [None, fmt], "encoding": [None, encoding if fmt == "csv" else "utf-8"],
+                 "rows": [None, count], "filters": [None, filters]},
+    )  # fmt: skip
+    return Export(content=content, rows=count, filename=f"kizuna-{name}.{fmt}", content_type=content_type)

@@ -1,0 +1,75 @@
+"""Exports: filters and visibility apply, Excel-safe cells, CP932 that never loses a character, audit."""
+
+import csv
+import io
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from kizuna.contacts.exports import escape_formula, export
+from kizuna.core.exceptions import ValidationFailed
+from kizuna.core.models import AuditEvent
+from tests import factories
+
+
+@pytest.fixture
+def people(cast):
+    company = factories.company(cast.owner, "株式会社髙﨑製作所①")
+    factories.person(cast.owner, "髙橋", "一郎", company=company.pk, title="課長", phones=["090-1234-5678"],
+                     emails=["ichiro@example.jp"], notes="=HYPERLINK(\"http://evil\")")  # fmt: skip
+    factories.person(cast.owner, "山田", "花子", visibility="private")
+    return company
+
+
+def _rows(content: bytes, encoding: str):
+    return list(csv.reader(io.StringIO(content.decode(encoding))))
+
+
+def test_csv_utf8_bom_with_filters_visibility_and_formula_escaping(cast, people):
+    result = export(actor=cast.teammate, kind="person", filters={"q": "髙橋"})
+    assert result.content.startswith(b"\xef\xbb\xbf")  # Excel opens UTF-8 with a BOM correctly
+    rows = _rows(result.content, "utf-8-sig")
+    assert rows[0][:5] == ["外部ID", "姓", "名", "セイ", "メイ"]
+    assert len(rows) == 2 and rows[1][1] == "髙橋" and rows[1][5] == "株式会社髙﨑製作所①"
+    assert rows[1][-1].startswith("'=HYPERLINK")
+    everyone = _rows(export(actor=cast.teammate, kind="person").content, "utf-8-sig")
+    assert "山田" not in {r[1] for r in everyone}  # the private record stays private
+    event = AuditEvent.objects.filter(action="export", actor=cast.teammate).order_by("id").first()
+    assert event.changes["rows"] == [None, 1] and event.changes["filters"] == [None, {"q": "髙橋"}]
+
+
+def test_cp932_keeps_taka_saki_and_circled_digits_and_reports_what_it_cannot_hold(cast, people):
+    rows = _rows(export(actor=cast.owner, kind="person", encoding="cp932").content, "cp932")
+    assert {"髙橋"} <= {r[1] for r in rows} and "株式会社髙﨑製作所①" in {r[5] for r in rows}
+    factories.person(cast.owner, "𠮷田", "太郎")  # 𠮷 (U+20BB7) is not in CP932
+    with pytest.raises(ValidationFailed, match="CP932") as excinfo:
+        export(actor=cast.owner, kind="person", encoding="cp932")
+    assert "𠮷" in str(excinfo.value.field_errors)
+
+
+def test_xlsx_and_vcard(cast, people):
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(export(actor=cast.owner, kind="person", fmt="xlsx").content))
+    values = [[c.value for c in row] for row in book.active.iter_rows()]
+    assert values[0][1] == "姓" and any(v[1] == "髙橋" for v in values[1:])
+    card = export(actor=cast.owner, kind="person", fmt="vcf", filters={"q": "髙橋"}).content.decode()
+    assert "N:髙橋;一郎;;;" in card and "TEL;TYPE=CELL:090-1234-5678" in card and "X-PHONETIC-LAST-NAME:タナカ" in card
+
+
+def test_escape_formula():
+    assert [escape_formula(v) for v in ("=1+1", "+81", "-2", "@SUM", "田中", "")] == [
+        "'=1+1", "'+81", "'-2", "'@SUM", "田中", ""]  # fmt: skip
+
+
+def test_export_page_and_command(cast, people, tmp_path):
+    client = Client()
+    client.force_login(cast.owner)
+    response = client.get("/export/company/?format=csv&encoding=cp932")
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    assert "株式会社髙﨑製作所①" in response.content.decode("cp932")
+    target = tmp_path / "people.csv"
+    call_command("export", "people", "-o", str(target), "--encoding", "utf-8", stderr=io.StringIO())
+    assert "髙橋" in target.read_text(encoding="utf-8")
+    assert AuditEvent.objects.get(action="export", channel="cli").changes["rows"] == [None, 2]  # admin sees both
