@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "kizuna.accounts",
     "kizuna.contacts",
     "kizuna.timeline",
+    "kizuna.imports",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +166,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG or env_bool("KIZUNA_STATIC_FINDERS", True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+KIZUNA_IMPORT_MAX_BYTES = int(os.environ.get("KIZUNA_IMPORT_MAX_MB", "50")) * 1024 * 1024  # one import file
 
 LOGGING = {
     "version": 1,

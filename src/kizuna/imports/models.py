@@ -1,0 +1,72 @@
+"""Import jobs: the file, the mapping, progress (resumable), per-row outcomes (revertible)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportJob(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待機中")
+        RUNNING = "running", _("実行中")
+        DONE = "done", _("完了")
+        FAILED = "failed", _("失敗")
+        REVERTED = "reverted", _("取り消し済み")
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("人")
+        COMPANY = "company", _("会社")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PERSON)
+    filename = models.CharField(_("ファイル名"), max_length=255)
+    path = models.CharField(max_length=500)  # the uploaded file, kept under KIZUNA_DATA_DIR/imports/
+    size = models.BigIntegerField(default=0)
+    encoding = models.CharField(_("文字コード"), max_length=20, default="auto")
+    sheet = models.CharField(max_length=100, blank=True)
+    mapping = models.JSONField(default=dict)  # column index (as text) → field
+    match_on = models.CharField(_("照合キー"), max_length=20, default="external_id")  # external_id | email | phone
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(default=0)  # rows done; a restarted job continues after it
+    counts = models.JSONField(default=dict)  # created / updated / skipped / duplicates / errors
+    errors = models.JSONField(default=list)  # [{"row", "field", "message"}], capped
+    message = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    reverted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("インポート")
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def progress(self) -> int:
+        return int(100 * self.position / self.total_rows) if self.total_rows else (100 if self.finished_at else 0)
+
+
+class ImportRow(models.Model):
+    """What one row did: created or updated which record (with the values before), so the whole import
+    can be reverted and a resumed job never applies a row twice."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("作成")
+        UPDATED = "updated", _("更新")
+        SKIPPED = "skipped", _("スキップ")
+
+    job = models.ForeignKey(ImportJob, models.CASCADE, related_name="rows")
+    row_number = models.PositiveIntegerField()
+    action = models.CharField(max_length=10, choices=Action.choices)
+    object_id = models.BigIntegerField(null=True)
+    before = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "row_number"], name="import_row_once")]
+
+    def __str__(self):
+        return f"{self.job_id}:{self.row_number} {self.action}"

@@ -1,0 +1,426 @@
+"""Imports: upload → mapping → dry run → run (background, resumable) → revert.
+
+Rows go through the same contacts services as a person typing them in (validation, normalization, search
+index, audit). Upsert matches on external_id, e-mail or phone as the user chose; a fuzzy match never merges
+anything: the row is created and the pair goes to the duplicate review queue.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from kizuna.contacts import services as contacts
+from kizuna.contacts.dedup import service as dedup
+from kizuna.contacts.models import Company, ContactPoint, DuplicateGroup, Person
+from kizuna.contacts.services.common import require_writer
+from kizuna.core import audit, japanese
+from kizuna.core.exceptions import DomainError, PermissionDenied, ValidationFailed
+
+from . import mapping as mapping_module
+from . import readers
+from .models import ImportJob, ImportRow
+
+MATCH_KEYS = ("external_id", "email", "phone")
+MAX_ERRORS = 1000
+BATCH = 200
+_OUTCOMES = {"create": "created", "update": "updated", "skip": "skipped"}
+DUPLICATE_SCORE = 0.9  # a probable duplicate of an existing record goes to the review queue
+
+
+@dataclass
+class RowPlan:
+    row_number: int
+    action: str  # create | update | skip
+    data: dict
+    errors: list = field(default_factory=list)  # [(field, message)]
+    warnings: list = field(default_factory=list)
+    existing: object = None
+    duplicates: list = field(default_factory=list)  # [(score, reasons, facts)]
+
+
+@dataclass
+class Summary:
+    encoding: str | None
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    duplicates: int = 0
+    errors: list = field(default_factory=list)  # [{"row", "field", "message"}]
+    warnings: int = 0
+    preview: list = field(default_factory=list)  # the first RowPlans, for the wizard
+
+    def as_json(self) -> dict:
+        return {"encoding": self.encoding, "rows": self.rows, "created": self.created, "updated": self.updated,
+                "skipped": self.skipped, "errors": self.errors[:MAX_ERRORS]}  # fmt: skip
+
+
+def _storage() -> Path:
+    path = settings.DATA_DIR / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _read_error(exc: readers.ReadError) -> ValidationFailed:
+    return ValidationFailed(exc.message, field_errors={"file": [exc.message]})
+
+
+def open_table(job: ImportJob):
+    return readers.read_table(
+        job.path, filename=job.filename, encoding=job.encoding or "auto", sheet=job.sheet or None,
+        max_bytes=settings.KIZUNA_IMPORT_MAX_BYTES,
+    )  # fmt: skip
+
+
+def upload(*, actor, file, filename: str, kind: str = "person", encoding: str = "auto", sheet: str = "",
+           match_on: str = "external_id") -> ImportJob:  # fmt: skip
+    """Keep the file (outside the static root), read its header, guess the mapping. Nothing is imported yet."""
+    require_writer(actor)
+    if kind not in ImportJob.Kind.values:
+        raise ValidationFailed(field_errors={"kind": ["種類は person か company です。"]})
+    if match_on not in MATCH_KEYS:
+        raise ValidationFailed(field_errors={"match_on": ["照合キーは external_id / email / phone のいずれかです。"]})
+    size = getattr(file, "size", None)
+    limit = settings.KIZUNA_IMPORT_MAX_BYTES
+    if size is not None and size > limit:
+        message = f"ファイルが大きすぎます（{size / 1024 / 1024:.0f} MB）。上限は {limit // 1024 // 1024} MB です。"
+        raise ValidationFailed(message, field_errors={"file": [message]})
+    target = _storage() / f"{uuid.uuid4().hex}{Path(filename).suffix.lower()[:10]}"
+    with open(target, "wb") as out:
+        chunks = file.chunks() if hasattr(file, "chunks") else iter(lambda: file.read(1 << 20), b"")
+        for chunk in chunks:
+            out.write(chunk)
+    job = ImportJob(kind=kind, filename=Path(filename).name[:255], path=str(target), size=target.stat().st_size,
+                    encoding=encoding, sheet=sheet, match_on=match_on, created_by=actor)  # fmt: skip
+    try:
+        with open_table(job) as table:
+            headers = table.headers
+            job.encoding = table.encoding or encoding
+    except readers.ReadError as exc:
+        target.unlink(missing_ok=True)
+        raise _read_error(exc) from None
+    job.mapping = {str(i): f for i, f in mapping_module.auto_map(headers, kind=kind).items()}
+    job.save()
+    audit.record(actor=actor, action="import.upload", obj=job, changes={"file": [None, job.filename]})
+    return job
+
+
+def set_mapping(*, actor, job: ImportJob, mapping: dict, encoding: str | None = None, match_on: str | None = None):
+    _require_owner(actor, job)
+    cleaned = {int(k): v for k, v in mapping.items() if v}
+    problems = mapping_module.validate_mapping(cleaned, kind=job.kind)
+    if problems:
+        raise ValidationFailed(problems[0], field_errors={"mapping": problems})
+    job.mapping = {str(k): v for k, v in cleaned.items()}
+    if encoding:
+        job.encoding = encoding
+    if match_on in MATCH_KEYS:
+        job.match_on = match_on
+    job.save(update_fields=["mapping", "encoding", "match_on"])
+
+
+def _require_owner(actor, job: ImportJob) -> None:
+    if job.created_by_id != actor.pk and getattr(actor, "role", "") != "admin":
+        raise PermissionDenied()
+
+
+# --- planning (shared by the dry run and the real run) ---------------------------------------------
+class _Planner:
+    def __init__(self, actor, job: ImportJob):
+        self.actor, self.job = actor, job
+        self.mapping = {int(k): v for k, v in job.mapping.items()}
+        self.seen: dict[str, int] = {}  # match key → first row in this file
+
+    def _key(self, data: dict) -> str:
+        if self.job.match_on == "email":
+            emails = data.get("emails") or []
+            return japanese.normalize_email(emails[0]["value"]) if emails else ""
+        if self.job.match_on == "phone":
+            phones = data.get("phones") or []
+            return japanese.parse_phone(phones[0]["value"]).digits if phones else ""
+        return data.get("external_id", "")
+
+    def _existing_person(self, key: str):
+        if not key:
+            return None
+        people = Person.objects.visible_to(self.actor)
+        if self.job.match_on == "external_id":
+            return people.filter(external_id=key).first()
+        kind = "email" if self.job.match_on == "email" else "phone"
+        owners = ContactPoint.objects.filter(kind=kind, normalized=key).values("person_id")
+        return people.filter(pk__in=owners).order_by("pk").first()
+
+    def _existing_company(self, data: dict):
+        companies = Company.objects.visible_to(self.actor)
+        if data.get("corporate_number"):
+            return companies.filter(corporate_number=data["corporate_number"]).first()
+        return companies.filter(name_key=japanese.company_key(data["name"]),
+                                legal_form=japanese.legal_form(data["name"])).first()  # fmt: skip
+
+    def plan(self, row_number: int, values: list[str]) -> RowPlan:
+        data, errors, warnings = mapping_module.map_row(values, self.mapping, kind=self.job.kind)
+        plan = RowPlan(row_number, "create", data, list(errors), list(warnings))
+        required = mapping_module.REQUIRED[self.job.kind]
+        if not data.get(required):
+            plan.action = "skip"
+            return plan
+        if self.job.kind == "company":
+            plan.existing = self._existing_company(data)
+            plan.action = "update" if plan.existing else "create"
+            return plan
+        key = self._key(data)
+        if key and key in self.seen:
+            plan.warnings.append(
+                (self.job.match_on, f"ファイル内の {self.seen[key]} 行目と同じ相手です（更新として扱います）。")
+            )
+        elif key:
+            self.seen[key] = row_number
+        plan.existing = self._existing_person(key)
+        hidden = key and plan.existing is None and self.job.match_on == "external_id"
+        if hidden and Person.objects.filter(external_id=key).exists():  # a record the actor cannot see
+            plan.action = "skip"
+            plan.errors.append(("external_id", "この外部IDは、あなたが見られないレコードで使われています。"))
+            return plan
+        if plan.existing is not None:
+            plan.action = "update"
+            return plan
+        company = None
+        if data.get("company_name"):
+            company = Company.objects.visible_to(self.actor).filter(
+                name_key=japanese.company_key(data["company_name"])).first()  # fmt: skip
+        found = dedup.probable_duplicates(self.actor, "person", data, company=company)
+        plan.duplicates = [d for d in found if d[0] >= DUPLICATE_SCORE]
+        if plan.duplicates:
+            names = "、".join(f"{d[2].label} (#{d[2].id})" for d in plan.duplicates[:3])
+            plan.warnings.append(
+                ("family_name", f"既存の {names} と重複している可能性があります（確認キューに入ります）。")
+            )
+        return plan
+
+
+def _rows(job: ImportJob):
+    try:
+        with open_table(job) as table:
+            yield from table.rows
+            for issue in table.row_errors:
+                yield issue.row_number, issue
+    except readers.ReadError as exc:
+        raise _read_error(exc) from None
+
+
+def _error(summary: Summary, row: int, field_name: str, message: str) -> None:
+    if len(summary.errors) < MAX_ERRORS:
+        summary.errors.append({"row": row, "field": field_name, "message": message})
+
+
+def _tally(summary: Summary, plan: RowPlan) -> None:
+    summary.rows += 1
+    for field_name, message in plan.errors:
+        _error(summary, plan.row_number, field_name, message)
+    summary.warnings += len(plan.warnings)
+    summary.duplicates += bool(plan.duplicates)
+    if plan.action == "create":
+        summary.created += 1
+    elif plan.action == "update":
+        summary.updated += 1
+    else:
+        summary.skipped += 1
+
+
+def dry_run(*, actor, job: ImportJob, preview: int = 50) -> Summary:
+    """Every row is read, mapped, matched and checked; nothing is written."""
+    _require_owner(actor, job)
+    planner = _Planner(actor, job)
+    summary = Summary(encoding=job.encoding)
+    for row_number, values in _rows(job):
+        if isinstance(values, readers.RowIssue):
+            summary.rows += 1
+            summary.skipped += 1
+            _error(summary, row_number, "", values.message)
+            continue
+        plan = planner.plan(row_number, values)
+        _tally(summary, plan)
+        if len(summary.preview) < preview:
+            summary.preview.append(plan)
+    return summary
+
+
+# --- the real run -----------------------------------------------------------------------------------
+def _company_for(actor, data: dict, cache: dict):
+    name = data.pop("company_name", "")
+    number = data.pop("company_corporate_number", "")
+    if not name:
+        return None
+    key = (japanese.company_key(name), japanese.legal_form(name))
+    if key not in cache:
+        company = Company.objects.visible_to(actor).filter(name_key=key[0]).order_by("pk").first()
+        if company is None:
+            company = contacts.create_company(actor=actor, data={"name": name, "corporate_number": number})
+        cache[key] = company.pk
+    return cache[key]
+
+
+def _merged_points(person: Person, data: dict) -> dict:
+    """New phones and e-mails are added to the person's, never replacing them."""
+    out = {}
+    for kind, key in (("email", "emails"), ("phone", "phones")):
+        if not data.get(key):
+            continue
+        current = [{"value": str(p), "label": p.label} for p in person.contact_points.filter(kind=kind)]
+        have = set(person.contact_points.filter(kind=kind).values_list("normalized", flat=True))
+        for entry in data[key]:
+            value = entry["value"]
+            norm = japanese.normalize_email(value) if kind == "email" else japanese.parse_phone(value).digits
+            if norm not in have:
+                current.append(entry)
+                have.add(norm)
+        out[key] = current
+    return out
+
+
+def _before(person_or_company, data: dict) -> dict:
+    before = {}
+    for key in data:
+        if key in ("emails", "phones"):
+            kind = "email" if key == "emails" else "phone"
+            before[key] = [{"value": str(p), "label": p.label}
+                           for p in person_or_company.contact_points.filter(kind=kind)]  # fmt: skip
+        elif key == "tags":
+            before[key] = list(person_or_company.tags.values_list("name", flat=True))
+        elif hasattr(person_or_company, key):
+            value = getattr(person_or_company, key)
+            before[key] = value.isoformat() if hasattr(value, "isoformat") else value
+    return before
+
+
+def _apply(actor, job: ImportJob, plan: RowPlan, cache: dict, summary: Summary) -> ImportRow:
+    data = dict(plan.data)
+    if plan.action == "skip":
+        return ImportRow(job=job, row_number=plan.row_number, action=ImportRow.Action.SKIPPED)
+    if job.kind == "company":
+        if plan.action == "update":
+            before = _before(plan.existing, data)
+            contacts.update_company(actor=actor, company=plan.existing, data=data)
+            return ImportRow(job=job, row_number=plan.row_number, action="updated", object_id=plan.existing.pk,
+                             before=before)  # fmt: skip
+        company = contacts.create_company(actor=actor, data=data)
+        return ImportRow(job=job, row_number=plan.row_number, action="created", object_id=company.pk)
+    company_id = _company_for(actor, data, cache)
+    for key in ("department", "title"):
+        value = data.pop(key, "")
+        if company_id and plan.action == "create":
+            data[key] = value
+    if plan.action == "update":
+        person = plan.existing
+        data |= _merged_points(person, data)
+        before = _before(person, data)
+        contacts.update_person(actor=actor, person=person, data=data)
+        return ImportRow(job=job, row_number=plan.row_number, action="updated", object_id=person.pk, before=before)
+    if company_id:
+        data["company"] = company_id
+    person = contacts.create_person(actor=actor, data=data | {"visibility": "team"})
+    if plan.duplicates:
+        members = sorted({person.pk, *(d[2].id for d in plan.duplicates)})
+        reasons = sorted({r for d in plan.duplicates for r in d[1]})
+        DuplicateGroup.objects.create(kind="person", score=max(d[0] for d in plan.duplicates), reasons=reasons,
+                                      member_ids=members, first_id=members[0])  # fmt: skip
+    return ImportRow(job=job, row_number=plan.row_number, action="created", object_id=person.pk)
+
+
+def run(job_id: int) -> Summary:
+    """Import the rows after `job.position`. A crash leaves every finished batch in place; running the job
+    again continues with the next row and never applies a row twice."""
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    actor = job.created_by
+    if job.status in (ImportJob.Status.DONE, ImportJob.Status.REVERTED):
+        raise ValidationFailed("このインポートはすでに終わっています。")
+    job.status, job.started_at = ImportJob.Status.RUNNING, job.started_at or timezone.now()
+    job.save(update_fields=["status", "started_at"])
+    planner = _Planner(actor, job)
+    summary = Summary(encoding=job.encoding, errors=list(job.errors))
+    for key in ("created", "updated", "skipped", "duplicates"):
+        setattr(summary, key, job.counts.get(key, 0))
+    cache: dict = {}
+    batch: list = []
+    try:
+        for row_number, values in _rows(job):
+            if row_number <= job.position:  # done before a crash or a stop
+                continue
+            batch.append((row_number, values))
+            if len(batch) >= BATCH:
+                _commit(actor, job, planner, batch, cache, summary)
+                batch = []
+        if batch:
+            _commit(actor, job, planner, batch, cache, summary)
+    except DomainError as exc:
+        job.status, job.message = ImportJob.Status.FAILED, exc.message
+        job.save(update_fields=["status", "message"])
+        raise
+    job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
+    job.total_rows = max(job.total_rows, job.position)
+    job.save(update_fields=["status", "finished_at", "total_rows"])
+    audit.record(actor=actor, action="import.run", obj=job, changes={"counts": [None, job.counts]})
+    summary.rows = job.position
+    return summary
+
+
+def _commit(actor, job, planner, batch, cache, summary: Summary) -> None:
+    with transaction.atomic():
+        for row_number, values in batch:
+            if isinstance(values, readers.RowIssue):
+                _error(summary, row_number, "", values.message)
+                summary.skipped += 1
+                ImportRow.objects.create(job=job, row_number=row_number, action="skipped")
+                continue
+            plan = planner.plan(row_number, values)
+            try:
+                with transaction.atomic():
+                    row = _apply(actor, job, plan, cache, summary)
+                    row.save()
+            except ValidationFailed as exc:  # the service found what mapping could not: keep going
+                for field_name, messages in exc.field_errors.items():
+                    for message in messages:
+                        _error(summary, row_number, field_name, message)
+                plan.action = "skip"
+                ImportRow.objects.create(job=job, row_number=row_number, action="skipped")
+            for field_name, message in plan.errors:
+                _error(summary, row_number, field_name, message)
+            summary.duplicates += bool(plan.duplicates) and plan.action == "create"
+            outcome = _OUTCOMES.get(plan.action, "skipped")
+            setattr(summary, outcome, getattr(summary, outcome) + 1)
+        job.position = batch[-1][0]
+        job.counts = {"created": summary.created, "updated": summary.updated, "skipped": summary.skipped,
+                      "duplicates": summary.duplicates}  # fmt: skip
+        job.errors = summary.errors[:MAX_ERRORS]
+        job.save(update_fields=["position", "counts", "errors"])
+
+
+def revert(*, actor, job: ImportJob) -> int:
+    """Undo a whole import: created records go to the trash, updated ones get their old values back."""
+    _require_owner(actor, job)
+    if job.status == ImportJob.Status.REVERTED:
+        raise ValidationFailed("このインポートはすでに取り消されています。")
+    model = Person if job.kind == "person" else Company
+    undone = 0
+    with transaction.atomic():
+        for row in job.rows.exclude(action="skipped").order_by("-row_number"):
+            obj = model.objects.filter(pk=row.object_id).first()
+            if obj is None or obj.deleted_at:
+                continue
+            if row.action == "created" and job.kind == "person":
+                contacts.delete_person(actor=actor, person=obj)
+            elif row.action == "created":
+                contacts.delete_company(actor=actor, company=obj)
+            else:
+                data = dict(row.before)
+                (contacts.update_person(actor=actor, person=obj, data=data) if job.kind == "person"
+                 else contacts.update_company(actor=actor, company=obj, data=data))  # fmt: skip
+            undone += 1
+        job.status, job.reverted_at = ImportJob.Status.REVERTED, timezone.now()
+        job.save(update_fields=["status", "reverted_at"])
+        audit.record(actor=actor, action="import.revert", obj=job, changes={"rows": [None, undone]})
+    return undone
