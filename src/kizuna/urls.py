@@ -12,4 +12,5 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("kizuna.contacts.urls")),
     path("timeline/", include("kizuna.timeline.urls")),
+    path("imports/", include("kizuna.imports.urls")),
 ]

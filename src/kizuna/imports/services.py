@@ -41,6 +41,12 @@ class RowPlan:
     existing: object = None
     duplicates: list = field(default_factory=list)  # [(score, reasons, facts)]
 
+    @property
+    def label(self) -> str:
+        d = self.data
+        name = d.get("name") or f"{d.get('family_name', '')} {d.get('given_name', '')}".strip()
+        return f"{name}（{d['company_name']}）" if d.get("company_name") else name
+
 
 @dataclass
 class Summary:

@@ -1,0 +1,120 @@
+"""The import wizard: upload → check the encoding and the columns → dry run → import (background) → revert."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kizuna.contacts.views.common import page_view, require_writer
+from kizuna.core.exceptions import NotFound, ValidationFailed
+from kizuna.core.permissions import is_admin
+
+from . import mapping as mapping_module
+from . import readers, services
+from .models import ImportJob
+from .tasks import run_import
+
+ENCODING_CHOICES = [("auto", _("自動判定")), ("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8 (BOM)"),
+                    ("cp932", "Shift_JIS (CP932)"), ("euc-jp", "EUC-JP")]  # fmt: skip
+
+
+def _job(request, pk: int) -> ImportJob:
+    job = ImportJob.objects.filter(pk=pk).first()
+    if job is None or (job.created_by_id != request.user.pk and not is_admin(request.user)):
+        raise NotFound()
+    return job
+
+
+def _message(exc: ValidationFailed) -> str:
+    return " ".join(m for msgs in exc.field_errors.values() for m in msgs) or exc.message
+
+
+@page_view
+@require_http_methods(["GET", "POST"])
+def import_list(request):
+    require_writer(request.user)
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("ファイルを選んでください。"))
+        else:
+            try:
+                job = services.upload(
+                    actor=request.user, file=upload, filename=upload.name, kind=request.POST.get("kind", "person"),
+                    encoding=request.POST.get("encoding", "auto"), match_on=request.POST.get("match_on", "external_id"),
+                )  # fmt: skip
+            except ValidationFailed as exc:
+                messages.error(request, _message(exc))
+            else:
+                return redirect("imports:detail", pk=job.pk)
+    jobs = ImportJob.objects.all() if is_admin(request.user) else ImportJob.objects.filter(created_by=request.user)
+    context = {"nav": "imports", "jobs": jobs[:50], "encodings": ENCODING_CHOICES,
+               "max_mb": services.settings.KIZUNA_IMPORT_MAX_BYTES // 1024 // 1024}  # fmt: skip
+    return render(request, "imports/list.html", context)
+
+
+@page_view
+@require_http_methods(["GET", "POST"])
+def import_detail(request, pk: int):
+    """Columns and encoding can be changed; every change runs the dry run again. Nothing is written here."""
+    job = _job(request, pk)
+    context = {"nav": "imports", "job": job, "encodings": ENCODING_CHOICES}
+    if request.method == "POST" and job.status == ImportJob.Status.PENDING:
+        wanted = {k.removeprefix("col_"): v for k, v in request.POST.items() if k.startswith("col_")}
+        try:
+            services.set_mapping(actor=request.user, job=job, mapping=wanted, encoding=request.POST.get("encoding"),
+                                 match_on=request.POST.get("match_on"))  # fmt: skip
+        except ValidationFailed as exc:
+            context["error"] = _message(exc)
+    try:
+        with services.open_table(job) as table:
+            headers = table.headers
+        with open(job.path, "rb") as fh:
+            sample = fh.read(4096)
+        context["preview_lines"] = readers.decode(
+            sample[: sample.rfind(b"\n") + 1] or sample, job.encoding
+        ).preview_lines
+    except readers.ReadError as exc:
+        context["error"] = exc.message
+        headers = []
+    fields = mapping_module.FIELDS[job.kind]
+    context["columns"] = [(i, h, job.mapping.get(str(i), "")) for i, h in enumerate(headers)]
+    context["fields"] = [(f, mapping_module.FIELD_LABELS.get(f, f)) for f in fields]
+    if job.status == ImportJob.Status.PENDING and "error" not in context:
+        try:
+            context["summary"] = services.dry_run(actor=request.user, job=job)
+        except ValidationFailed as exc:
+            context["error"] = _message(exc)
+    return render(request, "imports/detail.html", context)
+
+
+@page_view
+@require_POST
+def import_start(request, pk: int):
+    job = _job(request, pk)
+    if job.status not in (ImportJob.Status.PENDING, ImportJob.Status.FAILED):
+        messages.error(request, _("このインポートは開始済みです。"))
+    else:
+        job.status = ImportJob.Status.RUNNING if job.status == ImportJob.Status.FAILED else job.status
+        run_import.enqueue(job.pk)
+        messages.info(request, _("インポートを開始しました。ほかの作業を続けられます。"))
+    return redirect("imports:detail", pk=job.pk)
+
+
+@page_view
+def import_progress(request, pk: int):
+    job = _job(request, pk)
+    return render(request, "imports/partials/progress.html", {"job": job})
+
+
+@page_view
+@require_POST
+def import_revert(request, pk: int):
+    job = _job(request, pk)
+    try:
+        count = services.revert(actor=request.user, job=job)
+    except ValidationFailed as exc:
+        messages.error(request, _message(exc))
+    else:
+        messages.success(request, _("インポートを取り消しました（%(n)d 件）。") % {"n": count})
+    return redirect("imports:detail", pk=job.pk)
