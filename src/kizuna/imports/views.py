@@ -95,7 +95,8 @@ def import_start(request, pk: int):
     if job.status not in (ImportJob.Status.PENDING, ImportJob.Status.FAILED):
         messages.error(request, _("このインポートは開始済みです。"))
     else:
-        job.status = ImportJob.Status.RUNNING if job.status == ImportJob.Status.FAILED else job.status
+        job.status, job.message = ImportJob.Status.RUNNING, ""  # the page now follows its progress
+        job.save(update_fields=["status", "message"])
         run_import.enqueue(job.pk)
         messages.info(request, _("インポートを開始しました。ほかの作業を続けられます。"))
     return redirect("imports:detail", pk=job.pk)
