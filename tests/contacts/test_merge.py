@@ -137,3 +137,30 @@ def test_warning_only_shows_records_the_user_can_see(cast, twins):
     data = {"family_name": "高橋", "given_name": "一郎", "phones": ["090-1234-5678"]}
     assert len(dedup.probable_duplicates(cast.owner, "person", data)) == 2
     assert dedup.probable_duplicates(cast.outsider, "person", data) == []
+
+
+def test_merge_and_undo_carry_the_timeline(cast, twins, yamada):
+    from kizuna.timeline import services as timeline
+    from kizuna.timeline.models import Activity, FollowUp, Insight, Relationship
+
+    a, b, namesake = twins
+    both = timeline.create_activity(actor=cast.owner, data={"body": "二人とも同席", "people": [a, b]})
+    only_b = timeline.create_activity(actor=cast.owner, data={"body": "Bだけ", "people": [b], "heard_from": b.pk})
+    insight = timeline.create_insight(actor=cast.owner, data={"person": b.pk, "statement": "ゴルフ好き"})
+    task = timeline.create_follow_up(actor=cast.owner, data={"title": "お礼状", "person": b.pk})
+    rel = timeline.create_relationship(actor=cast.owner, data={"from_person": namesake.pk, "to_person": b.pk,
+                                                               "kind": "former_colleague"})  # fmt: skip
+    through = Activity.people.through
+    before = sorted(through.objects.values_list("pk", "activity_id", "person_id"))
+
+    merge = merging.merge_records(actor=cast.owner, kind="person", survivor=a, others=[b])
+    assert set(Activity.objects.filter(people=a)) == {both, only_b}
+    assert Activity.objects.get(pk=only_b.pk).heard_from_id == a.pk
+    assert Insight.objects.get(pk=insight.pk).person_id == a.pk and FollowUp.objects.get(pk=task.pk).person_id == a.pk
+    assert Relationship.objects.get(pk=rel.pk).to_person_id == a.pk
+
+    merging.undo_merge(actor=cast.owner, merge=merge)
+    assert sorted(through.objects.values_list("pk", "activity_id", "person_id")) == before
+    assert Activity.objects.get(pk=only_b.pk).heard_from_id == b.pk
+    assert Insight.objects.get(pk=insight.pk).person_id == b.pk
+    assert Relationship.objects.get(pk=rel.pk).to_person_id == b.pk

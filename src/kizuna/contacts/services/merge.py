@@ -6,6 +6,7 @@ everything needed to put each row back. History follows: the survivor's history 
 records' events too (see `history_ids`).
 """
 
+from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,11 +36,45 @@ COMPANY_FIELDS = [
     "name", "name_kana", "corporate_number", "industry", "website", "phone", "postcode", "prefecture", "city",
     "street", "notes",
 ]  # fmt: skip
-# (model, foreign key) rows that follow a merged record to its survivor
+# (model, foreign key, unique-with) rows that follow a merged record to its survivor; other apps add theirs
+# with register_move() (the timeline's activities, insights and follow-ups), so contacts imports none of them.
 _MOVES = {
-    DuplicateKind.PERSON: [(ContactPoint, "person"), (Employment, "person")],
-    DuplicateKind.COMPANY: [(Employment, "company"), (Site, "company"), (Person, "company"), (Company, "parent")],
+    DuplicateKind.PERSON: [(Employment, "person", None)],
+    DuplicateKind.COMPANY: [
+        (Employment, "company", None),
+        (Site, "company", None),
+        (Person, "company", None),
+        (Company, "parent", None),
+    ],
 }
+
+
+def register_move(kind: str, model, fk: str, *, unique_with: str | None = None) -> None:
+    """`model.fk` rows move to the survivor. `unique_with` names the other column of a unique pair (an M2M
+    through table): a row whose pair the survivor already has stays with the merged record."""
+    if (model, fk, unique_with) not in _MOVES[kind]:
+        _MOVES[kind].append((model, fk, unique_with))
+
+
+def _move_rows(kind: str, model, survivor, other_ids, undo: dict) -> None:
+    for rel_model, fk, unique_with in _MOVES[kind]:
+        rows = rel_model.objects.filter(**{f"{fk}_id__in": other_ids}).order_by("pk")
+        if rel_model is model:
+            rows = rows.exclude(pk=survivor.pk)  # a survivor that was a subsidiary does not become its own parent
+        if unique_with:
+            taken = set(
+                rel_model.objects.filter(**{f"{fk}_id": survivor.pk}).values_list(f"{unique_with}_id", flat=True)
+            )
+            moved = {}
+            for pk, old, pair in rows.values_list("pk", f"{fk}_id", f"{unique_with}_id"):
+                if pair not in taken:
+                    taken.add(pair)
+                    moved[pk] = old
+        else:
+            moved = dict(rows.values_list("pk", f"{fk}_id"))
+        if moved:
+            undo["moved"][f"{rel_model._meta.label}.{fk}"] = {str(k): v for k, v in moved.items()}
+            rel_model.objects.filter(pk__in=list(moved)).update(**{f"{fk}_id": survivor.pk})
 
 
 def model_for(kind: str):
@@ -118,18 +153,9 @@ def merge_records(*, actor, kind: str, survivor, others, choices: dict | None = 
             for point in ContactPoint.objects.filter(person_id__in=other_ids).order_by("pk"):
                 if not _is_duplicate_point(point, kept):
                     kept.add((point.kind, point.normalized))
-                    undo["moved"].setdefault("ContactPoint.person", {})[str(point.pk)] = point.person_id
+                    undo["moved"].setdefault("contacts.ContactPoint.person", {})[str(point.pk)] = point.person_id
                     ContactPoint.objects.filter(pk=point.pk).update(person_id=survivor.pk)
-        for rel_model, fk in _MOVES[kind]:
-            if rel_model is ContactPoint:
-                continue
-            rows = rel_model.objects.filter(**{f"{fk}_id__in": other_ids})
-            if rel_model is model:
-                rows = rows.exclude(pk=survivor.pk)  # a survivor that was a subsidiary does not become its own parent
-            moved = dict(rows.values_list("pk", f"{fk}_id"))
-            if moved:
-                undo["moved"][f"{rel_model.__name__}.{fk}"] = {str(k): v for k, v in moved.items()}
-                rel_model.objects.filter(pk__in=list(moved)).update(**{f"{fk}_id": survivor.pk})
+        _move_rows(kind, model, survivor, other_ids, undo)
         if kind == DuplicateKind.COMPANY and survivor.parent_id in other_ids:
             undo["survivor_parent"] = survivor.parent_id
             survivor.parent = None
@@ -176,8 +202,8 @@ def undo_merge(*, actor, merge: Merge) -> None:
         for obj in [survivor, *others]:
             records.require_write(actor, obj)
         for key, moved in merge.undo.get("moved", {}).items():
-            model_name, fk = key.split(".")
-            rel_model = {m.__name__: m for m in (ContactPoint, Employment, Site, Person, Company)}[model_name]
+            label, fk = key.rsplit(".", 1)
+            rel_model = apps.get_model(label)
             for pk, old in moved.items():
                 rel_model.objects.filter(pk=int(pk)).update(**{f"{fk}_id": old})
         for field in mergeable_fields(merge.kind):
