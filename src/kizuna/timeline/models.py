@@ -188,3 +188,34 @@ class Relationship(TrackedModel):
     @property
     def access_parent(self):
         return self.from_person
+
+
+class Attachment(TrackedModel):
+    """A file on an activity or a person (a business-card photo, a drawing, minutes). Stored under
+    KIZUNA_DATA_DIR/uploads (never the static root) and served only through a permission check."""
+
+    activity = models.ForeignKey(Activity, models.CASCADE, null=True, blank=True, related_name="attachments")
+    person = models.ForeignKey(Person, models.CASCADE, null=True, blank=True, related_name="attachments")
+    name = models.CharField(_("ファイル名"), max_length=255)
+    path = models.CharField(max_length=500)  # relative to MEDIA_ROOT
+    content_type = models.CharField(max_length=100)  # from the file's own bytes, not the browser's claim
+    size = models.PositiveBigIntegerField()
+
+    class Meta:
+        verbose_name = _("添付ファイル")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(activity__isnull=False) | models.Q(person__isnull=False), name="attachment_has_owner"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def access_parent(self):
+        return self.activity or self.person
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

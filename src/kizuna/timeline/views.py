@@ -2,8 +2,9 @@
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -20,7 +21,7 @@ from kizuna.core.records import get_for_user
 from . import brief, queries, services
 from .forms import ActivityForm, FollowUpForm, InsightForm
 from .graph import echarts_data, relationship_graph
-from .models import Activity, FollowUp, Insight, Relationship
+from .models import Activity, Attachment, FollowUp, Insight, Relationship
 
 SUBJECTS = {"person": Person, "company": Company}
 
@@ -48,6 +49,7 @@ def timeline_panel(request, obj) -> str:
                "graph": relationship_graph(request.user, obj) if kind == "company" else None}  # fmt: skip
     if kind == "person":
         context |= _relationships(request.user, obj)
+        context["attachments"] = obj.attachments.alive()
     if context["graph"]:
         context["graph_data"] = echarts_data(context["graph"])
         context["relmap_id"] = f"relmap-data-{obj.pk}"
@@ -182,8 +184,11 @@ def activity_create(request):
         data["source"] = data.get("source") or "web"
         if kind:
             data["people" if kind == "person" else "companies"] = [obj]
-        services.create_activity(actor=request.user, data=data)
-        return obj.get_absolute_url() if obj else "timeline:tasks"
+        with transaction.atomic():
+            activity = services.create_activity(actor=request.user, data=data)
+            for upload in request.FILES.getlist("files"):
+                services.add_attachment(actor=request.user, upload=upload, activity=activity)
+        return obj.get_absolute_url() if obj else activity.get_absolute_url()
 
     return create_page(request, form=form, create=create, template="timeline/activity_form.html",
                        context={"subject": obj, "subject_kind": kind}, message=_("活動を記録しました。"))  # fmt: skip
@@ -193,8 +198,38 @@ def activity_create(request):
 def activity_detail(request, pk: int):
     activity = get_for_user(Activity, request.user, pk)
     context = {"activity": activity, "can_edit": can_write_record(request.user, activity),
+               "attachments": activity.attachments.alive(),
                "insights": activity.insights.alive(), "follow_ups": activity.follow_ups.alive()}  # fmt: skip
     return render(request, "timeline/activity_detail.html", context)
+
+
+@page_view
+def attachment(request, pk: int):
+    """Served only to someone who can see what it is attached to; never rendered inline unless an image."""
+    item = Attachment.objects.alive().filter(pk=pk).first()
+    if item is None:
+        raise NotFound()
+    parent = item.access_parent
+    get_for_user(type(parent), request.user, parent.pk)
+    response = FileResponse(services.open_attachment(item), content_type=item.content_type,
+                            as_attachment=not item.is_image, filename=item.name)  # fmt: skip
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@page_view
+@require_POST
+def attachment_add(request, kind: str, pk: int):
+    model = {"person": Person, "activity": Activity}.get(kind)
+    if model is None:
+        raise NotFound()
+    parent = get_for_user(model, request.user, pk, for_write=True)
+    try:
+        for upload in request.FILES.getlist("files"):
+            services.add_attachment(actor=request.user, upload=upload, **{kind: parent})
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+    return redirect(parent.get_absolute_url())
 
 
 @page_view

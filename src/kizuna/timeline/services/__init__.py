@@ -1,6 +1,7 @@
 """All writes to the timeline. Views, API, capture, import and jobs call these functions."""
 
 from .activities import create_activity, delete_activity, restore_activity, update_activity
+from .attachments import add_attachment, delete_attachment, open_attachment
 from .capture import plan_capture, save_capture, undo_capture
 from .follow_ups import complete_follow_up, create_follow_up, delete_follow_up, update_follow_up
 from .handover import hand_over, plan_handover
@@ -8,6 +9,7 @@ from .insights import confirm_insight, create_insight, delete_insight, update_in
 from .relationships import create_relationship, delete_relationship
 
 __all__ = [
+    "add_attachment",
     "complete_follow_up",
     "confirm_insight",
     "create_activity",
@@ -15,10 +17,12 @@ __all__ = [
     "create_insight",
     "create_relationship",
     "delete_activity",
+    "delete_attachment",
     "delete_follow_up",
     "delete_insight",
     "delete_relationship",
     "hand_over",
+    "open_attachment",
     "plan_capture",
     "plan_handover",
     "restore_activity",
