@@ -131,3 +131,16 @@ def test_relationships_and_org_chart(cast, tanaka):
     assert "組織図" in company_page and "製造部" in company_page
     assert client_for(cast.readonly).post(f"/timeline/people/{tanaka.pk}/relationships/new/",
                                           {"to_person": boss.pk, "kind": "boss"}).status_code == 403  # fmt: skip
+
+
+def test_timeline_filters_by_user_and_dates(cast, tanaka):
+    services.create_activity(actor=cast.owner, data={"body": "古い訪問", "people": [tanaka],
+                                                     "occurred_at": "2025-01-10T10:00:00"})  # fmt: skip
+    services.create_activity(actor=cast.teammate, data={"body": "同僚の電話", "people": [tanaka],
+                                                        "our_participants": [cast.teammate.pk]})  # fmt: skip
+    client = client_for(cast.owner)
+    url = f"/timeline/person/{tanaka.pk}/entries/"
+    mine = client.get(url, {"user": cast.teammate.pk}).content.decode()
+    assert "同僚の電話" in mine and "古い訪問" not in mine
+    old = client.get(url, {"since": "2025-01-01", "until": "2025-12-31"}).content.decode()
+    assert "古い訪問" in old and "同僚の電話" not in old

@@ -8,6 +8,8 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -45,6 +47,7 @@ def timeline_panel(request, obj) -> str:
     page = queries.timeline(request.user, **_subject(kind, obj))
     follow_ups = queries.open_follow_ups(request.user).filter(**_subject(kind, obj))[:20]
     context = {"page": page, "kind": kind, "object": obj, "kinds": Activity.Kind.choices,
+               "users": get_user_model().objects.filter(is_active=True).order_by("username"),
                "follow_ups": follow_ups, "can_add": can_write_record(request.user, obj),
                "graph": relationship_graph(request.user, obj) if kind == "company" else None}  # fmt: skip
     if kind == "person":
@@ -54,6 +57,10 @@ def timeline_panel(request, obj) -> str:
         context["graph_data"] = echarts_data(context["graph"])
         context["relmap_id"] = f"relmap-data-{obj.pk}"
     return render_to_string("timeline/partials/timeline_panel.html", context, request=request)
+
+
+def _date(value):
+    return parse_date(value) if value else None
 
 
 def _relationships(user, person) -> dict:
@@ -102,12 +109,16 @@ def entries(request, kind: str, pk: int):
         raise NotFound()
     obj = get_for_user(SUBJECTS[kind], request.user, pk)
     selected = [k for k in request.GET.getlist("kind") if k]
+    filters = {"by_user": request.GET.get("user") or None, "since": _date(request.GET.get("since")),
+               "until": _date(request.GET.get("until"))}  # fmt: skip
     try:
-        page = queries.timeline(request.user, **_subject(kind, obj), kinds=selected,
+        page = queries.timeline(request.user, **_subject(kind, obj), kinds=selected, **filters,
                                 cursor=request.GET.get("cursor") or None)  # fmt: skip
     except ValidationFailed as exc:
         return HttpResponse(exc.message, status=422)
-    context = {"page": page, "kind": kind, "object": obj, "selected_kinds": selected}
+    more = urlencode([("kind", k) for k in selected] + [(k, request.GET[k]) for k in ("user", "since", "until")
+                                                         if request.GET.get(k)])  # fmt: skip
+    context = {"page": page, "kind": kind, "object": obj, "more_query": more}
     return render(request, "timeline/partials/entries.html", context)
 
 
