@@ -3,7 +3,7 @@
 # Runs as a non-root user, listens on 127.0.0.1 on a free port, never touches a server started by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-STATE=var/pg-cluster.env
+STATE=${KIZUNA_PG_STATE:-var/pg-cluster.env}  # benches keep their own cluster beside the tests' one
 PGUSER_OS=kizuna-pg
 
 bindir() {
