@@ -3,15 +3,15 @@
 from itertools import groupby
 
 # Higher first; titles not listed sort after these, then by reading.
-_RANKS = ["会長", "社長", "副社長", "専務", "常務", "取締役", "執行役員", "本部長", "事業部長", "工場長", "部長",
+RANKS = ["会長", "社長", "副社長", "専務", "常務", "取締役", "執行役員", "本部長", "事業部長", "工場長", "部長",
           "副部長", "次長", "室長", "所長", "課長", "課長代理", "係長", "主任", "リーダー", "担当"]  # fmt: skip
 
 
 def title_rank(title: str) -> int:
-    for rank, word in enumerate(_RANKS):
+    for rank, word in enumerate(RANKS):
         if word in (title or ""):
             return rank
-    return len(_RANKS)
+    return len(RANKS)
 
 
 def org_chart(jobs) -> list[tuple[str, list]]:

@@ -5,6 +5,7 @@ from . import views
 app_name = "timeline"
 urlpatterns = [
     path("capture/", views.capture, name="capture"),
+    path("cards/new/", views.card_create, name="card_create"),
     path("capture/<int:pk>/undo/", views.capture_undo, name="capture_undo"),
     path("activities/new/", views.activity_create, name="activity_create"),
     path("activities/<int:pk>/", views.activity_detail, name="activity_detail"),

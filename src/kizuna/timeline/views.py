@@ -1,7 +1,12 @@
 """Timeline pages: the panels on person and company pages, one-line capture, activities, insights, my tasks."""
 
+import uuid
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, HttpResponse
@@ -13,14 +18,17 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kizuna.contacts import services as contacts_services
+from kizuna.contacts.dedup import service as dedup
+from kizuna.contacts.forms import PersonForm
 from kizuna.contacts.models import Company, Person
 from kizuna.contacts.views.common import create_page, edit_page, page_view, require_writer
-from kizuna.core import audit
+from kizuna.core import audit, japanese
 from kizuna.core.exceptions import NotFound, ValidationFailed
 from kizuna.core.permissions import can_write_record
 from kizuna.core.records import get_for_user
 
-from . import brief, queries, services
+from . import brief, cards, queries, services
 from .forms import ActivityForm, FollowUpForm, InsightForm
 from .graph import echarts_data, relationship_graph
 from .models import Activity, Attachment, FollowUp, Insight, Relationship
@@ -392,3 +400,74 @@ def company_brief(request, pk: int):
         response["Content-Disposition"] = f"inline; filename=handover-{company.pk}.pdf"
         return response
     return render(request, "timeline/brief.html", context)
+
+
+# --- business cards and signatures --------------------------------------------------------------------
+_PENDING = "card_pending"
+
+
+def _pending_dir():
+    path = Path(settings.MEDIA_ROOT) / "pending"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _company_or_new(request, data):
+    """A card's company that is not in Kizuna yet is registered with the person (the user saw it on the form)."""
+    raw = (data.get("company") or "").strip()
+    if not raw or "#" in raw:
+        return data
+    key = japanese.company_key(raw)
+    found = list(Company.objects.visible_to(request.user).filter(name_key=key)[:2])
+    if not found:
+        company = contacts_services.create_company(actor=request.user, data={"name": raw})
+        data = data.copy()
+        data["company"] = f"{company.name} #{company.pk}"
+    return data
+
+
+@page_view
+@require_http_methods(["GET", "POST"])
+def card_create(request):
+    """名刺・署名から登録: read the card (OCR) or the pasted text, pre-fill the person form, confirm, save."""
+    require_writer(request.user)
+    context = {"nav": "people"}
+    if request.method == "POST" and request.POST.get("step") == "save":
+        data = _company_or_new(request, request.POST)
+        form = PersonForm(data, user=request.user, with_company=True)
+        token = request.session.get(_PENDING, {}).get(request.POST.get("token", ""), [])
+
+        def create(values):
+            with transaction.atomic():
+                person = contacts_services.create_person(actor=request.user, data=values)
+                for name, stored in token:
+                    with open(stored, "rb") as fh:
+                        upload = SimpleUploadedFile(name, fh.read())
+                    services.add_attachment(actor=request.user, upload=upload, person=person)
+            return person.get_absolute_url()
+
+        return create_page(request, form=form, create=create, template="timeline/card_form.html",
+                           context=context | {"token": request.POST.get("token", ""), "step": "save"},
+                           message=_("名刺から登録しました。"),
+                           duplicates=lambda values: dedup.describe(dedup.PERSON, dedup.probable_duplicates(
+                               request.user, dedup.PERSON, values, company=values.get("company"))))  # fmt: skip
+    if request.method == "POST":
+        texts, stored = [request.POST.get("text", "")], []
+        try:
+            for upload in request.FILES.getlist("images")[:4]:
+                data = upload.read()
+                if services.sniff(data[:2048]) not in ("image/png", "image/jpeg", "image/webp", "image/gif"):
+                    raise ValidationFailed(_("「%(n)s」は画像ではありません。") % {"n": upload.name})
+                texts.append(cards.read_card(data))
+                target = _pending_dir() / uuid.uuid4().hex
+                target.write_bytes(data)
+                stored.append((upload.name, str(target)))
+        except (ValidationFailed, cards.OcrUnavailable) as exc:
+            context["error"] = str(getattr(exc, "message", exc))
+            return render(request, "timeline/card_form.html", context)
+        fields = cards.parse_text("\n".join(t for t in texts if t))
+        token = uuid.uuid4().hex
+        request.session[_PENDING] = {token: stored}
+        context |= {"form": PersonForm(initial=fields, user=request.user, with_company=True), "token": token,
+                    "step": "save", "ocr_text": "\n".join(t for t in texts if t).strip()}  # fmt: skip
+    return render(request, "timeline/card_form.html", context)

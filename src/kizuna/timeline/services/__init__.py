@@ -1,7 +1,7 @@
 """All writes to the timeline. Views, API, capture, import and jobs call these functions."""
 
 from .activities import create_activity, delete_activity, restore_activity, update_activity
-from .attachments import add_attachment, delete_attachment, open_attachment
+from .attachments import add_attachment, delete_attachment, open_attachment, sniff
 from .capture import plan_capture, save_capture, undo_capture
 from .follow_ups import complete_follow_up, create_follow_up, delete_follow_up, update_follow_up
 from .handover import hand_over, plan_handover
@@ -27,6 +27,7 @@ __all__ = [
     "plan_handover",
     "restore_activity",
     "save_capture",
+    "sniff",
     "undo_capture",
     "update_activity",
     "update_follow_up",
