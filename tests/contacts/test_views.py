@@ -156,7 +156,7 @@ def test_htmx_requests_get_the_table_only(cast, person):
 def test_quick_search_respects_visibility(cast, person):
     factories.person(cast.outsider, "髙橋", "秘密", visibility="private")
     html = client_for(cast.owner).get("/search/quick/?q=髙橋").content.decode()
-    assert "髙橋 一郎" in html and "秘密" not in html
+    assert "<mark>髙橋</mark> 一郎" in html and "秘密" not in html  # the match is marked
 
 
 def test_english_is_available(cast):

@@ -262,10 +262,20 @@ class SearchResultOut(Schema):
     label: str
     detail: str
     url: str
+    matched: str = Field(
+        "", description="the field that matched: name, reading, company, email, phone, corporate_number"
+    )
+    highlight: str = Field("", description="that field's value as HTML: escaped, with the matching part in <mark>")
 
 
 class SearchOut(Schema):
     query: str
-    total: int
+    total: int = Field(description="number of matches, counted up to a cap (see total_is_estimate)")
+    total_is_estimate: bool = Field(False, description="true when there are more matches than total")
     results: list[SearchResultOut]
     next_cursor: str | None
+
+    @staticmethod
+    def resolve_total_is_estimate(obj) -> bool:
+        total = obj.get("total") if isinstance(obj, dict) else getattr(obj, "total", None)
+        return bool(getattr(total, "is_estimate", False))

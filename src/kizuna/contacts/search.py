@@ -4,7 +4,8 @@ service used by the header box, /api/v1/search and `kizuna search`."""
 from dataclasses import dataclass
 
 from django.core import signing
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.utils.html import escape, format_html
 
 from kizuna.core import japanese, search
 from kizuna.core.exceptions import ValidationFailed
@@ -70,33 +71,8 @@ def reindex(kind: str, *, batch: int = 5000, progress=None) -> int:
             progress(total)
 
 
-@dataclass
-class Result:
-    type: str
-    id: int
-    external_id: str
-    label: str
-    detail: str
-    url: str
-
-
-def _rank(q: str, *fields: str):
-    """0 for an exact match on any of `fields`, 1 for a prefix match, 2 otherwise."""
-    exact, prefix = Q(), Q()
-    for field in fields:
-        exact |= Q(**{field: q})
-        prefix |= Q(**{f"{field}__startswith": q})
-    return Case(When(exact, then=Value(0)), When(prefix, then=Value(1)), default=Value(2), output_field=IntegerField())
-
-
 def person_match(query: str) -> Q:
     return Q(pk__in=search.matching_ids(PERSON, query))
-
-
-def _people(user, query: str):
-    q = japanese.search_text(query)
-    qs = Person.objects.visible_to(user).filter(person_match(query))
-    return qs.annotate(rank=_rank(q, "name_search", "kana_search")).select_related("company")
 
 
 def company_match(query: str) -> Q:
@@ -109,13 +85,149 @@ def company_match(query: str) -> Q:
     return matches
 
 
-def _companies(user, query: str):
-    key = japanese.company_key(query) or japanese.search_text(query)
-    return Company.objects.visible_to(user).filter(company_match(query)).annotate(rank=_rank(key, "name_key"))
+@dataclass
+class Result:
+    type: str
+    id: int
+    external_id: str
+    label: str
+    detail: str
+    url: str
+    matched: str = ""  # the field that matched: name, reading, company, email, phone, corporate_number
+    highlight: str = ""  # that field's value, HTML-escaped, with the matching part in <mark>
+    parts: tuple[str, str, str] = ("", "", "")  # the same value unescaped: (before, match, after)
+
+
+class Total(int):
+    """A result count that may stop at COUNT_CAP (`is_estimate`): it is still a plain int for callers."""
+
+    is_estimate: bool = False
+
+    def __new__(cls, value: int, is_estimate: bool = False):
+        total = super().__new__(cls, value)
+        total.is_estimate = is_estimate
+        return total
+
+
+COUNT_CAP = 1000  # beyond this many matches `total` reports the cap and `is_estimate`
+TIER_PROBE = 300  # a rank tier with at most this many name/reading rows is read by id, a bigger one by recency
+TIER_IDS = 2000  # up to this many, a big tier's ids screen the recency walk in Python
+WALK_CHUNK = 512  # the recency walk's first chunk; each next one is 4 times bigger, up to 16 times
+
+
+def _prefix(field: str, q: str) -> Q:
+    """`field` starts with q: a range its index serves (code-point order, as on SQLite and C collations)
+    plus the exact check. Ranking and filtering both use this one predicate, so they always agree."""
+    match = Q(**{f"{field}__startswith": q})
+    if ord(q[-1]) < 0x10FFFF:
+        match &= Q(**{f"{field}__gte": q, f"{field}__lt": q[:-1] + chr(ord(q[-1]) + 1)})
+    return match
+
+
+def _any(fields, make) -> Q:
+    out = Q()
+    for field in fields:
+        out |= make(field)
+    return out
+
+
+@dataclass
+class _Plan:
+    """One record type's query: the rows `user` may see, how a match is confirmed, and the rank tiers
+    (0: a name field equals the key, 1: starts with it, 2: any other match)."""
+
+    model: type
+    visible: object  # QuerySet: Model.objects.visible_to(user)
+    docs: object  # QuerySet of the SearchDocuments that contain the query
+    confirm: Q  # the same match, checked row by row
+    fields: tuple[str, ...]  # the indexed name/reading columns
+    key: str  # the normalized query they are compared with
+
+    def exact(self) -> Q:
+        return _any(self.fields, lambda f: Q(**{f: self.key}))
+
+    def prefix(self) -> Q:
+        return _any(self.fields, lambda f: _prefix(f, self.key))
+
+    def tier(self, rank: int) -> Q:
+        if rank == 0:
+            return self.exact()
+        if rank == 1:
+            return self.prefix() & ~self.exact()
+        return self.confirm & ~self.exact() & ~self.prefix()
+
+    def ranked(self, qs):
+        rank = Case(When(self.exact(), then=Value(0)), When(self.prefix(), then=Value(1)), default=Value(2))
+        return qs.annotate(rank=rank).order_by("rank", "-updated_at", "-pk")
+
+
+def _plan(user, kind: str, query: str) -> _Plan:
+    q = japanese.search_text(query)
+    if kind == PERSON:
+        visible = Person.objects.visible_to(user).select_related("company")
+        docs, confirm = search.matching_documents(PERSON, q), Q(search.contains(PERSON, q))
+        return _Plan(Person, visible, docs, confirm, ("name_search", "kana_search"), q)
+    key = japanese.company_key(query) or q
+    docs, confirm = search.matching_documents(COMPANY, q), Q(search.contains(COMPANY, q))
+    if key != q:  # 山田製作所株式会社 also finds 株式会社山田製作所
+        docs |= search.matching_documents(COMPANY, key)
+        confirm |= Q(search.contains(COMPANY, key))
+    return _Plan(Company, Company.objects.visible_to(user), docs, confirm, ("name_key",), key)
+
+
+def _recent(plan: _Plan, condition: Q, n: int, members: set | None = None) -> list:
+    """The first `n` visible rows meeting `condition`, most recently updated first, read from the recency
+    index in growing chunks, so that neither database's planner can trade this walk for a scan and sort of
+    every match. With `members` (every id that can qualify) a chunk's ids are screened in Python first."""
+    out: list = []
+    newest_first = plan.visible.order_by("-updated_at", "-pk").values_list("pk", flat=True)
+    start, size = 0, WALK_CHUNK
+    while len(out) < n:
+        chunk = list(newest_first[start : start + size])
+        ids = chunk if members is None else [pk for pk in chunk if pk in members]
+        if ids:
+            rows = plan.visible.filter(condition, pk__in=ids).order_by("-updated_at", "-pk")
+            out += rows[: n - len(out)]
+        if len(chunk) < size:
+            break
+        start, size = start + size, min(size * 4, WALK_CHUNK * 16)
+    return out
+
+
+def _tier_rows(plan: _Plan, rank: int, n: int) -> list:
+    """The first `n` visible, confirmed rows of rank tier 0 or 1, most recently updated first. A small tier is
+    read through the name/reading indexes; a big one (田: thousands of 田中, 田村, ...) by recency."""
+    condition = plan.tier(rank) & plan.confirm
+    ids = list(plan.model.objects.filter(plan.tier(rank)).values_list("pk", flat=True)[:TIER_IDS])
+    if len(ids) <= TIER_PROBE:
+        return list(plan.visible.filter(condition, pk__in=ids).order_by("-updated_at", "-pk")[:n])
+    return _recent(plan, condition, n, set(ids) if len(ids) < TIER_IDS else None)
+
+
+def _top(plan: _Plan, n: int) -> tuple[Total, list]:
+    """(count capped at COUNT_CAP, the first `n` matches as (rank, record)) in (rank, -updated_at, -pk) order.
+
+    Few matches (≤ COUNT_CAP): their ids come from the gram index, then one ranked query over those ids.
+    Many: each rank tier in turn is read in recency order and stops once `n` rows are found, so 田 (a third
+    of all people) costs about what 田中製作 does. Both ways give the same rows in the same order."""
+    seen = plan.visible.filter(pk=OuterRef("object_id")).values("pk")
+    ids = list(plan.docs.filter(Exists(seen)).values_list("object_id", flat=True)[: COUNT_CAP + 1])
+    if len(ids) <= COUNT_CAP:
+        rows = plan.ranked(plan.visible.filter(pk__in=ids))[:n]
+        return Total(len(ids)), [(obj.rank, obj) for obj in rows]
+    out = [(0, obj) for obj in _tier_rows(plan, 0, n)]
+    if len(out) < n:
+        out += [(1, obj) for obj in _tier_rows(plan, 1, n - len(out))]
+    if len(out) < n:  # every other match, so more than COUNT_CAP - n rows: the recency walk meets them soon
+        rest = plan.visible.filter(plan.tier(2)).order_by("-updated_at", "-pk")[: n - len(out)]
+        out += [(2, obj) for obj in rest]
+    return Total(COUNT_CAP, is_estimate=True), out
 
 
 def search_records(user, query: str, *, type: str | None = None, limit: int = 20, cursor: str | None = None):
-    """(total, results, next_cursor). Results: exact and prefix name/reading matches first, then recently touched."""
+    """(total, results, next_cursor). Results: exact and prefix name/reading matches first, then the most
+    recently updated. `total` counts at most COUNT_CAP per type; past that it is a `Total` whose
+    `is_estimate` is true. The cursor is a signed offset; paging visits every match exactly once."""
     if type not in (None, "", *TYPES):
         raise ValidationFailed(field_errors={"type": ["type は person か company です。"]})
     if not 1 <= limit <= 100:
@@ -126,19 +238,21 @@ def search_records(user, query: str, *, type: str | None = None, limit: int = 20
             offset = int(signing.loads(cursor, salt=_CURSOR_SALT))
         except (signing.BadSignature, ValueError, TypeError):
             raise ValidationFailed(field_errors={"cursor": ["不正な値です。"]}) from None
+        if offset < 0:
+            raise ValidationFailed(field_errors={"cursor": ["不正な値です。"]})
     if not japanese.search_text(query):
-        return 0, [], None
-    ranked = []
-    total = 0
+        return Total(0), [], None
+    ranked, total, estimate = [], 0, False
     for kind in TYPES if not type else (type,):
-        qs = _people(user, query) if kind == PERSON else _companies(user, query)
-        total += qs.count()
-        for obj in qs.order_by("rank", "-updated_at", "-pk")[: offset + limit]:
-            ranked.append((obj.rank, -obj.updated_at.timestamp(), _result(kind, obj)))
-    ranked.sort(key=lambda row: row[:2])
-    results = [row[2] for row in ranked[offset : offset + limit]]
-    next_cursor = signing.dumps(offset + limit, salt=_CURSOR_SALT) if offset + limit < total else None
-    return total, results, next_cursor
+        count, rows = _top(_plan(user, kind, query), offset + limit + 1)
+        total, estimate = total + count, estimate or count.is_estimate
+        ranked += [(rank, -obj.updated_at.timestamp(), kind, obj) for rank, obj in rows]
+    ranked.sort(key=lambda row: row[:2])  # stable: people before companies on ties, as each type was ordered
+    page = ranked[offset : offset + limit]
+    results = [_result(kind, obj) for _, _, kind, obj in page]
+    _highlight(results, page, query)
+    next_cursor = signing.dumps(offset + limit, salt=_CURSOR_SALT) if len(ranked) > offset + limit else None
+    return Total(total, estimate), results, next_cursor
 
 
 def _result(kind: str, obj) -> Result:
@@ -146,3 +260,51 @@ def _result(kind: str, obj) -> Result:
         detail = " ".join(x for x in (obj.reading, obj.company.name if obj.company else "") if x)
         return Result(PERSON, obj.pk, obj.external_id, obj.display_name, detail, obj.get_absolute_url())
     return Result(COMPANY, obj.pk, "", obj.name, obj.prefecture, obj.get_absolute_url())
+
+
+# --- why a result matched ----------------------------------------------------------------------------
+def _mark(result: Result, matched: str, value: str, q: str, normalize=None) -> bool:
+    span = search.find_span(value, q, normalize)
+    if span is None:
+        return False
+    start, end = span
+    result.matched, result.parts = matched, (value[:start], value[start:end], value[end:])
+    result.highlight = format_html("{}<mark>{}</mark>{}", *result.parts)
+    return True
+
+
+def _mark_any(result: Result, candidates, queries) -> bool:
+    return any(_mark(result, matched, value, q, norm) for q in queries for matched, value, norm in candidates)
+
+
+def _highlight(results: list[Result], page: list, query: str) -> None:
+    """Fill `matched` and `highlight` for a page: name, then reading, company, e-mail and phone (one query
+    for the contact points of people matched by none of the others)."""
+    q = japanese.search_text(query)
+    queries = [q] + ([key] if (key := japanese.company_key(query)) and key != q else [])
+    people = []
+    for result, (_, _, kind, obj) in zip(results, page, strict=True):
+        if kind == COMPANY:
+            digits = [("phone", obj.phone, japanese.phone_digits), ("corporate_number", obj.corporate_number, None)]
+            fields = [("name", obj.name, None), ("reading", obj.name_kana, None), *digits]
+            found = _mark_any(result, fields, queries)
+        else:
+            found = _mark_any(result, [("name", obj.display_name, None), ("reading", obj.reading, None)], [q])
+            if not found and obj.company is not None:
+                found = _mark_any(
+                    result, [("company", obj.company.name, None), ("company", obj.company.name_kana, None)], [q]
+                )
+            if not found:
+                people.append(result)
+        if not found and kind == COMPANY:
+            result.parts, result.highlight = (result.label, "", ""), escape(result.label)
+    points: dict[int, list] = {}
+    for point in ContactPoint.objects.filter(person_id__in=[r.id for r in people]) if people else []:
+        points.setdefault(point.person_id, []).append(point)
+    for result in people:
+        for point in points.get(result.id, []):
+            candidates = [(point.kind, point.value, None), (point.kind, point.value, japanese.phone_digits)]
+            if _mark_any(result, candidates, [q]) or _mark(result, point.kind, point.normalized, q):
+                break
+        else:
+            result.parts, result.highlight = (result.label, "", ""), escape(result.label)

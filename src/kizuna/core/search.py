@@ -11,6 +11,7 @@ and recall is exact by construction; both databases return the same rows.
 from functools import lru_cache
 
 from django.db import connection, transaction
+from django.db.models import BooleanField, CharField, Exists, F, Func, OuterRef, Value
 from django.db.models.expressions import RawSQL
 
 from . import japanese
@@ -108,23 +109,68 @@ def _query_tokens(q: str) -> list[str]:
     return [token(g) for g in bigrams[:MAX_QUERY_GRAMS]]
 
 
+class _GramMatch(Func):
+    """PostgreSQL: to_tsvector('simple', tokens) @@ to_tsquery('simple', %s), the indexed expression."""
+
+    output_field = BooleanField()
+
+    def __init__(self, tsquery: str):
+        super().__init__(F("tokens"), Value(tsquery))
+
+    def as_sql(self, compiler, connection, **extra):
+        tokens, tokens_params = compiler.compile(self.source_expressions[0])
+        query, query_params = compiler.compile(self.source_expressions[1])
+        return f"to_tsvector('simple', {tokens}) @@ to_tsquery('simple', {query})", [*tokens_params, *query_params]
+
+
 def matching_documents(object_type: str, query: str):
     """SearchDocuments whose text contains the normalized query (none for an empty query)."""
     q = normalize_query(query)
-    docs = SearchDocument.objects.filter(object_type=object_type)
     if not q:
-        return docs.none()
+        return SearchDocument.objects.none()
     tokens = _query_tokens(q)
+    docs = SearchDocument.objects.all()
     if connection.vendor == "sqlite":
         candidates = RawSQL("SELECT rowid FROM core_search_fts WHERE core_search_fts MATCH %s", [" AND ".join(tokens)])
+        # `+object_type` (a no-op for SQLite) keeps the planner from walking every document of the type
+        # through the unique index: it reads the FTS hits by rowid and stops at a LIMIT.
+        unindexed = Func(F("object_type"), template="+%(expressions)s", output_field=CharField())
+        docs = docs.alias(type_unindexed=unindexed).filter(type_unindexed=object_type)
+        docs = docs.filter(pk__in=candidates)
     else:
-        candidates = RawSQL(
-            "SELECT id FROM core_searchdocument WHERE to_tsvector('simple', tokens) @@ to_tsquery('simple', %s)",
-            [" & ".join(tokens)],
-        )
-    docs = docs.filter(pk__in=candidates)
+        # The GIN index's own expression in the outer WHERE, so that PostgreSQL reads the index (a bitmap)
+        # rather than computing to_tsvector for row after row of an `id IN (...)` subquery under a LIMIT.
+        docs = docs.filter(_GramMatch(" & ".join(tokens)), object_type=object_type)
     return docs.filter(text__contains=q)  # LIKE '%q%' confirms each candidate: exact recall
 
 
 def matching_ids(object_type: str, query: str):
     return matching_documents(object_type, query).values("object_id")
+
+
+def contains(object_type: str, query: str, outer: str = "pk") -> Exists:
+    """Per-row check that a record's document contains the normalized query: a lookup on the unique
+    (object_type, object_id) index, for scans that walk another index (most recently updated first)
+    and stop after a page. Same rows as `matching_documents`, which is the cheaper way when few match."""
+    q = normalize_query(query)
+    docs = SearchDocument.objects.filter(object_type=object_type, object_id=OuterRef(outer))
+    return Exists(docs.filter(text__contains=q) if q else docs.none())
+
+
+def find_span(value: str, q: str, normalize=None) -> tuple[int, int] | None:
+    """(start, end) of the shortest stretch of `value`, as displayed, whose normalized form contains the
+    normalized query `q` (髙橋 健 holds 高橋 at (0, 2); 03-1234-5678 holds 031234 at (0, 7)); None if absent."""
+    normalize = normalize or getattr(japanese.search_text, "__wrapped__", japanese.search_text)
+    if not value or not q:
+        return None
+    at = normalize(value).find(q)
+    if at < 0:
+        return None
+    lengths = [len(normalize(value[:i])) for i in range(len(value) + 1)]
+    start = max(i for i, n in enumerate(lengths) if n <= at)
+    while start > 0 and q not in normalize(value[start:]):
+        start -= 1
+    for end in range(start + 1, len(value) + 1):
+        if lengths[end] >= at + len(q) and q in normalize(value[start:end]):
+            return start, end
+    return None

@@ -25,11 +25,14 @@ class Command(BaseCommand):
             total, results, _ = search_records(actor, query, type=type, limit=limit)
         except DomainError as exc:
             raise CommandError(f"{exc.message} {exc.field_errors}") from exc
-        rows = [{"type": r.type, "id": r.id, "external_id": r.external_id, "label": r.label} for r in results]
+        rows = [{"type": r.type, "id": r.id, "external_id": r.external_id, "label": r.label, "matched": r.matched}
+                for r in results]  # fmt: skip
+        estimate = bool(getattr(total, "is_estimate", False))
         if options["json"]:
-            self.stdout.write(_dumps({"query": query, "total": total, "results": rows}))
+            self.stdout.write(_dumps({"query": query, "total": int(total), "total_is_estimate": estimate,
+                                      "results": rows}))  # fmt: skip
             return
-        self.stdout.write(f"{total} 件 / results")
+        self.stdout.write(f"{total}{'+' if estimate else ''} 件 / results")
         for r in results:
             self.stdout.write(f"  {r.type:<8} {r.id:>8}  {r.label}  {r.detail}")
 
