@@ -70,26 +70,34 @@ def test_probable_duplicates_are_created_and_queued_never_merged(cast):
 
 
 def test_resume_after_a_crash_never_applies_a_row_twice(cast, monkeypatch):
-    rows = [f"C-{i:03d},田中 {i}郎,タナカ,山田製作所,,,,,t{i}@example.jp,,,\r\n" for i in range(1, 501)]
+    rows = [f"C-{i:04d},田中 {i}郎,タナカ,山田製作所,,,,,t{i}@example.jp,,,\r\n" for i in range(1, 1201)]
     job = upload(cast.owner, cp932(*rows))
-    real = services._apply
+    real = services._bulk_create
     calls = {"n": 0}
 
-    def crash_on_the_300th(*args, **kw):
+    def crash_in_the_second_batch(*args, **kw):
         calls["n"] += 1
-        if calls["n"] == 300:
+        if calls["n"] == 2:
             raise RuntimeError("power cut")
         return real(*args, **kw)
 
-    monkeypatch.setattr(services, "_apply", crash_on_the_300th)
+    monkeypatch.setattr(services, "_bulk_create", crash_in_the_second_batch)
     with pytest.raises(RuntimeError):
         services.run(job.pk)
     job.refresh_from_db()
-    assert job.position == 201 and Person.objects.count() == 200  # the first batch landed, the second rolled back
-    monkeypatch.setattr(services, "_apply", real)
+    assert job.position == 501 and Person.objects.count() == 500  # the first batch landed, the second rolled back
+    monkeypatch.setattr(services, "_bulk_create", real)
     services.run(job.pk)
-    assert Person.objects.count() == 500 and ImportRow.objects.filter(job=job).count() == 500
+    assert Person.objects.count() == 1200 and ImportRow.objects.filter(job=job).count() == 1200
+    assert sorted(Person.objects.values_list("external_id", flat=True))[:2] == ["C-0001", "C-0002"]
     assert ImportJob.objects.get(pk=job.pk).status == "done"
+
+
+def test_a_row_repeated_in_the_same_batch_updates_the_first(cast):
+    data = "顧客ID,氏名,メモ\r\nC-1,田中 一郎,一回目\r\nC-1,田中 一郎,二回目\r\n".encode("cp932")
+    summary = services.run(upload(cast.owner, data).pk)
+    assert (summary.created, summary.updated) == (1, 1)
+    assert Person.objects.get().notes == "二回目"
 
 
 def test_revert_removes_created_and_restores_updated(cast):

@@ -90,6 +90,39 @@ def probable_duplicates(user, kind: str, data: dict, *, exclude_id: int | None =
     return best_matches(kind, facts, candidates, min_score=WARN_SCORE)
 
 
+def people_duplicates_many(user, items, *, min_score: float = WARN_SCORE) -> list[list]:
+    """probable_duplicates() for many people at once (an import batch): three queries for the whole batch.
+    `items` are (data, company or None); the result lists the matches of each item, in order."""
+    facts_list = [person_facts_from_data(data, company=company) for data, company in items]
+    numbers = set().union(*(f.mobiles | f.phones | f.emails for f in facts_list)) if facts_list else set()
+    names = {n for f in facts_list for n in (f.name, f.reading) if n}
+    company_ids = {company.pk for _, company in items if company is not None}
+    postcodes = {f"{f.postcode[:3]}-{f.postcode[3:]}" for f in facts_list if len(f.postcode) == 7}
+    # A name alone never scores as a duplicate: it needs the same company, postcode or a shared number.
+    by_name = Q(name_search__in=names) | Q(kana_search__in=names)
+    match = Q(pk__in=[])
+    if company_ids:
+        match |= by_name & Q(company_id__in=company_ids)
+    if postcodes:
+        match |= by_name & Q(postcode__in=postcodes)
+    if numbers:
+        match |= Q(pk__in=ContactPoint.objects.filter(normalized__in=numbers).values("person_id"))
+    if not numbers and not company_ids and not postcodes:
+        return [[] for _ in items]
+    ids = list(Person.objects.visible_to(user).filter(match).values_list("pk", flat=True)[:20000])
+    by_key: dict = {}
+    for candidate in people_facts(Person.objects.filter(pk__in=ids)):
+        for key in candidate.mobiles | candidate.phones | candidate.emails | {candidate.name, candidate.reading}:
+            if key:
+                by_key.setdefault(key, []).append(candidate)
+    out = []
+    for facts in facts_list:
+        keys = facts.mobiles | facts.phones | facts.emails | {facts.name, facts.reading}
+        pool = {c.id: c for key in keys if key for c in by_key.get(key, ())}
+        out.append(best_matches(PERSON, facts, pool.values(), min_score=min_score))
+    return out
+
+
 def describe(kind: str, matches) -> list[dict]:
     """Matches as the UI and API show them."""
     view = "contacts:person_detail" if kind == PERSON else "contacts:company_detail"
