@@ -308,3 +308,24 @@ def _highlight(results: list[Result], page: list, query: str) -> None:
                 break
         else:
             result.parts, result.highlight = (result.label, "", ""), escape(result.label)
+
+
+# --- other record types (activities) ------------------------------------------------------------------
+# Apps that depend on contacts add their records to the header search here (contacts imports none of them).
+_SOURCES: dict[str, dict] = {}
+
+
+def register_source(kind: str, *, title: str, search, reindex=None) -> None:
+    """`search(user, query, limit) -> list[Result]` (visibility applied); `reindex(progress) -> int`."""
+    _SOURCES[kind] = {"title": title, "search": search, "reindex": reindex}
+
+
+def other_results(user, query: str, *, limit: int = 5) -> list[tuple[str, list]]:
+    """[(group title, results)] from the registered sources, for the header box."""
+    if not japanese.search_text(query):
+        return []
+    return [(source["title"], source["search"](user, query, limit)) for source in _SOURCES.values()]
+
+
+def reindex_sources(progress=None) -> dict[str, int]:
+    return {kind: source["reindex"](progress) for kind, source in _SOURCES.items() if source["reindex"]}

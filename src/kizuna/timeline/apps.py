@@ -15,6 +15,11 @@ class TimelineConfig(AppConfig):
             panels.register(kind, views.insight_cards, position="top")
             panels.register(kind, views.timeline_panel, position="bottom")
         self._follow_merges()
+        from kizuna.contacts.search import register_source
+
+        from . import search
+
+        register_source(search.ACTIVITY, title="活動", search=search.search_activities, reindex=search.reindex)
 
     @staticmethod
     def _follow_merges():

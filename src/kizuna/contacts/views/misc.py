@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 from kizuna.contacts import exports, services
 from kizuna.contacts.filters import filter_companies
 from kizuna.contacts.models import Company, Person
-from kizuna.contacts.search import search_records
+from kizuna.contacts.search import other_results, search_records
 from kizuna.core.exceptions import NotFound, ValidationFailed
 from kizuna.core.permissions import can_write_records
 from kizuna.core.records import get_for_user
@@ -38,11 +38,13 @@ def home(request):
 
 @page_view
 def quick_search(request):
-    """Header search while typing: a few people and companies (simple substring search)."""
+    """Header search while typing: a few people, companies and (from other apps) activities."""
     q = request.GET.get("q", "").strip()
     _, people, _ = search_records(request.user, q, type="person", limit=6)
     _, companies, _ = search_records(request.user, q, type="company", limit=6)
-    return render(request, "contacts/partials/quick_results.html", {"q": q, "people": people, "companies": companies})
+    others = [(title, rows) for title, rows in other_results(request.user, q, limit=5) if rows]
+    context = {"q": q, "people": people, "companies": companies, "others": others}
+    return render(request, "contacts/partials/quick_results.html", context)
 
 
 @page_view

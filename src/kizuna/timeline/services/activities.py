@@ -5,6 +5,7 @@ from kizuna.contacts.models import Company, Person
 from kizuna.core import audit, records
 
 from ..models import Activity
+from ..search import index_activity
 from .common import Errors, companies_of, provenance, require_writer, resolve_ownership, text, visible_many, when
 
 FIELDS = [
@@ -79,6 +80,7 @@ def create_activity(*, actor, data: dict) -> Activity:
         _set_links(activity, links)
         snapshot = records.snapshot(activity, FIELDS) | _link_values(activity)
         audit.record(actor=actor, action="create", obj=activity, changes=audit.diff({}, snapshot))
+        index_activity(activity)
     return activity
 
 
@@ -96,12 +98,18 @@ def update_activity(*, actor, activity: Activity, data: dict, expected_version=N
             extra = audit.diff(before, _link_values(activity))
             records.record_related_changes(actor=actor, obj=activity, changes=extra, version_bumped=bool(changes))
             changes |= extra
+        if {"subject", "body"} & changes.keys():
+            index_activity(activity)
     return changes
 
 
 def delete_activity(*, actor, activity: Activity, expected_version=None) -> None:
-    records.soft_delete(actor=actor, obj=activity, expected_version=expected_version)
+    with transaction.atomic():
+        records.soft_delete(actor=actor, obj=activity, expected_version=expected_version)
+        index_activity(activity)
 
 
 def restore_activity(*, actor, activity: Activity) -> None:
-    records.restore(actor=actor, obj=activity)
+    with transaction.atomic():
+        records.restore(actor=actor, obj=activity)
+        index_activity(activity)

@@ -12,7 +12,7 @@ from kizuna.core.exceptions import ValidationFailed
 
 from ..capture import Parsed, parse
 from ..models import Activity, FollowUp, Insight, Source
-from .activities import create_activity
+from .activities import create_activity, delete_activity
 from .follow_ups import create_follow_up
 from .insights import create_insight
 
@@ -165,4 +165,4 @@ def undo_capture(*, actor, activity: Activity) -> None:
         for insight in activity.insights.alive().filter(created_by=actor):
             if insight.evidence.count() == 1:
                 records.soft_delete(actor=actor, obj=insight)
-        records.soft_delete(actor=actor, obj=activity)
+        delete_activity(actor=actor, activity=activity)

@@ -8,7 +8,7 @@ class Command(BaseCommand):
     help = "検索インデックスを作り直します / Rebuild the search index."
 
     def add_arguments(self, parser):
-        parser.add_argument("--type", choices=["person", "company"], default=None)
+        parser.add_argument("--type", choices=["person", "company", "activity"], default=None)
 
     def handle(self, *args, type, **options):
         from kizuna.contacts.models import Company, Person
@@ -21,6 +21,12 @@ class Command(BaseCommand):
             started = time.monotonic()
             done = reindex(kind, progress=lambda n, total=total, kind=kind: self._bar(kind, n, total))
             self.stdout.write(f"\n{kind}: {done} indexed in {time.monotonic() - started:.1f}s")
+        if type in (None, "activity"):  # records of other apps (activities) registered with contacts.search
+            from kizuna.contacts.search import reindex_sources
+
+            started = time.monotonic()
+            for kind, done in reindex_sources().items():
+                self.stdout.write(f"{kind}: {done} indexed in {time.monotonic() - started:.1f}s")
 
     def _bar(self, kind: str, done: int, total: int) -> None:
         if not sys.stdout.isatty():
