@@ -2,6 +2,8 @@
 
 import io
 
+import pytest
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
@@ -21,6 +23,7 @@ def client_for(user):
     return client
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker closes connections when it is done
 def test_wizard_end_to_end(cast):
     client = client_for(cast.owner)
     response = client.post("/imports/", {"file": SimpleUploadedFile("list.csv", CSV.encode("cp932")), "kind": "person",
