@@ -3,7 +3,6 @@
 import io
 
 import pytest
-
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
