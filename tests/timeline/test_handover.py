@@ -79,3 +79,14 @@ def test_brief_pdf_renders_japanese(cast, account, tmp_path):
     if shutil.which("pdftoppm") and artifacts.exists():  # keep the first page for people to look at
         subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile", str(pdf), str(artifacts / "handover-brief")],
                        check=False)  # fmt: skip
+
+
+def test_brief_never_shows_a_private_activity_or_insight_to_others(cast, account):
+    services.create_activity(actor=cast.owner, data={"body": "社外秘: 値引きの本音", "companies": [account],
+                                                     "visibility": "private"})  # fmt: skip
+    services.create_insight(actor=cast.owner, data={"company": account.pk, "statement": "非公開の見立て",
+                                                    "visibility": "private"})  # fmt: skip
+    mine = client_for(cast.owner).get(f"/timeline/handover/company/{account.pk}/brief/").content.decode()
+    theirs = client_for(cast.teammate).get(f"/timeline/handover/company/{account.pk}/brief/").content.decode()
+    assert "値引きの本音" in mine and "非公開の見立て" in mine
+    assert "値引きの本音" not in theirs and "非公開の見立て" not in theirs
