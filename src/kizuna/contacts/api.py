@@ -3,7 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 
-from kizuna.core.api import ErrorOut, expected_version, set_etag
+from kizuna.core.api import ErrorOut, HistoryEventOut, expected_version, history, set_etag
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.pagination import paginate
 from kizuna.core.records import get_child, get_for_user
@@ -29,6 +29,7 @@ from .schemas import (
     SitePatch,
 )  # fmt: skip
 from .search import search_records
+from .services.merge import history_ids
 
 router = Router(tags=["contacts"])
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 412, 422, 428)}
@@ -268,3 +269,17 @@ def search(request: HttpRequest, q: str = "", type: str = "", limit: int = 20, c
     """Substring search over names, readings, company names, e-mails and phone digits (1 character and up)."""
     total, results, next_cursor = search_records(request.user, q, type=type or None, limit=limit, cursor=cursor)
     return {"query": q, "total": total, "results": results, "next_cursor": next_cursor}
+
+
+# --- history -----------------------------------------------------------------------------------------
+@router.get("/people/{person_id}/history", response={200: list[HistoryEventOut], **ERRORS})
+def person_history(request: HttpRequest, person_id: int):
+    """Every change to the person (and to records merged into it), newest first."""
+    person = get_for_user(Person, request.user, person_id)
+    return history(Person, history_ids("person", person.pk))
+
+
+@router.get("/companies/{company_id}/history", response={200: list[HistoryEventOut], **ERRORS})
+def company_history(request: HttpRequest, company_id: int):
+    company = get_for_user(Company, request.user, company_id)
+    return history(Company, history_ids("company", company.pk))

@@ -55,3 +55,21 @@ def expected_version(request: HttpRequest, obj) -> int:
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+class HistoryEventOut(Schema):
+    """One row of a record's change history (the audit log): who did what, when, and field → [old, new]."""
+
+    at: str
+    actor: str
+    action: str
+    changes: dict
+
+
+def history(model, ids, *, limit: int = 100) -> list[dict]:
+    """The audit rows of records `ids` of `model` (a record and those merged into it), newest first."""
+    from .models import AuditEvent  # models import nothing from here; the API layer may import models
+
+    events = AuditEvent.objects.filter(object_type=model._meta.label_lower, object_id__in=[str(i) for i in ids])
+    return [{"at": e.at.isoformat(), "actor": e.actor_name, "action": e.action, "changes": e.changes}
+            for e in events.order_by("-at", "-id")[:limit]]  # fmt: skip

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 
 from kizuna.contacts.models import Company, Person
-from kizuna.core.api import ErrorOut, expected_version, set_etag
+from kizuna.core.api import ErrorOut, HistoryEventOut, expected_version, history, set_etag
 from kizuna.core.exceptions import NotFound, ValidationFailed
 from kizuna.core.records import get_for_user
 
@@ -340,3 +340,17 @@ def undo_capture(request: HttpRequest, activity_id: int):
     activity = get_for_user(Activity, request.user, activity_id, for_write=True)
     services.undo_capture(actor=request.user, activity=activity)
     return Status(204, None)
+
+
+# --- history -----------------------------------------------------------------------------------------
+_HISTORY = {"activities": Activity, "insights": Insight, "tasks": FollowUp}
+
+
+@router.get("/{kind}/{record_id}/history", response={200: list[HistoryEventOut], **ERRORS})
+def record_history(request: HttpRequest, kind: str, record_id: int):
+    """The change history of an activity, insight or task (kind: activities, insights, tasks), newest first."""
+    model = _HISTORY.get(kind)
+    if model is None:
+        raise NotFound()
+    obj = get_for_user(model, request.user, record_id)
+    return history(model, [obj.pk])
