@@ -144,3 +144,13 @@ def test_timeline_filters_by_user_and_dates(cast, tanaka):
     assert "同僚の電話" in mine and "古い訪問" not in mine
     old = client.get(url, {"since": "2025-01-01", "until": "2025-12-31"}).content.decode()
     assert "古い訪問" in old and "同僚の電話" not in old
+
+
+def test_a_visible_activity_never_names_a_private_person(cast, tanaka):
+    secret = factories.person(cast.owner, "秘密", "太郎", visibility="private")
+    activity = services.create_activity(actor=cast.owner, data={"body": "三者で打ち合わせ", "people": [tanaka, secret],
+                                                                "heard_from": secret.pk})  # fmt: skip
+    for url in (f"/timeline/person/{tanaka.pk}/entries/", activity.get_absolute_url()):
+        html = client_for(cast.teammate).get(url).content.decode()
+        assert "三者で打ち合わせ" in html and "秘密" not in html
+    assert "秘密 太郎" in client_for(cast.owner).get(activity.get_absolute_url()).content.decode()

@@ -37,12 +37,14 @@ def company_brief(user, company, *, activities: int = 20) -> dict:
         .select_related("from_person", "to_person")
     )
     recent = queries.timeline(user, company=company, limit=activities).items
+    company_insights = list(queries.insights(user, company=company))
     return {
         "company": company,
         "generated_at": timezone.now(),
         "generated_by": user,
         "key_people": key_people,
-        "company_insights": list(queries.insights(user, company=company)),
+        "company_insights": company_insights,
+        "seen_people": queries.seen_people(user, recent),
         "follow_ups": list(queries.open_follow_ups(user).filter(Q(company=company) | Q(person__company=company))),
         "recent": recent,
         "relationships": list(relationships),

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from kizuna.contacts.models import Company
+from kizuna.contacts.models import Company, Person
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.pagination import paginate
 
@@ -103,3 +103,10 @@ def temperature(user, person, *, now=None) -> dict:
         if score >= threshold:
             return {"score": round(score, 2), "code": code, "label": label}
     return {"score": 0.0, "code": "cold", "label": "冷えている"}
+
+
+def seen_people(user, activities) -> set[int]:
+    """Ids of the people linked to `activities` that `user` may see: a visible activity never shows the name
+    of a private person it mentions."""
+    ids = {p.pk for a in activities for p in a.people.all()} | {a.heard_from_id for a in activities if a.heard_from_id}
+    return set(Person.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))

@@ -44,7 +44,10 @@ def _subject(kind: str, obj) -> dict:
 def insight_cards(request, obj) -> str:
     kind = "person" if isinstance(obj, Person) else "company"
     cards = list(queries.insights(request.user, **_subject(kind, obj), with_people=kind == "company")[:20])
-    context = {"cards": cards, "kind": kind, "object": obj, "can_add": can_write_record(request.user, obj)}
+    heard = {c.heard_from_id for c in cards if c.heard_from_id}
+    seen = set(Person.objects.visible_to(request.user).filter(pk__in=heard).values_list("pk", flat=True))
+    context = {"cards": cards, "kind": kind, "object": obj, "can_add": can_write_record(request.user, obj),
+               "seen_people": seen}  # fmt: skip
     if kind == "person":
         context["temperature"] = queries.temperature(request.user, obj)
     return render_to_string("timeline/partials/insight_cards.html", context, request=request)
@@ -56,6 +59,7 @@ def timeline_panel(request, obj) -> str:
     follow_ups = queries.open_follow_ups(request.user).filter(**_subject(kind, obj))[:20]
     context = {"page": page, "kind": kind, "object": obj, "kinds": Activity.Kind.choices,
                "users": get_user_model().objects.filter(is_active=True).order_by("username"),
+               "seen_people": queries.seen_people(request.user, page.items),
                "follow_ups": follow_ups, "can_add": can_write_record(request.user, obj),
                "graph": relationship_graph(request.user, obj) if kind == "company" else None}  # fmt: skip
     if kind == "person":
@@ -126,7 +130,8 @@ def entries(request, kind: str, pk: int):
         return HttpResponse(exc.message, status=422)
     more = urlencode([("kind", k) for k in selected] + [(k, request.GET[k]) for k in ("user", "since", "until")
                                                          if request.GET.get(k)])  # fmt: skip
-    context = {"page": page, "kind": kind, "object": obj, "more_query": more}
+    context = {"page": page, "kind": kind, "object": obj, "more_query": more,
+               "seen_people": queries.seen_people(request.user, page.items)}  # fmt: skip
     return render(request, "timeline/partials/entries.html", context)
 
 
@@ -217,6 +222,7 @@ def activity_create(request):
 def activity_detail(request, pk: int):
     activity = get_for_user(Activity, request.user, pk)
     context = {"activity": activity, "can_edit": can_write_record(request.user, activity),
+               "seen_people": queries.seen_people(request.user, [activity]),
                "attachments": activity.attachments.alive(),
                "insights": activity.insights.alive(), "follow_ups": activity.follow_ups.alive()}  # fmt: skip
     return render(request, "timeline/activity_detail.html", context)
