@@ -219,8 +219,7 @@ def _top(plan: _Plan, n: int) -> tuple[Total, list]:
     if len(out) < n:
         out += [(1, obj) for obj in _tier_rows(plan, 1, n - len(out))]
     if len(out) < n:  # every other match, so more than COUNT_CAP - n rows: the recency walk meets them soon
-        rest = plan.visible.filter(plan.tier(2)).order_by("-updated_at", "-pk")[: n - len(out)]
-        out += [(2, obj) for obj in rest]
+        out += [(2, obj) for obj in _recent(plan, plan.tier(2), n - len(out))]
     return Total(COUNT_CAP, is_estimate=True), out
 
 
