@@ -12,7 +12,7 @@ from .models import AuditEvent
 _PG_LOCK_KEY = 0x4B5A4E41  # serializes hash-chain appends across connections on PostgreSQL
 
 
-def _jsonable(value):
+def jsonable(value):
     if isinstance(value, models.Model):
         return f"{value} (#{value.pk})"  # readable in the history, still identifies the row
     if isinstance(value, (datetime, date)):
@@ -20,7 +20,7 @@ def _jsonable(value):
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, (list, tuple, set)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return value
 
 
@@ -32,7 +32,7 @@ def diff(before: dict, after: dict) -> dict:
     """{field: [old, new]} for the fields whose value changed ("" and None count as the same: empty)."""
     changes = {}
     for key in after:
-        old, new = _blank(_jsonable(before.get(key))), _blank(_jsonable(after.get(key)))
+        old, new = _blank(jsonable(before.get(key))), _blank(jsonable(after.get(key)))
         if old != new:
             changes[key] = [old, new]
     return changes
@@ -52,7 +52,7 @@ def record(*, actor, action: str, obj=None, changes: dict | None = None, label: 
             object_type=obj._meta.label_lower if obj is not None else object_type,
             object_id=str(obj.pk) if obj is not None else "",
             object_label=(label or (str(obj) if obj is not None else ""))[:300],
-            changes={k: _jsonable(v) for k, v in (changes or {}).items()},
+            changes={k: jsonable(v) for k, v in (changes or {}).items()},
             request_id=ctx.request_id,
             ip=ctx.ip,
             channel=ctx.channel,

@@ -106,10 +106,6 @@ def _renormalize(kind: str, obj) -> None:
         obj.phone_digits = phone.digits if phone else ""
 
 
-def _is_duplicate_point(point: ContactPoint, kept: set) -> bool:
-    return (point.kind, point.normalized) in kept
-
-
 def _reindex(kind: str, obj) -> None:
     if kind == DuplicateKind.PERSON:
         index_person(obj)
@@ -138,7 +134,7 @@ def merge_records(*, actor, kind: str, survivor, others, choices: dict | None = 
         records.check_version(current, expected_version)
         for obj in others:
             records.lock(obj)
-        undo: dict = {"fields": {f: audit._jsonable(getattr(survivor, f)) for f in fields}, "moved": {}, "tags": []}
+        undo: dict = {"fields": {f: audit.jsonable(getattr(survivor, f)) for f in fields}, "moved": {}, "tags": []}
         undo["external_ids"] = {}
         for field, source_id in choices.items():
             value = getattr(by_id[source_id], field)
@@ -151,7 +147,7 @@ def merge_records(*, actor, kind: str, survivor, others, choices: dict | None = 
         if kind == DuplicateKind.PERSON:
             kept = set(survivor.contact_points.values_list("kind", "normalized"))
             for point in ContactPoint.objects.filter(person_id__in=other_ids).order_by("pk"):
-                if not _is_duplicate_point(point, kept):
+                if (point.kind, point.normalized) not in kept:  # the same number twice stays with the merged
                     kept.add((point.kind, point.normalized))
                     undo["moved"].setdefault("contacts.ContactPoint.person", {})[str(point.pk)] = point.person_id
                     ContactPoint.objects.filter(pk=point.pk).update(person_id=survivor.pk)
