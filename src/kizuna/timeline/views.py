@@ -447,9 +447,10 @@ def card_create(request):
             with transaction.atomic():
                 person = contacts_services.create_person(actor=request.user, data=values)
                 for name, stored in token:
-                    with open(stored, "rb") as fh:
-                        upload = SimpleUploadedFile(name, fh.read())
+                    pending = Path(stored)
+                    upload = SimpleUploadedFile(name, pending.read_bytes())
                     services.add_attachment(actor=request.user, upload=upload, person=person)
+                    pending.unlink(missing_ok=True)  # kept now as the person's attachment
             return person.get_absolute_url()
 
         return create_page(request, form=form, create=create, template="timeline/card_form.html",

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from kizuna.contacts.dedup import queue
@@ -15,7 +16,7 @@ from kizuna.core.records import get_for_user
 
 from .common import page_view
 
-KINDS = {"person": _("人"), "company": _("会社")}
+KINDS = {"person": _l("人"), "company": _l("会社")}
 _SESSION_KEY = "dedup_scan"
 
 
