@@ -78,8 +78,11 @@ def duplicate_review(request, kind: str):
     choices = merging.default_choices(kind, survivor, records[1:])
     rows = []
     for field in merging.mergeable_fields(kind):
-        values = [(r.pk, getattr(r, field)) for r in records]
-        differs = len({str(v or "") for _, v in values}) > 1
+        model_field = model._meta.get_field(field)
+        shown = (lambda r, f=field: getattr(r, f"get_{f}_display")()) if model_field.choices else (
+            lambda r, f=field: getattr(r, f))  # fmt: skip
+        values = [(r.pk, shown(r)) for r in records]
+        differs = len({str(getattr(r, field) or "") for r in records}) > 1
         rows.append({"field": field, "label": model._meta.get_field(field).verbose_name, "values": values,
                      "differs": differs, "chosen": choices[field]})  # fmt: skip
     context = {
