@@ -109,9 +109,19 @@ def test_decoded_text_preview():
     assert decoded.preview_lines == ["a"] * 5
 
 
+def small_chunks(monkeypatch, *, sample: int, chunk: int) -> None:
+    """Read the file in tiny pieces so multi-byte characters and errors cross chunk boundaries."""
+    from kizuna.imports.readers import encoding, tables
+
+    for module in (tables, encoding):
+        if hasattr(module, "_SAMPLE_BYTES"):
+            monkeypatch.setattr(module, "_SAMPLE_BYTES", sample)
+        if hasattr(module, "_CHUNK_BYTES"):
+            monkeypatch.setattr(module, "_CHUNK_BYTES", chunk)
+
+
 def test_non_ascii_far_into_the_file_is_detected(monkeypatch):
-    monkeypatch.setattr(readers, "_SAMPLE_BYTES", 64)
-    monkeypatch.setattr(readers, "_CHUNK_BYTES", 32)
+    small_chunks(monkeypatch, sample=64, chunk=32)
     data = ("name,kana\n" + "tanaka,taro\n" * 20 + "田中,ﾀﾅｶ\n").encode("cp932")
     table = read_table(data, filename="list.csv")
     assert table.encoding == "cp932"
@@ -119,8 +129,7 @@ def test_non_ascii_far_into_the_file_is_detected(monkeypatch):
 
 
 def test_decode_error_offset_across_chunks(monkeypatch):
-    monkeypatch.setattr(readers, "_SAMPLE_BYTES", 16)
-    monkeypatch.setattr(readers, "_CHUNK_BYTES", 7)
+    small_chunks(monkeypatch, sample=16, chunk=7)
     data = "氏名\n田中\n山田\n".encode("cp932") + b"\x81\x20\n"
     table = read_table(data, filename="list.csv", encoding="cp932")
     with pytest.raises(ReadError) as info:

@@ -1,0 +1,306 @@
+"""CSV/TSV (lazily, in any of the encodings Japanese offices produce) and Excel (.xlsx) → `Table`."""
+
+import csv
+import io
+import os
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, time
+from itertools import chain, islice
+from pathlib import Path
+from typing import BinaryIO
+
+from .base import _CHUNK_BYTES, _EXTENSIONS, _SAMPLE_BYTES, DEFAULT_MAX_BYTES, ReadError, RowIssue, Table
+from .encoding import _canonical_encoding, _decode_stream, _detect_sample, _human_size, _split_lines
+from .vcard import _read_vcard
+
+# --- sources ----------------------------------------------------------------------------------------
+
+
+def _open_source(source, max_bytes: int) -> tuple[BinaryIO, int, Callable[[], None]]:
+    """A binary stream over `source` (a path, bytes or a binary file object), after the size check."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        stream, size, close = io.BytesIO(bytes(source)), len(source), lambda: None
+    elif isinstance(source, (str, os.PathLike)):
+        size = os.path.getsize(source)
+        stream = None
+    else:
+        stream, close = source, lambda: None
+        try:
+            position = stream.tell()
+            size = stream.seek(0, io.SEEK_END) - position
+            stream.seek(position)
+        except (AttributeError, OSError, io.UnsupportedOperation):
+            data = stream.read(max_bytes + 1)
+            stream, size = io.BytesIO(data), len(data)
+    if size > max_bytes:
+        raise ReadError(f"ファイルが大きすぎます（{_human_size(size)}）。上限は {_human_size(max_bytes)} です。")
+    if size == 0:
+        raise ReadError("ファイルが空です。")
+    if stream is None:
+        stream = open(source, "rb")  # noqa: SIM115 - closed by the Table
+        close = stream.close
+    return stream, size, close
+
+
+def _format_for(filename: str, head: bytes) -> str:
+    suffix = Path(filename or "").suffix.lower()
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ReadError(
+            "古いExcel形式（.xls）またはパスワード付きのExcelファイルは読み込めません。"
+            "Excelで「Excel ブック（.xlsx）」か「CSV UTF-8」形式で保存し直してください。"
+        )
+    if suffix in (".csv", ".txt", ".tsv") and head.startswith(b"PK\x03\x04"):
+        return "xlsx"  # an Excel book renamed to .csv
+    if suffix == ".xls":
+        raise ReadError(
+            "古いExcel形式（.xls）は読み込めません。Excelで「Excel ブック（.xlsx）」形式で保存し直してください。"
+        )
+    if suffix not in _EXTENSIONS:
+        raise ReadError(
+            f"対応していないファイル形式です（{suffix or '拡張子なし'}）。"
+            "CSV・TSV（.csv .tsv .txt）、Excel（.xlsx）、vCard（.vcf）のファイルを選んでください。"
+        )
+    return _EXTENSIONS[suffix]
+
+
+def read_table(
+    source,
+    *,
+    filename: str,
+    encoding: str = "auto",
+    sheet: str | int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Table:
+    """Read a CSV/TSV, .xlsx or .vcf file (a path, bytes or a binary file object; `filename` gives the type).
+
+    The header is read now and the rows lazily, so call `close()` (or use `with`) when a file path was given
+    and the rows are not consumed to the end. Raises ReadError for files that cannot be read at all; iterating
+    `rows` may raise ReadError for an undecodable byte further into a CSV."""
+    stream, _size, close = _open_source(source, max_bytes)
+    try:
+        start = stream.tell()
+        head = stream.read(8)
+        stream.seek(start)
+        kind = _format_for(filename, head)
+        if kind == "xlsx":
+            table = _read_xlsx(stream, sheet)
+        elif kind == "vcard":
+            table = _read_vcard(stream.read(), encoding)
+        else:
+            table = _read_delimited(stream, encoding, tsv=kind == "tsv", close=close)
+            return table
+    except BaseException:
+        close()
+        raise
+    inner = table._closer
+    table._closer = lambda: (inner and inner(), close())
+    return table
+
+
+# --- CSV / TSV ----------------------------------------------------------------------------------------
+
+
+def _sniff_delimiter(sample: str, tsv: bool) -> str:
+    """The delimiter among , TAB ; that splits the first lines most consistently (quoted parts ignored)."""
+    lines = [line for line in islice(_split_lines(iter([sample])), 20) if line.strip()][:10]
+    best, best_score = ("\t" if tsv else ","), 0.0
+    for delimiter in ("\t", ",", ";") if tsv else (",", "\t", ";"):
+        counts = [re.sub(r'"[^"]*"', "", line).count(delimiter) for line in lines]
+        if not counts or not counts[0]:
+            continue
+        consistent = sum(1 for c in counts if c == counts[0]) / len(counts)
+        score = counts[0] * consistent
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _read_delimited(stream: BinaryIO, encoding: str, *, tsv: bool, close: Callable[[], None]) -> Table:
+    start = stream.tell()
+    sample = stream.read(_SAMPLE_BYTES)
+    rest = iter(lambda: stream.read(_CHUNK_BYTES), b"")
+    if encoding == "auto":
+        name, note = _detect_sample(sample, rest)
+        stream.seek(start + len(sample))
+        rest = iter(lambda: stream.read(_CHUNK_BYTES), b"")
+    else:
+        name, note = _canonical_encoding(encoding), ""
+    texts = _decode_stream(chain([sample], rest), name)
+    first = next(texts, "")
+    if not first.strip():
+        first = next((t for t in texts if t.strip()), "")
+    if not first.strip():
+        raise ReadError("ファイルが空です（見出し行もデータもありません）。")
+    delimiter = _sniff_delimiter(first[:_SAMPLE_BYTES], tsv)
+    lines = _split_lines(chain([first], texts))
+    table = Table(headers=[], rows=iter(()), encoding=name, format="tsv" if delimiter == "\t" else "csv")
+    table.delimiter = delimiter
+    table._closer = close
+    if name == "euc-jp" or "推定" in note:
+        table.warnings.append(f"文字コード: {note}")
+    records = _records(lines, delimiter, table)
+    for _number, values in records:
+        if table.row_errors:
+            break
+        if any(v.strip() for v in values):
+            table.headers = [v.strip().lstrip("\ufeff") for v in values]
+            break
+    if table.row_errors:
+        issue = table.row_errors[0]
+        raise ReadError(f"見出し行を読み込めません。{issue.message}", row_number=issue.row_number)
+    if not table.headers:
+        raise ReadError("ファイルが空です（見出し行もデータもありません）。")
+    table.rows = _data_rows(records, table)
+    return table
+
+
+class _LineTap:
+    """Feeds lines to csv while remembering the lines of the record being read, to re-read them after a
+    quote that never closes."""
+
+    def __init__(self, lines: Iterator[str]):
+        self.lines = lines
+        self.taken: list[str] = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        self.taken.append(line)
+        return line
+
+
+def _records(lines: Iterator[str], delimiter: str, table: Table) -> Iterator[tuple[int, list[str]]]:
+    tap = _LineTap(lines)
+    reader = csv.reader(tap, delimiter=delimiter, strict=True)
+    number = 0
+    while True:
+        tap.taken = []
+        number += 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            text = str(exc)
+            if "end of data" in text or "field limit" in text:
+                message = f'{number}行目: 引用符（"）が閉じられていません。この行は読み込めませんでした。'
+                table.row_errors.append(RowIssue(number, message))
+                tap = _LineTap(chain(tap.taken[1:], tap.lines))  # read on from the next line
+                reader = csv.reader(tap, delimiter=delimiter, strict=True)
+            else:
+                problem = (
+                    "NUL文字が含まれている"
+                    if "NUL" in text
+                    else '引用符（"）の位置が正しくない（"で囲んだ値の後に文字がある）'
+                )
+                table.row_errors.append(
+                    RowIssue(number, f"{number}行目: {problem}ため、この行は読み込めませんでした。")
+                )
+            continue
+        yield number, values
+
+
+def _data_rows(records: Iterator[tuple[int, list[str]]], table: Table) -> Iterator[tuple[int, list[str]]]:
+    width = len(table.headers)
+    warned = False
+    try:
+        for number, values in records:
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) < width:
+                values = values + [""] * (width - len(values))
+            elif len(values) > width and any(v.strip() for v in values[width:]) and not warned:
+                table.warnings.append(
+                    f"{number}行目などで見出しより列が多くなっています。余分な列は見出しなしで扱います。"
+                )
+                warned = True
+            yield number, values
+    finally:
+        table.close()
+
+
+# --- Excel --------------------------------------------------------------------------------------------
+
+
+def _cell_text(value, column_field: str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    if isinstance(value, int):
+        text = str(value)
+        if column_field in ("phone", "mobile", "fax") and len(text) in (9, 10):
+            return "0" + text  # Excel dropped the leading 0 of 0312345678
+        if column_field == "postcode" and len(text) < 7:
+            return text.zfill(7)
+        return text
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(stream: BinaryIO, sheet: str | int | None) -> Table:
+    import openpyxl
+
+    from ..mapping import guess_field
+
+    try:
+        book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ReadError(f"Excelファイルを開けませんでした（壊れているか、.xlsx形式ではありません）: {exc}") from None
+    names = book.sheetnames
+    try:
+        if sheet is None:
+            worksheet = book.worksheets[0]
+        elif isinstance(sheet, int):
+            worksheet = book.worksheets[sheet]
+        else:
+            worksheet = book[sheet]
+    except (IndexError, KeyError):
+        book.close()
+        raise ReadError(f"シート「{sheet}」が見つかりません（このファイルのシート: {'、'.join(names)}）。") from None
+    rows = enumerate(worksheet.iter_rows(values_only=True), start=1)
+    for _number, values in rows:
+        if any(v is not None and str(v).strip() for v in values):
+            headers = [_cell_text(v, None).strip() for v in values]
+            break
+    else:
+        book.close()
+        raise ReadError(f"シート「{worksheet.title}」にデータがありません。")
+    while headers and not headers[-1]:
+        headers.pop()
+    fields = [guess_field(h) for h in headers]
+    table = Table(
+        headers=headers, rows=iter(()), encoding=None, format="xlsx", sheet=worksheet.title, sheet_names=names
+    )
+    table._closer = book.close
+
+    def generate():
+        padded_warned: set[str] = set()
+        try:
+            for number, values in rows:
+                texts = [_cell_text(v, fields[i] if i < len(fields) else None) for i, v in enumerate(values)]
+                if not any(t.strip() for t in texts):
+                    continue
+                for i, value in enumerate(values[: len(fields)]):
+                    padded = isinstance(value, (int, float)) and texts[i] != _cell_text(value, None)
+                    if padded and headers[i] not in padded_warned:
+                        padded_warned.add(headers[i])
+                        table.warnings.append(f"列「{headers[i]}」の数値は先頭の0が消えていたため補いました。")
+                texts += [""] * (len(headers) - len(texts))
+                yield number, texts
+        finally:
+            table.close()
+
+    table.rows = generate()
+    return table
