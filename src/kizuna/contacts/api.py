@@ -6,10 +6,12 @@ from ninja import Query, Router, Schema, Status
 from kizuna.core.api import ErrorOut, HistoryEventOut, expected_version, history, set_etag
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.pagination import paginate
+from kizuna.core.permissions import can_view_sensitive
 from kizuna.core.records import get_child, get_for_user
 
 from . import services
 from .filters import COMPANY_SORTS, PERSON_SORTS, filter_companies, filter_people
+from .masking import mask_changes, mask_people, mask_person
 from .models import Company, Employment, Person, Site
 from .schemas import (
     CompanyIn,
@@ -139,7 +141,9 @@ def list_people(request: HttpRequest, params: Query[PersonListParams]):
         prefecture=params.prefecture,
         company=params.company,
     )
-    return paginate(qs, sort=sort, cursor=params.cursor, limit=params.limit)
+    page = paginate(qs, sort=sort, cursor=params.cursor, limit=params.limit)
+    mask_people(request.user, page.items)
+    return page
 
 
 @router.post("/people", response={201: PersonOut, **ERRORS})
@@ -151,7 +155,7 @@ def create_person(request: HttpRequest, response: HttpResponse, payload: PersonI
 @router.get("/people/{person_id}", response={200: PersonOut, **ERRORS})
 def get_person(request: HttpRequest, response: HttpResponse, person_id: int):
     get_for_user(Person, request.user, person_id)
-    return _with_etag(response, _people(request.user).get(pk=person_id))
+    return _with_etag(response, mask_person(request.user, _people(request.user).get(pk=person_id)))
 
 
 @router.patch("/people/{person_id}", response={200: PersonOut, **ERRORS})
@@ -276,7 +280,11 @@ def search(request: HttpRequest, q: str = "", type: str = "", limit: int = 20, c
 def person_history(request: HttpRequest, person_id: int):
     """Every change to the person (and to records merged into it), newest first."""
     person = get_for_user(Person, request.user, person_id)
-    return history(Person, history_ids("person", person.pk))
+    rows = history(Person, history_ids("person", person.pk))
+    if not can_view_sensitive(request.user, person):
+        for row in rows:
+            row["changes"] = mask_changes(row["changes"])
+    return rows
 
 
 @router.get("/companies/{company_id}/history", response={200: list[HistoryEventOut], **ERRORS})

@@ -13,6 +13,7 @@ from kizuna.core import audit
 from kizuna.core.exceptions import ValidationFailed
 
 from .filters import filter_companies, filter_people
+from .masking import mask_person
 from .models import Company, Person
 
 FORMATS = ("csv", "xlsx", "vcf")
@@ -50,8 +51,9 @@ def escape_formula(value: str) -> str:
     return "'" + value if value and value.startswith(_FORMULA_START) else value
 
 
-def _person_rows(people):
+def _person_rows(user, people):
     for p in people:
+        mask_person(user, p)  # an export shows what its reader may read
         points = list(p.contact_points.all())
         phones = [str(c) for c in points if c.kind == "phone" and c.label != "mobile"]
         mobiles = [str(c) for c in points if c.kind == "phone" and c.label == "mobile"]
@@ -63,7 +65,8 @@ def _person_rows(people):
             "company": p.company.name if p.company else "", "department": job.department if job else "",
             "title": job.title if job else "", "phone": " / ".join(phones), "mobile": " / ".join(mobiles),
             "email": " / ".join(emails), "postcode": p.postcode, "prefecture": p.prefecture, "city": p.city,
-            "street": p.street, "birthday": p.birthday.strftime("%Y/%m/%d") if p.birthday else "",
+            "street": p.street, "birthday": p.birthday.strftime("%Y/%m/%d") if p.birthday else (
+                "****" if getattr(p, "birthday_masked", False) else ""),
             "stage": p.get_lifecycle_stage_display(), "tags": "、".join(t.name for t in p.tags.all()), "notes": p.notes,
         }  # fmt: skip
 
@@ -82,7 +85,7 @@ def records(user, kind: str, filters: dict):
     if kind == "person":
         qs = filter_people(Person.objects.visible_to(user), **filters).select_related("company")
         qs = qs.prefetch_related("contact_points", "tags", "employments").order_by("kana_search", "id")
-        return PERSON_COLUMNS, _person_rows(qs.iterator(chunk_size=2000))
+        return PERSON_COLUMNS, _person_rows(user, qs.iterator(chunk_size=2000))
     qs = filter_companies(Company.objects.visible_to(user), **filters).prefetch_related("tags")
     return COMPANY_COLUMNS, _company_rows(qs.order_by("name_key", "id").iterator(chunk_size=2000))
 

@@ -146,6 +146,11 @@ class Person(VisibleModel, AddressMixin):
     def __str__(self):
         return self.display_name
 
+    def save(self, *args, **kwargs):
+        if getattr(self, "_masked", False):  # see contacts/masking.py
+            raise RuntimeError("a masked copy of a person cannot be saved")
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("contacts:person_detail", args=[self.pk])
 
@@ -189,6 +194,11 @@ class ContactPoint(models.Model):
 
     def __str__(self):
         return f"{self.value} 内線{self.extension}" if self.extension else self.value
+
+    def save(self, *args, **kwargs):
+        if getattr(self, "_masked", False):
+            raise RuntimeError("a masked contact point cannot be saved")
+        super().save(*args, **kwargs)
 
 
 class EmploymentQuerySet(TrackedQuerySet):

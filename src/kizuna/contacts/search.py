@@ -9,7 +9,9 @@ from django.utils.html import escape, format_html
 
 from kizuna.core import japanese, search
 from kizuna.core.exceptions import ValidationFailed
+from kizuna.core.permissions import can_view_sensitive
 
+from .masking import is_sensitive, masked_value
 from .models import Company, ContactPoint, Person
 
 PERSON, COMPANY = "person", "company"
@@ -250,7 +252,7 @@ def search_records(user, query: str, *, type: str | None = None, limit: int = 20
     ranked.sort(key=lambda row: row[:2])  # stable: people before companies on ties, as each type was ordered
     page = ranked[offset : offset + limit]
     results = [_result(kind, obj) for _, _, kind, obj in page]
-    _highlight(results, page, query)
+    _highlight(results, page, query, user)
     next_cursor = signing.dumps(offset + limit, salt=_CURSOR_SALT) if len(ranked) > offset + limit else None
     return Total(total, estimate), results, next_cursor
 
@@ -277,7 +279,7 @@ def _mark_any(result: Result, candidates, queries) -> bool:
     return any(_mark(result, matched, value, q, norm) for q in queries for matched, value, norm in candidates)
 
 
-def _highlight(results: list[Result], page: list, query: str) -> None:
+def _highlight(results: list[Result], page: list, query: str, user=None) -> None:
     """Fill `matched` and `highlight` for a page: name, then reading, company, e-mail and phone (one query
     for the contact points of people matched by none of the others)."""
     q = japanese.search_text(query)
@@ -301,10 +303,14 @@ def _highlight(results: list[Result], page: list, query: str) -> None:
     points: dict[int, list] = {}
     for point in ContactPoint.objects.filter(person_id__in=[r.id for r in people]) if people else []:
         points.setdefault(point.person_id, []).append(point)
+    owners = {obj.pk: obj for _, _, kind, obj in page if kind == PERSON}
     for result in people:
         for point in points.get(result.id, []):
             candidates = [(point.kind, point.value, None), (point.kind, point.value, japanese.phone_digits)]
             if _mark_any(result, candidates, [q]) or _mark(result, point.kind, point.normalized, q):
+                if is_sensitive(point) and not can_view_sensitive(user, owners[result.id]):
+                    masked = masked_value(point)  # say why it matched, not the number itself
+                    result.parts, result.highlight = (masked, "", ""), escape(masked)
                 break
         else:
             result.parts, result.highlight = (result.label, "", ""), escape(result.label)

@@ -44,3 +44,11 @@ def can_write_record(user, record) -> bool:
     if record.owner_id == user.pk:
         return True
     return record.team_id is not None and record.team_id == user.team_id
+
+
+def can_view_sensitive(user, record) -> bool:
+    """Mobile numbers, personal e-mail, home address and birthday: admins and managers, and whoever may edit
+    the record (they could read it in the edit form anyway). Everyone else sees them masked."""
+    if not is_active_user(user):
+        return False
+    return is_admin(user) or user.role == Role.MANAGER or can_write_record(user, record)

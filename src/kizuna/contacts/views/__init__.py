@@ -29,6 +29,7 @@ from .people import (
     person_detail,
     person_edit,
     person_list,
+    person_reveal,
 )  # fmt: skip
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "person_detail",
     "person_edit",
     "person_list",
+    "person_reveal",
     "quick_search",
     "restore",
     "site_create",

@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from kizuna.contacts.masking import mask_changes
+from kizuna.contacts.models import Person
 from kizuna.contacts.services.merge import history_ids
 from kizuna.core.exceptions import NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from kizuna.core.models import AuditEvent
@@ -39,7 +41,8 @@ def require_writer(user):
         raise PermissionDenied()
 
 
-def list_page(request, *, queryset, sorts: dict, template: str, partial: str, extra: dict):
+def list_page(request, *, queryset, sorts: dict, template: str, partial: str, extra: dict, prepare=None):
+    """A keyset-paged list; `prepare(items)` adjusts the page's rows before they are shown (masking)."""
     sort_key = request.GET.get("sort", "updated")
     sort = sorts.get(sort_key, sorts["updated"])
     try:
@@ -47,6 +50,8 @@ def list_page(request, *, queryset, sorts: dict, template: str, partial: str, ex
     except ValidationFailed as exc:
         messages.warning(request, exc.message)
         page = paginate(queryset, sort=sort, limit=25)
+    if prepare:
+        prepare(page.items)
     params = request.GET.copy()
     params.pop("cursor", None)
     context = {
@@ -90,7 +95,10 @@ def history(obj) -> list[dict]:
     """The record's audit rows (and those of records merged into it), with names people can read."""
     rows = []
     ids = [str(i) for i in history_ids(obj._meta.model_name, obj.pk)]
+    hide = isinstance(obj, Person) and getattr(obj, "birthday_masked", False)
     for event in AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id__in=ids)[:50]:
+        if hide:
+            event.changes = mask_changes(event.changes)
         changes = [
             (_field_label(type(obj), name), _readable(old), _readable(new))
             for name, (old, new) in event.changes.items()

@@ -1,15 +1,18 @@
+import time
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kizuna.contacts import services
 from kizuna.contacts.dedup import service as dedup
 from kizuna.contacts.filters import PERSON_SORTS, filter_people
 from kizuna.contacts.forms import EmploymentForm, PersonForm, company_label
+from kizuna.contacts.masking import mask_people, mask_person
 from kizuna.contacts.models import Employment, Person
 from kizuna.contacts.panels import render_panels
-from kizuna.core import japanese
+from kizuna.core import audit, japanese
 from kizuna.core.exceptions import StaleVersion, ValidationFailed
 from kizuna.core.records import get_child, get_for_user
 
@@ -39,6 +42,7 @@ def person_list(request):
         partial="contacts/partials/person_table.html",
         extra={"nav": "people", "filters": request.GET, "prefectures": japanese.PREFECTURES,
                "stages": Person.Stage.choices},
+        prepare=lambda items: mask_people(request.user, items),
     )  # fmt: skip
 
 
@@ -46,10 +50,32 @@ def person_list(request):
 def person_detail(request, pk: int):
     person = get_for_user(Person, request.user, pk)
     person = Person.objects.select_related("company", "owner").prefetch_related("tags", "contact_points").get(pk=pk)
+    mask_person(request.user, person, revealed=_revealed(request, person))
     jobs = person.employments.alive().select_related("company", "site").order_by("-start_date", "-id")
     context = {"object": person, "nav": "people", "jobs": jobs, "panels": render_panels(request, "person", person),
                **record_context(request, person)}  # fmt: skip
     return render(request, "contacts/person_detail.html", context)
+
+
+_REVEAL_SECONDS = 600
+
+
+def _revealed(request, person) -> bool:
+    until = request.session.get("revealed", {}).get(str(person.pk), 0)
+    return until > time.time()
+
+
+@page_view
+@require_POST
+def person_reveal(request, pk: int):
+    """Show a person's masked values for ten minutes: an explicit, audited act."""
+    person = get_for_user(Person, request.user, pk)
+    audit.record(actor=request.user, action="reveal", obj=person,
+                 changes={"fields": [None, ["mobile", "personal_email", "home_address", "birthday"]]})  # fmt: skip
+    revealed = request.session.get("revealed", {})
+    revealed[str(person.pk)] = time.time() + _REVEAL_SECONDS
+    request.session["revealed"] = revealed
+    return redirect(person.get_absolute_url())
 
 
 @page_view

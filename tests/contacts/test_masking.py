@@ -1,0 +1,79 @@
+"""Field masking: a masked value looks the same in every channel — page, list, API, search, export — and
+revealing it is an explicit, audited act."""
+
+import csv
+import io
+
+import pytest
+from django.test import Client
+
+from kizuna.contacts.exports import export
+from kizuna.contacts.masking import mask_person
+from kizuna.contacts.models import Person
+from kizuna.contacts.search import search_records
+from kizuna.core.masking import mask_email, mask_phone
+from kizuna.core.models import AuditEvent
+from tests import factories
+
+
+@pytest.fixture
+def tanaka(cast):
+    """A public record of 営業1部: the outsider (営業2部) may read it but not its private details."""
+    return factories.person(
+        cast.owner, "田中", "太郎", visibility="public", birthday="1980/4/1", postcode="100-0001",
+        prefecture="東京都", city="千代田区", street="千代田1-1",
+        phones=[{"value": "090-1234-5678", "label": "mobile"}, {"value": "03-1111-2222", "label": "office"}],
+        emails=[{"value": "taro@home.example.jp", "label": "personal"}, {"value": "tanaka@corp.example.jp"}],
+    )  # fmt: skip
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_mask_shapes():
+    assert mask_phone("090-1234-5678") == "090-****-5678" and mask_phone("09012345678") == "090****5678"
+    assert mask_email("taro@home.example.jp") == "t****@home.example.jp"
+
+
+def test_every_channel_masks_the_same_values(cast, tanaka):
+    page = client_for(cast.outsider).get(f"/people/{tanaka.pk}/").content.decode()
+    assert "090-****-5678" in page and "t****@home.example.jp" in page and "1980" not in page
+    assert "03-1111-2222" in page and "tanaka@corp.example.jp" in page  # work details stay readable
+    assert "千代田1-1" not in page
+    listing = client_for(cast.outsider).get("/people/").content.decode()
+    assert "090-****-5678" in listing and "090-1234-5678" not in listing
+    from tests.conftest import ApiClient
+
+    history = ApiClient(cast.outsider).get(f"/api/v1/people/{tanaka.pk}/history").json()
+    assert "1980" not in str(history) and "090-****-5678" in str(history)
+    body = ApiClient(cast.outsider).get(f"/api/v1/people/{tanaka.pk}").json()
+    assert {p["value"] for p in body["phones"]} == {"090-****-5678", "03-1111-2222"} and body["birthday"] is None
+    _, results, _ = search_records(cast.outsider, "1234", type="person")
+    assert results[0].highlight == "090-****-5678" and "1234" not in results[0].highlight
+    rows = list(csv.reader(io.StringIO(export(actor=cast.outsider, kind="person").content.decode("utf-8-sig"))))
+    row = next(r for r in rows if r[1] == "田中")
+    assert "090-****-5678" in row[9] and row[15] == "****" and "千代田1-1" not in row
+
+
+def test_the_owner_and_managers_see_everything(cast, tanaka):
+    for user in (cast.owner, cast.teammate, cast.manager, cast.admin):
+        assert "090-1234-5678" in client_for(user).get(f"/people/{tanaka.pk}/").content.decode()
+
+
+def test_reveal_is_explicit_and_audited(cast, tanaka):
+    client = client_for(cast.outsider)
+    client.post(f"/people/{tanaka.pk}/reveal/")
+    assert "090-1234-5678" in client.get(f"/people/{tanaka.pk}/").content.decode()
+    assert AuditEvent.objects.filter(action="reveal", actor=cast.outsider, object_id=str(tanaka.pk)).exists()
+
+
+def test_a_masked_copy_can_never_be_saved(cast, tanaka):
+    person = Person.objects.prefetch_related("contact_points").get(pk=tanaka.pk)
+    mask_person(cast.outsider, person)
+    with pytest.raises(RuntimeError):
+        person.save()
+    with pytest.raises(RuntimeError):
+        person.contact_points.all()[0].save()
