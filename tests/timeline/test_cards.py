@@ -95,3 +95,8 @@ def test_card_flow_prefills_confirms_and_keeps_the_photo(cast, settings, tmp_pat
     person = Person.objects.get()
     assert person.company == Company.objects.get(name="株式会社山田製作所")  # registered with the person
     assert person.attachments.get().content_type == "image/png"
+
+
+def test_a_postcode_alone_fills_the_address():
+    fields = parse_text("株式会社山田製作所\n山田 太郎\n〒460-0008\nTEL 052-123-4567")
+    assert (fields["prefecture"], fields["street"]) == ("愛知県", "名古屋市中区栄")

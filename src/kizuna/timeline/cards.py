@@ -148,6 +148,10 @@ def parse_text(text: str) -> dict:
             found["reading"] = kana[0]
     elif kana:
         found["name"] = kana[0]
+    if found.get("postcode") and not found.get("prefecture"):  # 〒 alone: Japan Post's data fills the address
+        place = japanese.address_for_postcode(found["postcode"])
+        if place:
+            found["prefecture"], found["street"] = place[0], place[1] + place[2]
     fields = {key: found[key] for key in ("company", "department", "title", "postcode", "prefecture", "street")
               if found.get(key)}  # fmt: skip
     if found.get("name"):
