@@ -8,6 +8,7 @@ from kizuna.contacts.api import router as contacts_router
 from kizuna.contacts.dedup.api import router as dedup_router
 from kizuna.core.api import default_auth, error_body
 from kizuna.core.exceptions import DomainError
+from kizuna.imports.api import router as imports_router
 from kizuna.timeline.api import router as timeline_router
 
 api = NinjaAPI(
@@ -20,6 +21,7 @@ api = NinjaAPI(
 api.add_router("/", dedup_router)  # first: /people/duplicates must win over /people/{person_id}
 api.add_router("/", contacts_router)
 api.add_router("/", timeline_router)
+api.add_router("/", imports_router)
 
 
 @api.exception_handler(DomainError)

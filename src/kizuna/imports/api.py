@@ -1,0 +1,114 @@
+"""/api/v1/imports: the same import as the wizard and `kizuna import`, for scripts."""
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from kizuna.core.api import ErrorOut
+from kizuna.core.exceptions import NotFound
+from kizuna.core.permissions import is_admin
+
+from . import services
+from .models import ImportJob
+from .tasks import run_import
+
+router = Router(tags=["imports"])
+ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 422)}
+
+
+class RowError(Schema):
+    row: int
+    field: str
+    message: str
+
+
+class JobOut(Schema):
+    id: int
+    kind: str
+    filename: str
+    encoding: str
+    match_on: str
+    mapping: dict[str, str]
+    status: str
+    position: int
+    counts: dict
+    errors: list[RowError]
+    created_at: datetime
+    finished_at: datetime | None
+    reverted_at: datetime | None
+
+
+class SummaryOut(Schema):
+    """The same shape as `kizuna import --json`."""
+
+    encoding: str | None
+    rows: int
+    created: int
+    updated: int
+    skipped: int
+    errors: list[RowError]
+
+
+class JobPatch(Schema):
+    mapping: dict[str, str] | None = None
+    encoding: str | None = None
+    match_on: str | None = None
+
+
+def _job(request, pk: int) -> ImportJob:
+    job = ImportJob.objects.filter(pk=pk).first()
+    if job is None or (job.created_by_id != request.user.pk and not is_admin(request.user)):
+        raise NotFound()
+    return job
+
+
+@router.post("/imports", response={201: JobOut, **ERRORS})
+def upload(request: HttpRequest, file: File[UploadedFile], kind: Form[str] = "person", encoding: Form[str] = "auto",
+           match_on: Form[str] = "external_id"):  # fmt: skip
+    """Upload a CSV/TSV, xlsx or vCard file (multipart). Nothing is imported yet: the columns are mapped and
+    the job waits for a dry run and a start."""
+    job = services.upload(actor=request.user, file=file, filename=file.name, kind=kind, encoding=encoding,
+                          match_on=match_on)  # fmt: skip
+    return Status(201, job)
+
+
+@router.get("/imports/{job_id}", response={200: JobOut, **ERRORS})
+def get_job(request: HttpRequest, job_id: int):
+    return _job(request, job_id)
+
+
+@router.patch("/imports/{job_id}", response={200: JobOut, **ERRORS})
+def change_job(request: HttpRequest, job_id: int, payload: JobPatch):
+    """Change the column mapping (`{"0": "external_id", "1": "full_name"}`), the encoding or the match key."""
+    job = _job(request, job_id)
+    services.set_mapping(actor=request.user, job=job, mapping=payload.mapping or dict(job.mapping),
+                         encoding=payload.encoding, match_on=payload.match_on)  # fmt: skip
+    return job
+
+
+@router.post("/imports/{job_id}/dry-run", response={200: SummaryOut, **ERRORS})
+def dry_run(request: HttpRequest, job_id: int):
+    """Every row read, mapped, matched and checked; nothing written."""
+    return services.dry_run(actor=request.user, job=_job(request, job_id), preview=0).as_json()
+
+
+@router.post("/imports/{job_id}/start", response={202: JobOut, **ERRORS})
+def start(request: HttpRequest, job_id: int):
+    """Run (or resume) the import in the background; poll GET /imports/{id}."""
+    job = _job(request, job_id)
+    if job.status in (ImportJob.Status.DONE, ImportJob.Status.REVERTED):
+        raise services.ValidationFailed("このインポートはすでに終わっています。")
+    job.status, job.message = ImportJob.Status.RUNNING, ""
+    job.save(update_fields=["status", "message"])
+    run_import.enqueue(job.pk)
+    return Status(202, job)
+
+
+@router.post("/imports/{job_id}/revert", response={200: JobOut, **ERRORS})
+def revert(request: HttpRequest, job_id: int):
+    job = _job(request, job_id)
+    services.revert(actor=request.user, job=job)
+    job.refresh_from_db()
+    return job
