@@ -142,3 +142,14 @@ def test_import_command_json_contract(cast, tmp_path):
     assert json.loads(out.getvalue())["created"] == 3
     with pytest.raises(CommandError):
         call_command("import", str(tmp_path / "missing.csv"))
+
+
+def test_a_saved_mapping_template_is_used_for_the_next_file(cast):
+    data = "得意先コード,担当者氏名,備考欄\r\nT-1,田中 一郎,メモ\r\n".encode("cp932")
+    job = upload(cast.owner, data)
+    assert job.mapping.get("0") is None  # 得意先コード is not a header Kizuna knows
+    services.set_mapping(actor=cast.owner, job=job, mapping={"0": "external_id", "1": "full_name", "2": "notes"})
+    services.save_template(actor=cast.owner, job=job, name="基幹システムの得意先")
+    again = upload(cast.owner, data, name="来月の得意先.csv")
+    assert again.mapping == {"0": "external_id", "1": "full_name", "2": "notes"}
+    assert "基幹システムの得意先" in again.message

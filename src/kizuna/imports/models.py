@@ -70,3 +70,20 @@ class ImportRow(models.Model):
 
     def __str__(self):
         return f"{self.job_id}:{self.row_number} {self.action}"
+
+
+class MappingTemplate(models.Model):
+    """A column mapping saved by name ("基幹システムの顧客一覧"), applied to the next file with those headers."""
+
+    name = models.CharField(_("名前"), max_length=100)
+    kind = models.CharField(max_length=10, choices=ImportJob.Kind.choices, default=ImportJob.Kind.PERSON)
+    columns = models.JSONField(default=dict)  # normalized header → field
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["kind", "name"], name="mapping_template_name_unique")]
+
+    def __str__(self):
+        return self.name

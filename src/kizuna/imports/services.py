@@ -25,7 +25,7 @@ from kizuna.core.permissions import Visibility
 
 from . import mapping as mapping_module
 from . import readers
-from .models import ImportJob, ImportRow
+from .models import ImportJob, ImportRow, MappingTemplate
 
 MATCH_KEYS = ("external_id", "email", "phone")
 MAX_ERRORS = 1000
@@ -116,9 +116,46 @@ def upload(*, actor, file, filename: str, kind: str = "person", encoding: str = 
         target.unlink(missing_ok=True)
         raise _read_error(exc) from None
     job.mapping = {str(i): f for i, f in mapping_module.auto_map(headers, kind=kind).items()}
+    template = _best_template(kind, headers)
+    if template is not None:
+        job.mapping = _template_mapping(template, headers)
+        job.message = f"テンプレート「{template.name}」の列の対応を使いました。"
     job.save()
     audit.record(actor=actor, action="import.upload", obj=job, changes={"file": [None, job.filename]})
     return job
+
+
+def _template_mapping(template: MappingTemplate, headers: list[str]) -> dict:
+    keys = [mapping_module.header_key(h) for h in headers]
+    return {str(i): template.columns[k] for i, k in enumerate(keys) if template.columns.get(k)}
+
+
+def _best_template(kind: str, headers: list[str]):
+    """The saved template that knows most of these headers (at least half of them), if any."""
+    keys = {mapping_module.header_key(h) for h in headers if h}
+    best, best_share = None, 0.5
+    for template in MappingTemplate.objects.filter(kind=kind)[:200]:
+        share = len(keys & template.columns.keys()) / max(len(keys), 1)
+        if share >= best_share:
+            best, best_share = template, share
+    return best
+
+
+def save_template(*, actor, job: ImportJob, name: str) -> MappingTemplate:
+    """Keep this job's column mapping under a name; the next file with these headers gets it."""
+    _require_owner(actor, job)
+    name = (name or "").strip()[:100]
+    if not name:
+        raise ValidationFailed(field_errors={"template": ["テンプレートの名前を入力してください。"]})
+    with open_table(job) as table:
+        headers = table.headers
+    columns = {mapping_module.header_key(headers[int(i)]): field for i, field in job.mapping.items()
+               if int(i) < len(headers)}  # fmt: skip
+    template, _ = MappingTemplate.objects.update_or_create(
+        kind=job.kind, name=name, defaults={"columns": columns, "created_by": actor}
+    )
+    audit.record(actor=actor, action="import.template", obj=template, changes={"columns": [None, columns]})
+    return template
 
 
 def set_mapping(*, actor, job: ImportJob, mapping: dict, encoding: str | None = None, match_on: str | None = None):

@@ -64,6 +64,11 @@ def import_detail(request, pk: int):
         try:
             services.set_mapping(actor=request.user, job=job, mapping=wanted, encoding=request.POST.get("encoding"),
                                  match_on=request.POST.get("match_on"))  # fmt: skip
+            if request.POST.get("template"):
+                template = services.save_template(actor=request.user, job=job, name=request.POST["template"])
+                messages.success(
+                    request, _("列の対応をテンプレート「%(name)s」として保存しました。") % {"name": template}
+                )
         except ValidationFailed as exc:
             context["error"] = _message(exc)
     try:
