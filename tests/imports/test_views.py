@@ -59,3 +59,25 @@ def test_unreadable_file_gets_a_clear_message(cast):
     response = client_for(cast.owner).post("/imports/", {"file": SimpleUploadedFile("list.xls", b"\xd0\xcf\x11\xe0"),
                                                          "kind": "person"}, follow=True)  # fmt: skip
     assert "xls" in response.content.decode() and not ImportJob.objects.exists()
+
+
+def test_the_wizard_reads_another_sheet_of_a_book(cast):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "表紙"
+    book.active.append(["顧客一覧 2026年11月"])
+    people = book.create_sheet("顧客")
+    people.append(["氏名", "携帯"])
+    people.append(["髙橋 一郎", "090-1111-2222"])
+    data = io.BytesIO()
+    book.save(data)
+    client = client_for(cast.owner)
+    client.post("/imports/", {"file": SimpleUploadedFile("book.xlsx", data.getvalue()), "kind": "person"})
+    job = ImportJob.objects.get()
+    page = client.get(f"/imports/{job.pk}/").content.decode()
+    assert '<option value="顧客"' in page
+    page = client.post(f"/imports/{job.pk}/", {"sheet": "顧客", "encoding": "auto", "match_on": "external_id"})
+    job.refresh_from_db()
+    assert job.sheet == "顧客" and job.mapping == {"0": "full_name", "1": "mobile"}
+    assert "作成 1" in page.content.decode()

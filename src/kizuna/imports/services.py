@@ -158,8 +158,18 @@ def save_template(*, actor, job: ImportJob, name: str) -> MappingTemplate:
     return template
 
 
-def set_mapping(*, actor, job: ImportJob, mapping: dict, encoding: str | None = None, match_on: str | None = None):
+def set_mapping(*, actor, job: ImportJob, mapping: dict, encoding: str | None = None, match_on: str | None = None,
+                sheet: str | None = None):  # fmt: skip
     _require_owner(actor, job)
+    if sheet and sheet != job.sheet:  # another sheet of the book: its own headers, mapped afresh
+        job.sheet = sheet
+        try:
+            with open_table(job) as table:
+                job.mapping = {str(i): f for i, f in mapping_module.auto_map(table.headers, kind=job.kind).items()}
+        except readers.ReadError as exc:
+            raise _read_error(exc) from None
+        job.save(update_fields=["sheet", "mapping"])
+        return
     cleaned = {int(k): v for k, v in mapping.items() if v}
     problems = mapping_module.validate_mapping(cleaned, kind=job.kind)
     if problems:

@@ -63,7 +63,7 @@ def import_detail(request, pk: int):
         wanted = {k.removeprefix("col_"): v for k, v in request.POST.items() if k.startswith("col_")}
         try:
             services.set_mapping(actor=request.user, job=job, mapping=wanted, encoding=request.POST.get("encoding"),
-                                 match_on=request.POST.get("match_on"))  # fmt: skip
+                                 match_on=request.POST.get("match_on"), sheet=request.POST.get("sheet"))  # fmt: skip
             if request.POST.get("template"):
                 template = services.save_template(actor=request.user, job=job, name=request.POST["template"])
                 messages.success(
@@ -74,11 +74,12 @@ def import_detail(request, pk: int):
     try:
         with services.open_table(job) as table:
             headers = table.headers
-        with open(job.path, "rb") as fh:
-            sample = fh.read(4096)
-        context["preview_lines"] = readers.decode(
-            sample[: sample.rfind(b"\n") + 1] or sample, job.encoding
-        ).preview_lines
+            context["sheets"] = table.sheet_names
+        if table.format in ("csv", "tsv"):  # text files: show how they decode, so a wrong guess is visible
+            with open(job.path, "rb") as fh:
+                sample = fh.read(4096)
+            sample = sample[: sample.rfind(b"\n") + 1] or sample
+            context["preview_lines"] = readers.decode(sample, job.encoding).preview_lines
     except readers.ReadError as exc:
         context["error"] = exc.message
         headers = []
