@@ -15,7 +15,7 @@ import resource
 import time
 
 
-def _file(rows: int, seed: int = 11) -> bytes:
+def _file(rows: int, seed: int = 11, prefix: str = "IMP-") -> bytes:
     from faker import Faker
 
     fake = Faker("ja_JP")
@@ -29,7 +29,7 @@ def _file(rows: int, seed: int = 11) -> bytes:
         family, family_kana, _ = fake.last_name_pair()
         given, given_kana, _ = fake.first_name_pair()
         writer.writerow([
-            f"IMP-{i:07d}", f"{family} {given}", f"{family_kana} {given_kana}", fake.company(), "購買部", "課長",
+            f"{prefix}{i:07d}", f"{family} {given}", f"{family_kana} {given_kana}", fake.company(), "購買部", "課長",
             f"03-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}",
             f"090-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}", f"u{i}@example.jp",
             f"{rng.randint(100, 999)}-{rng.randint(1000, 9999)}", "東京都千代田区千代田1-1",
@@ -41,6 +41,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--existing", type=int, default=100_000)
+    parser.add_argument("--prefix", default="IMP-", help="external ids of the file; a new prefix = new people")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
     import django
@@ -58,7 +59,7 @@ def main():
     if not Person.objects.exists():
         call_command("demo", people=args.existing, stdout=open(os.devnull, "w"))  # noqa: SIM115
     admin = User.objects.get(username="admin")
-    data = _file(args.rows)
+    data = _file(args.rows, prefix=args.prefix)
     print(f"database: {connection.vendor}, existing people: {Person.objects.count()}, file: {args.rows} rows, "
           f"{len(data) / 1e6:.1f} MB CP932")  # fmt: skip
 

@@ -225,8 +225,8 @@ class _Planner:
         if not keys:
             return {}
         people = Person.objects.visible_to(self.actor)
-        if self.job.match_on == "external_id":
-            return {p.external_id: p for p in people.filter(external_id__in=keys)}
+        if self.job.match_on == "external_id":  # `!= ""` lets the planner use the partial unique index
+            return {p.external_id: p for p in people.filter(external_id__in=keys).exclude(external_id="")}
         kind = "email" if self.job.match_on == "email" else "phone"
         owners = dict(ContactPoint.objects.filter(kind=kind, normalized__in=keys).order_by("-person_id")
                       .values_list("normalized", "person_id"))  # fmt: skip
@@ -254,7 +254,8 @@ class _Planner:
         hidden = set()
         if self.job.match_on == "external_id":
             missing = {k for k in keys.values() if k and k not in existing}
-            hidden = set(Person.objects.filter(external_id__in=missing).values_list("external_id", flat=True))
+            hidden = set(Person.objects.filter(external_id__in=missing).exclude(external_id="")
+                         .values_list("external_id", flat=True))  # fmt: skip
         in_batch = set()
         for plan in live:
             key = keys[id(plan)]

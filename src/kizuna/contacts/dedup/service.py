@@ -97,19 +97,17 @@ def people_duplicates_many(user, items, *, min_score: float = WARN_SCORE) -> lis
     numbers = set().union(*(f.mobiles | f.phones | f.emails for f in facts_list)) if facts_list else set()
     names = {n for f in facts_list for n in (f.name, f.reading) if n}
     company_ids = {company.pk for _, company in items if company is not None}
-    postcodes = {f"{f.postcode[:3]}-{f.postcode[3:]}" for f in facts_list if len(f.postcode) == 7}
-    # A name alone never scores as a duplicate: it needs the same company, postcode or a shared number.
-    by_name = Q(name_search__in=names) | Q(kana_search__in=names)
-    match = Q(pk__in=[])
-    if company_ids:
-        match |= by_name & Q(company_id__in=company_ids)
-    if postcodes:
-        match |= by_name & Q(postcode__in=postcodes)
+    # Each lookup is one index range (a name alone never scores as a duplicate, so names are only looked up
+    # among the people of the batch's companies and by the phones and e-mails; the full scan adds postcodes).
+    ids = set()
     if numbers:
-        match |= Q(pk__in=ContactPoint.objects.filter(normalized__in=numbers).values("person_id"))
-    if not numbers and not company_ids and not postcodes:
+        ids |= set(ContactPoint.objects.filter(normalized__in=numbers).values_list("person_id", flat=True))
+    if company_ids:
+        colleagues = Person.objects.filter(company_id__in=company_ids).values_list("pk", "name_search", "kana_search")
+        ids |= {pk for pk, name, kana in colleagues if name in names or kana in names}
+    if not ids:
         return [[] for _ in items]
-    ids = list(Person.objects.visible_to(user).filter(match).values_list("pk", flat=True)[:20000])
+    ids = list(Person.objects.visible_to(user).filter(pk__in=list(ids)[:20000]).values_list("pk", flat=True))
     by_key: dict = {}
     for candidate in people_facts(Person.objects.filter(pk__in=ids)):
         for key in candidate.mobiles | candidate.phones | candidate.emails | {candidate.name, candidate.reading}:

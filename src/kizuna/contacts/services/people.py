@@ -79,7 +79,7 @@ def _clean(actor, data: dict, *, current: Person | None = None) -> dict:
         if key in data:
             out[key] = text(data, key, limit, errors)
     if out.get("external_id"):
-        clash = Person.objects.filter(external_id=out["external_id"])
+        clash = Person.objects.filter(external_id=out["external_id"]).exclude(external_id="")  # the partial index
         if current is not None:
             clash = clash.exclude(pk=current.pk)
         if clash.exists():
