@@ -59,7 +59,7 @@ def main():
     if not Person.objects.exists():
         call_command("demo", people=args.existing, stdout=open(os.devnull, "w"))  # noqa: SIM115
     admin = User.objects.get(username="admin")
-    data = _file(args.rows, prefix=args.prefix)
+    data = _file(args.rows, seed=sum(map(ord, args.prefix)), prefix=args.prefix)  # another prefix, other people
     print(f"database: {connection.vendor}, existing people: {Person.objects.count()}, file: {args.rows} rows, "
           f"{len(data) / 1e6:.1f} MB CP932")  # fmt: skip
 

@@ -542,7 +542,8 @@ def _commit(actor, job, planner, batch, cache, summary: Summary) -> None:
         rows += _bulk_create(actor, job, bulk, cache) if bulk else []
         for plan in bulk:
             _count(summary, plan)
-        for plan in (p for p in plans if p not in bulk):
+        in_bulk = {id(p) for p in bulk}  # by identity: dataclass equality would compare every field
+        for plan in (p for p in plans if id(p) not in in_bulk):
             if plan.deferred:  # the row it repeats is saved now: plan it again (it becomes an update)
                 plan = planner.plan_many([(plan.row_number, plan.values)])[0]
             try:
