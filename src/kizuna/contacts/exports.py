@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from kizuna.core import audit
 from kizuna.core.exceptions import ValidationFailed
+from kizuna.core.spreadsheet import escape_formula
 
 from .filters import filter_companies, filter_people
 from .masking import mask_person
@@ -18,7 +19,6 @@ from .models import Company, Person
 
 FORMATS = ("csv", "xlsx", "vcf")
 ENCODINGS = ("utf-8-sig", "cp932", "utf-8")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 PERSON_COLUMNS = [
     ("外部ID", "external_id"), ("姓", "family_name"), ("名", "given_name"), ("セイ", "family_name_kana"),
@@ -44,11 +44,6 @@ class Export:
     rows: int
     filename: str
     content_type: str
-
-
-def escape_formula(value: str) -> str:
-    """'=HYPERLINK(...)' would run in Excel: a leading apostrophe keeps it text (OWASP CSV injection)."""
-    return "'" + value if value and value.startswith(_FORMULA_START) else value
 
 
 def _person_rows(user, people):

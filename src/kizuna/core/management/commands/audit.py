@@ -1,0 +1,26 @@
+import json as jsonlib
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "監査ログの改ざんを検査します / Verify the audit log's hash chain (`kizuna audit verify`)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["verify"])
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args, action, json, **options):
+        from kizuna.core.audit import verify_chain
+        from kizuna.core.models import AuditEvent
+
+        broken = verify_chain()
+        total = AuditEvent.objects.count()
+        if json:
+            self.stdout.write(jsonlib.dumps({"events": total, "broken": broken}))
+        if broken:
+            raise CommandError(
+                f"監査ログ {total} 件のうち {len(broken)} 件が改ざんされているか、鎖が切れています: ids {broken[:20]}"
+            )
+        if not json:
+            self.stdout.write(f"監査ログ {total} 件: 改ざんは見つかりませんでした / chain intact")
