@@ -14,8 +14,9 @@ from tests.conftest import PASSWORD
 
 def test_logins_and_failures_are_audited(cast):
     client = Client()
-    assert not client.login(username="owner", password="wrong-password-123")
-    assert client.login(username="owner", password=PASSWORD)
+    client.post("/accounts/login/", {"username": "owner", "password": "wrong-password-123"})
+    client.post("/accounts/login/", {"username": "owner", "password": PASSWORD})
+    assert client.session.get("_auth_user_id") == str(cast.owner.pk)
     failed = AuditEvent.objects.get(action="login.failed")
     assert failed.object_label == "owner" and failed.actor is None
     assert AuditEvent.objects.filter(action="login", actor=cast.owner).exists()
@@ -41,3 +42,13 @@ def test_admin_page_filters_and_exports(cast):
     member = Client()
     member.force_login(cast.manager)
     assert member.get("/audit/").status_code == 403
+
+
+def test_repeated_failures_lock_the_login_for_a_while(cast):
+    client = Client()
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "owner", "password": "wrong-password-123"})
+    response = client.post("/accounts/login/", {"username": "owner", "password": PASSWORD})
+    assert response.status_code == 429 and "一時停止" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(action="login.failed").count() >= 5
