@@ -5,6 +5,7 @@ from ninja import Schema
 from ninja.security import HttpBearer, SessionAuth
 
 from .exceptions import PreconditionRequired, StaleVersion
+from .models import AuditEvent
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -68,8 +69,6 @@ class HistoryEventOut(Schema):
 
 def history(model, ids, *, limit: int = 100) -> list[dict]:
     """The audit rows of records `ids` of `model` (a record and those merged into it), newest first."""
-    from .models import AuditEvent  # models import nothing from here; the API layer may import models
-
     events = AuditEvent.objects.filter(object_type=model._meta.label_lower, object_id__in=[str(i) for i in ids])
     return [{"at": e.at.isoformat(), "actor": e.actor_name, "action": e.action, "changes": e.changes}
             for e in events.order_by("-at", "-id")[:limit]]  # fmt: skip

@@ -13,6 +13,11 @@ class DomainError(Exception):
         self.field_errors = field_errors or {}
         super().__init__(self.message)
 
+    @property
+    def summary(self) -> str:
+        """Every field message in one line (for a page's flash message), else the general message."""
+        return " ".join(m for messages in self.field_errors.values() for m in messages) or self.message
+
 
 class NotFound(DomainError):
     """Unknown and forbidden records look the same from the outside."""

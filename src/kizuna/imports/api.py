@@ -7,8 +7,6 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from kizuna.core.api import ErrorOut
-from kizuna.core.exceptions import NotFound
-from kizuna.core.permissions import is_admin
 
 from . import services
 from .models import ImportJob
@@ -57,13 +55,6 @@ class JobPatch(Schema):
     match_on: str | None = None
 
 
-def _job(request, pk: int) -> ImportJob:
-    job = ImportJob.objects.filter(pk=pk).first()
-    if job is None or (job.created_by_id != request.user.pk and not is_admin(request.user)):
-        raise NotFound()
-    return job
-
-
 @router.post("/imports", response={201: JobOut, **ERRORS})
 def upload(request: HttpRequest, file: File[UploadedFile], kind: Form[str] = "person", encoding: Form[str] = "auto",
            match_on: Form[str] = "external_id"):  # fmt: skip
@@ -76,13 +67,13 @@ def upload(request: HttpRequest, file: File[UploadedFile], kind: Form[str] = "pe
 
 @router.get("/imports/{job_id}", response={200: JobOut, **ERRORS})
 def get_job(request: HttpRequest, job_id: int):
-    return _job(request, job_id)
+    return services.job_for(request.user, job_id)
 
 
 @router.patch("/imports/{job_id}", response={200: JobOut, **ERRORS})
 def change_job(request: HttpRequest, job_id: int, payload: JobPatch):
     """Change the column mapping (`{"0": "external_id", "1": "full_name"}`), the encoding or the match key."""
-    job = _job(request, job_id)
+    job = services.job_for(request.user, job_id)
     services.set_mapping(actor=request.user, job=job, mapping=payload.mapping or dict(job.mapping),
                          encoding=payload.encoding, match_on=payload.match_on)  # fmt: skip
     return job
@@ -91,13 +82,13 @@ def change_job(request: HttpRequest, job_id: int, payload: JobPatch):
 @router.post("/imports/{job_id}/dry-run", response={200: SummaryOut, **ERRORS})
 def dry_run(request: HttpRequest, job_id: int):
     """Every row read, mapped, matched and checked; nothing written."""
-    return services.dry_run(actor=request.user, job=_job(request, job_id), preview=0).as_json()
+    return services.dry_run(actor=request.user, job=services.job_for(request.user, job_id), preview=0).as_json()
 
 
 @router.post("/imports/{job_id}/start", response={202: JobOut, **ERRORS})
 def start(request: HttpRequest, job_id: int):
     """Run (or resume) the import in the background; poll GET /imports/{id}."""
-    job = _job(request, job_id)
+    job = services.job_for(request.user, job_id)
     if job.status in (ImportJob.Status.DONE, ImportJob.Status.REVERTED):
         raise services.ValidationFailed("このインポートはすでに終わっています。")
     job.status, job.message = ImportJob.Status.RUNNING, ""
@@ -108,7 +99,7 @@ def start(request: HttpRequest, job_id: int):
 
 @router.post("/imports/{job_id}/revert", response={200: JobOut, **ERRORS})
 def revert(request: HttpRequest, job_id: int):
-    job = _job(request, job_id)
+    job = services.job_for(request.user, job_id)
     services.revert(actor=request.user, job=job)
     job.refresh_from_db()
     return job

@@ -20,8 +20,8 @@ from kizuna.contacts.models import Company, ContactPoint, DuplicateGroup, Employ
 from kizuna.contacts.services.bulk import bulk_create_companies, bulk_create_people, contact_point
 from kizuna.contacts.services.common import require_writer
 from kizuna.core import audit, japanese
-from kizuna.core.exceptions import DomainError, PermissionDenied, ValidationFailed
-from kizuna.core.permissions import Visibility
+from kizuna.core.exceptions import DomainError, NotFound, PermissionDenied, ValidationFailed
+from kizuna.core.permissions import Visibility, is_admin
 
 from . import mapping as mapping_module
 from . import readers
@@ -182,9 +182,22 @@ def set_mapping(*, actor, job: ImportJob, mapping: dict, encoding: str | None = 
     job.save(update_fields=["mapping", "encoding", "match_on"])
 
 
+def _owns(user, job: ImportJob) -> bool:
+    """An import is its uploader's (and any admin's): it holds the whole file."""
+    return job.created_by_id == user.pk or is_admin(user)
+
+
 def _require_owner(actor, job: ImportJob) -> None:
-    if job.created_by_id != actor.pk and getattr(actor, "role", "") != "admin":
+    if not _owns(actor, job):
         raise PermissionDenied()
+
+
+def job_for(user, pk) -> ImportJob:
+    """The job for its owner; anyone else gets the same 404 as for a job that does not exist."""
+    job = ImportJob.objects.filter(pk=pk).first()
+    if job is None or not _owns(user, job):
+        raise NotFound()
+    return job
 
 
 # --- planning (shared by the dry run and the real run) ---------------------------------------------

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kizuna.contacts.views.common import page_view, require_writer
-from kizuna.core.exceptions import NotFound, ValidationFailed
+from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.permissions import is_admin
 
 from . import mapping as mapping_module
@@ -16,17 +16,6 @@ from .tasks import run_import
 
 ENCODING_CHOICES = [("auto", _("自動判定")), ("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8 (BOM)"),
                     ("cp932", "Shift_JIS (CP932)"), ("euc-jp", "EUC-JP")]  # fmt: skip
-
-
-def _job(request, pk: int) -> ImportJob:
-    job = ImportJob.objects.filter(pk=pk).first()
-    if job is None or (job.created_by_id != request.user.pk and not is_admin(request.user)):
-        raise NotFound()
-    return job
-
-
-def _message(exc: ValidationFailed) -> str:
-    return " ".join(m for msgs in exc.field_errors.values() for m in msgs) or exc.message
 
 
 @page_view
@@ -44,7 +33,7 @@ def import_list(request):
                     encoding=request.POST.get("encoding", "auto"), match_on=request.POST.get("match_on", "external_id"),
                 )  # fmt: skip
             except ValidationFailed as exc:
-                messages.error(request, _message(exc))
+                messages.error(request, exc.summary)
             else:
                 return redirect("imports:detail", pk=job.pk)
     jobs = ImportJob.objects.all() if is_admin(request.user) else ImportJob.objects.filter(created_by=request.user)
@@ -57,7 +46,7 @@ def import_list(request):
 @require_http_methods(["GET", "POST"])
 def import_detail(request, pk: int):
     """Columns and encoding can be changed; every change runs the dry run again. Nothing is written here."""
-    job = _job(request, pk)
+    job = services.job_for(request.user, pk)
     context = {"nav": "imports", "job": job, "encodings": ENCODING_CHOICES}
     if request.method == "POST" and job.status == ImportJob.Status.PENDING:
         wanted = {k.removeprefix("col_"): v for k, v in request.POST.items() if k.startswith("col_")}
@@ -70,7 +59,7 @@ def import_detail(request, pk: int):
                     request, _("列の対応をテンプレート「%(name)s」として保存しました。") % {"name": template}
                 )
         except ValidationFailed as exc:
-            context["error"] = _message(exc)
+            context["error"] = exc.summary
     try:
         with services.open_table(job) as table:
             headers = table.headers
@@ -90,14 +79,14 @@ def import_detail(request, pk: int):
         try:
             context["summary"] = services.dry_run(actor=request.user, job=job)
         except ValidationFailed as exc:
-            context["error"] = _message(exc)
+            context["error"] = exc.summary
     return render(request, "imports/detail.html", context)
 
 
 @page_view
 @require_POST
 def import_start(request, pk: int):
-    job = _job(request, pk)
+    job = services.job_for(request.user, pk)
     if job.status not in (ImportJob.Status.PENDING, ImportJob.Status.FAILED):
         messages.error(request, _("このインポートは開始済みです。"))
     else:
@@ -110,18 +99,18 @@ def import_start(request, pk: int):
 
 @page_view
 def import_progress(request, pk: int):
-    job = _job(request, pk)
+    job = services.job_for(request.user, pk)
     return render(request, "imports/partials/progress.html", {"job": job})
 
 
 @page_view
 @require_POST
 def import_revert(request, pk: int):
-    job = _job(request, pk)
+    job = services.job_for(request.user, pk)
     try:
         count = services.revert(actor=request.user, job=job)
     except ValidationFailed as exc:
-        messages.error(request, _message(exc))
+        messages.error(request, exc.summary)
     else:
         messages.success(request, _("インポートを取り消しました（%(n)d 件）。") % {"n": count})
     return redirect("imports:detail", pk=job.pk)

@@ -72,23 +72,10 @@ def _timeline(request, params: TimelineParams, *, person=None, company=None):
     return page
 
 
-def _links(obj) -> tuple[list, list]:
-    """The people and companies an output names."""
-    if isinstance(obj, Activity):
-        return [*obj.people.all(), obj.heard_from], list(obj.companies.all())
-    return [obj.person, getattr(obj, "heard_from", None)], [obj.company]
-
-
 def hide_unseen(user, objs):
     """Mark which linked people and companies the caller may see; the schemas leave out the others, so a
     visible activity never reveals the name of a private person it mentions."""
-    people, companies = set(), set()
-    for obj in objs:
-        linked_people, linked_companies = _links(obj)
-        people |= {p.pk for p in linked_people if p is not None}
-        companies |= {c.pk for c in linked_companies if c is not None}
-    seen_people = set(Person.objects.visible_to(user).filter(pk__in=people).values_list("pk", flat=True))
-    seen_companies = set(Company.objects.visible_to(user).filter(pk__in=companies).values_list("pk", flat=True))
+    seen_people, seen_companies = queries.seen_people(user, objs), queries.seen_companies(user, objs)
     for obj in objs:
         obj.seen_people, obj.seen_companies = seen_people, seen_companies
     return objs

@@ -26,8 +26,6 @@ _LEGAL = re.compile(
 _DEPARTMENT = re.compile(r"(部|課|室|グループ|センター|本部|事業部|工場|支店|営業所|チーム|係)(\s|$)")
 _KANA = re.compile(r"^[\u30a0-\u30ffー\u3040-\u309f\s]+$")
 _CJK_NAME = re.compile(r"^[\u4e00-\u9fff\u3005\u3040-\u30ff]{1,5}\s?[\u4e00-\u9fff\u3005\u3040-\u30ff]{1,5}$")
-_MOBILE_WORDS = ("携帯", "mobile", "cell", "m.", "m:")
-_FAX_WORDS = ("fax", "ファックス", "f.", "f:")
 
 
 _TITLES = [*RANKS, "マネージャー", "ディレクター", "代表取締役", "代表取締役社長", "主査", "技師", "担当者"]
@@ -74,13 +72,6 @@ def read_card(image: bytes) -> str:
         size = (round(picture.width * scale), round(picture.height * scale))
         readings.append(_tesseract(picture.resize(size, Image.LANCZOS)))
     return max(readings, key=_japanese_chars)
-
-
-def _phone_label(line: str) -> str | None:
-    lower = line.lower()
-    if any(w in lower for w in _FAX_WORDS):
-        return None if not lower.startswith(("tel", "t ", "電話")) else "office"
-    return "mobile" if any(w in lower for w in _MOBILE_WORDS) else "office"
 
 
 def _phones(line: str) -> list[dict]:

@@ -105,8 +105,21 @@ def temperature(user, person, *, now=None) -> dict:
     return {"score": 0.0, "code": "cold", "label": "冷えている"}
 
 
-def seen_people(user, activities) -> set[int]:
-    """Ids of the people linked to `activities` that `user` may see: a visible activity never shows the name
-    of a private person it mentions."""
-    ids = {p.pk for a in activities for p in a.people.all()} | {a.heard_from_id for a in activities if a.heard_from_id}
+def _linked(obj) -> tuple[set[int], set[int]]:
+    """Ids of the people and companies an activity, insight or follow-up names."""
+    if isinstance(obj, Activity):
+        people = {p.pk for p in obj.people.all()} | {obj.heard_from_id}
+        return people - {None}, {c.pk for c in obj.companies.all()}
+    return {obj.person_id, getattr(obj, "heard_from_id", None)} - {None}, {obj.company_id} - {None}
+
+
+def seen_people(user, objs) -> set[int]:
+    """Ids of the people named by `objs` that `user` may see: a visible activity or insight never shows the
+    name of a private person it mentions (pages, API and brief all ask here)."""
+    ids = set().union(*(_linked(o)[0] for o in objs)) if objs else set()
     return set(Person.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def seen_companies(user, objs) -> set[int]:
+    ids = set().union(*(_linked(o)[1] for o in objs)) if objs else set()
+    return set(Company.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))

@@ -44,10 +44,8 @@ def _subject(kind: str, obj) -> dict:
 def insight_cards(request, obj) -> str:
     kind = "person" if isinstance(obj, Person) else "company"
     cards = list(queries.insights(request.user, **_subject(kind, obj), with_people=kind == "company")[:20])
-    heard = {c.heard_from_id for c in cards if c.heard_from_id}
-    seen = set(Person.objects.visible_to(request.user).filter(pk__in=heard).values_list("pk", flat=True))
     context = {"cards": cards, "kind": kind, "object": obj, "can_add": can_write_record(request.user, obj),
-               "seen_people": seen}  # fmt: skip
+               "seen_people": queries.seen_people(request.user, cards)}  # fmt: skip
     if kind == "person":
         context["temperature"] = queries.temperature(request.user, obj)
     return render_to_string("timeline/partials/insight_cards.html", context, request=request)
@@ -96,7 +94,7 @@ def relationship_create(request, pk: int):
     try:
         services.create_relationship(actor=request.user, data=data)
     except ValidationFailed as exc:
-        messages.error(request, " ".join(m for msgs in exc.field_errors.values() for m in msgs) or exc.message)
+        messages.error(request, exc.summary)
     else:
         messages.success(request, _("関係を登録しました。"))
     return redirect(person.get_absolute_url())
@@ -344,7 +342,7 @@ def task_create(request):
         try:
             services.create_follow_up(actor=request.user, data=form.service_data() | ({kind: obj.pk} if obj else {}))
         except ValidationFailed as exc:
-            messages.error(request, " ".join(m for msgs in exc.field_errors.values() for m in msgs) or exc.message)
+            messages.error(request, exc.summary)
         else:
             messages.success(request, _("タスクを追加しました。"))
     return redirect(obj.get_absolute_url() if obj else "timeline:tasks")
@@ -385,7 +383,7 @@ def handover(request):
                                                      company_ids=chosen)  # fmt: skip
             context["chosen"] = chosen
         except ValidationFailed as exc:
-            context["error"] = " ".join(m for msgs in exc.field_errors.values() for m in msgs) or exc.message
+            context["error"] = exc.summary
     return render(request, "timeline/handover.html", context)
 
 

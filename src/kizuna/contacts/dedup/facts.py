@@ -19,12 +19,17 @@ def _postcode(value: str) -> str:
     return "".join(ch for ch in japanese.nfkc(value) if ch.isdigit())
 
 
+def _iso(day) -> str:
+    """A date or the ISO text a form sent, as ISO text."""
+    return day.isoformat() if hasattr(day, "isoformat") else str(day or "")
+
+
 def _person(row) -> PersonFacts:
     pk, external_id, family, given, name, reading, company_name, company_key, postcode, birthday = row
     label = f"{family} {given}".strip() + (f"（{company_name}）" if company_name else "")
     return PersonFacts(
         id=pk, label=label, external_id=external_id, name=name, reading=reading, company=company_key or "",
-        postcode=_postcode(postcode), birthday=birthday.isoformat() if birthday else "",
+        postcode=_postcode(postcode), birthday=_iso(birthday),
     )  # fmt: skip
 
 
@@ -69,8 +74,7 @@ def person_facts_from_data(data: dict, *, company: Company | None = None) -> Per
         reading=japanese.reading_key(str(data.get("family_name_kana") or "") + str(data.get("given_name_kana") or "")),
         company=company.name_key if company else "",
         postcode=_postcode(str(data.get("postcode") or "")),
-        birthday=str(data.get("birthday") or "") if not hasattr(data.get("birthday"), "isoformat")
-        else data["birthday"].isoformat(),
+        birthday=_iso(data.get("birthday")),
     )  # fmt: skip
     for entry in data.get("emails") or []:
         value = entry.get("value") if isinstance(entry, dict) else entry

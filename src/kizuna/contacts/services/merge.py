@@ -203,10 +203,9 @@ def undo_merge(*, actor, merge: Merge) -> None:
             for pk, old in moved.items():
                 rel_model.objects.filter(pk=int(pk)).update(**{f"{fk}_id": old})
         for field in mergeable_fields(merge.kind):
-            value = merge.undo["fields"].get(field)
-            setattr(survivor, field, model._meta.get_field(field).to_python(value) if value is not None else "")
-            if value is None and field == "birthday":
-                survivor.birthday = None
+            value, model_field = merge.undo["fields"].get(field), model._meta.get_field(field)
+            empty = None if model_field.null else ""
+            setattr(survivor, field, model_field.to_python(value) if value is not None else empty)
         if "survivor_parent" in merge.undo:
             survivor.parent_id = merge.undo["survivor_parent"]
         survivor.tags.remove(*merge.undo.get("tags", []))

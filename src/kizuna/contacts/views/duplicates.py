@@ -120,7 +120,7 @@ def duplicate_merge(request, kind: str):
     try:
         done = merging.merge_records(actor=request.user, kind=kind, survivor=survivor, others=others, choices=choices)
     except ValidationFailed as exc:
-        messages.error(request, " ".join(m for msgs in exc.field_errors.values() for m in msgs) or exc.message)
+        messages.error(request, exc.summary)
         return redirect(f"{request.path.replace('/merge/', '/review/')}?ids={','.join(map(str, ids))}")
     messages.success(request, _("%(n)d 件を「%(name)s」に統合しました。") % {"n": len(others), "name": survivor})
     request.session["last_merge"] = done.pk

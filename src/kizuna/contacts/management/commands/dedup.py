@@ -1,10 +1,10 @@
 import json as jsonlib
-import sys
 import time
 
 from django.core.management.base import BaseCommand
 
 from kizuna.contacts.dedup.scan import DEFAULT_MIN_SCORE
+from kizuna.core import progress
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
 
         total = (Person if type == PERSON else Company).objects.alive().count()
         started = time.monotonic()
-        bar = None if json else (lambda n: self._bar(n, total))
+        bar = None if json else (lambda n: progress.bar(n, total))
         run = service.scan if no_queue else service.run_scan
         clusters, stats = run(type, min_score=min_score, progress=bar)
         if json:
@@ -37,14 +37,6 @@ class Command(BaseCommand):
         for c in clusters[:50]:
             names = " / ".join(f"#{m.id} {m.label}" for m in c.members)
             self.stdout.write(f"  {c.score:.2f}  {names}  ({'、'.join(c.reasons)})")
-
-    def _bar(self, done: int, total: int) -> None:
-        if not sys.stdout.isatty():
-            return
-        width = 30
-        filled = int(width * done / max(total, 1))
-        sys.stdout.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        sys.stdout.flush()
 
 
 def _cluster(cluster) -> dict:

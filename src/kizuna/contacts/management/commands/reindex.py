@@ -1,7 +1,8 @@
-import sys
 import time
 
 from django.core.management.base import BaseCommand
+
+from kizuna.core import progress
 
 
 class Command(BaseCommand):
@@ -19,7 +20,7 @@ class Command(BaseCommand):
                 continue
             total = model.objects.alive().count()
             started = time.monotonic()
-            done = reindex(kind, progress=lambda n, total=total, kind=kind: self._bar(kind, n, total))
+            done = reindex(kind, progress=lambda n, total=total, kind=kind: progress.bar(n, total, kind))
             self.stdout.write(f"\n{kind}: {done} indexed in {time.monotonic() - started:.1f}s")
         if type in (None, "activity"):  # records of other apps (activities) registered with contacts.search
             from kizuna.contacts.search import reindex_sources
@@ -27,11 +28,3 @@ class Command(BaseCommand):
             started = time.monotonic()
             for kind, done in reindex_sources().items():
                 self.stdout.write(f"{kind}: {done} indexed in {time.monotonic() - started:.1f}s")
-
-    def _bar(self, kind: str, done: int, total: int) -> None:
-        if not sys.stdout.isatty():
-            return
-        width = 30
-        filled = int(width * done / max(total, 1))
-        sys.stdout.write(f"\r{kind:<8} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        sys.stdout.flush()
