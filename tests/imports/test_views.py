@@ -81,3 +81,16 @@ def test_the_wizard_reads_another_sheet_of_a_book(cast):
     job.refresh_from_db()
     assert job.sheet == "顧客" and job.mapping == {"0": "full_name", "1": "mobile"}
     assert "作成 1" in page.content.decode()
+
+
+def test_showing_the_wizard_again_does_not_read_the_file_again(cast, monkeypatch):
+    client = client_for(cast.owner)
+    client.post("/imports/", {"file": SimpleUploadedFile("list.csv", CSV.encode("cp932")), "kind": "person"})
+    job = ImportJob.objects.get()
+    assert "作成 1" in client.get(f"/imports/{job.pk}/").content.decode()
+
+    def must_not_run(**kwargs):
+        raise AssertionError("the stored dry run should have been used")
+
+    monkeypatch.setattr("kizuna.imports.services.dry_run", must_not_run)
+    assert "作成 1" in client.get(f"/imports/{job.pk}/").content.decode()

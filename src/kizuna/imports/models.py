@@ -32,6 +32,7 @@ class ImportJob(models.Model):
     counts = models.JSONField(default=dict)  # created / updated / skipped / duplicates / errors
     errors = models.JSONField(default=list)  # [{"row", "field", "message"}], capped
     message = models.TextField(blank=True)
+    checked = models.JSONField(default=dict, blank=True)  # the last dry run, for the settings it was run with
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -5,6 +5,8 @@ index, audit). Upsert matches on external_id, e-mail or phone as the user chose;
 anything: the row is created and the pair goes to the duplicate review queue.
 """
 
+import json
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -352,6 +354,30 @@ def dry_run(*, actor, job: ImportJob, preview: int = 50) -> Summary:
             flush()
     flush()
     return summary
+
+
+CHECK_TTL = 600  # seconds a stored dry run stands for the wizard before the file is checked again
+
+
+def _check_key(job: ImportJob) -> str:
+    return json.dumps([job.mapping, job.encoding, job.match_on, job.sheet], sort_keys=True)
+
+
+def checked(*, actor, job: ImportJob, preview: int = 50) -> dict:
+    """The wizard's dry run: stored on the job, so showing the page again does not read the whole file again
+    unless the mapping, encoding, match key or sheet changed (or ten minutes passed)."""
+    stored = job.checked or {}
+    if stored.get("key") == _check_key(job) and time.time() - stored.get("at", 0) < CHECK_TTL:
+        return stored["summary"]
+    summary = dry_run(actor=actor, job=job, preview=preview)
+    result = summary.as_json() | {
+        "duplicates": summary.duplicates,
+        "preview": [{"row_number": p.row_number, "action": p.action, "label": p.label, "errors": p.errors,
+                     "warnings": p.warnings} for p in summary.preview],
+    }  # fmt: skip
+    job.checked = {"key": _check_key(job), "at": time.time(), "summary": result}
+    job.save(update_fields=["checked"])
+    return result
 
 
 # --- the real run -----------------------------------------------------------------------------------

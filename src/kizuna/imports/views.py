@@ -77,7 +77,7 @@ def import_detail(request, pk: int):
     context["fields"] = [(f, mapping_module.FIELD_LABELS.get(f, f)) for f in fields]
     if job.status == ImportJob.Status.PENDING and "error" not in context:
         try:
-            context["summary"] = services.dry_run(actor=request.user, job=job)
+            context["summary"] = services.checked(actor=request.user, job=job)
         except ValidationFailed as exc:
             context["error"] = exc.summary
     return render(request, "imports/detail.html", context)
