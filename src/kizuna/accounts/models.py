@@ -5,7 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kizuna.core.permissions import Role
+from kizuna.core.permissions import Role as BuiltinRole
+from kizuna.core.permissions import Scope
 
 
 class Team(models.Model):
@@ -20,8 +21,35 @@ class Team(models.Model):
         return self.name
 
 
+class Role(models.Model):
+    """What a role's users may do (see core.permissions). The built-in four are rows too: admins may tune them,
+    not delete them; custom roles are added in the admin screen."""
+
+    key = models.SlugField(_("キー"), max_length=40, unique=True)
+    name = models.CharField(_("名前"), max_length=100)
+    description = models.CharField(_("説明"), max_length=300, blank=True)
+    builtin = models.BooleanField(default=False, editable=False)
+    scope = models.CharField(_("見える範囲"), max_length=10, choices=Scope.choices, default=Scope.STANDARD)
+    administers = models.BooleanField(_("管理者権限（ユーザー・ロール・監査ログ）"), default=False)
+    require_two_factor = models.BooleanField(_("二要素認証を必須にする"), default=False)
+    permissions = models.JSONField(default=dict)  # {object_type: [action, ...]}
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-builtin", "id"]
+        verbose_name = _("ロール")
+
+    def __str__(self):
+        return self.name
+
+    def grants(self, object_type: str, action: str) -> bool:
+        return action in self.permissions.get(object_type, [])
+
+
 class User(AbstractUser):
-    role = models.CharField(_("ロール"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    # The key of an accounts.Role row (not a foreign key: roles are looked up once per request by key).
+    role = models.CharField(_("ロール"), max_length=40, default=BuiltinRole.MEMBER)
     team = models.ForeignKey(Team, models.SET_NULL, null=True, blank=True, related_name="members")
     display_name = models.CharField(_("表示名"), max_length=100, blank=True)
 

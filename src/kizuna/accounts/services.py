@@ -13,6 +13,7 @@ from kizuna.core.exceptions import PermissionDenied, ValidationFailed
 from kizuna.core.permissions import Role, is_admin
 
 from .models import ApiToken, Team, User, hash_token
+from .models import Role as RoleModel
 
 
 def get_or_create_team(*, actor, name: str) -> Team:
@@ -43,8 +44,9 @@ def create_user(
     errors: dict[str, list[str]] = {}
     if not username or User.objects.filter(username=username).exists():
         errors["username"] = ["このユーザー名は使えません（空か、すでに使われています）。"]
-    if role not in Role.values:
-        errors["role"] = [f"ロールは {', '.join(Role.values)} のいずれかです。"]
+    known = list(RoleModel.objects.values_list("key", flat=True))
+    if role not in known:
+        errors["role"] = [f"ロールは {', '.join(known)} のいずれかです。"]
     if password and check_password:
         try:
             validate_password(password)
@@ -54,7 +56,6 @@ def create_user(
         raise ValidationFailed(field_errors=errors)
     with transaction.atomic():
         user = User(username=username, role=role, team=team, display_name=display_name, email=email)
-        user.is_staff = role == Role.ADMIN
         if password:
             user.set_password(password)
         else:

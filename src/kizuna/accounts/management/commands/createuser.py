@@ -6,7 +6,6 @@ from django.core.management.base import BaseCommand, CommandError
 from kizuna.accounts import services
 from kizuna.core.context import request_context
 from kizuna.core.exceptions import DomainError
-from kizuna.core.permissions import Role
 
 
 class Command(BaseCommand):
@@ -14,7 +13,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name")
-        parser.add_argument("--role", required=True, choices=Role.values)
+        parser.add_argument("--role", required=True, help="admin, manager, member, readonly or a custom role key")
         parser.add_argument("--team", default="")
         parser.add_argument("--display-name", default="")
         parser.add_argument("--email", default="")
