@@ -2,6 +2,7 @@
 page filters and exports it (the export itself audited), and only admins may read it."""
 
 import io
+import json
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -52,3 +53,43 @@ def test_repeated_failures_lock_the_login_for_a_while(cast):
     assert response.status_code == 429 and "一時停止" in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert AuditEvent.objects.filter(action="login.failed").count() >= 5
+
+
+def _verify_json():
+    out = io.StringIO()
+    call_command("audit", "verify", "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_verify_detects_an_edited_payload_but_accepts_a_redaction(cast):
+    from kizuna.core import audit
+
+    first = audit.record(actor=cast.admin, action="update", object_type="contacts.person", label="田中 太郎",
+                         changes={"family_name": ["田中", "佐藤"]})  # fmt: skip
+    second = audit.record(actor=cast.admin, action="update", object_type="contacts.person", label="鈴木 花子",
+                          changes={"notes": ["", "メモ"]})  # fmt: skip
+    redacted = audit.redact(actor=cast.admin, events=AuditEvent.objects.filter(pk=first.pk),
+                            label=lambda e: "削除済みの個人",
+                            scrub=lambda e: {k: ["（消去）", "（消去）"] for k in e.changes},
+                            reason="test erasure")  # fmt: skip
+    assert redacted == [first.pk]
+    row = AuditEvent.objects.get(pk=first.pk)
+    assert row.is_redacted and row.object_label == "削除済みの個人" and "田中" not in json.dumps(row.changes)
+    assert row.hash == first.hash and row.payload_digest == first.payload_digest  # the chain is untouched
+    report = _verify_json()
+    assert report["broken"] == [] and report["redacted"] == 1
+    with connection.cursor() as cursor:  # an edit of another row's payload, not through a redaction
+        cursor.execute("UPDATE core_auditevent SET object_label = %s WHERE id = %s", ["山田 一郎", second.id])
+    with pytest.raises(CommandError, match="改ざん"):
+        call_command("audit", "verify", stdout=io.StringIO())
+
+
+def test_verify_rejects_a_forged_redaction_mark(cast):
+    from kizuna.core import audit
+
+    event = audit.record(actor=cast.admin, action="update", object_type="contacts.person", label="田中 太郎",
+                         changes={"family_name": ["田中", "佐藤"]})  # fmt: skip
+    with connection.cursor() as cursor:  # marking a row "redacted" by hand does not hide an edit
+        cursor.execute("UPDATE core_auditevent SET object_label = %s, redacted_at = at WHERE id = %s", ["x", event.id])
+    with pytest.raises(CommandError, match="改ざん"):
+        call_command("audit", "verify", stdout=io.StringIO())

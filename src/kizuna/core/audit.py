@@ -5,6 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection, models, transaction
+from django.utils import timezone
 
 from . import context
 from .models import AuditEvent
@@ -58,16 +59,55 @@ def record(*, actor, action: str, obj=None, changes: dict | None = None, label: 
             channel=ctx.channel,
             prev_hash=last or "",
         )
+        event.payload_digest = event.compute_payload_digest()
         event.hash = event.compute_hash()
         event.save()
     return event
 
 
+REDACT_ACTION = "audit.redact"
+
+
+def redact(*, actor, events, label, scrub, reason: str, object_type: str = "") -> list[int]:
+    """Replace the payload (label and changes) of `events` for an erasure: `label(event)` and `scrub(event)` give
+    the new label and changes. The digest, the hash and the chain stay as they were, `redacted_at` marks the row,
+    and one more audit row names every redacted id, so `verify_chain` can tell a redaction from tampering.
+    Call it inside the erasing service's transaction."""
+    now = timezone.now()
+    ids = []
+    with transaction.atomic():
+        for event in events.order_by("id").iterator(chunk_size=500):
+            new_label, new_changes = label(event)[:300], scrub(event)
+            if event.is_redacted and new_label == event.object_label and new_changes == event.changes:
+                continue
+            # The model refuses updates on purpose; this is the one sanctioned rewrite of a row's payload.
+            models.QuerySet.update(AuditEvent.objects.filter(pk=event.pk),
+                                   object_label=new_label, changes=new_changes, redacted_at=now)  # fmt: skip
+            ids.append(event.pk)
+        record(actor=actor, action=REDACT_ACTION, object_type=object_type, label=reason,
+               changes={"events": [None, ids]}, obj=None)  # fmt: skip
+    return ids
+
+
+def _redaction_ids() -> set[int]:
+    allowed: set[int] = set()
+    for changes in AuditEvent.objects.filter(action=REDACT_ACTION).values_list("changes", flat=True):
+        allowed.update(int(i) for i in ((changes or {}).get("events") or [None, []])[1] or [])
+    return allowed
+
+
 def verify_chain() -> list[int]:
-    """Ids of audit rows whose hash or link does not match: evidence of tampering."""
+    """Ids of audit rows whose hash, link or payload does not match: evidence of tampering. A redacted row's
+    payload is not checked against its digest, but it must be named by a later redaction row."""
     broken, prev = [], ""
+    redactions = _redaction_ids()
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
-        if event.prev_hash != prev or event.compute_hash() != event.hash:
+        ok = event.prev_hash == prev and event.compute_hash() == event.hash
+        if event.is_redacted:
+            ok = ok and event.id in redactions
+        else:
+            ok = ok and event.compute_payload_digest() == event.payload_digest
+        if not ok:
             broken.append(event.id)
         prev = event.hash
     return broken

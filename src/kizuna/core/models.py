@@ -111,7 +111,11 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """Append-only log of changes, logins, exports and sensitive reads, chained by hash."""
+    """Append-only log of changes, logins, exports and sensitive reads, chained by hash.
+
+    The chain hash covers a digest of the payload (`object_label` and `changes`) rather than the payload itself,
+    and the digest is stored on the row. So an erasure under the APPI (個人情報保護法) can replace a row's
+    payload (`redacted_at` set, digest kept) without breaking the chain, while any other edit still shows."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
@@ -124,6 +128,8 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     ip = models.CharField(max_length=64, blank=True)
     channel = models.CharField(max_length=20, blank=True)
+    payload_digest = models.CharField(max_length=64, blank=True)  # sha256 of (object_label, changes) as written
+    redacted_at = models.DateTimeField(null=True, blank=True)  # payload replaced by an erasure; digest kept
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, blank=True)
 
@@ -144,6 +150,15 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise TypeError("audit events are append-only")
 
+    @property
+    def is_redacted(self) -> bool:
+        return self.redacted_at is not None
+
+    def compute_payload_digest(self) -> str:
+        raw = json.dumps({"object_label": self.object_label, "changes": self.changes},
+                         sort_keys=True, ensure_ascii=False, default=str)  # fmt: skip
+        return hashlib.sha256(raw.encode()).hexdigest()
+
     def compute_hash(self) -> str:
         payload = {
             "at": self.at.isoformat(),
@@ -152,8 +167,7 @@ class AuditEvent(models.Model):
             "action": self.action,
             "object_type": self.object_type,
             "object_id": self.object_id,
-            "object_label": self.object_label,
-            "changes": self.changes,
+            "payload": self.payload_digest,
             "request_id": self.request_id,
             "prev": self.prev_hash,
         }

@@ -16,11 +16,13 @@ class Command(BaseCommand):
 
         broken = verify_chain()
         total = AuditEvent.objects.count()
+        redacted = AuditEvent.objects.filter(redacted_at__isnull=False).count()
         if json:
-            self.stdout.write(jsonlib.dumps({"events": total, "broken": broken}))
+            self.stdout.write(jsonlib.dumps({"events": total, "redacted": redacted, "broken": broken}))
         if broken:
             raise CommandError(
                 f"監査ログ {total} 件のうち {len(broken)} 件が改ざんされているか、鎖が切れています: ids {broken[:20]}"
             )
         if not json:
-            self.stdout.write(f"監査ログ {total} 件: 改ざんは見つかりませんでした / chain intact")
+            note = f"（うち {redacted} 件は個人情報の消去により内容を伏せています）" if redacted else ""
+            self.stdout.write(f"監査ログ {total} 件{note}: 改ざんは見つかりませんでした / chain intact")
