@@ -100,3 +100,46 @@ class ApiToken(models.Model):
 
     def allows(self, scope: str) -> bool:
         return scope in self.scopes or self.Scope.ADMIN in self.scopes
+
+
+# --- two-factor login, recovery codes, rate-limit counters (accounts security) --------------------------------------
+class TwoFactorDevice(models.Model):
+    """A confirmed TOTP authenticator of a user (at most one). Unconfirmed secrets live only in the session."""
+
+    user = models.OneToOneField(User, models.CASCADE, related_name="two_factor")
+    secret = models.CharField(max_length=64)  # base32, as shown to the user at enrolment
+    last_step = models.BigIntegerField(default=0)  # the last accepted 30-second step: a code is never accepted twice
+    confirmed_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("二要素認証")
+
+    def __str__(self):
+        return f"2FA {self.user}"
+
+
+class RecoveryCode(models.Model):
+    """Single-use recovery codes, stored as keyed hashes (HMAC with SECRET_KEY and the user id)."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("リカバリーコード")
+
+    def __str__(self):
+        return f"recovery code #{self.pk} of {self.user_id}"
+
+
+class RateCounter(models.Model):
+    """Fixed-window counters shared by every worker process (rate limits on login, 2FA, reset, tokens)."""
+
+    key = models.CharField(max_length=200, unique=True)  # scope:who:window-number
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.key}={self.count}"
