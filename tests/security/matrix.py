@@ -1,0 +1,374 @@
+"""The API permission matrix: one entry per OpenAPI operation, with the expected status for every actor in every
+record scenario. This table is the specification — it is written out by hand, never derived from the code's own
+permission functions — and test_api_matrix.py holds the API to it.
+
+Notation: "admin,manager,owner,teammate:200 readonly:403 outsider:404" — every actor column must be named once
+(anonymous may be left out: without a token it is always 401). To add an actor column (say a custom role
+"auditor"), add one line to ACTORS and name the new actor in the expectations; the test lists every entry that
+does not.
+"""
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+# Actor columns: name → (role, team). Team "A" is 営業1部, the team of the scenario records' owner; "B" is 営業2部.
+ACTORS: dict[str, tuple[str | None, str | None]] = {
+    "admin": ("admin", "A"),
+    "manager": ("manager", "A"),  # manager of the owner's team
+    "owner": ("member", "A"),  # owns the team-A scenario records
+    "teammate": ("member", "A"),
+    "readonly": ("readonly", "A"),
+    "outsider": ("member", "B"),
+    "anonymous": (None, None),  # no token
+}
+
+# Record scenarios: name → (owner of the record, visibility, shared with). `stranger` is a member of team B
+# who is not an actor column: the other team's records are theirs, so the outsider is their teammate.
+SCENARIOS: dict[str, tuple[str, str, str | None]] = {
+    "team": ("owner", "team", None),
+    "public": ("owner", "public", None),
+    "private": ("owner", "private", None),
+    "shared": ("owner", "private", "outsider"),  # private, shared with one person of another team
+    "other_team": ("stranger", "team", None),
+    "other_public": ("stranger", "public", None),
+    "other_private": ("stranger", "private", None),
+}
+NONE = "-"  # operations on a collection (list, create) or on no record at all
+JOB = "owners_job"  # an import job uploaded by `owner`
+
+
+def parse(spec: str) -> dict[str, int]:
+    """'admin,manager:200 readonly:403' → {'admin': 200, 'manager': 200, 'readonly': 403, 'anonymous': 401}."""
+    out: dict[str, int] = {}
+    for part in spec.split():
+        names, status = part.rsplit(":", 1)
+        for name in names.split(","):
+            if name not in ACTORS:
+                raise ValueError(f"unknown actor {name!r} in {spec!r}")
+            if name in out:
+                raise ValueError(f"actor {name!r} named twice in {spec!r}")
+            out[name] = int(status)
+    out.setdefault("anonymous", 401)
+    return out
+
+
+# --- the patterns most rows share, written out per scenario --------------------------------------------------
+def reads(ok: int = 200) -> dict[str, str]:
+    """Reading a record: whoever can see it. Hidden is 404 (BOLA), never 403."""
+    return {
+        "team": f"admin,manager,owner,teammate,readonly:{ok} outsider:404",
+        "public": f"admin,manager,owner,teammate,readonly,outsider:{ok}",
+        "private": f"admin,manager,owner:{ok} teammate,readonly,outsider:404",
+        "shared": f"admin,manager,owner,outsider:{ok} teammate,readonly:404",
+        "other_team": f"admin,outsider:{ok} manager,owner,teammate,readonly:404",
+        "other_public": f"admin,manager,owner,teammate,readonly,outsider:{ok}",
+        "other_private": f"admin:{ok} manager,owner,teammate,readonly,outsider:404",
+    }
+
+
+def writes(ok: int = 200) -> dict[str, str]:
+    """Changing a record: admins, and the owner's team (manager included); seen but not writable → 403."""
+    return {
+        "team": f"admin,manager,owner,teammate:{ok} readonly:403 outsider:404",
+        "public": f"admin,manager,owner,teammate:{ok} readonly,outsider:403",
+        "private": f"admin,manager,owner:{ok} teammate,readonly,outsider:404",
+        "shared": f"admin,manager,owner:{ok} outsider:403 teammate,readonly:404",
+        "other_team": f"admin,outsider:{ok} manager,owner,teammate,readonly:404",
+        "other_public": f"admin,outsider:{ok} manager,owner,teammate,readonly:403",
+        "other_private": f"admin:{ok} manager,owner,teammate,readonly,outsider:404",
+    }
+
+
+def links(ok: int = 201) -> dict[str, str]:
+    """Creating a record that points at the scenario's record (a body field, not the path): any record you can
+    see may be linked; a hidden one is an input error (422, 'not found'), read-only users cannot create (403)."""
+    return {
+        "team": f"admin,manager,owner,teammate:{ok} readonly:403 outsider:422",
+        "public": f"admin,manager,owner,teammate,outsider:{ok} readonly:403",
+        "private": f"admin,manager,owner:{ok} readonly:403 teammate,outsider:422",
+        "shared": f"admin,manager,owner,outsider:{ok} readonly:403 teammate:422",
+        "other_team": f"admin,outsider:{ok} readonly:403 manager,owner,teammate:422",
+        "other_public": f"admin,manager,owner,teammate,outsider:{ok} readonly:403",
+        "other_private": f"admin:{ok} readonly:403 manager,owner,teammate,outsider:422",
+    }
+
+
+def link_writes(ok: int = 201) -> dict[str, str]:
+    """Like writes(), for a record named in the body: hidden → 422, seen but not writable → 403."""
+    return {
+        "team": f"admin,manager,owner,teammate:{ok} readonly:403 outsider:422",
+        "public": f"admin,manager,owner,teammate:{ok} readonly,outsider:403",
+        "private": f"admin,manager,owner:{ok} readonly:403 teammate,outsider:422",
+        "shared": f"admin,manager,owner:{ok} readonly,outsider:403 teammate:422",
+        "other_team": f"admin,outsider:{ok} readonly:403 manager,owner,teammate:422",
+        "other_public": f"admin,outsider:{ok} manager,owner,teammate,readonly:403",
+        "other_private": f"admin:{ok} readonly:403 manager,owner,teammate,outsider:422",
+    }
+
+
+def merge_writes(ok: int) -> dict[str, str]:
+    """Merging names its records in the body but looks them up like a path id: hidden → 404."""
+    return writes(ok)
+
+
+EVERYONE = {NONE: "admin,manager,owner,teammate,readonly,outsider:200"}
+CREATORS = {NONE: "admin,manager,owner,teammate,outsider:201 readonly:403"}
+SCANNERS = {NONE: "admin,manager:202 owner,teammate,readonly,outsider:403"}
+SCAN_READERS = {NONE: "admin,manager:200 owner,teammate,readonly,outsider:403"}
+
+
+def job(ok: int) -> dict[str, str]:
+    """An import holds the whole file: its uploader and admins only; for anyone else it does not exist."""
+    return {JOB: f"admin,owner:{ok} manager,teammate,readonly,outsider:404"}
+
+
+# --- the table ------------------------------------------------------------------------------------------------
+@dataclass
+class Op:
+    """How to build the target of one operation, and what each actor gets.
+
+    target(world, scenario) → world.Target. `lists`: the record kind a 2xx list body must show exactly as the
+    `reads()` table allows (every visible scenario record, no hidden one); `subset`: only that nothing hidden
+    shows. `returns_target`: a 2xx body carries the target's id."""
+
+    target: Callable
+    expect: dict[str, str]
+    lists: str | None = None
+    subset: bool = False
+    returns_target: bool = False
+    ids: Callable | None = None  # body → ids of listed records (default: items/list of {"id"})
+    notes: str = ""
+    parsed: dict = field(default_factory=dict, repr=False)
+
+
+def _t(**kw):
+    from .world import Target  # world imports this module; import lazily
+
+    return Target(**kw)
+
+
+def record(kind: str, *, deleted=False, body=None, child=None):
+    """The scenario's record of `kind` (deleted first for restore), optionally a child row of it."""
+
+    def build(world, scenario):
+        obj = getattr(world, kind)(scenario)
+        params = {f"{'person' if kind == 'person' else kind}_id": obj.pk}
+        target_obj, expect_id = obj, obj.pk
+        if child == "employment":
+            target_obj = world.employment(obj)
+            params["employment_id"] = expect_id = target_obj.pk
+        elif child == "site":
+            target_obj = world.site(obj)
+            params["site_id"] = expect_id = target_obj.pk
+        if deleted:
+            delete = {"company": "delete_company", "person": "delete_person"}.get(kind)
+            if delete:
+                from kizuna.contacts import services as contacts
+
+                getattr(contacts, delete)(actor=world.admin, **{kind: obj})
+            else:
+                from kizuna.timeline import services as timeline
+
+                timeline.delete_activity(actor=world.admin, activity=obj)
+        return _t(params=params, body=body(world, scenario) if callable(body) else body, obj=target_obj,
+                  expect_id=expect_id)  # fmt: skip
+
+    return build
+
+
+def timeline_record(kind: str, param: str, body=None):
+    def build(world, scenario):
+        obj = getattr(world, kind)(scenario)
+        return _t(params={param: obj.pk}, body=body, obj=obj, expect_id=obj.pk)
+
+    return build
+
+
+def collection(kind: str | None = None, body=None, query=None, files=None):
+    """No target record; the world holds one record of `kind` per scenario for the list check."""
+
+    def build(world, scenario):
+        background = {s: getattr(world, kind)(s).pk for s in SCENARIOS} if kind else {}
+        target = _t(body=body(world) if callable(body) else body, query=query, files=files)
+        target.background = background
+        return target
+
+    return build
+
+
+def linking(field_name: str, body: dict, *, kind="person", many=False):
+    """A create whose body points at the scenario's record."""
+
+    def build(world, scenario):
+        obj = getattr(world, kind)(scenario)
+        return _t(body={**body, field_name: [obj.pk] if many else obj.pk})
+
+    return build
+
+
+def two_people(kind: str):
+    def build(world, scenario):
+        a, b = world.person(scenario), world.person(scenario, given="次郎")
+        if kind == "merge":
+            return _t(body={"type": "person", "survivor": a.pk, "others": [b.pk]})
+        return _t(body={"type": "person", "ids": [a.pk, b.pk]})
+
+    return build
+
+
+def merge_done(world, scenario):
+    merge = world.merge(scenario)
+    return _t(params={"merge_id": merge.pk}, expect_id=merge.pk)
+
+
+def relationship_of(world, scenario):
+    rel = world.relationship(scenario)
+    return _t(params={"relationship_id": rel.pk})
+
+
+def relationship_new(world, scenario):
+    person = world.person(scenario)
+    return _t(body={"from_person": person.pk, "to_person": world.anchor.pk, "kind": "custom", "label": "元同僚"})
+
+
+def captured(world, scenario):
+    activity = world.captured(scenario)
+    return _t(params={"activity_id": activity.pk})
+
+
+def activity_history(world, scenario):
+    activity = world.activity(scenario)
+    return _t(params={"kind": "activities", "record_id": activity.pk})
+
+
+def scan_task(world, scenario):
+    return _t(params={"task_id": str(world.scan().id)})
+
+
+def import_job(body=None):
+    def build(world, scenario):
+        job_ = world.import_job("owner")
+        return _t(params={"job_id": job_.pk}, body=body, expect_id=job_.pk)
+
+    return build
+
+
+def upload_file():
+    from .world import CSV
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("list.csv", CSV), "kind": "person"}
+
+
+def _public_company(world):
+    from kizuna.contacts import services as contacts
+
+    return {"company": contacts.create_company(actor=world.admin, data={"name": "公開商事", "visibility": "public"}).pk}
+
+
+def employment_body(world, scenario):
+    return _public_company(world)
+
+
+def search_ids(body):
+    return [r["id"] for r in body["results"] if r["type"] == "person"]
+
+
+def duplicate_ids(body):
+    return [d["id"] for d in body["duplicates"]]
+
+
+PERSON_BODY = {"family_name": "田中", "given_name": "太郎", "family_name_kana": "タナカ", "given_name_kana": "タロウ"}
+A = "/api/v1"
+
+OPERATIONS: dict[str, Op] = {
+    # --- duplicates and merges -------------------------------------------------------------------------------
+    f"POST {A}/people/duplicates": Op(collection("person", body=PERSON_BODY), EVERYONE, lists="person",
+                                      subset=True, ids=duplicate_ids),
+    f"POST {A}/companies/duplicates": Op(collection("company", body={"name": "株式会社山田製作所"}), EVERYONE,
+                                         lists="company", subset=True, ids=duplicate_ids),
+    f"GET {A}/duplicates": Op(collection(), EVERYONE),
+    f"POST {A}/duplicates/scan": Op(collection(body={"type": "person"}), SCANNERS),
+    f"GET {A}/duplicates/scan/{{task_id}}": Op(scan_task, SCAN_READERS),
+    f"POST {A}/duplicates/dismiss": Op(two_people("dismiss"), merge_writes(200)),
+    f"POST {A}/merges": Op(two_people("merge"), merge_writes(201)),
+    f"GET {A}/merges/{{merge_id}}": Op(merge_done, reads(200), returns_target=True),
+    f"POST {A}/merges/{{merge_id}}/undo": Op(merge_done, writes(200), returns_target=True),
+    # --- companies -------------------------------------------------------------------------------------------
+    f"GET {A}/companies": Op(collection("company"), EVERYONE, lists="company"),
+    f"POST {A}/companies": Op(collection(body={"name": "株式会社新規"}), CREATORS),
+    f"GET {A}/companies/{{company_id}}": Op(record("company"), reads(200), returns_target=True),
+    f"PATCH {A}/companies/{{company_id}}": Op(record("company", body={"notes": "更新"}), writes(200),
+                                             returns_target=True),
+    f"DELETE {A}/companies/{{company_id}}": Op(record("company"), writes(204)),
+    f"POST {A}/companies/{{company_id}}/restore": Op(record("company", deleted=True), writes(200),
+                                                    returns_target=True),
+    f"GET {A}/companies/{{company_id}}/sites": Op(record("company"), reads(200)),
+    f"POST {A}/companies/{{company_id}}/sites": Op(record("company", body={"name": "名古屋工場"}), writes(201)),
+    f"PATCH {A}/companies/{{company_id}}/sites/{{site_id}}": Op(record("company", child="site", body={"name": "本社"}),
+                                                              writes(200), returns_target=True),
+    f"DELETE {A}/companies/{{company_id}}/sites/{{site_id}}": Op(record("company", child="site"), writes(204)),
+    f"GET {A}/companies/{{company_id}}/history": Op(record("company"), reads(200)),
+    f"GET {A}/companies/{{company_id}}/timeline": Op(record("company"), reads(200)),
+    # --- people ----------------------------------------------------------------------------------------------
+    f"GET {A}/people": Op(collection("person"), EVERYONE, lists="person"),
+    f"POST {A}/people": Op(collection(body=PERSON_BODY), CREATORS),
+    f"GET {A}/people/{{person_id}}": Op(record("person"), reads(200), returns_target=True),
+    f"PATCH {A}/people/{{person_id}}": Op(record("person", body={"notes": "更新"}), writes(200), returns_target=True),
+    f"DELETE {A}/people/{{person_id}}": Op(record("person"), writes(204)),
+    f"POST {A}/people/{{person_id}}/restore": Op(record("person", deleted=True), writes(200), returns_target=True),
+    f"GET {A}/people/{{person_id}}/employments": Op(record("person"), reads(200)),
+    f"POST {A}/people/{{person_id}}/employments": Op(record("person", body=employment_body), writes(201)),
+    f"GET {A}/people/{{person_id}}/employments/{{employment_id}}": Op(record("person", child="employment"), reads(200),
+                                                                    returns_target=True),
+    f"PATCH {A}/people/{{person_id}}/employments/{{employment_id}}": Op(
+        record("person", child="employment", body={"title": "課長"}), writes(200), returns_target=True),
+    f"DELETE {A}/people/{{person_id}}/employments/{{employment_id}}": Op(record("person", child="employment"),
+                                                                       writes(204)),
+    f"GET {A}/people/{{person_id}}/history": Op(record("person"), reads(200)),
+    f"GET {A}/people/{{person_id}}/timeline": Op(record("person"), reads(200)),
+    f"GET {A}/people/{{person_id}}/relationships": Op(record("person"), reads(200)),
+    f"GET {A}/search": Op(collection("person", query={"q": "田中"}), EVERYONE, lists="person", ids=search_ids),
+    # --- activities ------------------------------------------------------------------------------------------
+    f"GET {A}/activities": Op(collection("activity"), EVERYONE, lists="activity"),
+    f"POST {A}/activities": Op(linking("people", {"body": "電話で確認"}, many=True), links(201)),
+    f"GET {A}/activities/{{activity_id}}": Op(timeline_record("activity", "activity_id"), reads(200),
+                                             returns_target=True),
+    f"PATCH {A}/activities/{{activity_id}}": Op(timeline_record("activity", "activity_id", body={"body": "更新"}),
+                                               writes(200), returns_target=True),
+    f"DELETE {A}/activities/{{activity_id}}": Op(timeline_record("activity", "activity_id"), writes(204)),
+    f"POST {A}/activities/{{activity_id}}/restore": Op(
+        record("activity", deleted=True), writes(200), returns_target=True),
+    f"GET {A}/{{kind}}/{{record_id}}/history": Op(activity_history, reads(200)),
+    # --- insights --------------------------------------------------------------------------------------------
+    f"GET {A}/insights": Op(collection("insight"), EVERYONE, lists="insight"),
+    f"POST {A}/insights": Op(linking("person", {"statement": "決裁は工場長"}), links(201)),
+    f"GET {A}/insights/{{insight_id}}": Op(timeline_record("insight", "insight_id"), reads(200), returns_target=True),
+    f"PATCH {A}/insights/{{insight_id}}": Op(timeline_record("insight", "insight_id", body={"statement": "更新"}),
+                                            writes(200), returns_target=True),
+    f"DELETE {A}/insights/{{insight_id}}": Op(timeline_record("insight", "insight_id"), writes(204)),
+    f"POST {A}/insights/{{insight_id}}/confirm": Op(timeline_record("insight", "insight_id"), writes(200),
+                                                   returns_target=True),
+    # --- tasks -----------------------------------------------------------------------------------------------
+    f"GET {A}/tasks": Op(collection("task"), EVERYONE, lists="task"),
+    f"POST {A}/tasks": Op(linking("person", {"title": "見積送付"}), links(201)),
+    f"GET {A}/tasks/{{task_id}}": Op(timeline_record("task", "task_id"), reads(200), returns_target=True),
+    f"PATCH {A}/tasks/{{task_id}}": Op(timeline_record("task", "task_id", body={"title": "更新"}), writes(200),
+                                      returns_target=True),
+    f"DELETE {A}/tasks/{{task_id}}": Op(timeline_record("task", "task_id"), writes(204)),
+    f"POST {A}/tasks/{{task_id}}/complete": Op(timeline_record("task", "task_id", body={"done": True}), writes(200),
+                                              returns_target=True),
+    # --- relationships and capture ---------------------------------------------------------------------------
+    f"POST {A}/relationships": Op(relationship_new, link_writes(201)),
+    f"DELETE {A}/relationships/{{relationship_id}}": Op(relationship_of, writes(204)),
+    f"POST {A}/capture": Op(collection(body={"text": "来週見積を送る", "preview": False}), CREATORS),
+    f"POST {A}/capture/{{activity_id}}/undo": Op(captured, writes(204)),
+    # --- imports ---------------------------------------------------------------------------------------------
+    f"POST {A}/imports": Op(collection(files=upload_file), CREATORS),
+    f"GET {A}/imports/{{job_id}}": Op(import_job(), job(200), returns_target=True),
+    f"PATCH {A}/imports/{{job_id}}": Op(import_job(body={"match_on": "external_id"}), job(200), returns_target=True),
+    f"POST {A}/imports/{{job_id}}/dry-run": Op(import_job(), job(200)),
+    f"POST {A}/imports/{{job_id}}/start": Op(import_job(), job(202), returns_target=True),
+    f"POST {A}/imports/{{job_id}}/revert": Op(import_job(), job(200), returns_target=True),
+}  # fmt: skip

@@ -1,0 +1,113 @@
+"""Every API operation × every actor × every record scenario gets the status matrix.py says.
+
+One test per operation builds its world once (fresh database), then runs each actor's request inside a savepoint
+that is rolled back, so a write by one actor never changes what the next one sees. All mismatches of an operation
+are reported together."""
+
+import json
+
+import pytest
+from django.db import transaction
+
+from kizuna.api import api
+
+from .matrix import ACTORS, NONE, OPERATIONS, SCENARIOS, parse, reads
+from .world import World
+
+
+def schema_operations() -> set[str]:
+    return {f"{method.upper()} {path}" for path, ops in api.get_openapi_schema()["paths"].items() for method in ops}
+
+
+def test_every_operation_has_an_entry():
+    """A new endpoint fails here until someone writes down who may call it; a removed one fails too."""
+    in_schema, in_table = schema_operations(), set(OPERATIONS)
+    missing, stale = sorted(in_schema - in_table), sorted(in_table - in_schema)
+    assert not missing and not stale, (
+        "matrix.py is out of date with the OpenAPI schema.\n"
+        + "".join(f"  no entry for: {op}\n" for op in missing)
+        + "".join(f"  entry for an operation that no longer exists: {op}\n" for op in stale)
+    )
+
+
+def test_every_entry_names_every_actor():
+    """Adding an actor column means deciding what it gets everywhere: each row must name it."""
+    problems = []
+    for key, op in OPERATIONS.items():
+        for scenario, spec in op.expect.items():
+            if scenario not in (*SCENARIOS, NONE) and not scenario.startswith("owners_"):
+                problems.append(f"{key} [{scenario}]: unknown scenario")
+            left_out = set(ACTORS) - set(parse(spec))
+            if left_out:
+                problems.append(f"{key} [{scenario}]: no expectation for {', '.join(sorted(left_out))}")
+    assert not problems, "\n".join(problems)
+
+
+def _listed_ids(op, body) -> list[int]:
+    if op.ids:
+        return op.ids(body)
+    rows = body["items"] if isinstance(body, dict) else body
+    return [row["id"] for row in rows]
+
+
+def _check_body(op, target, actor: str, status: int, response) -> str | None:
+    """A sane body: 204 empty; errors in the one error shape; 2xx naming the target; lists exactly visible."""
+    if status == 204:
+        return None if not response.content else f"204 with a body: {response.content[:200]!r}"
+    try:
+        body = response.json()
+    except (ValueError, json.JSONDecodeError):
+        return f"not JSON: {response.content[:200]!r}"
+    if status >= 400:
+        error = body.get("error") if isinstance(body, dict) else None
+        if not (isinstance(error, dict) and {"code", "message", "fields"} <= set(error)):
+            return f"error body not in the shared shape: {body}"
+        if status == 404 and error["code"] != "not_found":
+            return f"404 with code {error['code']}"
+        return None
+    if op.returns_target and target.expect_id is not None and body.get("id") != target.expect_id:
+        return f"body id {body.get('id')} is not the target {target.expect_id}"
+    if op.lists:
+        background = target.background
+        shown = set(_listed_ids(op, body)) & set(background.values())
+        visible = {background[s] for s in SCENARIOS if parse(reads()[s])[actor] == 200}
+        hidden = shown - visible
+        if hidden:
+            names = [s for s, pk in background.items() if pk in hidden]
+            return f"lists records it may not see: {names}"
+        if not op.subset and shown != visible:
+            names = [s for s, pk in background.items() if pk in visible - shown]
+            return f"leaves out visible records: {names}"
+    return None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", sorted(OPERATIONS))
+def test_operation(key):
+    op = OPERATIONS[key]
+    method, path = key.split(" ", 1)
+    world = World()
+    mismatches, checks = [], 0
+    for scenario, spec in op.expect.items():
+        expected = parse(spec)
+        target = op.target(world, scenario)
+        for actor in ACTORS:
+            if actor not in expected:
+                mismatches.append(f"  [{scenario}] {actor}: no expectation in matrix.py")
+                continue
+            with transaction.atomic():
+                response = world.call(actor, method, path, target)
+                transaction.set_rollback(True)
+            checks += 1
+            status = response.status_code
+            if status != expected[actor]:
+                detail = response.content[:300].decode(errors="replace")
+                mismatches.append(f"  [{scenario}] {actor}: expected {expected[actor]}, got {status}: {detail}")
+                continue
+            problem = _check_body(op, target, actor, status, response)
+            if problem:
+                mismatches.append(f"  [{scenario}] {actor}: {status} but {problem}")
+    assert checks, "no checks ran"
+    assert not mismatches, f"{key}: {len(mismatches)} of {checks} checks differ from matrix.py\n" + "\n".join(
+        mismatches
+    )

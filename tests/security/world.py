@@ -1,0 +1,174 @@
+"""The world a matrix row runs in: the actors (users with API tokens), the records of each scenario, and the
+builders that make the record an operation targets. Everything is created through the real services."""
+
+import json
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from kizuna.accounts import services as accounts
+from kizuna.contacts import services as contacts
+from kizuna.contacts.dedup.tasks import scan_duplicates
+from kizuna.contacts.services import merge as merging
+from kizuna.imports import services as imports
+from kizuna.timeline import services as timeline
+
+from .matrix import ACTORS, SCENARIOS
+
+PASSWORD = "correct-horse-battery"
+TEAMS = {"A": "営業1部", "B": "営業2部"}
+CSV = "顧客ID,氏名\r\nK-1,髙橋 一郎\r\n".encode("cp932")
+
+
+@dataclass
+class Target:
+    """What one request acts on: path parameters, an optional body/query, the ETag for If-Match, and the
+    record whose id a 2xx body should carry."""
+
+    params: dict = field(default_factory=dict)
+    body: dict | None = None
+    query: dict | None = None
+    files: dict | Callable | None = None  # a callable makes a fresh upload per request
+    obj: object | None = None  # its ETag goes into If-Match
+    expect_id: int | None = None
+
+
+class World:
+    """Users for every actor column (plus `stranger`, who owns the other team's records) and their tokens."""
+
+    def __init__(self):
+        self.teams = {key: accounts.get_or_create_team(actor=None, name=name) for key, name in TEAMS.items()}
+        self.users = {}
+        for name, (role, team) in ACTORS.items():
+            if role is None:
+                continue
+            self.users[name] = self._user(name, role, team)
+        self.users["stranger"] = self._user("stranger", "member", "B")
+        self.admin = self.users["admin"]
+        self.tokens = {
+            name: accounts.create_token(actor=None, user=user, name="matrix")[1] for name, user in self.users.items()
+        }
+        self._anchor = None
+
+    def _user(self, name, role, team):
+        return accounts.create_user(
+            actor=None, username=name, password=PASSWORD, role=role, team=self.teams[team], check_password=False
+        )
+
+    # --- records ------------------------------------------------------------------------------------
+    def ownership(self, scenario: str) -> dict:
+        owner, visibility, _ = SCENARIOS[scenario]
+        return {"owner": self.users[owner].pk, "visibility": visibility}
+
+    def share(self, obj, scenario: str):
+        """Sharing has no service yet (only the model's shared_with); the scenario sets it up directly."""
+        shared_with = SCENARIOS[scenario][2]
+        if shared_with:
+            obj.shared_with.add(self.users[shared_with])
+        return obj
+
+    @property
+    def anchor(self):
+        """A public person of the admin's that everyone can see: the other end of relationships and insights."""
+        if self._anchor is None:
+            self._anchor = contacts.create_person(
+                actor=self.admin, data={"family_name": "公開", "given_name": "太郎", "visibility": "public"}
+            )
+        return self._anchor
+
+    def company(self, scenario: str, name="株式会社山田製作所", **extra):
+        data = {"name": name, **self.ownership(scenario), **extra}
+        return self.share(contacts.create_company(actor=self.admin, data=data), scenario)
+
+    def person(self, scenario: str, family="田中", given="太郎", **extra):
+        data = {"family_name": family, "given_name": given, "family_name_kana": "タナカ", "given_name_kana": "タロウ"}
+        return self.share(
+            contacts.create_person(actor=self.admin, data={**data, **self.ownership(scenario), **extra}), scenario
+        )
+
+    def activity(self, scenario: str, **extra):
+        data = {"kind": "note", "body": "工場見学。仕様に厳しい。", **self.ownership(scenario), **extra}
+        return self.share(timeline.create_activity(actor=self.admin, data=data), scenario)
+
+    def captured(self, scenario: str):
+        saved = timeline.save_capture(self.admin, "来週見積を送る")
+        activity = saved.activity
+        timeline.update_activity(actor=self.admin, activity=activity, data=self.ownership(scenario))
+        activity.refresh_from_db()
+        return self.share(activity, scenario)
+
+    def insight(self, scenario: str):
+        data = {"person": self.anchor.pk, "category": "other", "statement": "納期より仕様に厳しい"}
+        return self.share(
+            timeline.create_insight(actor=self.admin, data={**data, **self.ownership(scenario)}), scenario
+        )
+
+    def task(self, scenario: str):
+        owner = SCENARIOS[scenario][0]
+        data = {"title": "見積送付", "assignee": self.users[owner].pk, **self.ownership(scenario)}
+        return self.share(timeline.create_follow_up(actor=self.admin, data=data), scenario)
+
+    def employment(self, person):
+        company = contacts.create_company(actor=self.admin, data={"name": "公開商事", "visibility": "public"})
+        return contacts.add_employment(actor=self.admin, person=person, data={"company": company.pk, "title": "部長"})
+
+    def site(self, company):
+        return contacts.add_site(actor=self.admin, company=company, data={"name": "大阪営業所"})
+
+    def relationship(self, scenario: str):
+        person = self.person(scenario)
+        return timeline.create_relationship(
+            actor=self.admin,
+            data={"from_person": person.pk, "to_person": self.anchor.pk, "kind": "custom", "label": "元上司"},
+        )
+
+    def merge(self, scenario: str):
+        survivor, other = self.person(scenario), self.person(scenario, given="次郎")
+        return merging.merge_records(actor=self.admin, kind="person", survivor=survivor, others=[other])
+
+    def import_job(self, uploader: str = "owner"):
+        upload = SimpleUploadedFile("list.csv", CSV)
+        return imports.upload(actor=self.users[uploader], file=upload, filename="list.csv", kind="person")
+
+    def scan(self):
+        return scan_duplicates.enqueue("person", 0.9)
+
+    # --- requests -----------------------------------------------------------------------------------
+    def client(self, actor: str) -> Client:
+        token = self.tokens.get(actor)
+        return Client(headers={"Authorization": f"Bearer {token}"} if token else {})
+
+    def call(self, actor: str, method: str, path: str, target: Target, headers: dict | None = None):
+        """One request; an exception inside the view becomes status 500 with its traceback as the body."""
+        client = self.client(actor)
+        headers = dict(headers or {})
+        if target.obj is not None and method in ("PATCH", "DELETE"):
+            target.obj.refresh_from_db()
+            headers.setdefault("If-Match", target.obj.etag)
+        kwargs = {"headers": headers}
+        url = path.format(**target.params)
+        if target.query:
+            kwargs["query_params"] = target.query
+        if target.files is not None:
+            kwargs["data"] = target.files() if callable(target.files) else target.files
+        elif target.body is not None:
+            kwargs["data"] = json.dumps(target.body)
+            kwargs["content_type"] = "application/json"
+        try:
+            return getattr(client, method.lower())(url, **kwargs)
+        except Exception:  # noqa: BLE001 - a crash is a finding, reported with the others
+            return Crash(traceback.format_exc())
+
+
+class Crash:
+    status_code = 500
+
+    def __init__(self, text):
+        self.text = text
+        self.content = text.encode()
+
+    def json(self):
+        return {"crash": self.text}
