@@ -8,8 +8,8 @@ Notation: "admin,manager,owner,teammate:200 readonly:403 outsider:404" — every
 does not.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 # Actor columns: name → (role, team). Team "A" is 営業1部, the team of the scenario records' owner; "B" is 営業2部.
 ACTORS: dict[str, tuple[str | None, str | None]] = {
@@ -254,9 +254,9 @@ def import_job(body=None):
 
 
 def upload_file():
-    from .world import CSV
-
     from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .world import CSV
 
     return {"file": SimpleUploadedFile("list.csv", CSV), "kind": "person"}
 
