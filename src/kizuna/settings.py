@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kizuna.core.middleware.RequestContextMiddleware",
+    "kizuna.accounts.middleware.AccountSecurityMiddleware",  # idle/absolute session timeout, 2FA requirement
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
@@ -135,11 +136,50 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Two-factor login (TOTP): the name shown in authenticator apps; the second step's time limit and wrong codes.
+KIZUNA_2FA_ISSUER = os.environ.get("KIZUNA_2FA_ISSUER", "Kizuna")
+KIZUNA_2FA_PENDING_SECONDS = 300
+KIZUNA_2FA_MAX_FAILURES = 5
+# Rate limits ("N/s", "N/m", "N/h"; "0" = off), counted in the database so every worker process shares them.
+KIZUNA_RATE_LIMITS = {
+    "login": os.environ.get("KIZUNA_RATE_LOGIN", "30/m"),  # login POSTs per client address
+    "two_factor": os.environ.get("KIZUNA_RATE_2FA", "10/m"),  # 2FA code POSTs per client address
+    "password_reset": os.environ.get("KIZUNA_RATE_PASSWORD_RESET", "5/m"),  # reset requests per client address
+    "bad_token": os.environ.get("KIZUNA_RATE_BAD_TOKENS", "60/m"),  # API calls with a bad token, per address
+    "token_create": os.environ.get("KIZUNA_RATE_TOKEN_CREATE", "10/h"),  # new API tokens per user (token page)
+}
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("KIZUNA_PASSWORD_RESET_MINUTES", "60")) * 60  # links are single-use too
+
+# --- e-mail (password reset) ----------------------------------------------------------------------
+# Console (mail printed to the server log) unless an SMTP host is set.
+_EMAIL_HOST = os.environ.get("KIZUNA_EMAIL_HOST", "")
+_EMAIL_SSL = env_bool("KIZUNA_EMAIL_SSL")
+if _EMAIL_HOST:
+    _MAILER = {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": _EMAIL_HOST,
+            "port": int(os.environ.get("KIZUNA_EMAIL_PORT", "465" if _EMAIL_SSL else "587")),
+            "username": os.environ.get("KIZUNA_EMAIL_USER", ""),
+            "password": os.environ.get("KIZUNA_EMAIL_PASSWORD", ""),
+            "use_ssl": _EMAIL_SSL,
+            "use_tls": env_bool("KIZUNA_EMAIL_STARTTLS", not _EMAIL_SSL),
+            "timeout": 15,
+        },
+    }
+else:
+    _MAILER = {"BACKEND": os.environ.get("KIZUNA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}
+MAILERS = {"default": _MAILER}
+DEFAULT_FROM_EMAIL = os.environ.get("KIZUNA_EMAIL_FROM", "kizuna@localhost")
+
 # --- sessions, cookies, headers -------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Absolute lifetime of a login, and the idle timeout (both enforced by accounts.middleware; the last request time
+# is written at most once a minute instead of saving the session on every request).
 SESSION_COOKIE_AGE = int(os.environ.get("KIZUNA_SESSION_AGE", 60 * 60 * 12))
-SESSION_SAVE_EVERY_REQUEST = True  # idle timeout: the session expires SESSION_COOKIE_AGE after the last request
+KIZUNA_SESSION_IDLE_MINUTES = int(os.environ.get("KIZUNA_SESSION_IDLE_MINUTES", "60"))
+SESSION_SAVE_EVERY_REQUEST = False
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE = env_bool("KIZUNA_HTTPS")
 SESSION_COOKIE_SECURE = SECURE

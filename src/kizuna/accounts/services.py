@@ -6,12 +6,14 @@ from datetime import timedelta
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from kizuna.core import audit
+from kizuna.core import audit, context
 from kizuna.core.exceptions import PermissionDenied, ValidationFailed
 from kizuna.core.permissions import Role, is_admin
 
+from . import ratelimit
 from .models import ApiToken, Team, User, hash_token
 from .models import Role as RoleModel
 
@@ -65,13 +67,30 @@ def create_user(
     return user
 
 
+TOKEN_USE_AUDIT_EVERY = timedelta(minutes=5)
+MAX_TOKEN_DAYS = 3650
+
+
 def create_token(*, actor, user: User, name: str, scopes=("read", "write"), days: int | None = None):
     """Returns (token, raw). The raw value is shown once and never stored."""
     if actor is not None and actor != user and not is_admin(actor):
         raise PermissionDenied()
-    unknown = set(scopes) - set(ApiToken.Scope.values)
+    name = (name or "").strip()
+    scopes = set(scopes or ())
+    errors: dict[str, list[str]] = {}
+    if not name or len(name) > 100:
+        errors["name"] = ["名前を 100 文字以内で入力してください。"]
+    unknown = scopes - set(ApiToken.Scope.values)
     if unknown:
-        raise ValidationFailed(field_errors={"scopes": [f"不明なスコープ: {', '.join(sorted(unknown))}"]})
+        errors["scopes"] = [f"不明なスコープ: {', '.join(sorted(unknown))}"]
+    elif not scopes:
+        errors["scopes"] = ["スコープを 1 つ以上選んでください。"]
+    elif ApiToken.Scope.ADMIN in scopes and not is_admin(user):
+        errors["scopes"] = ["管理スコープのトークンは管理者のユーザーにだけ発行できます。"]
+    if days is not None and not 1 <= days <= MAX_TOKEN_DAYS:
+        errors["days"] = [f"有効期限は 1〜{MAX_TOKEN_DAYS} 日で指定してください（空欄なら無期限）。"]
+    if errors:
+        raise ValidationFailed(field_errors=errors)
     raw = "kz_" + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
@@ -79,20 +98,35 @@ def create_token(*, actor, user: User, name: str, scopes=("read", "write"), days
             name=name,
             prefix=raw[:10],
             key_hash=hash_token(raw),
-            scopes=sorted(set(scopes)),
+            scopes=sorted(scopes),
             expires_at=timezone.now() + timedelta(days=days) if days else None,
         )
-        audit.record(actor=actor, action="token.create", obj=token, label=f"{user.username}: {name}")
+        audit.record(actor=actor, action="token.create", obj=token, label=f"{user.username}: {name}",
+                     changes={"scopes": token.scopes, "expires_at": token.expires_at})  # fmt: skip
     return token, raw
 
 
 def authenticate_token(raw: str) -> ApiToken | None:
+    """The usable token with this raw value, or None. Bad tokens are counted per client address: past the
+    limit (KIZUNA_RATE_BAD_TOKENS) every bearer request from that address gets 429 until the window ends.
+    A token's use is audited ("token.use") and its last_used_at written at most once per 5 minutes."""
+    ip = context.current().ip
+    if ip and (wait := ratelimit.exceeded("bad_token", ip)):
+        raise ratelimit.RateLimited(wait)
     token = ApiToken.objects.usable().select_related("user", "user__team").filter(key_hash=hash_token(raw)).first()
     if token is None or not token.user.is_active:
+        if ip:
+            ratelimit.hit("bad_token", ip)
         return None
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)  # throttled: not every request writes
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_AUDIT_EVERY:
+        stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - TOKEN_USE_AUDIT_EVERY)
+        with transaction.atomic():
+            # Conditional: of two requests racing here, one writes the row.
+            if ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=now):
+                label = f"{token.user.username}: {token.name}"
+                audit.record(actor=token.user, action="token.use", obj=token, label=label)
+        token.last_used_at = now
     return token
 
 
@@ -100,6 +134,37 @@ def revoke_token(*, actor, token: ApiToken) -> None:
     if actor != token.user and not is_admin(actor):
         raise PermissionDenied()
     with transaction.atomic():
+        if token.revoked_at is not None:
+            return
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit.record(actor=actor, action="token.revoke", obj=token)
+        audit.record(actor=actor, action="token.revoke", obj=token, label=f"{token.user.username}: {token.name}")
+
+
+def tokens_visible_to(user):
+    """API tokens a user may see on the token page: their own; admins see everyone's."""
+    tokens = ApiToken.objects.select_related("user")
+    return tokens if is_admin(user) else tokens.filter(user=user)
+
+
+def set_password(*, actor, user: User, password: str, action: str = "password.change") -> None:
+    """Already validated by the form (Django's password validators). Other sessions of the user end: Django
+    checks the password hash stored in each session."""
+    if actor is not None and actor != user and not is_admin(actor):
+        raise PermissionDenied()
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit.record(actor=actor, action=action, obj=user, label=user.username)
+
+
+def record_password_reset_request(*, email: str, users) -> None:
+    """Audit a reset request: one row per account the mail went to, or one row without an account (the page
+    answers the same either way)."""
+    with transaction.atomic():
+        users = list(users)
+        for user in users:
+            audit.record(actor=None, action="password.reset_requested", obj=user, label=user.username)
+        if not users:
+            audit.record(actor=None, action="password.reset_requested", object_type="accounts.user",
+                         label=email[:200], changes={"known": False})  # fmt: skip
