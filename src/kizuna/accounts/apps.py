@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class AccountsConfig(AppConfig):
@@ -8,3 +9,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401 (connects the login audit receivers)
+        from .roles import ensure_builtin_roles
+
+        # Also after a test database flush, which empties the table the migration filled.
+        post_migrate.connect(ensure_builtin_roles, sender=self)

@@ -39,6 +39,7 @@ class AddressMixin(models.Model):
 
 
 class Company(VisibleModel, AddressMixin):
+    permission_type = "company"  # which role permissions apply (core.permissions)
     name = models.CharField(_("会社名"), max_length=200)
     name_kana = models.CharField(_("会社名（カナ）"), max_length=200, blank=True)
     legal_form = models.CharField(_("法人格"), max_length=30, blank=True, editable=False)
@@ -99,6 +100,8 @@ class Site(TrackedModel, AddressMixin):
 
 
 class Person(VisibleModel, AddressMixin):
+    permission_type = "person"  # which role permissions apply (core.permissions)
+
     class Stage(models.TextChoices):
         LEAD = "lead", _("リード")
         PROSPECT = "prospect", _("見込み")

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .permissions import Role, Visibility, is_active_user, is_admin
+from .permissions import Scope, Visibility, has_perm, scope_of
 
 
 class TrackedQuerySet(models.QuerySet):
@@ -55,9 +55,10 @@ class VisibleQuerySet(TrackedQuerySet):
     def visible_to(self, user, *, deleted: bool = False):
         """The one read filter for records: lists, detail, search, export, API and reports all use it."""
         qs = self.deleted() if deleted else self.alive()
-        if not is_active_user(user):
+        if not has_perm(user, self.model.permission_type, "view"):
             return qs.none()
-        if is_admin(user):
+        scope = scope_of(user)
+        if scope == Scope.ALL:
             return qs
         through = self.model.shared_with.through
         shared = Exists(
@@ -65,7 +66,7 @@ class VisibleQuerySet(TrackedQuerySet):
         )
         rule = Q(visibility=Visibility.PUBLIC) | Q(owner_id=user.pk) | shared
         if user.team_id:
-            if user.role == Role.MANAGER:
+            if scope == Scope.TEAM:
                 rule |= Q(team_id=user.team_id)  # managers also see their team's private records
             else:
                 rule |= Q(visibility=Visibility.TEAM, team_id=user.team_id)

@@ -43,8 +43,8 @@ def touch(obj, actor) -> None:
     obj.updated_by = actor if getattr(actor, "pk", None) else None
 
 
-def require_write(actor, obj) -> None:
-    if not can_write_record(actor, obj):
+def require_write(actor, obj, action: str = "edit") -> None:
+    if not can_write_record(actor, obj, action):
         raise PermissionDenied()
 
 
@@ -89,7 +89,7 @@ def record_related_changes(*, actor, obj, changes: dict, version_bumped: bool) -
 
 
 def soft_delete(*, actor, obj, expected_version=None) -> None:
-    require_write(actor, obj)
+    require_write(actor, obj, "delete")
     with transaction.atomic():
         current = lock(obj)
         check_version(current, expected_version)
@@ -102,7 +102,7 @@ def soft_delete(*, actor, obj, expected_version=None) -> None:
 
 
 def restore(*, actor, obj) -> None:
-    require_write(actor, obj)
+    require_write(actor, obj, "delete")  # undoing a delete needs the right to delete
     with transaction.atomic():
         obj.deleted_at = None
         obj.deleted_by = None

@@ -93,9 +93,9 @@ def open_table(job: ImportJob):
 def upload(*, actor, file, filename: str, kind: str = "person", encoding: str = "auto", sheet: str = "",
            match_on: str = "external_id") -> ImportJob:  # fmt: skip
     """Keep the file (outside the static root), read its header, guess the mapping. Nothing is imported yet."""
-    require_writer(actor)
     if kind not in ImportJob.Kind.values:
         raise ValidationFailed(field_errors={"kind": ["種類は person か company です。"]})
+    require_writer(actor, kind, "import")
     if match_on not in MATCH_KEYS:
         raise ValidationFailed(field_errors={"match_on": ["照合キーは external_id / email / phone のいずれかです。"]})
     size = getattr(file, "size", None)

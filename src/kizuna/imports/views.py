@@ -5,9 +5,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kizuna.contacts.views.common import page_view, require_writer
-from kizuna.core.exceptions import ValidationFailed
-from kizuna.core.permissions import is_admin
+from kizuna.contacts.views.common import page_view
+from kizuna.core.exceptions import PermissionDenied, ValidationFailed
+from kizuna.core.permissions import is_admin, may_import
 
 from . import mapping as mapping_module
 from . import readers, services
@@ -21,7 +21,8 @@ ENCODING_CHOICES = [("auto", _("自動判定")), ("utf-8", "UTF-8"), ("utf-8-sig
 @page_view
 @require_http_methods(["GET", "POST"])
 def import_list(request):
-    require_writer(request.user)
+    if not may_import(request.user):
+        raise PermissionDenied()
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:

@@ -34,6 +34,8 @@ class Source(models.TextChoices):
 
 
 class Activity(VisibleModel):
+    permission_type = "activity"  # which role permissions apply (core.permissions)
+
     class Kind(models.TextChoices):
         VISIT = "visit", _("訪問")
         CALL = "call", _("電話")
@@ -78,6 +80,8 @@ class Activity(VisibleModel):
 
 class Insight(VisibleModel):
     """A structured fact about a person or a company ("仕様には厳しいが納期には寛容"), with its evidence."""
+
+    permission_type = "insight"  # which role permissions apply (core.permissions)
 
     class Category(models.TextChoices):
         DECISION = "decision", _("意思決定")
@@ -136,6 +140,8 @@ class Insight(VisibleModel):
 class FollowUp(VisibleModel):
     """A task with a due date: a promise made at a visit, a quote to send."""
 
+    permission_type = "task"  # which role permissions apply (core.permissions)
+
     title = models.CharField(_("タスク"), max_length=200)
     due_date = models.DateField(_("期日"), null=True, blank=True, db_index=True)
     assignee = models.ForeignKey(
@@ -164,6 +170,8 @@ class FollowUp(VisibleModel):
 
 class Relationship(TrackedModel):
     """Person ↔ person: who reports to whom, who introduced whom, old colleagues, family friends."""
+
+    permission_type = "relationship"  # which role permissions apply (core.permissions)
 
     class Kind(models.TextChoices):
         BOSS = "boss", _("上司")

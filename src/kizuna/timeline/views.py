@@ -142,7 +142,7 @@ def _resolve(post) -> dict:
 @require_POST
 def capture(request):
     """Preview first (what will be created, which 田中); `save` writes it and offers undo."""
-    require_writer(request.user)
+    require_writer(request.user, "activity")
     text = request.POST.get("text", "")
     resolve = _resolve(request.POST)
     try:
@@ -197,7 +197,7 @@ def _people_around(kind, obj) -> list:
 @page_view
 @require_http_methods(["GET", "POST"])
 def activity_create(request):
-    require_writer(request.user)
+    require_writer(request.user, "activity")
     kind, obj = _context_subject(request)
     form = ActivityForm(request.POST or None, people=_people_around(kind, obj),
                         initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)})  # fmt: skip
@@ -288,7 +288,7 @@ def activity_delete(request, pk: int):
 @page_view
 @require_http_methods(["GET", "POST"])
 def insight_create(request):
-    require_writer(request.user)
+    require_writer(request.user, "insight")
     kind, obj = _context_subject(request)
     if obj is None:
         raise ValidationFailed(_("人か会社を指定してください。"))
@@ -335,7 +335,7 @@ def tasks(request):
 @page_view
 @require_POST
 def task_create(request):
-    require_writer(request.user)
+    require_writer(request.user, "task")
     kind, obj = _context_subject(request)
     form = FollowUpForm(request.POST)
     if form.is_valid():
@@ -434,7 +434,7 @@ def _company_or_new(request, data):
 @require_http_methods(["GET", "POST"])
 def card_create(request):
     """名刺・署名から登録: read the card (OCR) or the pasted text, pre-fill the person form, confirm, save."""
-    require_writer(request.user)
+    require_writer(request.user, "person")
     context = {"nav": "people"}
     if request.method == "POST" and request.POST.get("step") == "save":
         data = _company_or_new(request, request.POST)

@@ -6,7 +6,7 @@ from itertools import batched
 from django.tasks.exceptions import TaskResultDoesNotExist
 
 from kizuna.core.exceptions import NotFound, PermissionDenied
-from kizuna.core.permissions import Role, is_admin
+from kizuna.core.permissions import may_scan_everything
 
 from ..models import DuplicateGroup, Merge
 from ..services.merge import model_for
@@ -45,7 +45,7 @@ def open_groups(user, kind: str, *, limit: int = 50, batch: int = 200) -> list[G
 
 def require_scanner(user) -> None:
     """A full scan reads every record; managers and admins start it."""
-    if not (is_admin(user) or getattr(user, "role", "") == Role.MANAGER):
+    if not may_scan_everything(user):
         raise PermissionDenied("重複チェックの実行はマネージャーと管理者に限られます。")
 
 

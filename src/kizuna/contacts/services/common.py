@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 
 from kizuna.core import japanese
 from kizuna.core.exceptions import PermissionDenied, ValidationFailed
-from kizuna.core.permissions import Role, Visibility, can_write_records, is_admin
+from kizuna.core.permissions import Visibility, has_perm, is_admin, manages_team_of
 
 from ..models import Tag
 
@@ -20,8 +20,9 @@ class Errors(dict):
             raise ValidationFailed(field_errors=dict(self))
 
 
-def require_writer(actor) -> None:
-    if not can_write_records(actor):
+def require_writer(actor, object_type: str, action: str = "create") -> None:
+    """The role grants `action` on `object_type` (whether this record is within reach is checked on the record)."""
+    if not has_perm(actor, object_type, action):
         raise PermissionDenied()
 
 
@@ -53,7 +54,7 @@ def resolve_ownership(actor, data: dict, errors: Errors, *, current=None) -> dic
         allowed = (
             is_admin(actor)
             or owner.pk == actor.pk
-            or (actor.role == Role.MANAGER and owner.team_id and owner.team_id == actor.team_id)
+            or manages_team_of(actor, owner)
             or (current is not None and current.owner_id == owner.pk)
         )
         if not allowed:

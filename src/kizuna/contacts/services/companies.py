@@ -60,7 +60,7 @@ def _clean(actor, data: dict, *, current: Company | None = None) -> dict:
 
 
 def create_company(*, actor, data: dict) -> Company:
-    require_writer(actor)
+    require_writer(actor, "company")
     values = _clean(actor, data)
     with transaction.atomic():
         company = Company(**values, created_by=actor, updated_by=actor)
@@ -73,7 +73,7 @@ def create_company(*, actor, data: dict) -> Company:
 
 
 def update_company(*, actor, company: Company, data: dict, expected_version=None) -> dict:
-    require_writer(actor)
+    require_writer(actor, "company", "edit")
     values = _clean(actor, data, current=company)
     with transaction.atomic():
         changes = records.apply_changes(

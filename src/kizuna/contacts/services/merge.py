@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from kizuna.core import audit, japanese, records
-from kizuna.core.exceptions import Conflict, ValidationFailed
+from kizuna.core.exceptions import Conflict, PermissionDenied, ValidationFailed
+from kizuna.core.permissions import has_perm
 
 from ..models import (
     Company,
@@ -120,6 +121,8 @@ def merge_records(*, actor, kind: str, survivor, others, choices: dict | None = 
     others = [o for o in others if o.pk != survivor.pk]
     if not others:
         raise ValidationFailed(field_errors={"members": ["統合する相手を1件以上選んでください。"]})
+    if not has_perm(actor, kind, "merge"):
+        raise PermissionDenied("このロールには統合の権限がありません。")
     for obj in [survivor, *others]:
         records.require_write(actor, obj)
     fields = mergeable_fields(kind)
@@ -243,6 +246,8 @@ def dismiss(*, actor, kind: str, objects) -> int:
     objects = list(objects)
     if len(objects) < 2:
         raise ValidationFailed(field_errors={"members": ["2件以上選んでください。"]})
+    if not has_perm(actor, kind, "merge"):
+        raise PermissionDenied("このロールには統合の権限がありません。")
     for obj in objects:
         records.require_write(actor, obj)
     ids = sorted(o.pk for o in objects)

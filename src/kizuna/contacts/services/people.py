@@ -146,7 +146,7 @@ def _replace_contact_points(person: Person, points: list[ContactPoint]) -> dict:
 
 
 def create_person(*, actor, data: dict) -> Person:
-    require_writer(actor)
+    require_writer(actor, "person")
     values = _clean(actor, data)
     points = values.pop("_points") or []
     job = values.pop("_job", None)
@@ -169,7 +169,7 @@ def create_person(*, actor, data: dict) -> Person:
 
 
 def update_person(*, actor, person: Person, data: dict, expected_version=None) -> dict:
-    require_writer(actor)
+    require_writer(actor, "person", "edit")
     values = _clean(actor, data, current=person)
     points = values.pop("_points")
     with transaction.atomic():

@@ -17,7 +17,7 @@ from kizuna.contacts.services.merge import history_ids
 from kizuna.core.exceptions import NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from kizuna.core.models import AuditEvent
 from kizuna.core.pagination import paginate
-from kizuna.core.permissions import can_write_record, can_write_records
+from kizuna.core.permissions import can_write_record, has_perm
 
 
 def page_view(view):
@@ -36,8 +36,8 @@ def page_view(view):
     return wrapper
 
 
-def require_writer(user):
-    if not can_write_records(user):
+def require_writer(user, object_type: str, action: str = "create"):
+    if not has_perm(user, object_type, action):
         raise PermissionDenied()
 
 
@@ -58,7 +58,7 @@ def list_page(request, *, queryset, sorts: dict, template: str, partial: str, ex
         "page": page,
         "sort": sort_key,
         "base_query": params.urlencode(),
-        "can_create": can_write_records(request.user),
+        "can_create": has_perm(request.user, queryset.model.permission_type, "create"),
         **extra,
     }
     return render(request, partial if request.htmx and not request.htmx.boosted else template, context)

@@ -62,7 +62,7 @@ def company_detail(request, pk: int):
 @page_view
 @require_http_methods(["GET", "POST"])
 def company_create(request):
-    require_writer(request.user)
+    require_writer(request.user, "company")
     return create_page(
         request, form=CompanyForm(request.POST or None, user=request.user), template="contacts/company_form.html",
         create=lambda data: services.create_company(actor=request.user, data=data),

@@ -11,7 +11,7 @@ from kizuna.contacts.dedup.tasks import scan_duplicates
 from kizuna.contacts.models import Merge
 from kizuna.contacts.services import merge as merging
 from kizuna.core.exceptions import Conflict, NotFound, ValidationFailed
-from kizuna.core.permissions import Role, can_write_record, is_admin
+from kizuna.core.permissions import can_write_record, is_admin, may_scan_everything
 from kizuna.core.records import get_for_user
 
 from .common import page_view
@@ -38,7 +38,7 @@ def duplicate_list(request, kind: str = "person"):
     kind = _kind(kind)
     context = {
         "nav": "duplicates", "kind": kind, "kinds": KINDS, "groups": queue.open_groups(request.user, kind),
-        "can_scan": is_admin(request.user) or request.user.role == Role.MANAGER,
+        "can_scan": may_scan_everything(request.user),
         "scan": request.session.get(_SESSION_KEY),
     }  # fmt: skip
     return render(request, "contacts/duplicate_list.html", context)

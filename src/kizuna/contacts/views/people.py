@@ -81,7 +81,7 @@ def person_reveal(request, pk: int):
 @page_view
 @require_http_methods(["GET", "POST"])
 def person_create(request):
-    require_writer(request.user)
+    require_writer(request.user, "person")
     return create_page(
         request, form=PersonForm(request.POST or None, user=request.user, with_company=True),
         template="contacts/person_form.html", create=lambda data: services.create_person(actor=request.user, data=data),

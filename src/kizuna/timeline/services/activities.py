@@ -70,7 +70,7 @@ def _set_links(activity: Activity, links: dict) -> None:
 
 
 def create_activity(*, actor, data: dict) -> Activity:
-    require_writer(actor)
+    require_writer(actor, "activity")
     values = _clean(actor, data)
     links = values.pop("_links")
     links.setdefault("our_participants", [actor])
@@ -85,7 +85,7 @@ def create_activity(*, actor, data: dict) -> Activity:
 
 
 def update_activity(*, actor, activity: Activity, data: dict, expected_version=None) -> dict:
-    require_writer(actor)
+    require_writer(actor, "activity", "edit")
     values = _clean(actor, data, current=activity)
     links = values.pop("_links")
     with transaction.atomic():

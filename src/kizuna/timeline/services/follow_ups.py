@@ -40,7 +40,7 @@ def _clean(actor, data: dict, *, current: FollowUp | None = None) -> dict:
 
 
 def create_follow_up(*, actor, data: dict) -> FollowUp:
-    require_writer(actor)
+    require_writer(actor, "task")
     values = _clean(actor, data)
     with transaction.atomic():
         follow_up = FollowUp(**values, created_by=actor, updated_by=actor)
@@ -51,7 +51,7 @@ def create_follow_up(*, actor, data: dict) -> FollowUp:
 
 
 def update_follow_up(*, actor, follow_up: FollowUp, data: dict, expected_version=None) -> dict:
-    require_writer(actor)
+    require_writer(actor, "task", "edit")
     values = _clean(actor, data, current=follow_up)
     return records.apply_changes(
         actor=actor, obj=follow_up, data=values, fields=FIELDS, expected_version=expected_version

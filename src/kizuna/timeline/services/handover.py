@@ -7,7 +7,7 @@ from django.db import transaction
 from kizuna.contacts.models import Company, Person
 from kizuna.core import audit, records
 from kizuna.core.exceptions import PermissionDenied, ValidationFailed
-from kizuna.core.permissions import Role, is_admin
+from kizuna.core.permissions import is_admin, manages_team_of
 
 from ..models import FollowUp
 
@@ -28,8 +28,7 @@ class HandoverPlan:
 def _may_hand_over(actor, from_user, to_user) -> bool:
     if is_admin(actor):
         return True
-    same_team = actor.team_id and from_user.team_id == actor.team_id and to_user.team_id == actor.team_id
-    return actor.role == Role.MANAGER and bool(same_team)
+    return manages_team_of(actor, from_user) and manages_team_of(actor, to_user)
 
 
 def plan_handover(*, actor, from_user, to_user, company_ids=None) -> HandoverPlan:

@@ -38,7 +38,7 @@ def _clean(actor, data: dict, *, current: Insight | None = None) -> dict:
 
 
 def create_insight(*, actor, data: dict) -> Insight:
-    require_writer(actor)
+    require_writer(actor, "insight")
     values = _clean(actor, data)
     evidence = values.pop("_evidence") or []
     with transaction.atomic():
@@ -52,7 +52,7 @@ def create_insight(*, actor, data: dict) -> Insight:
 
 
 def update_insight(*, actor, insight: Insight, data: dict, expected_version=None) -> dict:
-    require_writer(actor)
+    require_writer(actor, "insight", "edit")
     values = _clean(actor, data, current=insight)
     evidence = values.pop("_evidence")
     with transaction.atomic():

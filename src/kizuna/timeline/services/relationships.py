@@ -10,7 +10,7 @@ from .common import Errors, require_writer, text, visible_one
 
 def create_relationship(*, actor, data: dict) -> Relationship:
     """Person ↔ person. Filed under the first person; both must be visible and the first writable."""
-    require_writer(actor)
+    require_writer(actor, "relationship")
     errors = Errors()
     from_person = visible_one(actor, Person, data.get("from_person"), "from_person", errors, "人")
     to_person = visible_one(actor, Person, data.get("to_person"), "to_person", errors, "相手")
@@ -37,7 +37,7 @@ def create_relationship(*, actor, data: dict) -> Relationship:
 
 
 def delete_relationship(*, actor, relationship: Relationship) -> None:
-    records.require_write(actor, relationship)
+    records.require_write(actor, relationship, "delete")
     with transaction.atomic():
         records.soft_delete(actor=actor, obj=relationship)
         audit.record(actor=actor, action="relationship.delete", obj=relationship.from_person,
