@@ -106,8 +106,10 @@ def update_role(*, actor, role: RoleModel, data: dict, expected_version=None) ->
         current = RoleModel.objects.select_for_update().get(pk=role.pk)
         if expected_version is not None and int(expected_version) != current.version:
             raise StaleVersion(current=current)
-        if current.administers and values.get("administers") is False and not _administrators_left(
-            without_role=current
+        if (
+            current.administers
+            and values.get("administers") is False
+            and not _administrators_left(without_role=current)
         ):
             raise ValidationFailed(
                 "管理者がいなくなるため、このロールの管理者権限は外せません。",
@@ -145,7 +147,7 @@ def delete_role(*, actor, role: RoleModel) -> None:
         role.delete()
 
 
-def set_user_access(*, actor, user: User, role: str | None = None, team: Team | None | bool = False,
+def set_user_access(*, actor, user: User, role: str | None = None, team: Team | bool | None = False,
                     is_active: bool | None = None) -> dict:  # fmt: skip
     """Change a user's role, team or whether they may log in. `team=False` leaves the team as it is."""
     _require_admin(actor)
