@@ -9,6 +9,7 @@ from kizuna.contacts.dedup.api import router as dedup_router
 from kizuna.core.api import default_auth, error_body
 from kizuna.core.exceptions import DomainError
 from kizuna.imports.api import router as imports_router
+from kizuna.privacy.api import router as privacy_router
 from kizuna.timeline.api import router as timeline_router
 
 api = NinjaAPI(
@@ -22,6 +23,7 @@ api.add_router("/", dedup_router)  # first: /people/duplicates must win over /pe
 api.add_router("/", contacts_router)
 api.add_router("/", timeline_router)
 api.add_router("/", imports_router)
+api.add_router("/", privacy_router)
 
 
 @api.exception_handler(DomainError)

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "kizuna.contacts",
     "kizuna.timeline",
     "kizuna.imports",
+    "kizuna.privacy",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "kizuna.core.context_processors.access",
             ],
         },
     },

@@ -10,8 +10,10 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("kizuna.accounts.urls")),
+    path("settings/", include("kizuna.accounts.settings_urls")),
     path("", home, name="home"),
     path("", include("kizuna.contacts.urls")),
     path("timeline/", include("kizuna.timeline.urls")),
     path("imports/", include("kizuna.imports.urls")),
+    path("privacy/", include("kizuna.privacy.urls")),
 ]

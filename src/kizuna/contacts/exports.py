@@ -44,6 +44,25 @@ class Export:
     rows: int
     filename: str
     content_type: str
+    left_out: int = 0  # records other apps keep out of exports (people whose use is suspended)
+
+
+_EXCLUSIONS: dict[str, list] = {}
+
+
+def register_exclusion(kind: str, reason: str, excluded) -> None:
+    """Another app keeps records out of every export (privacy: people whose use is suspended, 利用停止).
+    `excluded()` returns a queryset of the ids to leave out; exports count and report what they left out."""
+    _EXCLUSIONS.setdefault(kind, []).append((reason, excluded))
+
+
+def _exclude(kind: str, qs, left_out: dict):
+    for reason, excluded in _EXCLUSIONS.get(kind, []):
+        ids = excluded()
+        if count := qs.filter(pk__in=ids).count():
+            left_out[reason] = left_out.get(reason, 0) + count
+        qs = qs.exclude(pk__in=ids)
+    return qs
 
 
 def _person_rows(user, people):
@@ -75,13 +94,17 @@ def _company_rows(companies):
         }  # fmt: skip
 
 
-def records(user, kind: str, filters: dict):
-    """(columns, rows) of what `user` may see, with the list's filters."""
+def records(user, kind: str, filters: dict, left_out: dict | None = None):
+    """(columns, rows) of what `user` may see, with the list's filters; `left_out` gets {reason: count} of the
+    records registered exclusions kept out."""
+    left_out = {} if left_out is None else left_out
     if kind == "person":
-        qs = filter_people(Person.objects.visible_to(user), **filters).select_related("company")
+        qs = _exclude(kind, filter_people(Person.objects.visible_to(user), **filters), left_out)
+        qs = qs.select_related("company")
         qs = qs.prefetch_related("contact_points", "tags", "employments").order_by("kana_search", "id")
         return PERSON_COLUMNS, _person_rows(user, qs.iterator(chunk_size=2000))
-    qs = filter_companies(Company.objects.visible_to(user), **filters).prefetch_related("tags")
+    qs = _exclude(kind, filter_companies(Company.objects.visible_to(user), **filters), left_out)
+    qs = qs.prefetch_related("tags")
     return COMPANY_COLUMNS, _company_rows(qs.order_by("name_key", "id").iterator(chunk_size=2000))
 
 
@@ -167,7 +190,8 @@ def export(*, actor, kind: str, filters: dict | None = None, fmt: str = "csv", e
     if fmt == "vcf" and kind != "person":
         raise ValidationFailed(field_errors={"format": ["vCard で書き出せるのは人だけです。"]})
     filters = {k: v for k, v in (filters or {}).items() if v}
-    columns, rows = records(actor, kind, filters)
+    left_out: dict = {}
+    columns, rows = records(actor, kind, filters, left_out)
     if fmt == "csv":
         content, count = _csv(columns, rows, encoding)
         content_type = f"text/csv; charset={'shift_jis' if encoding == 'cp932' else 'utf-8'}"
@@ -181,6 +205,7 @@ def export(*, actor, kind: str, filters: dict | None = None, fmt: str = "csv", e
     audit.record(
         actor=actor, action="export", object_type=f"contacts.{kind}", label=f"{name}.{fmt} ({count})",
         changes={"format": [None, fmt], "encoding": [None, encoding if fmt == "csv" else "utf-8"],
-                 "rows": [None, count], "filters": [None, filters]},
+                 "rows": [None, count], "filters": [None, filters], "left_out": [None, left_out or None]},
     )  # fmt: skip
-    return Export(content=content, rows=count, filename=f"kizuna-{name}.{fmt}", content_type=content_type)
+    return Export(content=content, rows=count, filename=f"kizuna-{name}.{fmt}", content_type=content_type,
+                  left_out=sum(left_out.values()))  # fmt: skip

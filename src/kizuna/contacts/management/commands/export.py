@@ -36,3 +36,8 @@ class Command(BaseCommand):
             with open(output, "wb") as fh:
                 fh.write(result.content)
             self.stderr.write(f"{result.rows} 件を {output} に書き出しました / wrote {result.rows} rows")
+        if result.left_out:
+            self.stderr.write(
+                f"利用停止中の {result.left_out} 件は書き出しに含めていません / left out {result.left_out} "
+                "(use suspended)"
+            )

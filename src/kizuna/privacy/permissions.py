@@ -1,0 +1,29 @@
+"""Who may do what with a person's privacy data. Only the shared helpers of core.permissions are used.
+
+- purpose of use / consent and third-party provision records: admins, and managers who may write the person;
+- disclosure, correction, suspension of use and its end, erasure, the request log: admins only;
+- reading a person's privacy section: whoever may see the person.
+"""
+
+from kizuna.core.exceptions import PermissionDenied
+from kizuna.core.permissions import Role, can_write_record, is_admin
+
+
+def can_manage(user) -> bool:
+    return is_admin(user)
+
+
+def can_record(user, person) -> bool:
+    if is_admin(user):
+        return True
+    return getattr(user, "role", None) == Role.MANAGER and can_write_record(user, person)
+
+
+def require_manage(user) -> None:
+    if not can_manage(user):
+        raise PermissionDenied("この操作は管理者だけが行えます。")
+
+
+def require_record(user, person) -> None:
+    if not can_record(user, person):
+        raise PermissionDenied("利用目的・取得経路と第三者提供記録は、管理者と担当チームのマネージャーが記録します。")
