@@ -127,7 +127,8 @@ def test_wrong_method_gets_405(cast, api, company):
 def test_read_scope_token_cannot_write(cast, api):
     client = api(cast.owner, scopes=("read",))
     assert client.get(URL).status_code == 200
-    assert client.post(URL, {"name": "株式会社X"}).status_code == 401
+    response = client.post(URL, {"name": "株式会社X"})
+    assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
 
 
 def test_session_auth_requires_csrf(cast):

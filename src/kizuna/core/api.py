@@ -1,10 +1,11 @@
 """API plumbing shared by every router: authentication, ETag/If-Match, cursor pages, error shape."""
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.security import HttpBearer, SessionAuth
 
-from .exceptions import PreconditionRequired, StaleVersion
+from .exceptions import PermissionDenied, PreconditionRequired, StaleVersion
 from .models import AuditEvent
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -26,8 +27,8 @@ class TokenAuth(HttpBearer):
         if api_token is None:
             return None
         needed = "read" if request.method in SAFE_METHODS else "write"
-        if not api_token.allows(needed):
-            return None
+        if not api_token.allows(needed):  # a known caller without the scope: forbidden, not unauthenticated
+            raise PermissionDenied(_("この API トークンには %(scope)s の権限がありません。") % {"scope": needed})
         request.user = api_token.user
         request.api_token = api_token
         return api_token.user
