@@ -1,13 +1,16 @@
 """Keyset pagination: stable under inserts, no OFFSET and no COUNT(*) over the table.
 
 A cursor is the (sort value, id) of the last row shown, signed so that a tampered cursor is
-refused instead of probing the database.
+refused instead of probing the database. The signature is bound to the list's model, so a cursor of
+another list is refused too, and the values are checked against the sort field before any query.
 """
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.core import signing
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 
@@ -22,26 +25,40 @@ class Page:
     next_cursor: str | None
 
 
-def _encode(sort: str, value, pk) -> str:
+def _salt(model) -> str:
+    return f"{_SALT}:{model._meta.label_lower}"
+
+
+def _invalid() -> ValidationFailed:
+    return ValidationFailed("ページ位置（cursor）が不正です。", field_errors={"cursor": ["不正な値です。"]})
+
+
+def _encode(model, sort: str, value, pk) -> str:
     if isinstance(value, datetime):
         value = {"dt": value.isoformat()}
-    return signing.dumps([sort, value, pk], salt=_SALT, compress=True)
+    return signing.dumps([sort, value, pk], salt=_salt(model), compress=True)
 
 
-def _decode(cursor: str, sort: str):
+def _decode(model, cursor: str, sort: str):
     try:
-        cursor_sort, value, pk = signing.loads(cursor, salt=_SALT)
+        cursor_sort, value, pk = signing.loads(cursor, salt=_salt(model))
     except (signing.BadSignature, ValueError, TypeError):
-        raise ValidationFailed(
-            "ページ位置（cursor）が不正です。", field_errors={"cursor": ["不正な値です。"]}
-        ) from None
+        raise _invalid() from None
     if cursor_sort != sort:
         raise ValidationFailed(
             "並び順が変わったため、最初のページから表示してください。",
             field_errors={"cursor": ["並び順と一致しません。"]},
         )
-    if isinstance(value, dict) and "dt" in value:
-        value = parse_datetime(value["dt"])
+    try:  # a signed cursor still gets checked: a nonsense value must not reach the query as a 500
+        if isinstance(value, dict):
+            value = parse_datetime(value["dt"])
+        with suppress(FieldDoesNotExist):  # a sort over a relation keeps its value as it is
+            value = model._meta.get_field(sort.lstrip("-")).to_python(value)
+        pk = model._meta.pk.to_python(pk)
+    except (KeyError, TypeError, ValueError, ValidationError):
+        raise _invalid() from None
+    if value is None or pk is None or isinstance(value, (dict, list)):
+        raise _invalid()
     return value, pk
 
 
@@ -50,7 +67,7 @@ def paginate(queryset, *, sort: str, cursor: str | None = None, limit: int = 25)
     field = sort.lstrip("-")
     descending = sort.startswith("-")
     if cursor:
-        value, pk = _decode(cursor, sort)
+        value, pk = _decode(queryset.model, cursor, sort)
         op = "lt" if descending else "gt"
         queryset = queryset.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk}))
     order = [sort, "-pk" if descending else "pk"]
@@ -59,5 +76,5 @@ def paginate(queryset, *, sort: str, cursor: str | None = None, limit: int = 25)
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = _encode(sort, getattr(last, field), last.pk)
+        next_cursor = _encode(queryset.model, sort, getattr(last, field), last.pk)
     return Page(items=rows, next_cursor=next_cursor)
