@@ -162,6 +162,11 @@ class World:
         except Exception:  # a crash is a finding, reported with the others
             return Crash(traceback.format_exc())
 
+    def req(self, actor: str, method: str, url: str, body=None, *, headers=None, query=None, etag_of=None):
+        """A plain request for the attack tests; `etag_of` sends that record's current ETag as If-Match."""
+        return self.call(actor, method, url.replace("{", "{{").replace("}", "}}"),
+                         Target(body=body, query=query, obj=etag_of), headers=headers)  # fmt: skip
+
 
 class Crash:
     status_code = 500
