@@ -22,6 +22,11 @@ from .models import TwoFactorDevice, User
 ENROL_SECRET = "kizuna_2fa_enrol_secret"  # the not yet confirmed secret lives only in the session
 
 
+def _page(request, context, status=200):
+    context = {"nav": "security", "is_admin": is_admin(request.user), **context}
+    return render(request, "accounts/two_factor.html", context, status=status)
+
+
 def _show_codes(request, codes):
     return render(request, "accounts/recovery_codes.html", {"codes": codes, "nav": "security"})
 
@@ -33,9 +38,9 @@ def two_factor_settings(request):
     """Enrolment (secret + QR, confirmed with a code before it is switched on) or, once on, its status."""
     user = request.user
     if two_factor.is_enabled(user):
-        return render(request, "accounts/two_factor.html", {
+        return _page(request, {
             "enabled": True, "remaining": two_factor.remaining_recovery_codes(user),
-            "disable_form": forms.DisableTwoFactorForm(), "nav": "security",
+            "disable_form": forms.DisableTwoFactorForm(),
         })  # fmt: skip
     secret = request.session.get(ENROL_SECRET) or two_factor.new_secret()
     request.session[ENROL_SECRET] = secret
@@ -53,9 +58,9 @@ def two_factor_settings(request):
             messages.success(request, _("二要素認証を有効にしました。"))
             return _show_codes(request, codes)
     uri = two_factor.provisioning_uri(user, secret)
-    return render(request, "accounts/two_factor.html", {
+    return _page(request, {
         "enabled": False, "form": form, "secret": two_factor.spaced(secret), "qr": two_factor.qr_data_uri(uri),
-        "required": requires_two_factor(user), "nav": "security",
+        "required": requires_two_factor(user),
     })  # fmt: skip
 
 
@@ -87,9 +92,8 @@ def disable_two_factor(request):
             request.session.pop(VERIFIED, None)
             messages.success(request, _("二要素認証を無効にしました。"))
             return redirect("accounts:two_factor")
-    return render(request, "accounts/two_factor.html", {
+    return _page(request, {
         "enabled": True, "remaining": two_factor.remaining_recovery_codes(request.user), "disable_form": form,
-        "nav": "security",
     }, status=422)  # fmt: skip
 
 
