@@ -1,0 +1,37 @@
+"""`kizuna check --deploy` is clean with production settings, and names what is missing without them."""
+
+import os
+import secrets
+import subprocess
+import sys
+
+
+def check_deploy(tmp_path, **env):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("KIZUNA_", "DATABASE_URL", "SECRET_KEY"))}
+    base.update({"KIZUNA_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "kizuna.settings", **env})
+    command = [
+        sys.executable,
+        "-c",
+        "from kizuna.cli import main; main()",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    ]
+    return subprocess.run(command, env=base, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    result = check_deploy(
+        tmp_path, KIZUNA_HTTPS="1", SECRET_KEY=secrets.token_urlsafe(60), ALLOWED_HOSTS="crm.example.jp",
+        KIZUNA_EMAIL_HOST="smtp.example.jp",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_a_development_setup_is_told_what_to_fix(tmp_path):
+    result = check_deploy(tmp_path)
+    assert result.returncode != 0
+    for code in ("security.W008", "security.W012", "mail.E001"):  # no HTTPS, no secure cookies, no SMTP
+        assert code in result.stderr + result.stdout
