@@ -2,7 +2,7 @@
 
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kizuna.contacts.api import router as contacts_router
 from kizuna.contacts.dedup.api import router as dedup_router
@@ -39,6 +39,16 @@ def not_found(request, exc):
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
     return api.create_response(request, error_body("unauthenticated", "認証が必要です。"), status=401)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    """ninja's own errors (a body that is not JSON: 400) get the one error shape, not {"detail": ...}."""
+    if exc.status_code == 400:
+        body = error_body("unreadable_body", "リクエストの本文を読み取れません。JSON の形式を確認してください。")
+    else:
+        body = error_body("http_error", str(exc))
+    return api.create_response(request, body, status=exc.status_code)
 
 
 @api.exception_handler(ValidationError)
