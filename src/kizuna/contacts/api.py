@@ -1,7 +1,7 @@
 """/api/v1/companies, /api/v1/people and /api/v1/people/{id}/employments."""
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
 from kizuna.core.api import ErrorOut, HistoryEventOut, expected_version, history, set_etag
 from kizuna.core.exceptions import ValidationFailed
@@ -14,6 +14,7 @@ from .filters import COMPANY_SORTS, PERSON_SORTS, filter_companies, filter_peopl
 from .masking import mask_changes, mask_people, mask_person
 from .models import Company, Employment, Person, Site
 from .schemas import (
+    Bounded,
     CompanyIn,
     CompanyOut,
     CompanyPage,
@@ -37,7 +38,7 @@ router = Router(tags=["contacts"])
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 412, 422, 428)}
 
 
-class ListParams(Schema):
+class ListParams(Bounded):
     q: str = ""
     owner: int | None = None
     tag: str = ""

@@ -4,9 +4,10 @@ from datetime import date
 
 from django.db.models import Q, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
 from kizuna.contacts.models import Company, Person
+from kizuna.contacts.schemas import Bounded
 from kizuna.core.api import ErrorOut, HistoryEventOut, expected_version, history, set_etag
 from kizuna.core.exceptions import NotFound, ValidationFailed
 from kizuna.core.records import get_for_user
@@ -36,7 +37,7 @@ router = Router(tags=["timeline"])
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 412, 422, 428)}
 
 
-class TimelineParams(Schema):
+class TimelineParams(Bounded):
     kind: list[str] = []
     user: str | None = None
     since: date | None = None
