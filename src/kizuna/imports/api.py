@@ -5,7 +5,10 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
 
+from kizuna.contacts.schemas import Strict
 from kizuna.core.api import ErrorOut
 
 from . import services
@@ -49,10 +52,18 @@ class SummaryOut(Schema):
     errors: list[RowError]
 
 
-class JobPatch(Schema):
-    mapping: dict[str, str] | None = None
+class JobPatch(Strict):
+    mapping: dict[str, str] | None = Field(None, description="列番号（0 から）→ 項目")
     encoding: str | None = None
     match_on: str | None = None
+
+    @field_validator("mapping")
+    @classmethod
+    def _column_numbers(cls, value):
+        """Keys are column numbers as written by the API ("0", "1", ...); int() would also take "-1" or "１"."""
+        if value and any(not (key.isascii() and key.isdigit() and len(key) <= 4) for key in value):
+            raise PydanticCustomError("column_number", "列は 0 から始まる列番号で指定してください。")
+        return value
 
 
 @router.post("/imports", response={201: JobOut, **ERRORS})
