@@ -1,0 +1,59 @@
+"""Fixtures for the fuzz tests: a small seeded CRM so generated path ids sometimes hit real rows."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.conftest import ApiClient
+
+API = "/api/v1"
+PEOPLE = [("田中", "一郎", "ichiro"), ("髙橋", "花子", "hanako"), ("佐藤", "次郎", "jiro")]
+
+
+@pytest.fixture
+def seeded(cast, settings, tmp_path):
+    """A member's token plus the ids of a few companies, people, activities, insights, tasks, an import job, ..."""
+    settings.DATA_DIR = tmp_path  # uploaded import files and attachments stay in the test's folder
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+    client = ApiClient(cast.owner)
+
+    def post(path, data) -> dict:
+        response = client.post(f"{API}/{path}", data)
+        assert response.status_code in (200, 201), response.content
+        return response.json()
+
+    companies = [
+        post("companies", {"name": name, "phone": "03-1234-5678", "postcode": "100-0001"})["id"]
+        for name in ("株式会社山田製作所", "㈱髙橋商事", "ﾔﾏﾀﾞ工業有限会社")
+    ]
+    people = []
+    for (family, given, mail), company in zip(PEOPLE, companies, strict=True):
+        data = {"family_name": family, "given_name": given, "company": company,
+                "phones": [{"value": "090-1111-2222"}], "emails": [{"value": f"{mail}@example.jp"}]}  # fmt: skip
+        people.append(post("people", data)["id"])
+    captured = post("capture", {"text": "@田中 #山田製作所 納期より仕様に厳しい。来週見積 !来週金曜", "preview": False})
+    visit = post("activities", {"kind": "visit", "body": "工場見学", "people": people[:2]})
+    insight = post("insights", {"statement": "現場は工場長が決める", "person": people[0]})
+    task = post("tasks", {"title": "見積を送る", "person": people[1]})
+    employment = post(f"people/{people[2]}/employments", {"company": companies[0], "title": "課長"})
+    site = post(f"companies/{companies[0]}/sites", {"name": "大阪営業所"})
+    relationship = post("relationships", {"from_person": people[0], "to_person": people[1], "kind": "boss"})
+    upload = SimpleUploadedFile("list.csv", "氏名,携帯\r\n髙橋 一郎,090-1111-2222\r\n".encode("cp932"))
+    response = client.client.post(f"{API}/imports", {"file": upload, "kind": "person"}, headers=client.headers)
+    assert response.status_code == 201, response.content
+    return SimpleNamespace(
+        token=client.headers["Authorization"],
+        ids={
+            "company_id": companies,
+            "person_id": people,
+            "activity_id": [captured["activity"]["id"], visit["id"]],
+            "insight_id": [captured["insight_id"], insight["id"]],
+            "task_id": [captured["task_id"], task["id"]],
+            "employment_id": [employment["id"]],
+            "site_id": [site["id"]],
+            "relationship_id": [relationship["id"]],
+            "record_id": people + companies,
+            "job_id": [response.json()["id"]],
+        },
+    )
