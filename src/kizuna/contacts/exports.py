@@ -10,7 +10,8 @@ import io
 from dataclasses import dataclass
 
 from kizuna.core import audit
-from kizuna.core.exceptions import ValidationFailed
+from kizuna.core.exceptions import PermissionDenied, ValidationFailed
+from kizuna.core.permissions import has_perm
 from kizuna.core.spreadsheet import escape_formula
 
 from .filters import filter_companies, filter_people
@@ -183,6 +184,8 @@ def _vcf(rows) -> tuple[bytes, int]:
 
 
 def export(*, actor, kind: str, filters: dict | None = None, fmt: str = "csv", encoding: str = "utf-8-sig") -> Export:
+    if not has_perm(actor, kind, "export"):
+        raise PermissionDenied("このロールには書き出しの権限がありません。")
     if fmt not in FORMATS:
         raise ValidationFailed(field_errors={"format": [f"形式は {', '.join(FORMATS)} のいずれかです。"]})
     if encoding not in ENCODINGS:
