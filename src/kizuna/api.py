@@ -6,6 +6,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kizuna.contacts.api import router as contacts_router
 from kizuna.contacts.dedup.api import router as dedup_router
+from kizuna.core.access_api import router as access_router
 from kizuna.core.api import default_auth, error_body
 from kizuna.core.exceptions import DomainError
 from kizuna.imports.api import router as imports_router
@@ -24,6 +25,7 @@ api.add_router("/", contacts_router)
 api.add_router("/", timeline_router)
 api.add_router("/", imports_router)
 api.add_router("/", privacy_router)
+api.add_router("/", access_router)
 
 
 @api.exception_handler(DomainError)

@@ -8,6 +8,7 @@ from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.pagination import paginate
 from kizuna.core.permissions import can_view_sensitive
 from kizuna.core.records import get_child, get_for_user
+from kizuna.core.sharing import note_view
 
 from . import services
 from .filters import COMPANY_SORTS, PERSON_SORTS, filter_companies, filter_people
@@ -101,7 +102,7 @@ def create_company(request: HttpRequest, response: HttpResponse, payload: Compan
 
 @router.get("/companies/{company_id}", response={200: CompanyOut, **ERRORS})
 def get_company(request: HttpRequest, response: HttpResponse, company_id: int):
-    get_for_user(Company, request.user, company_id)
+    note_view(request.user, get_for_user(Company, request.user, company_id))
     return _with_etag(response, _companies(request.user).get(pk=company_id))
 
 
@@ -155,7 +156,7 @@ def create_person(request: HttpRequest, response: HttpResponse, payload: PersonI
 
 @router.get("/people/{person_id}", response={200: PersonOut, **ERRORS})
 def get_person(request: HttpRequest, response: HttpResponse, person_id: int):
-    get_for_user(Person, request.user, person_id)
+    note_view(request.user, get_for_user(Person, request.user, person_id))
     return _with_etag(response, mask_person(request.user, _people(request.user).get(pk=person_id)))
 
 

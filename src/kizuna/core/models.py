@@ -60,12 +60,14 @@ class VisibleQuerySet(TrackedQuerySet):
         scope = scope_of(user)
         if scope == Scope.ALL:
             return qs
-        through = self.model.shared_with.through
-        shared = Exists(
-            through.objects.filter(**{f"{self.model._meta.model_name}_id": OuterRef("pk"), "user_id": user.pk})
-        )
-        rule = Q(visibility=Visibility.PUBLIC) | Q(owner_id=user.pk) | shared
+        own_fk = f"{self.model._meta.model_name}_id"
+        users = self.model.shared_with.through.objects.filter(**{own_fk: OuterRef("pk"), "user_id": user.pk})
+        rule = Q(visibility=Visibility.PUBLIC) | Q(owner_id=user.pk) | Exists(users)
         if user.team_id:
+            teams = self.model.shared_with_teams.through.objects.filter(
+                **{own_fk: OuterRef("pk"), "team_id": user.team_id}
+            )
+            rule |= Exists(teams)
             if scope == Scope.TEAM:
                 rule |= Q(team_id=user.team_id)  # managers also see their team's private records
             else:
@@ -93,6 +95,11 @@ class VisibleModel(TrackedModel):
     shared_with = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("共有先")
     )
+    shared_with_teams = models.ManyToManyField(
+        "accounts.Team", blank=True, related_name="+", verbose_name=_("共有先チーム")
+    )
+    # Every view of a sensitive record (M&A talks, a complaint, a VIP) is written to the audit log.
+    sensitive = models.BooleanField(_("機密扱い（閲覧を記録）"), default=False)
 
     objects = VisibleQuerySet.as_manager()
 

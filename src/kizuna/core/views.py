@@ -2,20 +2,24 @@ import csv
 import io
 import json
 
+from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from . import audit
-from .exceptions import ValidationFailed
+from . import audit, sharing
+from .exceptions import NotFound, StaleVersion, ValidationFailed
+from .exceptions import PermissionDenied as RecordPermissionDenied
 from .models import AuditEvent
 from .pagination import paginate
 from .permissions import is_admin
+from .records import get_for_user
 from .spreadsheet import escape_formula
 
 
@@ -81,3 +85,45 @@ def _audit_csv(request, events, filters):
     response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="kizuna-audit.csv"'
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_access(request, object_type: str, pk: int):
+    """Share a record with users and teams, or mark it 機密 (its views are then audited)."""
+    try:
+        model = sharing.model_for(object_type)
+        if not hasattr(model, "get_absolute_url"):  # insights and tasks: shared through the API
+            raise NotFound()
+        record = get_for_user(model, request.user, pk, for_write=True)
+    except NotFound:
+        raise Http404 from None
+    except RecordPermissionDenied:
+        raise PermissionDenied from None
+    errors, conflict = {}, False
+    if request.method == "POST":
+        data = {
+            "shared_with": request.POST.getlist("shared_with"),
+            "shared_with_teams": request.POST.getlist("shared_with_teams"),
+            "sensitive": request.POST.get("sensitive") == "on",
+        }
+        try:
+            sharing.set_access(actor=request.user, obj=record, data=data, expected_version=request.POST.get("version"))
+        except StaleVersion:
+            conflict = True
+            record.refresh_from_db()
+        except ValidationFailed as exc:
+            errors = exc.field_errors or {"__all__": [exc.message]}
+        else:
+            return redirect(record.get_absolute_url())
+    context = {
+        "record": record,
+        "back_url": record.get_absolute_url(),
+        "users": get_user_model().objects.filter(is_active=True).select_related("team").order_by("username"),
+        "teams": apps.get_model("accounts", "Team").objects.all(),
+        "chosen_users": set(record.shared_with.values_list("pk", flat=True)),
+        "chosen_teams": set(record.shared_with_teams.values_list("pk", flat=True)),
+        "errors": errors,
+        "conflict": conflict,
+    }
+    return render(request, "core/record_access.html", context, status=422 if errors or conflict else 200)

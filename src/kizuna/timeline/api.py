@@ -11,6 +11,7 @@ from kizuna.contacts.schemas import Bounded
 from kizuna.core.api import ErrorOut, HistoryEventOut, expected_version, history, set_etag
 from kizuna.core.exceptions import NotFound, ValidationFailed
 from kizuna.core.records import get_for_user
+from kizuna.core.sharing import note_view
 
 from . import queries, services
 from .models import Activity, FollowUp, Insight, Relationship
@@ -112,7 +113,7 @@ def create_activity(request: HttpRequest, response: HttpResponse, payload: Activ
 
 @router.get("/activities/{activity_id}", response={200: ActivityOut, **ERRORS})
 def get_activity(request: HttpRequest, response: HttpResponse, activity_id: int):
-    get_for_user(Activity, request.user, activity_id)
+    note_view(request.user, get_for_user(Activity, request.user, activity_id))
     return _out(request, response, Activity, activity_id)
 
 

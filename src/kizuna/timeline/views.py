@@ -27,6 +27,7 @@ from kizuna.core import audit, japanese
 from kizuna.core.exceptions import NotFound, ValidationFailed
 from kizuna.core.permissions import can_write_record
 from kizuna.core.records import get_for_user
+from kizuna.core.sharing import note_view
 
 from . import brief, cards, queries, services
 from .forms import ActivityForm, FollowUpForm, InsightForm
@@ -219,6 +220,7 @@ def activity_create(request):
 @page_view
 def activity_detail(request, pk: int):
     activity = get_for_user(Activity, request.user, pk)
+    note_view(request.user, activity)
     context = {"activity": activity, "can_edit": can_write_record(request.user, activity),
                "seen_people": queries.seen_people(request.user, [activity]),
                "attachments": activity.attachments.alive(),

@@ -12,6 +12,7 @@ from kizuna.contacts.org import org_chart
 from kizuna.contacts.panels import render_panels
 from kizuna.core import japanese
 from kizuna.core.records import get_child, get_for_user
+from kizuna.core.sharing import note_view
 
 from .common import (
     create_page,
@@ -42,6 +43,7 @@ def company_list(request):
 @page_view
 def company_detail(request, pk: int):
     company = get_for_user(Company, request.user, pk)
+    note_view(request.user, company)
     jobs = Employment.objects.alive().filter(
         company=company, person__in=Person.objects.visible_to(request.user).values("pk")
     )

@@ -15,6 +15,7 @@ from kizuna.contacts.panels import render_panels
 from kizuna.core import audit, japanese
 from kizuna.core.exceptions import StaleVersion, ValidationFailed
 from kizuna.core.records import get_child, get_for_user
+from kizuna.core.sharing import note_view
 
 from .common import (
     create_page,
@@ -49,6 +50,7 @@ def person_list(request):
 @page_view
 def person_detail(request, pk: int):
     person = get_for_user(Person, request.user, pk)
+    note_view(request.user, person)
     person = Person.objects.select_related("company", "owner").prefetch_related("tags", "contact_points").get(pk=pk)
     mask_person(request.user, person, revealed=_revealed(request, person))
     jobs = person.employments.alive().select_related("company", "site").order_by("-start_date", "-id")
