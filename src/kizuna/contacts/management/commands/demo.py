@@ -12,13 +12,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from faker import Faker
 
+from kizuna.accounts import roles as role_services
 from kizuna.accounts import services as account_services
+from kizuna.accounts.models import Role as RoleModel
 from kizuna.accounts.models import User
 from kizuna.contacts.models import Company, ContactPoint, Employment, Person, Site
 from kizuna.contacts.services.bulk import bulk_create_companies, bulk_create_people, contact_point
 from kizuna.core import japanese
 from kizuna.core.context import request_context
-from kizuna.core.permissions import Role, Visibility
+from kizuna.core.permissions import OBJECT_TYPES, Role, Visibility, has_perm
 
 DEMO_USERS = [
     # username, role, team, display name
@@ -28,6 +30,7 @@ DEMO_USERS = [
     ("sato", Role.MEMBER, "営業2部", "佐藤 健太"),
     ("kobayashi", Role.MEMBER, "カスタマーサポート", "小林 由美"),
     ("yamada", Role.READ_ONLY, "営業1部", "山田 花子"),
+    ("kansa", "auditor", "内部監査室", "監査 次郎"),  # a custom role: reads everything, changes nothing
 ]
 INDUSTRY_WORDS = {
     "製造業（機械）": ["製作所", "機械", "精機", "鉄工所", "工機"],
@@ -90,6 +93,12 @@ class Command(BaseCommand):
 
     # --- users --------------------------------------------------------------------------------------
     def _users(self) -> list[User]:
+        if not RoleModel.objects.filter(key="auditor").exists():
+            read_all = {t: ["view", "export"] if t in ("person", "company") else ["view"] for t in OBJECT_TYPES}
+            role_services.create_role(actor=None, data={
+                "key": "auditor", "name": "監査担当", "scope": "all", "permissions": read_all,
+                "description": "すべてのレコードを閲覧・書き出しできるが、変更はできない（デモ用の独自ロール）",
+            })  # fmt: skip
         path = _logins_path()
         logins = json.loads(path.read_text()) if path.exists() else {}
         users = []
@@ -123,7 +132,7 @@ class Command(BaseCommand):
 
     # --- companies ----------------------------------------------------------------------------------
     def _companies(self, admin, users, fake, rng, count) -> list[Company]:
-        owners = [u for u in users if u.role != Role.READ_ONLY]
+        owners = [u for u in users if has_perm(u, "person", "create")]
         companies = []
         for _ in range(count):
             industry = rng.choice(list(INDUSTRY_WORDS))
@@ -179,7 +188,7 @@ class Command(BaseCommand):
 
     # --- people ---------------------------------------------------------------------------------------
     def _people(self, admin, users, fake, rng, companies, count, batch=5000):
-        owners = [u for u in users if u.role != Role.READ_ONLY]
+        owners = [u for u in users if has_perm(u, "person", "create")]
         today = date.today()
         for offset in range(0, count, batch):
             people, points, jobs = [], {}, {}
