@@ -12,7 +12,10 @@ from django.db import transaction
 from kizuna.api import api
 
 from .matrix import ACTORS, NONE, OPERATIONS, SCENARIOS, parse, reads
-from .world import World
+from .world import Target, World
+
+NOT_FOUND = {"error": {"code": "not_found", "message": "見つかりません。", "fields": {}}}
+UNKNOWN_ID = 987654
 
 
 def schema_operations() -> set[str]:
@@ -62,8 +65,8 @@ def _check_body(op, target, actor: str, status: int, response) -> str | None:
         error = body.get("error") if isinstance(body, dict) else None
         if not (isinstance(error, dict) and {"code", "message", "fields"} <= set(error)):
             return f"error body not in the shared shape: {body}"
-        if status == 404 and error["code"] != "not_found":
-            return f"404 with code {error['code']}"
+        if status == 404 and (body != NOT_FOUND or response.has_header("ETag")):
+            return f"a 404 that differs from an unknown id's (BOLA: existence must not leak): {body}"
         return None
     if op.returns_target and target.expect_id is not None and body.get("id") != target.expect_id:
         return f"body id {body.get('id')} is not the target {target.expect_id}"
@@ -107,6 +110,15 @@ def test_operation(key):
             problem = _check_body(op, target, actor, status, response)
             if problem:
                 mismatches.append(f"  [{scenario}] {actor}: {status} but {problem}")
+        if target.params and scenario == next(iter(op.expect)):  # ids that exist nowhere: the same 404
+            params = {k: (v if k == "kind" else UNKNOWN_ID) for k, v in target.params.items()}
+            unknown = Target(params=params, body=target.body, query=target.query, obj=target.obj)
+            with transaction.atomic():
+                response = world.call("admin", method, path, unknown)
+                transaction.set_rollback(True)
+            checks += 1
+            if response.status_code != 404 or _check_body(op, unknown, "admin", 404, response):
+                mismatches.append(f"  [{scenario}] unknown ids: {response.status_code} {response.content[:200]!r}")
     assert checks, "no checks ran"
     assert not mismatches, f"{key}: {len(mismatches)} of {checks} checks differ from matrix.py\n" + "\n".join(
         mismatches
