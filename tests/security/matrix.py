@@ -241,6 +241,19 @@ def activity_history(world, scenario):
     return _t(params={"kind": "activities", "record_id": activity.pk})
 
 
+def access_of(body=None):
+    def build(world, scenario):
+        person = world.person(scenario)
+        data = body(world) if callable(body) else body
+        return _t(params={"kind": "people", "record_id": person.pk}, body=data, obj=person)
+
+    return build
+
+
+def share_with_teammate(world):
+    return {"shared_with": [world.users["teammate"].pk]}
+
+
 def scan_task(world, scenario):
     return _t(params={"task_id": str(world.scan().id)})
 
@@ -364,6 +377,9 @@ OPERATIONS: dict[str, Op] = {
     f"DELETE {A}/relationships/{{relationship_id}}": Op(relationship_of, writes(204)),
     f"POST {A}/capture": Op(collection(body={"text": "来週見積を送る", "preview": False}), CREATORS),
     f"POST {A}/capture/{{activity_id}}/undo": Op(captured, writes(204)),
+    # --- sharing -------------------------------------------------------------------------------------------
+    f"GET {A}/{{kind}}/{{record_id}}/access": Op(access_of(), reads(200)),
+    f"PUT {A}/{{kind}}/{{record_id}}/access": Op(access_of(share_with_teammate), writes(200)),
     # --- imports ---------------------------------------------------------------------------------------------
     f"POST {A}/imports": Op(collection(files=upload_file), CREATORS),
     f"GET {A}/imports/{{job_id}}": Op(import_job(), job(200), returns_target=True),

@@ -13,6 +13,7 @@ from kizuna.accounts import services as accounts
 from kizuna.contacts import services as contacts
 from kizuna.contacts.dedup.tasks import scan_duplicates
 from kizuna.contacts.services import merge as merging
+from kizuna.core import sharing
 from kizuna.imports import services as imports
 from kizuna.timeline import services as timeline
 
@@ -64,10 +65,10 @@ class World:
         return {"owner": self.users[owner].pk, "visibility": visibility}
 
     def share(self, obj, scenario: str):
-        """Sharing has no service yet (only the model's shared_with); the scenario sets it up directly."""
         shared_with = SCENARIOS[scenario][2]
         if shared_with:
-            obj.shared_with.add(self.users[shared_with])
+            sharing.set_access(actor=self.admin, obj=obj, data={"shared_with": [self.users[shared_with].pk]})
+            obj.refresh_from_db()
         return obj
 
     @property
@@ -145,7 +146,7 @@ class World:
         """One request; an exception inside the view becomes status 500 with its traceback as the body."""
         client = self.client(actor)
         headers = dict(headers or {})
-        if target.obj is not None and method in ("PATCH", "DELETE"):
+        if target.obj is not None and method in ("PUT", "PATCH", "DELETE"):
             target.obj.refresh_from_db()
             headers.setdefault("If-Match", target.obj.etag)
         kwargs = {"headers": headers}
