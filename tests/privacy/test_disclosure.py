@@ -30,7 +30,11 @@ def test_disclosure_json_holds_everything_we_keep(cast, api, world):
     assert data["attachments"][0]["name"] == "名刺.png"
     assert data["privacy"]["purposes"] == ["営業活動", "サポート"] and data["privacy"]["consent_source"] == "名刺交換"
     provision = data["third_party_provisions"][0]
-    assert provision["recipient_name"] == "株式会社配送センター" and provision["items"] == ["氏名", "会社名", "電話番号"]
+    assert provision["recipient_name"] == "株式会社配送センター" and provision["items"] == [
+        "氏名",
+        "会社名",
+        "電話番号",
+    ]
     assert provision["provided_on"] == "2024-06-01" and provision["basis"] == "委託"
     assert any(e["action"] == "create" for e in data["history"])
     assert any(e["action"] == "privacy.provision" for e in data["history"])
@@ -53,11 +57,24 @@ def test_disclosure_pdf_is_readable_and_complete(cast, world, tmp_path):
     pdf = tmp_path / "disclosure.pdf"
     pdf.write_bytes(response.content)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    for expected in ("保有個人データの開示", "田中 太郎", "090-1234-5678", "taro.tanaka@example.jp", "株式会社山田製作所",
-                     "仕様に厳しい", "株式会社配送センター", "カタログ発送の委託", "名刺.png", "キーマン"):  # fmt: skip
+    for expected in (
+        "保有個人データの開示",
+        "田中 太郎",
+        "090-1234-5678",
+        "taro.tanaka@example.jp",
+        "株式会社山田製作所",
+        "仕様に厳しい",
+        "株式会社配送センター",
+        "カタログ発送の委託",
+        "名刺.png",
+        "キーマン",
+    ):
         assert expected in text, expected
-    assert AuditEvent.objects.for_object(world.tanaka).filter(action="privacy.disclose",
-                                                              changes__format=[None, "pdf"]).exists()  # fmt: skip
+    assert (
+        AuditEvent.objects.for_object(world.tanaka)
+        .filter(action="privacy.disclose", changes__format=[None, "pdf"])
+        .exists()
+    )
     api_pdf = client_for(cast.admin).get(f"/api/v1/people/{world.tanaka.pk}/disclosure.pdf")
     assert api_pdf.status_code == 200 and api_pdf.content.startswith(b"%PDF")
 

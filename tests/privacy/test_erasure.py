@@ -20,8 +20,20 @@ from kizuna.timeline.search import search_activities
 
 from .conftest import client_for
 
-SECRETS = ("田中 太郎", "田中太郎", "太郎", "タナカ", "たなか", "taro.tanaka", "090-1234-5678", "09012345678", "1980-04-01",
-           "千代田1-1", "ゴルフ", "CRM-000123")  # fmt: skip
+SECRETS = (
+    "田中 太郎",
+    "田中太郎",
+    "太郎",
+    "タナカ",
+    "たなか",
+    "taro.tanaka",
+    "090-1234-5678",
+    "09012345678",
+    "1980-04-01",
+    "千代田1-1",
+    "ゴルフ",
+    "CRM-000123",
+)
 
 
 def aggregates():
@@ -134,8 +146,9 @@ def test_erasure_from_the_page(cast, world):
 
 @pytest.mark.parametrize("who,status", [("manager", 403), ("owner", 403), ("readonly", 403), ("outsider", 403)])
 def test_only_admins_erase(cast, api, world, who, status):
-    response = api(getattr(cast, who)).post(f"/api/v1/people/{world.tanaka.pk}/erase",
-                                            {"confirm": str(world.tanaka.pk)})  # fmt: skip
+    response = api(getattr(cast, who)).post(
+        f"/api/v1/people/{world.tanaka.pk}/erase", {"confirm": str(world.tanaka.pk)}
+    )
     assert response.status_code == status
     assert Person.objects.get(pk=world.tanaka.pk).family_name == "田中"
 

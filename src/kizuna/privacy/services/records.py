@@ -47,9 +47,7 @@ def _date(data: dict, key: str, errors: Errors, label: str, *, required: bool = 
         if required:
             errors.add(key, f"{label}を入力してください。")
         return None
-    if isinstance(value, date):
-        return value
-    parsed = japanese.parse_japanese_date(str(value))
+    parsed = value if isinstance(value, date) else japanese.parse_japanese_date(str(value))
     if parsed is None:
         errors.add(key, f"{label}の形式が正しくありません（例: 2024/4/1、令和6年4月1日）。")
     elif parsed > timezone.localdate():
