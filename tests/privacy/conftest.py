@@ -9,7 +9,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from kizuna.contacts import services as contacts
 from kizuna.privacy import services as privacy
 from kizuna.timeline import services as timeline
 from tests import factories
@@ -121,7 +120,6 @@ def world(cast, settings, tmp_path):
         },
     )
     tanaka.refresh_from_db()
-    contacts_services = contacts  # noqa: F841 (kept for tests that edit people)
     return SimpleNamespace(
         company=company,
         other_company=other_company,

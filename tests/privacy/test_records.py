@@ -21,7 +21,6 @@ def test_purpose_and_consent_through_the_api(cast, api, world):
         "consent_date": "2024-10-01",
         "purpose_note": "新製品の案内",
     }
-    response = api(cast.manager).put(url, body) if hasattr(api(cast.manager), "put") else None
     response = api(cast.manager).request("put", url, body)
     assert response.status_code == 200, response.content
     data = response.json()
