@@ -5,6 +5,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from itertools import chain, islice
@@ -225,6 +226,18 @@ def _data_rows(records: Iterator[tuple[int, list[str]]], table: Table) -> Iterat
 
 # --- Excel --------------------------------------------------------------------------------------------
 
+# What openpyxl raises for a damaged book, when opening it or later while streaming its rows (read_only mode
+# decompresses and parses each sheet lazily): broken zip entries, truncated deflate data, malformed XML
+# (ElementTree's ParseError is a SyntaxError), and the lookups and conversions that fail on what it found.
+_BROKEN_BOOK = (
+    zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError, TypeError, IndexError, AttributeError,
+    SyntaxError,
+)  # fmt: skip
+
+
+def _broken_book(exc: Exception) -> ReadError:
+    return ReadError(f"Excelファイルを開けませんでした（壊れているか、.xlsx形式ではありません）: {exc}")
+
 
 def _cell_text(value, column_field: str | None) -> str:
     if value is None:
@@ -256,8 +269,8 @@ def _read_xlsx(stream: BinaryIO, sheet: str | int | None) -> Table:
 
     try:
         book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ReadError(f"Excelファイルを開けませんでした（壊れているか、.xlsx形式ではありません）: {exc}") from None
+    except _BROKEN_BOOK as exc:
+        raise _broken_book(exc) from None
     names = book.sheetnames
     try:
         if sheet is None:
@@ -270,13 +283,19 @@ def _read_xlsx(stream: BinaryIO, sheet: str | int | None) -> Table:
         book.close()
         raise ReadError(f"シート「{sheet}」が見つかりません（このファイルのシート: {'、'.join(names)}）。") from None
     rows = enumerate(worksheet.iter_rows(values_only=True), start=1)
-    for _number, values in rows:
-        if any(v is not None and str(v).strip() for v in values):
-            headers = [_cell_text(v, None).strip() for v in values]
-            break
-    else:
+    try:
+        for _number, values in rows:
+            if any(v is not None and str(v).strip() for v in values):
+                headers = [_cell_text(v, None).strip() for v in values]
+                break
+        else:
+            raise ReadError(f"シート「{worksheet.title}」にデータがありません。")
+    except _BROKEN_BOOK as exc:
         book.close()
-        raise ReadError(f"シート「{worksheet.title}」にデータがありません。")
+        raise _broken_book(exc) from None
+    except ReadError:
+        book.close()
+        raise
     while headers and not headers[-1]:
         headers.pop()
     fields = [guess_field(h) for h in headers]
@@ -288,7 +307,7 @@ def _read_xlsx(stream: BinaryIO, sheet: str | int | None) -> Table:
     def generate():
         padded_warned: set[str] = set()
         try:
-            for number, values in rows:
+            for number, values in _unbroken(rows):
                 texts = [_cell_text(v, fields[i] if i < len(fields) else None) for i, v in enumerate(values)]
                 if not any(t.strip() for t in texts):
                     continue
@@ -304,3 +323,11 @@ def _read_xlsx(stream: BinaryIO, sheet: str | int | None) -> Table:
 
     table.rows = generate()
     return table
+
+
+def _unbroken(rows):
+    """The sheet's rows; damage found while streaming them is a ReadError, like damage found when opening."""
+    try:
+        yield from rows
+    except _BROKEN_BOOK as exc:
+        raise _broken_book(exc) from None
