@@ -57,14 +57,26 @@ def collapse_spaces(value: str) -> str:
     return _WS.sub(" ", nfkc(value)).strip()
 
 
-@lru_cache(maxsize=65536)
-def search_text(value: str) -> str:
-    """The key names are searched and matched on: NFKC, lower case, no spaces or dashes, old kanji and
-    katakana folded (so 髙橋 and 高橋, タナカ and たなか meet)."""
+def _search_text_once(value: str) -> str:
     text = nfkc(value).lower()
     text = _PROLONGED_NOT_AFTER_KANA.sub("", text)
     text = _WS.sub("", text).translate(_REMOVE_TABLE)
     return to_hiragana(fold_kanji(text))
+
+
+@lru_cache(maxsize=65536)
+def search_text(value: str) -> str:
+    """The key names are searched and matched on: NFKC, lower case, no spaces or dashes, old kanji and
+    katakana folded (so 髙橋 and 高橋, タナカ and たなか meet). Idempotent: removing a mark can bring a letter
+    and its combining dakuten together (カ・゛ → が) or leave a ー with no kana before it, so the steps
+    repeat until the key no longer changes (a second pass almost always confirms it)."""
+    text = _search_text_once(value)
+    for _ in range(4):
+        again = _search_text_once(text)
+        if again == text:
+            break
+        text = again
+    return text
 
 
 def reading_key(value: str) -> str:
