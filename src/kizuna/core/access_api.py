@@ -2,12 +2,12 @@
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
-from pydantic import ConfigDict
 
 from . import sharing
 from .api import ErrorOut, expected_version, set_etag
 from .exceptions import NotFound
 from .records import get_for_user
+from .schemas import Strict
 
 router = Router(tags=["access"])
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 412, 422, 428)}
@@ -25,9 +25,7 @@ class AccessOut(Schema):
     version: int
 
 
-class AccessIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class AccessIn(Strict):
     shared_with: list[int] | None = Field(None, max_length=500, description="user ids who may see the record")
     shared_with_teams: list[int] | None = Field(None, max_length=200, description="team ids who may see the record")
     sensitive: bool | None = Field(None, description="log every view of the record in the audit log")

@@ -14,6 +14,8 @@ def get_for_user(model, user, pk, *, for_write: bool = False, deleted: bool = Fa
         pk = int(pk)
     except (TypeError, ValueError):
         raise NotFound() from None
+    if not -(2**63) <= pk < 2**63:  # beyond a bigint no row exists (and SQLite would raise OverflowError)
+        raise NotFound()
     obj = model.objects.visible_to(user, deleted=deleted).filter(pk=pk).first()
     if obj is None:
         raise NotFound()
