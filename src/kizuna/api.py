@@ -4,6 +4,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from kizuna.accounts.api import router as accounts_router
 from kizuna.contacts.api import router as contacts_router
 from kizuna.contacts.dedup.api import router as dedup_router
 from kizuna.core.access_api import router as access_router
@@ -26,6 +27,7 @@ api.add_router("/", timeline_router)
 api.add_router("/", imports_router)
 api.add_router("/", privacy_router)
 api.add_router("/", access_router)
+api.add_router("/", accounts_router)
 
 
 @api.exception_handler(DomainError)

@@ -43,6 +43,10 @@ class Role(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def etag(self) -> str:
+        return f'"{self.pk}-{self.version}"'
+
     def grants(self, object_type: str, action: str) -> bool:
         return action in self.permissions.get(object_type, [])
 
