@@ -83,7 +83,8 @@ def test_list_query_count_budget(cast, api, company, django_assert_max_num_queri
     for i in range(30):
         factories.person(cast.owner, f"姓{i}", emails=[f"p{i}@example.jp"], tags=["x"])
     client = api(cast.owner)
-    with django_assert_max_num_queries(6):  # token, token touch, people, tags, contact points
+    client.get(URL + "?limit=1")  # a token's first use writes last_used_at and its audit row (once per 5 minutes)
+    with django_assert_max_num_queries(6):  # token, role, people, tags, contact points
         response = client.get(URL + "?limit=25")
     assert len(response.json()["items"]) == 25
 

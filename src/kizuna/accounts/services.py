@@ -107,16 +107,16 @@ def create_token(*, actor, user: User, name: str, scopes=("read", "write"), days
 
 
 def authenticate_token(raw: str) -> ApiToken | None:
-    """The usable token with this raw value, or None. Bad tokens are counted per client address: past the
-    limit (KIZUNA_RATE_BAD_TOKENS) every bearer request from that address gets 429 until the window ends.
-    A token's use is audited ("token.use") and its last_used_at written at most once per 5 minutes."""
-    ip = context.current().ip
-    if ip and (wait := ratelimit.exceeded("bad_token", ip)):
-        raise ratelimit.RateLimited(wait)
+    """The usable token with this raw value, or None. Bad tokens are counted per client address: past the limit
+    (KIZUNA_RATE_BAD_TOKENS) that address gets 429 instead of 401 until the window ends. A valid token is never
+    refused (256 random bits cannot be guessed, and a client sharing an address keeps working), so a good request
+    costs no counter query. A token's use is audited ("token.use") and its last_used_at written at most once per
+    5 minutes."""
     token = ApiToken.objects.usable().select_related("user", "user__team").filter(key_hash=hash_token(raw)).first()
     if token is None or not token.user.is_active:
-        if ip:
-            ratelimit.hit("bad_token", ip)
+        ip = context.current().ip
+        if ip and (wait := ratelimit.hit("bad_token", ip)):
+            raise ratelimit.RateLimited(wait)
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_AUDIT_EVERY:
