@@ -166,3 +166,17 @@ def test_request_log_is_for_admins(cast, world):
     assert client_for(cast.manager).get("/privacy/requests/").status_code == 403
     panel = client_for(cast.readonly).get(f"/people/{world.tanaka.pk}/").content.decode()
     assert "プライバシー" in panel and "名刺交換" in panel
+
+
+def test_a_request_answered_elsewhere_is_logged_by_hand(cast, world):
+    client = client_for(cast.admin)
+    url = f"/privacy/people/{world.tanaka.pk}/requests/"
+    bad = client.post(url, {"kind": "provision_disclosure", "received_at": "2999/1/1", "result": "書面で送付済み"})
+    assert bad.status_code == 422 and not PrivacyRequest.objects.exists()
+    assert "未来の日付" in bad.content.decode() and "書面で送付済み" in bad.content.decode()  # the input is kept
+    client.post(url, {"kind": "provision_disclosure", "received_at": "令和6年8月1日", "note": "書面で請求",
+                      "result": "第三者提供記録を書面で送付"})  # fmt: skip
+    request = PrivacyRequest.objects.get(kind="provision_disclosure")
+    assert request.received_at.date().isoformat() == "2024-08-01" and request.handled_by == cast.admin
+    assert AuditEvent.objects.for_object(world.tanaka).filter(action="privacy.request").exists()
+    assert client_for(cast.manager).post(url, {"kind": "disclosure", "result": "x"}).status_code == 403

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kizuna.contacts.forms import PREFECTURE_CHOICES
 
-from .models import ConsentSource, ProvisionBasis, Purpose
+from .models import ConsentSource, ProvisionBasis, Purpose, RequestKind
 
 
 class ConsentForm(forms.Form):
@@ -63,6 +63,14 @@ class CorrectionForm(forms.Form):
             if str(new).strip() != str(old):
                 out[name] = new
         return out
+
+
+class RequestForm(forms.Form):
+    kind = forms.ChoiceField(label=_("種類"), choices=RequestKind.choices)
+    received_at = forms.CharField(label=_("受付日"), required=False, help_text=_("空欄なら今日"))
+    note = forms.CharField(label=_("請求の内容"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    result = forms.CharField(label=_("対応内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class EraseForm(forms.Form):

@@ -13,4 +13,5 @@ urlpatterns = [
     path("people/<int:pk>/resume/", views.resume, name="resume"),
     path("people/<int:pk>/correct/", views.correct, name="correct"),
     path("people/<int:pk>/erase/", views.erase, name="erase"),
+    path("people/<int:pk>/requests/", views.request_create, name="request_create"),
 ]

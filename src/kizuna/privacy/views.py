@@ -18,7 +18,7 @@ from kizuna.core.pagination import paginate
 from kizuna.core.records import get_for_user
 
 from . import services
-from .forms import ConsentForm, CorrectionForm, EraseForm, ProvisionForm, ReasonForm
+from .forms import ConsentForm, CorrectionForm, EraseForm, ProvisionForm, ReasonForm, RequestForm
 from .models import PrivacyRequest, RequestKind
 from .permissions import can_manage, can_record, require_manage, require_record
 
@@ -36,22 +36,30 @@ def _add_errors(form, exc: ValidationFailed) -> None:
 
 
 # --- sections on the person page (registered in apps.py) -----------------------------------------------
+def _record_for_page(request, person):
+    """The badge and the section read the record once per page."""
+    cache = request.__dict__.setdefault("_privacy_records", {})
+    if person.pk not in cache:
+        cache[person.pk] = services.privacy_of(person)
+    return cache[person.pk]
+
+
 def suspension_badge(request, person) -> str:
-    record = services.privacy_of(person)
+    record = _record_for_page(request, person)
     if not record.is_suspended:
         return ""
     return render_to_string("privacy/partials/badge.html", {"record": record, "object": person}, request=request)
 
 
 def privacy_panel(request, person) -> str:
-    record = services.privacy_of(person)
+    record = _record_for_page(request, person)
     context = {"object": person, "record": record, "provision_count": person.provisions.count(),
                "can_record": can_record(request.user, person), "can_manage": can_manage(request.user)}  # fmt: skip
     return render_to_string("privacy/partials/panel.html", context, request=request)
 
 
 # --- pages ---------------------------------------------------------------------------------------------
-def _page(request, person, *, consent_form=None, provision_form=None, status=200):
+def _page(request, person, *, consent_form=None, provision_form=None, request_form=None, status=200):
     record = services.privacy_of(person)
     initial = {"purposes": record.purposes, "purpose_note": record.purpose_note,
                "consent_source": record.consent_source, "consent_note": record.consent_note,
@@ -62,8 +70,8 @@ def _page(request, person, *, consent_form=None, provision_form=None, status=200
         "requests": person.privacy_requests.select_related("handled_by")[:50] if can_manage(request.user) else [],
         "consent_form": consent_form or ConsentForm(initial=initial),
         "provision_form": provision_form or ProvisionForm(),
-        "reason_form": ReasonForm(), "can_record": can_record(request.user, person),
-        "can_manage": can_manage(request.user),
+        "reason_form": ReasonForm(), "request_form": request_form or RequestForm(),
+        "can_record": can_record(request.user, person), "can_manage": can_manage(request.user),
     }  # fmt: skip
     return render(request, "privacy/person.html", context, status=status)
 
@@ -202,6 +210,24 @@ def erase(request, pk: int):
             return redirect("privacy:requests")
     context = {"form": form, "object": person, "nav": "people", "record": services.privacy_of(person)}
     return render(request, "privacy/erase.html", context, status=422 if form.errors else 200)
+
+
+@page_view
+@require_POST
+def request_create(request, pk: int):
+    """Log a request as it arrives (e.g. 第三者提供記録の開示 answered by letter), with what was done."""
+    person = _person(request, pk)
+    require_manage(request.user)
+    form = RequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_request(actor=request.user, person=person, data=form.cleaned_data)
+        except ValidationFailed as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("請求を記録しました。"))
+            return redirect("privacy:person", pk=person.pk)
+    return _page(request, person, request_form=form, status=422)
 
 
 @page_view

@@ -1,6 +1,6 @@
 """Purpose of use and consent, third-party provision records, the request log, suspension of use, correction."""
 
-from datetime import date
+from datetime import date, datetime, time
 
 from django.db import transaction
 from django.utils import timezone
@@ -108,6 +108,27 @@ def log_request(*, actor, person: Person, kind: str, result: str = "", note: str
         person=person, kind=kind, received_at=received_at or now, handled_at=now, handled_by=actor,
         result=result[:2000], note=(note or "")[:2000],
     )  # fmt: skip
+
+
+def record_request(*, actor, person: Person, data: dict) -> PrivacyRequest:
+    """A request logged by hand (answered outside Kizuna, e.g. 第三者提供記録の開示 by letter). Admins only."""
+    require_manage(actor)
+    errors = Errors()
+    kind = data.get("kind") or ""
+    if kind not in RequestKind.values:
+        errors.add("kind", "請求の種類が正しくありません。")
+    received = _date(data, "received_at", errors, "受付日")
+    result = text(data, "result", 2000, errors, required=True, label="対応内容")
+    note = text(data, "note", 2000, errors)
+    errors.raise_if_any()
+    received_at = None
+    if received:
+        received_at = timezone.make_aware(datetime.combine(received, time(9, 0)))
+    with transaction.atomic():
+        request = log_request(actor=actor, person=person, kind=kind, result=result, note=note, received_at=received_at)
+        changes = {"kind": [None, kind], "result": [None, result], "note": [None, note or None]}
+        audit.record(actor=actor, action="privacy.request", obj=person, changes=changes)
+    return request
 
 
 def _clean_provision(actor, person: Person, data: dict) -> dict:
