@@ -43,3 +43,14 @@ def test_enrol_and_log_in_with_a_code(page, shot, transactional_db):
     assert "佐藤 花子" in page.inner_text(".usermenu")
     assert time.time() - TwoFactorDevice.objects.get(user=user).last_used_at.timestamp() < 60
     shot(page, "two-factor-logged-in")
+
+    # The API token page: a new read-only token, shown once, listed by its prefix afterwards.
+    page.click(".usermenu >> text=APIトークン")
+    page.fill("input[name=name]", "売上集計スクリプト")
+    page.click("button:has-text('作成')")
+    raw = page.inner_text("#new-token")
+    assert raw.startswith("kz_")
+    shot(page, "api-token-created")
+    page.goto(page.base_url + "/accounts/tokens/")
+    assert raw not in page.content() and raw[:10] in page.inner_text("#token-list")
+    assert len(page.query_selector_all("#token-list tbody tr")) == 1
