@@ -11,7 +11,8 @@ does not.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-# Actor columns: name → (role, team). Team "A" is 営業1部, the team of the scenario records' owner; "B" is 営業2部.
+# Actor columns: name → (role, team). Team "A" is 営業1部, the team of the scenario records' owner; "B" is 営業2部;
+# "C" is 内部監査室.
 ACTORS: dict[str, tuple[str | None, str | None]] = {
     "admin": ("admin", "A"),
     "manager": ("manager", "A"),  # manager of the owner's team
@@ -19,7 +20,14 @@ ACTORS: dict[str, tuple[str | None, str | None]] = {
     "teammate": ("member", "A"),
     "readonly": ("readonly", "A"),
     "outsider": ("member", "B"),
+    "auditor": ("auditor", "C"),  # a custom role (CUSTOM_ROLES): reads every record, changes nothing
     "anonymous": (None, None),  # no token
+}
+# Roles the actor columns use that are not built in: key → accounts.roles.create_role data.
+_READ_ALL = {"person": ["view", "export"], "company": ["view", "export"], "activity": ["view"], "insight": ["view"],
+             "task": ["view"], "relationship": ["view"]}  # fmt: skip
+CUSTOM_ROLES: dict[str, dict] = {
+    "auditor": {"name": "監査担当", "scope": "all", "permissions": _READ_ALL},
 }
 
 # Record scenarios: name → (owner of the record, visibility, shared with). `stranger` is a member of team B
@@ -56,26 +64,26 @@ def parse(spec: str) -> dict[str, int]:
 def reads(ok: int = 200) -> dict[str, str]:
     """Reading a record: whoever can see it. Hidden is 404 (BOLA), never 403."""
     return {
-        "team": f"admin,manager,owner,teammate,readonly:{ok} outsider:404",
-        "public": f"admin,manager,owner,teammate,readonly,outsider:{ok}",
-        "private": f"admin,manager,owner:{ok} teammate,readonly,outsider:404",
-        "shared": f"admin,manager,owner,outsider:{ok} teammate,readonly:404",
-        "other_team": f"admin,outsider:{ok} manager,owner,teammate,readonly:404",
-        "other_public": f"admin,manager,owner,teammate,readonly,outsider:{ok}",
-        "other_private": f"admin:{ok} manager,owner,teammate,readonly,outsider:404",
+        "team": f"admin,manager,owner,teammate,readonly,auditor:{ok} outsider:404",
+        "public": f"admin,manager,owner,teammate,readonly,outsider,auditor:{ok}",
+        "private": f"admin,manager,owner,auditor:{ok} teammate,readonly,outsider:404",
+        "shared": f"admin,manager,owner,outsider,auditor:{ok} teammate,readonly:404",
+        "other_team": f"admin,outsider,auditor:{ok} manager,owner,teammate,readonly:404",
+        "other_public": f"admin,manager,owner,teammate,readonly,outsider,auditor:{ok}",
+        "other_private": f"admin,auditor:{ok} manager,owner,teammate,readonly,outsider:404",
     }
 
 
 def writes(ok: int = 200) -> dict[str, str]:
     """Changing a record: admins, and the owner's team (manager included); seen but not writable → 403."""
     return {
-        "team": f"admin,manager,owner,teammate:{ok} readonly:403 outsider:404",
-        "public": f"admin,manager,owner,teammate:{ok} readonly,outsider:403",
-        "private": f"admin,manager,owner:{ok} teammate,readonly,outsider:404",
-        "shared": f"admin,manager,owner:{ok} outsider:403 teammate,readonly:404",
-        "other_team": f"admin,outsider:{ok} manager,owner,teammate,readonly:404",
-        "other_public": f"admin,outsider:{ok} manager,owner,teammate,readonly:403",
-        "other_private": f"admin:{ok} manager,owner,teammate,readonly,outsider:404",
+        "team": f"admin,manager,owner,teammate:{ok} readonly,auditor:403 outsider:404",
+        "public": f"admin,manager,owner,teammate:{ok} readonly,outsider,auditor:403",
+        "private": f"admin,manager,owner:{ok} teammate,readonly,outsider:404 auditor:403",
+        "shared": f"admin,manager,owner:{ok} outsider,auditor:403 teammate,readonly:404",
+        "other_team": f"admin,outsider:{ok} manager,owner,teammate,readonly:404 auditor:403",
+        "other_public": f"admin,outsider:{ok} manager,owner,teammate,readonly,auditor:403",
+        "other_private": f"admin:{ok} manager,owner,teammate,readonly,outsider:404 auditor:403",
     }
 
 
@@ -83,26 +91,26 @@ def links(ok: int = 201) -> dict[str, str]:
     """Creating a record that points at the scenario's record (a body field, not the path): any record you can
     see may be linked; a hidden one is an input error (422, 'not found'), read-only users cannot create (403)."""
     return {
-        "team": f"admin,manager,owner,teammate:{ok} readonly:403 outsider:422",
-        "public": f"admin,manager,owner,teammate,outsider:{ok} readonly:403",
-        "private": f"admin,manager,owner:{ok} readonly:403 teammate,outsider:422",
-        "shared": f"admin,manager,owner,outsider:{ok} readonly:403 teammate:422",
-        "other_team": f"admin,outsider:{ok} readonly:403 manager,owner,teammate:422",
-        "other_public": f"admin,manager,owner,teammate,outsider:{ok} readonly:403",
-        "other_private": f"admin:{ok} readonly:403 manager,owner,teammate,outsider:422",
+        "team": f"admin,manager,owner,teammate:{ok} readonly,auditor:403 outsider:422",
+        "public": f"admin,manager,owner,teammate,outsider:{ok} readonly,auditor:403",
+        "private": f"admin,manager,owner:{ok} readonly,auditor:403 teammate,outsider:422",
+        "shared": f"admin,manager,owner,outsider:{ok} readonly,auditor:403 teammate:422",
+        "other_team": f"admin,outsider:{ok} readonly,auditor:403 manager,owner,teammate:422",
+        "other_public": f"admin,manager,owner,teammate,outsider:{ok} readonly,auditor:403",
+        "other_private": f"admin:{ok} readonly,auditor:403 manager,owner,teammate,outsider:422",
     }
 
 
 def link_writes(ok: int = 201) -> dict[str, str]:
     """Like writes(), for a record named in the body: hidden → 422, seen but not writable → 403."""
     return {
-        "team": f"admin,manager,owner,teammate:{ok} readonly:403 outsider:422",
-        "public": f"admin,manager,owner,teammate:{ok} readonly,outsider:403",
-        "private": f"admin,manager,owner:{ok} readonly:403 teammate,outsider:422",
-        "shared": f"admin,manager,owner:{ok} readonly,outsider:403 teammate:422",
-        "other_team": f"admin,outsider:{ok} readonly:403 manager,owner,teammate:422",
-        "other_public": f"admin,outsider:{ok} manager,owner,teammate,readonly:403",
-        "other_private": f"admin:{ok} readonly:403 manager,owner,teammate,outsider:422",
+        "team": f"admin,manager,owner,teammate:{ok} readonly,auditor:403 outsider:422",
+        "public": f"admin,manager,owner,teammate:{ok} readonly,outsider,auditor:403",
+        "private": f"admin,manager,owner:{ok} readonly,auditor:403 teammate,outsider:422",
+        "shared": f"admin,manager,owner:{ok} readonly,outsider,auditor:403 teammate:422",
+        "other_team": f"admin,outsider:{ok} readonly,auditor:403 manager,owner,teammate:422",
+        "other_public": f"admin,outsider:{ok} manager,owner,teammate,readonly,auditor:403",
+        "other_private": f"admin:{ok} readonly,auditor:403 manager,owner,teammate,outsider:422",
     }
 
 
@@ -111,15 +119,15 @@ def merge_writes(ok: int) -> dict[str, str]:
     return writes(ok)
 
 
-EVERYONE = {NONE: "admin,manager,owner,teammate,readonly,outsider:200"}
-CREATORS = {NONE: "admin,manager,owner,teammate,outsider:201 readonly:403"}
-SCANNERS = {NONE: "admin,manager:202 owner,teammate,readonly,outsider:403"}
-SCAN_READERS = {NONE: "admin,manager:200 owner,teammate,readonly,outsider:403"}
+EVERYONE = {NONE: "admin,manager,owner,teammate,readonly,outsider,auditor:200"}
+CREATORS = {NONE: "admin,manager,owner,teammate,outsider:201 readonly,auditor:403"}
+SCANNERS = {NONE: "admin,manager:202 owner,teammate,readonly,outsider,auditor:403"}
+SCAN_READERS = {NONE: "admin,manager:200 owner,teammate,readonly,outsider,auditor:403"}
 
 
 def job(ok: int) -> dict[str, str]:
     """An import holds the whole file: its uploader and admins only; for anyone else it does not exist."""
-    return {JOB: f"admin,owner:{ok} manager,teammate,readonly,outsider:404"}
+    return {JOB: f"admin,owner:{ok} manager,teammate,readonly,outsider,auditor:404"}
 
 
 # --- the table ------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from kizuna.accounts import roles
 from kizuna.accounts import services as accounts
 from kizuna.contacts import services as contacts
 from kizuna.contacts.dedup.tasks import scan_duplicates
@@ -17,10 +18,10 @@ from kizuna.core import sharing
 from kizuna.imports import services as imports
 from kizuna.timeline import services as timeline
 
-from .matrix import ACTORS, SCENARIOS
+from .matrix import ACTORS, CUSTOM_ROLES, SCENARIOS
 
 PASSWORD = "correct-horse-battery"
-TEAMS = {"A": "営業1部", "B": "営業2部"}
+TEAMS = {"A": "営業1部", "B": "営業2部", "C": "内部監査室"}
 CSV = "顧客ID,氏名\r\nK-1,髙橋 一郎\r\n".encode("cp932")
 
 
@@ -42,6 +43,8 @@ class World:
 
     def __init__(self):
         self.teams = {key: accounts.get_or_create_team(actor=None, name=name) for key, name in TEAMS.items()}
+        for key, data in CUSTOM_ROLES.items():
+            roles.create_role(actor=None, data={"key": key, **data})
         self.users = {}
         for name, (role, team) in ACTORS.items():
             if role is None:
