@@ -22,6 +22,7 @@ from kizuna.contacts.services.merge import history_ids
 from kizuna.core import audit, search
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.models import AuditEvent
+from kizuna.imports.models import ImportJob, ImportRow
 from kizuna.timeline.models import Activity, Attachment, FollowUp, Insight, Relationship
 from kizuna.timeline.search import index_activity
 
@@ -173,6 +174,10 @@ def _erase_records(actor, people: list[Person], ids: list[int], activity_ids: li
             activity.subject, activity.body = subject, body
         index_activity(activity)
     counts["activities"] = len(activity_ids)
+    # An import keeps each updated person's old values for its revert: personal data too.
+    counts["import_rows"] = ImportRow.objects.filter(job__kind=ImportJob.Kind.PERSON, object_id__in=ids).update(
+        before={}
+    )
     for p in people:
         p.tags.clear()
         Person.objects.filter(pk=p.pk).update(
