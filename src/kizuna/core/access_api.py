@@ -13,14 +13,16 @@ router = Router(tags=["access"])
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 412, 422, 428)}
 
 
-class Ref(Schema):
+class SharedWith(Schema):
+    """Not `Ref`: OpenAPI names components by class name, and timeline's Ref ({id, label}) would be replaced."""
+
     id: int
     name: str
 
 
 class AccessOut(Schema):
-    shared_with: list[Ref]
-    shared_with_teams: list[Ref]
+    shared_with: list[SharedWith]
+    shared_with_teams: list[SharedWith]
     sensitive: bool
     version: int
 
