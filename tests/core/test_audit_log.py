@@ -93,3 +93,30 @@ def test_verify_rejects_a_forged_redaction_mark(cast):
         cursor.execute("UPDATE core_auditevent SET object_label = %s, redacted_at = at WHERE id = %s", ["x", event.id])
     with pytest.raises(CommandError, match="改ざん"):
         call_command("audit", "verify", stdout=io.StringIO())
+
+
+def test_the_migration_rechains_old_rows_and_keeps_evidence_of_old_tampering(cast):
+    """Rows hashed under the old scheme (label and changes inside the hash) get a digest and a new chain; a row that
+    had already been edited keeps failing verification afterwards."""
+    import importlib
+
+    from django.db import models as dj_models
+    from django.db.migrations.loader import MigrationLoader
+
+    from kizuna.core import audit
+
+    migration = importlib.import_module("kizuna.core.migrations.0004_audit_payload_digest")
+    for i in range(3):
+        audit.record(actor=cast.admin, action="update", object_type="contacts.person", label=f"人 {i}",
+                     changes={"notes": [None, f"メモ {i}"]})  # fmt: skip
+    prev = ""
+    for event in AuditEvent.objects.order_by("id"):  # write them as the old code did
+        event.prev_hash = prev
+        old = migration._old_hash(event)
+        dj_models.QuerySet.update(AuditEvent.objects.filter(pk=event.pk), prev_hash=prev, hash=old, payload_digest="")
+        prev = old
+    tampered = AuditEvent.objects.order_by("id")[1]
+    dj_models.QuerySet.update(AuditEvent.objects.filter(pk=tampered.pk), object_label="書き換え")
+    historical = MigrationLoader(connection).project_state(("core", "0004_audit_payload_digest")).apps
+    migration.rechain(historical, None)
+    assert audit.verify_chain() == [tampered.pk]
