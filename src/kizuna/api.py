@@ -32,7 +32,10 @@ api.add_router("/", accounts_router)
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
-    return api.create_response(request, error_body(exc.code, exc.message, exc.field_errors), status=exc.status)
+    response = api.create_response(request, error_body(exc.code, exc.message, exc.field_errors), status=exc.status)
+    if retry_after := getattr(exc, "retry_after", None):  # 429 from a rate limit
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @api.exception_handler(Http404)

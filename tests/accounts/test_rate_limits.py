@@ -75,6 +75,7 @@ def test_bad_api_tokens_are_limited_per_address_then_429_json(cast, limits):
     body = json.loads(response.content)
     assert body["error"]["code"] == "rate_limited" and "待ってから" in body["error"]["message"]
     assert set(body["error"]) == {"code", "message", "fields"}
+    assert 0 < int(response["Retry-After"]) <= 3600
     assert bad.get("/api/v1/people").status_code == 429
     # Another address is not affected, and a valid token keeps working (256 random bits are not guessable;
     # colleagues behind the same address must not be locked out by someone's broken script).

@@ -86,3 +86,16 @@ def test_idle_api_session_gets_401(cast, settings):
     assert client.get("/api/v1/people").status_code == 200
     age_session(client, **{SEEN_AT: 31 * 60})
     assert client.get("/api/v1/people").status_code == 401
+
+
+def test_idle_htmx_request_moves_the_whole_page_to_the_login(cast, settings):
+    settings.KIZUNA_SESSION_IDLE_MINUTES = 30
+    client = Client()
+    password_step(client, cast.owner.username)
+    age_session(client, **{SEEN_AT: 31 * 60})
+    response = client.get(
+        "/search/quick/?q=ab",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/companies/?p=2"},
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/accounts/login/?next=%2Fcompanies%2F%3Fp%3D2"

@@ -9,6 +9,7 @@
 """
 
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 
 from kizuna.core.api import error_body
 from kizuna.core.permissions import requires_two_factor
@@ -45,6 +47,11 @@ def _bearer_api(request) -> bool:
     return request.path.startswith("/api/") and request.headers.get("Authorization", "").lower().startswith("bearer ")
 
 
+def _redirect(request, url: str):
+    """htmx requests (a fragment, a search box) move the whole page instead of swapping a page into a fragment."""
+    return HttpResponseClientRedirect(url) if getattr(request, "htmx", False) else redirect(url)
+
+
 class AccountSecurityMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -59,7 +66,7 @@ class AccountSecurityMiddleware:
                 body = error_body("two_factor_required", _("二要素認証を設定してから利用してください。"))
                 return JsonResponse(body, status=403)
             messages.warning(request, _("このアカウントのロールでは二要素認証が必須です。設定を完了してください。"))
-            return redirect("accounts:two_factor")
+            return _redirect(request, reverse("accounts:two_factor"))
         return self.get_response(request)
 
     def _expired(self, request):
@@ -76,7 +83,10 @@ class AccountSecurityMiddleware:
             else:
                 message = _("一定時間操作がなかったため、ログアウトしました。もう一度ログインしてください。")
             messages.info(request, message)
-            return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}")
+            back = request.get_full_path()
+            if getattr(request, "htmx", False) and (page := urlsplit(request.headers.get("HX-Current-URL", ""))).path:
+                back = page.path + (f"?{page.query}" if page.query else "")  # the page, not the fragment
+            return _redirect(request, f"{reverse('accounts:login')}?{urlencode({'next': back})}")
         if seen is None or now - seen > SEEN_WRITE_EVERY:
             session[SEEN_AT] = now
         return None
