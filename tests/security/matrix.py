@@ -125,6 +125,11 @@ SCANNERS = {NONE: "admin,manager:202 owner,teammate,readonly,outsider,auditor:40
 SCAN_READERS = {NONE: "admin,manager:200 owner,teammate,readonly,outsider,auditor:403"}
 
 
+def admins(ok: int) -> dict[str, str]:
+    """Roles and users: administrators only (with a token carrying the admin scope); no record reach involved."""
+    return {NONE: f"admin:{ok} manager,owner,teammate,readonly,outsider,auditor:403"}
+
+
 def job(ok: int) -> dict[str, str]:
     """An import holds the whole file: its uploader and admins only; for anyone else it does not exist."""
     return {JOB: f"admin,owner:{ok} manager,teammate,readonly,outsider,auditor:404"}
@@ -262,6 +267,23 @@ def share_with_teammate(world):
     return {"shared_with": [world.users["teammate"].pk]}
 
 
+def role(key: str | None, body=None):
+    """A built-in role by key, or (key None) a fresh custom role nobody has, which may be deleted."""
+
+    def build(world, scenario):
+        from kizuna.accounts import roles
+        from kizuna.accounts.models import Role
+
+        obj = Role.objects.get(key=key) if key else roles.create_role(actor=None, data={"key": "temp", "name": "仮"})
+        return _t(params={"key": obj.key}, body=body, obj=obj)
+
+    return build
+
+
+def stranger_access(world, scenario):
+    return _t(params={"user_id": world.users["stranger"].pk}, body={"role": "readonly"})
+
+
 def scan_task(world, scenario):
     return _t(params={"task_id": str(world.scan().id)})
 
@@ -388,6 +410,15 @@ OPERATIONS: dict[str, Op] = {
     # --- sharing -------------------------------------------------------------------------------------------
     f"GET {A}/{{kind}}/{{record_id}}/access": Op(access_of(), reads(200)),
     f"PUT {A}/{{kind}}/{{record_id}}/access": Op(access_of(share_with_teammate), writes(200)),
+    # --- roles and users ---------------------------------------------------------------------------------------
+    f"GET {A}/me": Op(collection(), EVERYONE),
+    f"GET {A}/roles": Op(collection(), admins(200)),
+    f"POST {A}/roles": Op(collection(body={"key": "tester", "name": "検証担当"}), admins(201)),
+    f"GET {A}/roles/{{key}}": Op(role("member"), admins(200)),
+    f"PATCH {A}/roles/{{key}}": Op(role("auditor", body={"description": "内部監査用"}), admins(200)),
+    f"DELETE {A}/roles/{{key}}": Op(role(None), admins(204)),
+    f"GET {A}/users": Op(collection(), admins(200)),
+    f"PATCH {A}/users/{{user_id}}": Op(stranger_access, admins(200)),
     # --- imports ---------------------------------------------------------------------------------------------
     f"POST {A}/imports": Op(collection(files=upload_file), CREATORS),
     f"GET {A}/imports/{{job_id}}": Op(import_job(), job(200), returns_target=True),

@@ -461,3 +461,33 @@ def test_revoked_expired_unknown_and_deactivated_tokens_are_401(world):
 def _audit_count():
     """Audit rows about records (a token's first use is audited on its own and is not a change)."""
     return AuditEvent.objects.exclude(object_type="accounts.apitoken").count()
+
+
+def test_administration_needs_the_admin_scope_as_well_as_the_role(world):
+    _, raw = _token(world, user="admin", scopes=("read", "write"))
+    world.tokens["plain admin"] = raw
+    for method, url, body in (("GET", "/api/v1/roles", None), ("GET", "/api/v1/users", None),
+                              ("PATCH", f"/api/v1/users/{world.users['outsider'].pk}", {"role": "admin"})):  # fmt: skip
+        response = world.req("plain admin", method, url, body)
+        _status(response, 403, f"{method} {url}")
+    world.users["outsider"].refresh_from_db()
+    assert world.users["outsider"].role == "member"
+
+
+def test_users_cannot_be_given_server_owned_powers_through_the_api(world):
+    outsider = world.users["outsider"]
+    for field, value in (("is_superuser", True), ("is_staff", True), ("password", "x"), ("username", "root"),
+                         ("id", 1)):  # fmt: skip
+        response = world.req("admin", "PATCH", f"/api/v1/users/{outsider.pk}", {field: value})
+        _status(response, 422, field)
+    outsider.refresh_from_db()
+    assert (outsider.is_superuser, outsider.is_staff, outsider.username) == (False, False, "outsider")
+    _status(world.req("admin", "PATCH", f"/api/v1/users/{outsider.pk}", {"role": "no-such-role"}), 422, "role")
+
+
+def test_me_describes_the_caller_only(world):
+    for actor in ("owner", "outsider", "auditor"):
+        body = world.req(actor, "GET", "/api/v1/me").json()
+        assert body["username"] == actor
+        member = ["view", "create", "edit", "delete", "export", "merge", "import"]
+        assert body["permissions"]["person"] == (["view", "export"] if actor == "auditor" else member)

@@ -15,6 +15,7 @@ from kizuna.contacts import services as contacts
 from kizuna.contacts.dedup.tasks import scan_duplicates
 from kizuna.contacts.services import merge as merging
 from kizuna.core import sharing
+from kizuna.core.permissions import is_admin
 from kizuna.imports import services as imports
 from kizuna.timeline import services as timeline
 
@@ -52,10 +53,14 @@ class World:
             self.users[name] = self._user(name, role, team)
         self.users["stranger"] = self._user("stranger", "member", "B")
         self.admin = self.users["admin"]
-        self.tokens = {
-            name: accounts.create_token(actor=None, user=user, name="matrix")[1] for name, user in self.users.items()
-        }
+        self.tokens = {name: self._token(user) for name, user in self.users.items()}
         self._anchor = None
+
+    @staticmethod
+    def _token(user) -> str:
+        """read and write; administrators' tokens also carry the admin scope that /roles and /users need."""
+        scopes = ("read", "write", "admin") if is_admin(user) else ("read", "write")
+        return accounts.create_token(actor=None, user=user, name="matrix", scopes=scopes)[1]
 
     def _user(self, name, role, team):
         return accounts.create_user(
