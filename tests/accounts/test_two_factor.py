@@ -161,6 +161,32 @@ def test_five_wrong_codes_send_the_user_back_to_the_password_step(with_2fa):
     assert logged_in_user_id(client) is None
 
 
+def test_a_new_session_does_not_restart_the_wrong_code_count(with_2fa):
+    user, _secret, _codes = with_2fa
+    first = Client()
+    password_step(first, user.username)
+    for _attempt in range(4):
+        first.post("/accounts/login/code/", {"code": "abc"})
+    second = Client()
+    password_step(second, user.username)
+    response = second.post("/accounts/login/code/", {"code": "abc"})
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+    assert AuditEvent.objects.filter(action="login.2fa_too_many", object_label=user.username).count() == 1
+
+
+def test_a_correct_code_clears_the_wrong_code_count(with_2fa):
+    user, _secret, _codes = with_2fa
+    client = Client()
+    password_step(client, user.username)
+    for _attempt in range(4):
+        client.post("/accounts/login/code/", {"code": "abc"})
+    client.post("/accounts/login/code/", {"code": next_code(user)})
+    assert logged_in_user_id(client) == str(user.pk)
+    client.post("/accounts/logout/")
+    password_step(client, user.username)
+    assert client.post("/accounts/login/code/", {"code": "abc"}).status_code == 200  # 1st of 5 again, not the 5th
+
+
 def test_wrong_code_cycles_end_in_the_axes_lockout(with_2fa, settings):
     settings.AXES_FAILURE_LIMIT = 2
     user, _secret, _codes = with_2fa

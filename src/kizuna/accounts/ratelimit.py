@@ -102,6 +102,17 @@ def hit(scope: str, who: str) -> int:
     return 0
 
 
+def increment(scope: str, who: str, *, seconds: int) -> int:
+    """Count one event in a window of `seconds` (no limit attached) and return the count so far."""
+    key, window_end = _key(scope, who, Limit(0, seconds), time.time())
+    return _increment(key, window_end)
+
+
+def reset(scope: str, who: str, *, seconds: int) -> None:
+    key, _window_end = _key(scope, who, Limit(0, seconds), time.time())
+    RateCounter.objects.filter(key=key).delete()
+
+
 def exceeded(scope: str, who: str) -> int:
     """Without counting: 0 when another request would still be allowed, else the seconds to wait."""
     limit = limit_for(scope)

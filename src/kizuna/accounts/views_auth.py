@@ -2,7 +2,8 @@
 
 The password step is Django's LoginView, so django-axes still counts every wrong password. For a user with
 2FA the session is NOT logged in after it: the user id waits in the session ("pending", 5 minutes) until a
-correct code; 5 wrong codes send the user back to the password step (and count as one failed login for axes).
+correct code; every 5th wrong code of a user (counted across sessions, per lockout period) sends the user back
+to the password step and counts as one failed login for axes.
 """
 
 import time
@@ -50,6 +51,10 @@ class LoginView(auth_views.LoginView):
         return redirect("accounts:login_code")
 
 
+def _failure_window() -> int:
+    return int(settings.AXES_COOLOFF_TIME.total_seconds())
+
+
 def _pending(request):
     """(state, user), or (None, None) when there is no second step waiting (or it timed out)."""
     state = request.session.get(PENDING)
@@ -60,7 +65,10 @@ def _pending(request):
         messages.info(request, _("確認コードの入力時間（5 分）が過ぎました。もう一度ログインしてください。"))
         return None, None
     user = User.objects.filter(pk=state["user"], is_active=True).first()
-    return (state, user) if user is not None else (None, None)
+    if user is None:
+        del request.session[PENDING]
+        return None, None
+    return state, user
 
 
 @never_cache
@@ -81,6 +89,7 @@ def login_code(request):
             result = two_factor.check_code(user, form.cleaned_data["code"])
             if result in (two_factor.CodeResult.OK_TOTP, two_factor.CodeResult.OK_RECOVERY):
                 del request.session[PENDING]
+                ratelimit.reset("two_factor_failures", f"user:{user.pk}", seconds=_failure_window())
                 request.kizuna_second_factor = result  # shown in the "login" audit row
                 auth_login(request, user, backend=state["backend"])  # rotates the session key
                 request.session[VERIFIED] = result
@@ -88,9 +97,11 @@ def login_code(request):
                     left = {"n": two_factor.remaining_recovery_codes(user)}
                     messages.warning(request, _("リカバリーコードでログインしました。残り %(n)d 個です。") % left)
                 return redirect(state["next"] or settings.LOGIN_REDIRECT_URL)
-            state["failures"] += 1
-            two_factor.record_wrong_code(user, state["failures"])
-            if state["failures"] >= settings.KIZUNA_2FA_MAX_FAILURES:
+            # Wrong codes are counted per user (not per session: a new session must not start from zero).
+            failures = ratelimit.increment("two_factor_failures", f"user:{user.pk}", seconds=_failure_window())
+            two_factor.record_wrong_code(user, failures)
+            state["failures"] = failures
+            if failures % settings.KIZUNA_2FA_MAX_FAILURES == 0:
                 del request.session[PENDING]
                 # One failed login for django-axes (and the audit row login.2fa_too_many).
                 user_login_failed.send(__name__, credentials={**credentials, "second_factor": True}, request=request)
