@@ -2,7 +2,9 @@
 
 import pytest
 from django.test import Client
+from ninja import Schema
 
+from kizuna.api import api  # every router, so every schema class is imported
 from kizuna.imports.models import ImportJob
 
 API = "/api/v1"
@@ -72,3 +74,18 @@ def test_import_mapping_by_column_number_still_works(seeded):
     response = client.patch(f"{API}/imports/{job_id}", {"mapping": {"0": "full_name"}}, content_type="application/json")
     assert response.status_code == 200, response.content
     assert response.json()["mapping"] == {"0": "full_name"}
+
+
+def test_api_schema_names_are_unique():
+    """OpenAPI names components by class name, so two schemas called Ref made every timeline response with a
+    Ref ({id, label}) fail its declared schema, which had become the access API's Ref ({id, name})."""
+    modules: dict[str, set[str]] = {}
+    stack = [Schema]
+    while stack:
+        for schema in stack.pop().__subclasses__():
+            stack.append(schema)
+            if schema.__module__.startswith("kizuna."):
+                modules.setdefault(schema.__name__, set()).add(schema.__module__)
+    assert {name: found for name, found in modules.items() if len(found) > 1} == {}
+    component = api.get_openapi_schema()["components"]["schemas"]["Ref"]
+    assert set(component["properties"]) == {"id", "label"}

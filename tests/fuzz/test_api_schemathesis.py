@@ -13,11 +13,14 @@ the path and `If-Match: *`, so updates and deletes get past the 404/428 gates an
 
 Positive cases (valid by the schema) and negative ones (schemathesis breaks one constraint) are both sent; the
 negative ones must be refused with a declared 4xx, never a 500. The number of examples run per operation is
-printed and appended to $KIZUNA_ARTIFACTS/fuzz-api-examples.txt.
+printed and written to $KIZUNA_ARTIFACTS/fuzz-api/ (scripts/test.sh prints the totals).
+
+A longer exploratory run with other cases: `KIZUNA_FUZZ_EXAMPLES=100 KIZUNA_FUZZ_SEED=1 pytest tests/fuzz -n 2`.
 """
 
 import itertools
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -106,12 +109,13 @@ def _strategy(operation, ids: dict[str, list]):
 
 
 def _record(label: str, count: int) -> None:
+    """One file per database and operation (rewritten each run): scripts/test.sh adds them up."""
     line = f"{connection.vendor}\t{label}\t{count}"
     print(f"fuzz examples: {line}")
-    folder = Path(os.environ.get("KIZUNA_ARTIFACTS", "var/test-artifacts"))
+    folder = Path(os.environ.get("KIZUNA_ARTIFACTS", "var/test-artifacts")) / "fuzz-api"
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "fuzz-api-examples.txt", "a", encoding="utf-8") as out:
-        out.write(line + "\n")
+    slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+    (folder / f"{connection.vendor}-{slug}.tsv").write_text(line + "\n", encoding="utf-8")
 
 
 @pytest.mark.parametrize("label", sorted(OPERATIONS))
