@@ -97,6 +97,8 @@ def test_erasure_end_to_end(cast, api, world, django_capture_on_commit_callbacks
     for event in AuditEvent.objects.all():
         text = audit_text(event)
         assert not any(s in text for s in SECRETS), (event.action, event.object_type, text)
+    for event in AuditEvent.objects.filter(object_type="timeline.insight", object_id=str(world.insight.pk)):
+        assert "納期には寛容" not in audit_text(event)  # the insight about them is gone, from its history too
     own = AuditEvent.objects.for_object(row).exclude(action__startswith="privacy.erase")
     assert own.exists() and all(e.redacted_at for e in own)
     out = io.StringIO()

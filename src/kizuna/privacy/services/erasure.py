@@ -81,8 +81,12 @@ def _blank_values(changes: dict) -> dict:
     return out
 
 
-def _redact_audit(actor, ids: list[int], related: Q, scrub, label: str) -> int:
-    own = Q(object_type="contacts.person", object_id__in=[str(i) for i in ids])
+def _redact_audit(actor, ids: list[int], about: list[int], related: Q, scrub, label: str) -> int:
+    """The person's own rows (and those of the insights about them, which go) keep only which fields changed;
+    other rows that mention them lose the name and contact values."""
+    own = Q(object_type="contacts.person", object_id__in=[str(i) for i in ids]) | Q(
+        object_type="timeline.insight", object_id__in=[str(i) for i in about]
+    )
     own_ids = set(AuditEvent.objects.filter(own).values_list("pk", flat=True))
     mentions = []
     for event in AuditEvent.objects.filter(related).exclude(own).iterator(chunk_size=500):
@@ -91,7 +95,9 @@ def _redact_audit(actor, ids: list[int], related: Q, scrub, label: str) -> int:
     names = {str(i): placeholder_name(i) for i in ids}
 
     def new_label(event):
-        return names[event.object_id] if event.pk in own_ids else scrub(event.object_label)
+        if event.pk not in own_ids:
+            return scrub(event.object_label)
+        return names[event.object_id] if event.object_type == "contacts.person" else ERASED_VALUE
 
     def new_changes(event):
         return _blank_values(event.changes) if event.pk in own_ids else scrub(event.changes)
@@ -134,7 +140,8 @@ def erase(*, actor, person: Person, confirm, note: str = "", received_at=None) -
         for p in people:
             if p.display_name:
                 related |= Q(object_label__contains=p.display_name)
-        redacted = _redact_audit(actor, ids, related, scrub, label)
+        about = list(Insight.objects.filter(person__in=ids).values_list("pk", flat=True))
+        redacted = _redact_audit(actor, ids, about, related, scrub, label)
         counts = _erase_records(actor, people, ids, activity_ids, scrub)
         privacy, _ = PrivacyRecord.objects.get_or_create(person=person)
         privacy.purpose_note, privacy.consent_note, privacy.suspension_reason = "", "", ""
