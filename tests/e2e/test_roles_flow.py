@@ -15,12 +15,14 @@ def test_role_matrix_and_sharing_in_the_browser(browser, live_server, shot, tran
     member = make_user("suzuki", "member", display_name="鈴木 美咲")
     other = make_user("sato", "member", display_name="佐藤 健太")
     person = factories.person(member, "黒田", "官兵衛", visibility="private")
+    refused = []  # anything the Content-Security-Policy blocked (inline code would be silently dead)
 
     def new_page():
         context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 1000})
         page = context.new_page()
         page.set_default_timeout(10_000)
         page.base_url = live_server.url
+        page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
         return page
 
     # The administrator takes "create company" away from members.
@@ -62,3 +64,4 @@ def test_role_matrix_and_sharing_in_the_browser(browser, live_server, shot, tran
     assert theirs.goto(f"{theirs.base_url}/people/{person.pk}/").status == 200
     assert "黒田" in theirs.content()
     assert AuditEvent.objects.filter(action="view", actor=other, object_id=str(person.pk)).exists()
+    assert not refused, refused
