@@ -30,13 +30,14 @@ CUSTOM_ROLES: dict[str, dict] = {
     "auditor": {"name": "監査担当", "scope": "all", "permissions": _READ_ALL},
 }
 
-# Record scenarios: name → (owner of the record, visibility, shared with). `stranger` is a member of team B
-# who is not an actor column: the other team's records are theirs, so the outsider is their teammate.
+# Record scenarios: name → (owner of the record, visibility, shared with a user or "team:<team>"). `stranger` is a
+# member of team B who is not an actor column: the other team's records are theirs, so the outsider is their teammate.
 SCENARIOS: dict[str, tuple[str, str, str | None]] = {
     "team": ("owner", "team", None),
     "public": ("owner", "public", None),
     "private": ("owner", "private", None),
     "shared": ("owner", "private", "outsider"),  # private, shared with one person of another team
+    "shared_team": ("owner", "private", "team:B"),  # private, shared with the whole other team
     "other_team": ("stranger", "team", None),
     "other_public": ("stranger", "public", None),
     "other_private": ("stranger", "private", None),
@@ -68,6 +69,7 @@ def reads(ok: int = 200) -> dict[str, str]:
         "public": f"admin,manager,owner,teammate,readonly,outsider,auditor:{ok}",
         "private": f"admin,manager,owner,auditor:{ok} teammate,readonly,outsider:404",
         "shared": f"admin,manager,owner,outsider,auditor:{ok} teammate,readonly:404",
+        "shared_team": f"admin,manager,owner,outsider,auditor:{ok} teammate,readonly:404",
         "other_team": f"admin,outsider,auditor:{ok} manager,owner,teammate,readonly:404",
         "other_public": f"admin,manager,owner,teammate,readonly,outsider,auditor:{ok}",
         "other_private": f"admin,auditor:{ok} manager,owner,teammate,readonly,outsider:404",
@@ -81,6 +83,7 @@ def writes(ok: int = 200) -> dict[str, str]:
         "public": f"admin,manager,owner,teammate:{ok} readonly,outsider,auditor:403",
         "private": f"admin,manager,owner:{ok} teammate,readonly,outsider:404 auditor:403",
         "shared": f"admin,manager,owner:{ok} outsider,auditor:403 teammate,readonly:404",
+        "shared_team": f"admin,manager,owner:{ok} outsider,auditor:403 teammate,readonly:404",
         "other_team": f"admin,outsider:{ok} manager,owner,teammate,readonly:404 auditor:403",
         "other_public": f"admin,outsider:{ok} manager,owner,teammate,readonly,auditor:403",
         "other_private": f"admin:{ok} manager,owner,teammate,readonly,outsider:404 auditor:403",
@@ -95,6 +98,7 @@ def links(ok: int = 201) -> dict[str, str]:
         "public": f"admin,manager,owner,teammate,outsider:{ok} readonly,auditor:403",
         "private": f"admin,manager,owner:{ok} readonly,auditor:403 teammate,outsider:422",
         "shared": f"admin,manager,owner,outsider:{ok} readonly,auditor:403 teammate:422",
+        "shared_team": f"admin,manager,owner,outsider:{ok} readonly,auditor:403 teammate:422",
         "other_team": f"admin,outsider:{ok} readonly,auditor:403 manager,owner,teammate:422",
         "other_public": f"admin,manager,owner,teammate,outsider:{ok} readonly,auditor:403",
         "other_private": f"admin:{ok} readonly,auditor:403 manager,owner,teammate,outsider:422",
@@ -108,6 +112,7 @@ def link_writes(ok: int = 201) -> dict[str, str]:
         "public": f"admin,manager,owner,teammate:{ok} readonly,outsider,auditor:403",
         "private": f"admin,manager,owner:{ok} readonly,auditor:403 teammate,outsider:422",
         "shared": f"admin,manager,owner:{ok} readonly,outsider,auditor:403 teammate:422",
+        "shared_team": f"admin,manager,owner:{ok} readonly,outsider,auditor:403 teammate:422",
         "other_team": f"admin,outsider:{ok} readonly,auditor:403 manager,owner,teammate:422",
         "other_public": f"admin,outsider:{ok} manager,owner,teammate,readonly,auditor:403",
         "other_private": f"admin:{ok} readonly,auditor:403 manager,owner,teammate,outsider:422",

@@ -74,8 +74,12 @@ class World:
 
     def share(self, obj, scenario: str):
         shared_with = SCENARIOS[scenario][2]
+        if shared_with and shared_with.startswith("team:"):
+            data = {"shared_with_teams": [self.teams[shared_with.removeprefix("team:")].pk]}
+        elif shared_with:
+            data = {"shared_with": [self.users[shared_with].pk]}
         if shared_with:
-            sharing.set_access(actor=self.admin, obj=obj, data={"shared_with": [self.users[shared_with].pk]})
+            sharing.set_access(actor=self.admin, obj=obj, data=data)
             obj.refresh_from_db()
         return obj
 
