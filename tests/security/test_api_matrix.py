@@ -27,7 +27,7 @@ def test_every_operation_has_an_entry():
     in_schema, in_table = schema_operations(), set(OPERATIONS)
     missing, stale = sorted(in_schema - in_table), sorted(in_table - in_schema)
     assert not missing and not stale, (
-        "matrix.py is out of date with the OpenAPI schema.\n"
+        "tests/security/matrix.py is out of date with the OpenAPI schema: write down what every actor gets.\n"
         + "".join(f"  no entry for: {op}\n" for op in missing)
         + "".join(f"  entry for an operation that no longer exists: {op}\n" for op in stale)
     )

@@ -55,6 +55,7 @@ class World:
         self.admin = self.users["admin"]
         self.tokens = {name: self._token(user) for name, user in self.users.items()}
         self._anchor = None
+        self._clients = {}
 
     @staticmethod
     def _token(user) -> str:
@@ -151,8 +152,13 @@ class World:
 
     # --- requests -----------------------------------------------------------------------------------
     def client(self, actor: str) -> Client:
+        """One client per actor and token (a Client builds its middleware stack once, on its first request)."""
         token = self.tokens.get(actor)
-        return Client(headers={"Authorization": f"Bearer {token}"} if token else {})
+        key = (actor, token)
+        if key not in self._clients:
+            self._clients[key] = Client(headers={"Authorization": f"Bearer {token}"} if token else {})
+        self._clients[key].cookies.clear()  # nothing carried between requests but the token
+        return self._clients[key]
 
     def call(self, actor: str, method: str, path: str, target: Target, headers: dict | None = None):
         """One request; an exception inside the view becomes status 500 with its traceback as the body."""
