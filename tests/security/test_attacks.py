@@ -491,3 +491,44 @@ def test_me_describes_the_caller_only(world):
         assert body["username"] == actor
         member = ["view", "create", "edit", "delete", "export", "merge", "import"]
         assert body["permissions"]["person"] == (["view", "export"] if actor == "auditor" else member)
+
+
+def test_capture_cannot_resolve_a_mention_to_a_hidden_person(world):
+    hidden = world.person("other_private", family="秘密")
+    counts = _counts()
+    for preview in (True, False):
+        body = {"text": "@秘密 来週訪問", "resolve": {"@秘密": hidden.pk}, "preview": preview}
+        response = world.req("teammate", "POST", "/api/v1/capture", body)
+        _status(response, 422, f"preview={preview}")
+        assert "resolve" in response.json()["error"]["fields"]
+    plan = world.req("teammate", "POST", "/api/v1/capture", {"text": "@秘密 来週訪問"}).json()
+    assert plan["people"][0]["candidates"] == [] and plan["people"][0]["chosen"] is None
+    assert _counts() == counts
+
+
+def test_a_relationship_to_a_hidden_person_cannot_be_deleted_by_those_who_cannot_see_it(world):
+    from kizuna.timeline import services as timeline
+    from kizuna.timeline.models import Relationship
+
+    mine, hidden = world.person("team"), world.person("other_private")
+    rel = timeline.create_relationship(
+        actor=world.admin, data={"from_person": mine.pk, "to_person": hidden.pk, "kind": "custom", "label": "旧知"}
+    )
+    response = world.req("owner", "DELETE", f"/api/v1/relationships/{rel.pk}")
+    _status(response, 404)
+    assert response.json() == NOT_FOUND
+    assert Relationship.objects.alive().filter(pk=rel.pk).exists()
+
+
+def test_review_queue_leaves_out_groups_with_a_hidden_member(world):
+    from kizuna.contacts.dedup.tasks import scan_duplicates
+
+    phone = {"phones": [{"value": "090-1234-5678"}], "emails": [{"value": "tanaka@example.jp"}]}
+    world.person("other_private", **phone)
+    world.person("public", **phone)
+    scan_duplicates.call("person", 0.5)
+    assert world.req("admin", "GET", "/api/v1/duplicates").json(), "the scan found the pair"
+    for actor in ("owner", "teammate", "manager", "readonly"):
+        response = world.req(actor, "GET", "/api/v1/duplicates")
+        _status(response, 200, actor)
+        assert response.json() == [], actor
