@@ -532,3 +532,31 @@ def test_review_queue_leaves_out_groups_with_a_hidden_member(world):
         response = world.req(actor, "GET", "/api/v1/duplicates")
         _status(response, 200, actor)
         assert response.json() == [], actor
+
+
+def test_sub_records_and_import_jobs_cannot_be_moved_or_forged(world):
+    person, company = world.person("team"), world.company("team")
+    employment, site = world.employment(person), world.site(company)
+    other_person, other_company = world.person("team", given="次郎"), world.company("team", name="株式会社別")
+    job = world.import_job("owner")
+    cases = [
+        (f"/api/v1/people/{person.pk}/employments/{employment.pk}", employment,
+         [{"person": other_person.pk}, {"version": 9}, {"id": 1}, {"created_by": world.users["outsider"].pk}]),
+        (f"/api/v1/companies/{company.pk}/sites/{site.pk}", site,
+         [{"company": other_company.pk}, {"version": 9}, {"deleted_at": "2001-01-01T00:00:00Z"}]),
+        (f"/api/v1/imports/{job.pk}", None,
+         [{"status": "done"}, {"created_by": world.users["outsider"].pk}, {"path": "/etc/passwd"}, {"counts": {}}]),
+    ]  # fmt: skip
+    for url, obj, bodies in cases:
+        for body in bodies:
+            before = _row(obj) if obj is not None else type(job).objects.filter(pk=job.pk).values().first()
+            response = world.req("owner", "PATCH", url, body, etag_of=obj)
+            _status(response, 422, f"{url} {body}")
+            after = _row(obj) if obj is not None else type(job).objects.filter(pk=job.pk).values().first()
+            assert after == before, f"{url} {body}"
+    # the sub-record reached through someone else's parent is not there at all
+    response = world.req("owner", "PATCH", f"/api/v1/people/{other_person.pk}/employments/{employment.pk}",
+                         {"title": "x"}, etag_of=employment)  # fmt: skip
+    _status(response, 404, "employment under another person")
+    response = world.req("owner", "DELETE", f"/api/v1/companies/{other_company.pk}/sites/{site.pk}", etag_of=site)
+    _status(response, 404, "site under another company")
