@@ -270,10 +270,20 @@ def delete_site(request: HttpRequest, company_id: int, site_id: int):
 
 
 # --- search ------------------------------------------------------------------------------------------
+class SearchParams(Bounded):
+    q: str = ""
+    type: str = ""
+    limit: int = 20
+    cursor: str | None = None
+
+
 @router.get("/search", response={200: SearchOut, **ERRORS})
-def search(request: HttpRequest, q: str = "", type: str = "", limit: int = 20, cursor: str | None = None):
+def search(request: HttpRequest, params: Query[SearchParams]):
     """Substring search over names, readings, company names, e-mails and phone digits (1 character and up)."""
-    total, results, next_cursor = search_records(request.user, q, type=type or None, limit=limit, cursor=cursor)
+    q = params.q
+    total, results, next_cursor = search_records(
+        request.user, q, type=params.type or None, limit=params.limit, cursor=params.cursor
+    )
     return {"query": q, "total": total, "results": results, "next_cursor": next_cursor}
 
 
