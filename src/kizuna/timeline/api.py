@@ -58,7 +58,7 @@ def _user_id(request, value: str | None, field: str) -> int | None:
         return None
     if value == "me":
         return request.user.pk
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):  # "²" is a digit to isdigit(), not int()
         raise ValidationFailed(field_errors={field: ["me またはユーザー ID を指定してください。"]})
     return int(value)
 
