@@ -202,6 +202,11 @@ def _records(lines: Iterator[str], delimiter: str, table: Table) -> Iterator[tup
                     RowIssue(number, f"{number}行目: {problem}ため、この行は読み込めませんでした。")
                 )
             continue
+        if any("\x00" in v for v in values):  # csv took NULs until Python 3.11; PostgreSQL text cannot hold one
+            table.row_errors.append(
+                RowIssue(number, f"{number}行目: NUL文字が含まれているため、この行は読み込めませんでした。")
+            )
+            continue
         yield number, values
 
 

@@ -150,6 +150,11 @@ def _read_vcard(data: bytes, encoding: str) -> Table:
 
     def generate():
         for number, text in enumerate(cards, start=1):
+            if "\x00" in text:  # PostgreSQL text cannot hold a NUL
+                table.row_errors.append(
+                    RowIssue(number, f"{number}件目: NUL文字が含まれているため、読み込めませんでした。")
+                )
+                continue
             try:
                 card = vobject.readOne(_unfold_21(text), ignoreUnreadable=True)
                 values = _card_values(card)
