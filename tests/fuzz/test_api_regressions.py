@@ -89,3 +89,42 @@ def test_api_schema_names_are_unique():
     assert {name: found for name, found in modules.items() if len(found) > 1} == {}
     component = api.get_openapi_schema()["components"]["schemas"]["Ref"]
     assert set(component["properties"]) == {"id", "label"}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("companies", {"name": "山田\x00製作所"}, "name"),  # was: psycopg DataError on PostgreSQL → 500
+        ("people", {"family_name": "田中", "emails": [{"value": "a\x00@example.jp"}]}, "emails.0.value"),
+        ("capture", {"text": "@田\x00中 工場見学"}, "text"),
+        ("imports/{job}", {"mapping": {"0\x00": "full_name"}}, "mapping"),
+    ],
+)
+def test_nul_characters_are_a_422(seeded, path, body, field):
+    client = Client(headers={"Authorization": seeded.token})
+    url = f"{API}/{path.format(job=seeded.ids['job_id'][0])}"
+    send = client.patch if "{job}" in path else client.post
+    response = send(url, body, content_type="application/json")
+    assert response.status_code == 422, response.content
+    assert any("NUL" in m for m in response.json()["error"]["fields"][field]) or field == "mapping"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "search?q=%00abc",  # was: 500 on PostgreSQL (search took plain query parameters)
+        f"search?q=a&limit={TOO_BIG}",
+        "tasks?assignee=%C2%B2",  # "²": isdigit() said yes, int() raised ValueError → 500
+        f"tasks?assignee={TOO_BIG}",  # was: OverflowError on SQLite → 500
+        "activities?user=%C2%B2",
+    ],
+)
+def test_query_parameters_that_cannot_be_stored_are_a_422(seeded, query):
+    response = Client(headers={"Authorization": seeded.token}).get(f"{API}/{query}")
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_search_still_answers(seeded):
+    response = Client(headers={"Authorization": seeded.token}).get(f"{API}/search?q=田中&limit=5")
+    assert response.status_code == 200 and response.json()["total"] >= 1

@@ -59,3 +59,21 @@ def test_an_undamaged_book_still_reads():
 def test_search_keys_are_idempotent(text, key):
     assert japanese.search_text(text) == key
     assert japanese.search_text(key) == key
+
+
+def test_a_csv_row_with_a_nul_is_a_row_error_and_the_others_are_kept():
+    """Python's csv takes NULs since 3.11, so they reached the database (PostgreSQL text cannot hold one)."""
+    data = "氏名,メール\r\n田中 一郎,a\x00@example.jp\r\n佐藤 花子,hanako@example.jp\r\n".encode()
+    with read_table(data, filename="list.csv") as table:
+        rows = list(table.rows)
+    assert rows == [(3, ["佐藤 花子", "hanako@example.jp"])]
+    assert [(issue.row_number, "NUL" in issue.message) for issue in table.row_errors] == [(2, True)]
+
+
+def test_a_vcard_with_a_nul_is_a_row_error_and_the_others_are_kept():
+    names = ("田\x00中 一郎", "佐藤 花子")
+    cards = "".join(f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:{name}\r\nEND:VCARD\r\n" for name in names)
+    with read_table(cards.encode(), filename="cards.vcf") as table:
+        rows = list(table.rows)
+    assert [values[0] for _, values in rows] == ["佐藤 花子"]
+    assert [(issue.row_number, "NUL" in issue.message) for issue in table.row_errors] == [(1, True)]

@@ -56,7 +56,7 @@ def consume(table: Table) -> list[tuple[int, list[str]]]:
     assert all(isinstance(h, str) for h in table.headers)
     numbers = [n for n, _ in rows]
     assert numbers == sorted(set(numbers)) and all(isinstance(n, int) and n >= 1 for n in numbers)
-    assert all(isinstance(v, str) for _, values in rows for v in values)
+    assert all(isinstance(v, str) and "\x00" not in v for _, values in rows for v in values)
     assert all(isinstance(w, str) and w for w in table.warnings)
     assert all(issue.message for issue in table.row_errors)
     return rows
