@@ -1,8 +1,12 @@
 """The API token page: list, create (raw value once, stored hashed), revoke; admins see all; use is audited."""
 
+import io
 import re
 from datetime import timedelta
 
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
 
@@ -106,3 +110,11 @@ def test_token_use_is_audited_at_most_every_five_minutes(cast):
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now() - timedelta(minutes=6))
     api.get("/api/v1/people")
     assert uses.count() == 2
+
+
+def test_cli_refuses_an_admin_scope_for_a_member_with_a_clear_message(cast):
+    with pytest.raises(CommandError, match="管理者のユーザーにだけ"):
+        call_command("token", "create", "owner", "--scopes", "admin", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("token", "create", "admin", "--scopes", "admin", "--days", "7", stdout=out)
+    assert out.getvalue().startswith("kz_") and ApiToken.objects.get(user=cast.admin).scopes == ["admin"]

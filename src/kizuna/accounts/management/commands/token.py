@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from kizuna.accounts import services
 from kizuna.accounts.models import User
 from kizuna.core.context import request_context
+from kizuna.core.exceptions import DomainError
 
 
 class Command(BaseCommand):
@@ -34,9 +35,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"revoked {len(tokens)} token(s)")
                 return
             scopes = [s.strip() for s in options["scopes"].split(",") if s.strip()]
-            token, raw = services.create_token(
-                actor=None, user=user, name=options["label"], scopes=scopes, days=options["days"]
-            )
+            try:
+                token, raw = services.create_token(
+                    actor=None, user=user, name=options["label"], scopes=scopes, days=options["days"]
+                )
+            except DomainError as exc:
+                raise CommandError(exc.summary) from exc
         if options["json"]:
             payload = {
                 "user": user.username,
