@@ -18,7 +18,7 @@ def check_deploy(tmp_path, **env):
         "--fail-level",
         "WARNING",
     ]
-    return subprocess.run(command, env=base, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(command, env=base, capture_output=True, text=True, timeout=300, check=False)
 
 
 def test_production_settings_pass_the_deploy_check(tmp_path):
