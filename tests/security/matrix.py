@@ -3,13 +3,18 @@ record scenario. This table is the specification — it is written out by hand, 
 permission functions — and test_api_matrix.py holds the API to it.
 
 Notation: "admin,manager,owner,teammate:200 readonly:403 outsider:404" — every actor column must be named once
-(anonymous may be left out: without a token it is always 401). To add an actor column (say a custom role
-"auditor"), add one line to ACTORS and name the new actor in the expectations; the test lists every entry that
-does not.
+(anonymous may be left out: without a token it is always 401). To add an actor column, add one line to ACTORS
+(and its role to CUSTOM_ROLES if it is not built in) and name the new actor in the expectations — the patterns
+below (reads, writes, links, ...) cover most rows; test_every_entry_names_every_actor lists the rows that do not.
+The `auditor` column was added that way.
+
+An entry's expectations are keyed by scenario: the record scenarios in SCENARIOS, NONE for operations on a
+collection, JOB for an import job. A new operation in the OpenAPI schema fails test_every_operation_has_an_entry
+until it has a row here.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Actor columns: name → (role, team). Team "A" is 営業1部, the team of the scenario records' owner; "B" is 営業2部;
 # "C" is 内部監査室.
@@ -155,8 +160,6 @@ class Op:
     subset: bool = False
     returns_target: bool = False
     ids: Callable | None = None  # body → ids of listed records (default: items/list of {"id"})
-    notes: str = ""
-    parsed: dict = field(default_factory=dict, repr=False)
 
 
 def _t(**kw):
@@ -170,7 +173,7 @@ def record(kind: str, *, deleted=False, body=None, child=None):
 
     def build(world, scenario):
         obj = getattr(world, kind)(scenario)
-        params = {f"{'person' if kind == 'person' else kind}_id": obj.pk}
+        params = {f"{kind}_id": obj.pk}
         target_obj, expect_id = obj, obj.pk
         if child == "employment":
             target_obj = world.employment(obj)
@@ -207,9 +210,7 @@ def collection(kind: str | None = None, body=None, query=None, files=None):
 
     def build(world, scenario):
         background = {s: getattr(world, kind)(s).pk for s in SCENARIOS} if kind else {}
-        target = _t(body=body(world) if callable(body) else body, query=query, files=files)
-        target.background = background
-        return target
+        return _t(body=body(world) if callable(body) else body, query=query, files=files, background=background)
 
     return build
 

@@ -37,6 +37,7 @@ class Target:
     files: dict | Callable | None = None  # a callable makes a fresh upload per request
     obj: object | None = None  # its ETag goes into If-Match
     expect_id: int | None = None
+    background: dict = field(default_factory=dict)  # scenario → id of the list check's record of that scenario
 
 
 class World:
