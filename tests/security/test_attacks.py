@@ -560,3 +560,29 @@ def test_sub_records_and_import_jobs_cannot_be_moved_or_forged(world):
     _status(response, 404, "employment under another person")
     response = world.req("owner", "DELETE", f"/api/v1/companies/{other_company.pk}/sites/{site.pk}", etag_of=site)
     _status(response, 404, "site under another company")
+
+
+HUGE = 99999999999999999999  # past a 64-bit integer: SQLite and PostgreSQL would both refuse it in a query
+
+
+def test_ids_out_of_range_are_404_or_422_never_500(world):
+    problems = []
+    gets = ["/api/v1/people/{n}", "/api/v1/people/-1", "/api/v1/companies/{n}/sites", "/api/v1/imports/{n}",
+            "/api/v1/merges/{n}", "/api/v1/activities/{n}/history", "/api/v1/people/9223372036854775808",
+            "/api/v1/activities?person={n}", "/api/v1/people?company={n}", "/api/v1/people?owner={n}",
+            "/api/v1/tasks?assignee={n}", "/api/v1/insights?company={n}"]  # fmt: skip
+    for url in gets:
+        response = world.req("teammate", "GET", url.format(n=HUGE))
+        if response.status_code not in (404, 422):
+            problems.append(f"GET {url}: {response.status_code}")
+    posts = [("/api/v1/tasks", {"title": "x", "person": HUGE}), ("/api/v1/activities", {"body": "x", "people": [HUGE]}),
+             ("/api/v1/merges", {"type": "person", "survivor": HUGE, "others": [1]}),
+             ("/api/v1/tasks", {"title": "x", "assignee": HUGE}),
+             ("/api/v1/people", {"family_name": "x", "owner": HUGE}),
+             ("/api/v1/capture", {"text": "@田中 x", "resolve": {"@田中": HUGE}}),
+             ("/api/v1/relationships", {"from_person": HUGE, "to_person": HUGE, "kind": "boss"})]  # fmt: skip
+    for url, body in posts:
+        response = world.req("teammate", "POST", url, body)
+        if response.status_code not in (404, 422):
+            problems.append(f"POST {url} {body}: {response.status_code}")
+    assert not problems, "\n".join(problems)
