@@ -586,3 +586,19 @@ def test_ids_out_of_range_are_404_or_422_never_500(world):
         if response.status_code not in (404, 422):
             problems.append(f"POST {url} {body}: {response.status_code}")
     assert not problems, "\n".join(problems)
+
+
+def test_sharing_checks_the_version_and_takes_only_its_own_fields(world):
+    person = world.person("team")
+    url = f"/api/v1/people/{person.pk}/access"
+    stale = person.etag
+    share = {"shared_with": [world.users["outsider"].pk]}
+    _status(world.req("owner", "PUT", url, share, headers={"If-Match": stale}), 200, "fresh")
+    _status(world.req("owner", "PUT", url, {"shared_with": []}, headers={"If-Match": stale}), 412, "stale")
+    _status(world.req("owner", "PUT", url, {"shared_with": []}), 428, "missing If-Match")
+    for body in ({"owner": world.users["owner"].pk}, {"visibility": "public"}, {"version": 1},
+                 {"shared_with": [HUGE]}, {"shared_with_teams": [HUGE]}, {"shared_with": ["x"]}):  # fmt: skip
+        _status(world.req("owner", "PUT", url, body, etag_of=person), 422, str(body))
+    person.refresh_from_db()
+    assert list(person.shared_with.values_list("username", flat=True)) == ["outsider"]
+    assert world.req("outsider", "GET", f"/api/v1/people/{person.pk}").status_code == 200
