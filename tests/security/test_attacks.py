@@ -32,12 +32,20 @@ def _status(response, expected, what=""):
 
 
 def test_hidden_records_named_in_query_filters_are_404(world):
-    person, company = world.person("other_private"), world.company("other_private")
-    for url in (f"/api/v1/activities?person={person.pk}", f"/api/v1/activities?company={company.pk}",
-                f"/api/v1/insights?person={person.pk}", f"/api/v1/insights?company={company.pk}"):  # fmt: skip
-        response = world.req("teammate", "GET", url)
-        _status(response, 404, url)
-        assert response.json() == NOT_FOUND
+    """Every (actor, scenario) pair the matrix hides: naming the record in a list filter is a 404 too."""
+    problems = []
+    for scenario in SCENARIOS:
+        person, company = world.person(scenario), world.company(scenario)
+        for actor, hidden_in in HIDDEN:
+            if hidden_in != scenario or actor == "anonymous":
+                continue
+            for url in (f"/api/v1/activities?person={person.pk}", f"/api/v1/activities?company={company.pk}",
+                        f"/api/v1/insights?person={person.pk}", f"/api/v1/insights?company={company.pk}",
+                        f"/api/v1/people/{person.pk}/timeline"):  # fmt: skip
+                response = world.req(actor, "GET", url)
+                if response.status_code != 404 or response.json() != NOT_FOUND:
+                    problems.append(f"[{scenario}] {actor} {url}: {response.status_code} {response.content[:100]!r}")
+    assert not problems, "\n".join(problems)
 
 
 def test_filters_by_a_hidden_company_or_owner_list_nothing_of_it(world):
