@@ -1,12 +1,13 @@
 """Who may do what with a person's privacy data. Only the shared helpers of core.permissions are used.
 
-- purpose of use / consent and third-party provision records: admins, and managers who may write the person;
+- purpose of use / consent and third-party provision records: admins, and team-scope roles (managers) who may
+  write the person;
 - disclosure, correction, suspension of use and its end, erasure, the request log: admins only;
 - reading a person's privacy section: whoever may see the person.
 """
 
 from kizuna.core.exceptions import PermissionDenied
-from kizuna.core.permissions import Role, can_write_record, is_admin
+from kizuna.core.permissions import Scope, can_write_record, is_admin, scope_of
 
 
 def can_manage(user) -> bool:
@@ -16,7 +17,8 @@ def can_manage(user) -> bool:
 def can_record(user, person) -> bool:
     if is_admin(user):
         return True
-    return getattr(user, "role", None) == Role.MANAGER and can_write_record(user, person)
+    # Roles that reach beyond their own records (managers: the team's private ones too), where they may edit.
+    return scope_of(user) != Scope.STANDARD and can_write_record(user, person)
 
 
 def require_manage(user) -> None:
