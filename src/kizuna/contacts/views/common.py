@@ -69,12 +69,17 @@ ACTION_LABELS = {
     "employment.add": _l("職歴を追加"), "employment.update": _l("職歴を更新"), "employment.delete": _l("職歴を削除"),
     "merge": _l("統合"), "merged_into": _l("統合された"), "merge.undo": _l("統合を取り消し"),
     "duplicate.dismiss": _l("重複ではないと確認"),
+    "share": _l("共有・機密扱いを変更"), "view": _l("閲覧（機密扱い）"),
+    "privacy.consent": _l("利用目的・取得経路を記録"), "privacy.provision": _l("第三者提供を記録"),
+    "privacy.disclose": _l("開示"), "privacy.correct": _l("訂正"), "privacy.suspend": _l("利用停止"),
+    "privacy.resume": _l("利用再開"), "privacy.request": _l("請求を記録"), "privacy.erase": _l("消去"),
 }  # fmt: skip
 EXTRA_FIELD_LABELS = {
     "emails": _l("メール"), "phones": _l("電話"), "tags": _l("タグ"), "company": _l("会社"), "site": _l("拠点"),
     "department": _l("部署"), "title": _l("役職"), "start_date": _l("開始日"), "end_date": _l("終了日"),
     "is_primary": _l("主所属"), "merged": _l("統合したレコード"), "merged_into": _l("統合先"),
     "restored": _l("元に戻したレコード"), "not_duplicate_of": _l("重複ではない相手"),
+    "shared_with": _l("共有先"), "shared_with_teams": _l("共有先チーム"),
 }  # fmt: skip
 
 
