@@ -62,4 +62,5 @@ run_pytest "browser tests in Chromium" -m e2e -q -p no:xdist
 echo
 echo "screenshots: $KIZUNA_ARTIFACTS"
 echo "$PASSED passed, $FAILED failed"
+find "$KIZUNA_ARTIFACTS/fuzz-api" -name '*.tsv' -mmin -60 -exec cat {} + 2>/dev/null | awk -F'\t' '{n[$1] += $3; o[$1]++} END {for (v in n) printf "API fuzz on %s: %d operations, %d generated requests\n", v, o[v], n[v]}'
 exit $STATUS
