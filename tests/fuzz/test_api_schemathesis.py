@@ -2,8 +2,8 @@
 
 Each operation gets a fixed number of generated requests (derandomized, so CI sees the same ones every run), sent
 in-process through Django's WSGI handler (all middleware runs) with a member's bearer token, on a database seeded
-with a few companies, people, activities, insights, tasks and an import job. Half of the cases use real ids in
-the path and `If-Match: *`, so updates and deletes get past the 404/428 gates and reach the services. Checks:
+with a few companies, people, activities, insights, tasks and an import job. Many of the cases use those real ids
+in the path and `If-Match: *`, so updates and deletes get past the 404/428 gates and reach the services. Checks:
 
 - not_a_server_error: no 5xx, ever (the traceback of the view is shown when one happens);
 - status_code_conformance: every status the API answers is declared for that operation;
@@ -13,8 +13,8 @@ the path and `If-Match: *`, so updates and deletes get past the 404/428 gates an
 
 Positive cases (valid by the schema), negative ones (schemathesis breaks one constraint) and edge cases (one
 string replaced by NUL, "²", a 20-digit number, full-width digits, ...) are sent; what is refused must be refused
-with a declared 4xx, never a 500. The number of examples run per operation is
-printed and written to $KIZUNA_ARTIFACTS/fuzz-api/ (scripts/test.sh prints the totals).
+with a declared 4xx, never a 500. The number of examples run per operation is printed and written to
+$KIZUNA_ARTIFACTS/fuzz-api/ (scripts/test.sh prints the totals).
 
 A longer exploratory run with other cases: `KIZUNA_FUZZ_EXAMPLES=100 KIZUNA_FUZZ_SEED=1 pytest tests/fuzz -n 2`.
 """
