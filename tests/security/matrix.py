@@ -140,6 +140,35 @@ def admins(ok: int) -> dict[str, str]:
     return {NONE: f"admin:{ok} manager,owner,teammate,readonly,outsider,auditor:403"}
 
 
+def privacy_records(ok: int) -> dict[str, str]:
+    """Purpose of use, consent and third-party provision records: admins, and team-scope roles (managers) that
+    may edit the person; anyone else who sees the person: 403."""
+    return {
+        "team": f"admin,manager:{ok} owner,teammate,readonly,auditor:403 outsider:404",
+        "public": f"admin,manager:{ok} owner,teammate,readonly,outsider,auditor:403",
+        "private": f"admin,manager:{ok} owner,auditor:403 teammate,readonly,outsider:404",
+        "shared": f"admin,manager:{ok} owner,outsider,auditor:403 teammate,readonly:404",
+        "shared_team": f"admin,manager:{ok} owner,outsider,auditor:403 teammate,readonly:404",
+        "other_team": f"admin:{ok} outsider,auditor:403 manager,owner,teammate,readonly:404",
+        "other_public": f"admin:{ok} manager,owner,teammate,readonly,outsider,auditor:403",
+        "other_private": f"admin:{ok} auditor:403 manager,owner,teammate,readonly,outsider:404",
+    }
+
+
+def privacy_admin(ok: int) -> dict[str, str]:
+    """Disclosure, correction, suspension, erasure: administrators only; hidden people stay 404 for the rest."""
+    return {
+        "team": f"admin:{ok} manager,owner,teammate,readonly,auditor:403 outsider:404",
+        "public": f"admin:{ok} manager,owner,teammate,readonly,outsider,auditor:403",
+        "private": f"admin:{ok} manager,owner,auditor:403 teammate,readonly,outsider:404",
+        "shared": f"admin:{ok} manager,owner,outsider,auditor:403 teammate,readonly:404",
+        "shared_team": f"admin:{ok} manager,owner,outsider,auditor:403 teammate,readonly:404",
+        "other_team": f"admin:{ok} outsider,auditor:403 manager,owner,teammate,readonly:404",
+        "other_public": f"admin:{ok} manager,owner,teammate,readonly,outsider,auditor:403",
+        "other_private": f"admin:{ok} auditor:403 manager,owner,teammate,readonly,outsider:404",
+    }
+
+
 def job(ok: int) -> dict[str, str]:
     """An import holds the whole file: its uploader and admins only; for anyone else it does not exist."""
     return {JOB: f"admin,owner:{ok} manager,teammate,readonly,outsider,auditor:404"}
@@ -160,6 +189,7 @@ class Op:
     subset: bool = False
     returns_target: bool = False
     ids: Callable | None = None  # body → ids of listed records (default: items/list of {"id"})
+    content_type: str | None = None  # a 2xx that is a file (a PDF), not JSON
 
 
 def _t(**kw):
@@ -284,6 +314,24 @@ def role(key: str | None, body=None):
         return _t(params={"key": obj.key}, body=body, obj=obj)
 
     return build
+
+
+def privacy_of(body=None, *, suspended=False, confirm=False):
+    """The scenario's person for a privacy operation (no If-Match: the privacy record has its own, optional)."""
+
+    def build(world, scenario):
+        person = world.person(scenario)
+        if suspended:
+            from kizuna.privacy import services as privacy
+
+            privacy.suspend(actor=world.admin, person=person, reason="本人の申し出")
+        data = {"confirm": str(person.pk)} if confirm else body
+        return _t(params={"person_id": person.pk}, body=data)
+
+    return build
+
+
+PROVISION = {"provided_on": "2024-06-01", "recipient_name": "株式会社配送センター", "items": ["氏名", "住所"]}
 
 
 def stranger_access(world, scenario):
@@ -416,6 +464,18 @@ OPERATIONS: dict[str, Op] = {
     # --- sharing -------------------------------------------------------------------------------------------
     f"GET {A}/{{kind}}/{{record_id}}/access": Op(access_of(), reads(200)),
     f"PUT {A}/{{kind}}/{{record_id}}/access": Op(access_of(share_with_teammate), writes(200)),
+    # --- privacy (APPI) ----------------------------------------------------------------------------------------
+    f"GET {A}/people/{{person_id}}/privacy": Op(privacy_of(), reads(200)),
+    f"PUT {A}/people/{{person_id}}/privacy": Op(privacy_of({"purposes": ["sales"]}), privacy_records(200)),
+    f"GET {A}/people/{{person_id}}/provisions": Op(privacy_of(), reads(200)),
+    f"POST {A}/people/{{person_id}}/provisions": Op(privacy_of(PROVISION), privacy_records(201)),
+    f"GET {A}/people/{{person_id}}/disclosure": Op(privacy_of(), privacy_admin(200)),
+    f"GET {A}/people/{{person_id}}/disclosure.pdf": Op(privacy_of(), privacy_admin(200),
+                                                           content_type="application/pdf"),
+    f"POST {A}/people/{{person_id}}/suspend": Op(privacy_of({"reason": "本人の申し出"}), privacy_admin(200)),
+    f"POST {A}/people/{{person_id}}/resume": Op(privacy_of({}, suspended=True), privacy_admin(200)),
+    f"POST {A}/people/{{person_id}}/correction": Op(privacy_of({"changes": {"notes": "訂正"}}), privacy_admin(200)),
+    f"POST {A}/people/{{person_id}}/erase": Op(privacy_of(confirm=True), privacy_admin(200)),
     # --- roles and users ---------------------------------------------------------------------------------------
     f"GET {A}/me": Op(collection(), EVERYONE),
     f"GET {A}/roles": Op(collection(), admins(200)),

@@ -57,6 +57,10 @@ def _check_body(op, target, actor: str, status: int, response) -> str | None:
     """A sane body: 204 empty; errors in the one error shape; 2xx naming the target; lists exactly visible."""
     if status == 204:
         return None if not response.content else f"204 with a body: {response.content[:200]!r}"
+    if op.content_type and status < 400:
+        if not response["Content-Type"].startswith(op.content_type) or not response.content:
+            return f"expected {op.content_type}, got {response['Content-Type']} ({len(response.content)} bytes)"
+        return None
     try:
         body = response.json()
     except (ValueError, json.JSONDecodeError):
