@@ -40,8 +40,13 @@ _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
 _PROLONGED_NOT_AFTER_KANA = re.compile(r"(?<![\u3041-\u309f\u30a1-\u30faー])ー")
 
 
+# The spacing (full-width) voiced marks ゛ and ゜ decompose to a space plus the combining mark (ハ゛ → "ハ ゙");
+# read as the combining marks they compose with the kana before them (ハ゛ → バ), as half-width ﾞ/ﾟ already do.
+_SPACING_VOICED_MARKS = str.maketrans({"\u309b": "\u3099", "\u309c": "\u309a"})
+
+
 def nfkc(value: str) -> str:
-    return unicodedata.normalize("NFKC", value or "")
+    return unicodedata.normalize("NFKC", (value or "").translate(_SPACING_VOICED_MARKS))
 
 
 def fold_kanji(value: str) -> str:
