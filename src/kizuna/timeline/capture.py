@@ -81,7 +81,7 @@ def parse(text: str, today: date) -> Parsed:
             parsed.task = f"{match[1]} {parsed.task}".strip()
             parsed.problems.append(f"「{match[1]}」は日付として読めないため、期日なしのタスクにします。")
         rest = rest[: match.start()] + rest[match.end() :]
-    for mark, name in _MENTION.findall(rest):
+    for mark, name in _MENTION.findall(japanese.nfkc(rest)):  # a multi-line note is not NFKC'd: "´" becomes " ́"
         name = japanese.strip_honorific(name)
         target = parsed.people if mark in "@＠" else parsed.companies
         if name and name not in target:
