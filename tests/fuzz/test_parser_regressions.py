@@ -2,12 +2,14 @@
 
 import io
 import zipfile
+from datetime import date
 
 import openpyxl
 import pytest
 
 from kizuna.core import japanese
 from kizuna.imports.readers import ReadError, read_table
+from kizuna.timeline import capture
 
 
 def _book() -> bytes:
@@ -77,3 +79,18 @@ def test_a_vcard_with_a_nul_is_a_row_error_and_the_others_are_kept():
         rows = list(table.rows)
     assert [values[0] for _, values in rows] == ["佐藤 花子"]
     assert [(issue.row_number, "NUL" in issue.message) for issue in table.row_errors] == [(1, True)]
+
+
+def test_spacing_voiced_marks_join_their_kana():
+    """゛/゜ (U+309B/C) decompose under NFKC to a space and a combining mark: ハ゛ンダイ became "ハ ゙ンダイ"."""
+    assert japanese.collapse_spaces("ハ゛ンダイ") == "バンダイ" == japanese.collapse_spaces("ﾊﾞﾝﾀﾞｲ")
+    assert japanese.search_text("ハ゛ンダイ") == japanese.search_text("バンダイ") == "ばんだい"
+    assert japanese.collapse_spaces("ホ゜ンプ") == "ポンプ"
+
+
+def test_mentions_in_a_multi_line_note_have_no_spaces():
+    """A multi-line note is kept as typed, and "´" only became " ́" when the name was normalized: "@田中´" was
+    the person "田中 ́", found by nobody."""
+    parsed = capture.parse("@田中´ 来訪\n#ハ゛ンダイ 工場見学", date(2026, 11, 25))
+    assert (parsed.people, parsed.companies) == (["田中"], ["バンダイ"])
+    assert parsed.kind == "plant_tour"
