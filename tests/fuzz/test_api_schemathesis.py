@@ -9,7 +9,8 @@ in the path and `If-Match: *`, so updates and deletes get past the 404/428 gates
 - status_code_conformance: every status the API answers is declared for that operation;
 - content_type_conformance and response_schema_conformance: the body matches the declared schema of that status
   (success bodies and the one error shape alike);
-- response_headers_conformance: declared response headers are present and well-formed.
+- response_headers_conformance: declared response headers are present and well-formed;
+- negative_data_rejection: a request that breaks the schema (wrong type, unknown field, ...) is refused with a 4xx.
 
 Positive cases (valid by the schema), negative ones (schemathesis breaks one constraint) and edge cases (one
 string replaced by NUL, "²", a 20-digit number, full-width digits, ...) are sent; what is refused must be refused
@@ -37,6 +38,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -51,6 +53,7 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
     response_headers_conformance,
+    negative_data_rejection,
 ]
 
 SCHEMA = schemathesis.openapi.from_dict(api.get_openapi_schema())
