@@ -1,6 +1,7 @@
 """The one NinjaAPI at /api/v1: authenticated by default, mounting each app's router, mapping domain errors."""
 
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -56,6 +57,13 @@ def http_error(request, exc: HttpError):
     else:
         body = error_body("http_error", str(exc))
     return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(MultiPartParserError)
+def unreadable_upload(request, exc):
+    """A broken multipart body (an upload) was Django's HTML 400 page, not the API's error shape."""
+    message = "アップロードされたデータを読み取れません。ファイルを選び直して送信してください。"
+    return api.create_response(request, error_body("unreadable_body", message), status=400)
 
 
 @api.exception_handler(ValidationError)
