@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from kizuna.accounts.models import Role
 from tests.conftest import ApiClient
 
 API = "/api/v1"
@@ -13,7 +14,8 @@ PEOPLE = [("田中", "一郎", "ichiro"), ("髙橋", "花子", "hanako"), ("佐�
 
 @pytest.fixture
 def seeded(cast, settings, tmp_path):
-    """A member's token plus the ids of a few companies, people, activities, insights, tasks, an import job, ..."""
+    """A member's and an admin's token plus the ids of a few companies, people, activities, insights, tasks, an
+    import job, roles and users."""
     settings.DATA_DIR = tmp_path  # uploaded import files and attachments stay in the test's folder
     settings.MEDIA_ROOT = tmp_path / "uploads"
     client = ApiClient(cast.owner)
@@ -42,8 +44,10 @@ def seeded(cast, settings, tmp_path):
     upload = SimpleUploadedFile("list.csv", "氏名,携帯\r\n髙橋 一郎,090-1111-2222\r\n".encode("cp932"))
     response = client.client.post(f"{API}/imports", {"file": upload, "kind": "person"}, headers=client.headers)
     assert response.status_code == 201, response.content
+    admin = ApiClient(cast.admin, scopes=("read", "write", "admin"))
     return SimpleNamespace(
         token=client.headers["Authorization"],
+        admin_token=admin.headers["Authorization"],
         ids={
             "company_id": companies,
             "person_id": people,
@@ -55,5 +59,8 @@ def seeded(cast, settings, tmp_path):
             "relationship_id": [relationship["id"]],
             "record_id": people + companies,
             "job_id": [response.json()["id"]],
+            "kind": ["people", "companies", "activities", "insights", "tasks"],
+            "key": list(Role.objects.values_list("key", flat=True)),
+            "user_id": [cast.teammate.pk, cast.readonly.pk, cast.outsider.pk],
         },
     )

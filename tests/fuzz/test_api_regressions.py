@@ -128,3 +128,14 @@ def test_query_parameters_that_cannot_be_stored_are_a_422(seeded, query):
 def test_search_still_answers(seeded):
     response = Client(headers={"Authorization": seeded.token}).get(f"{API}/search?q=田中&limit=5")
     assert response.status_code == 200 and response.json()["total"] >= 1
+
+
+def test_a_broken_upload_gets_the_one_error_shape(seeded):
+    """Was: Django's HTML 400 page (MultiPartParserError: "Request max total header size exceeded")."""
+    boundary = "0c2f7627dbc715cd76f7d1c3dabff0c3"
+    body = f"--{boundary}\r\n{'x' * 9000}--{boundary}--\r\n".encode()
+    response = Client().post(f"{API}/imports", body, content_type=f"multipart/form-data; boundary={boundary}",
+                             headers={"Authorization": seeded.token})  # fmt: skip
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "unreadable_body"
