@@ -177,6 +177,8 @@ def test_role_and_user_screens_are_for_administrators_only(cast):
 
 def test_user_screen_creates_users_and_changes_access(cast):
     client = client_for(cast.admin)
+    page = client.get("/settings/users/").content.decode()
+    assert "未設定" in page and "二要素認証" in page
     created = client.post("/settings/users/", {"username": "yamada", "role": "readonly", "team": "営業3部"})
     assert created.status_code == 200 and "初期パスワード" in created.content.decode()
     response = client.post(f"/settings/users/{cast.owner.pk}/", {"role": "manager", "team": cast.team_b.pk,

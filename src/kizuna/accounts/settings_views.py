@@ -176,7 +176,7 @@ def user_list(request):
             created.initial_password = password  # shown once on this page, never stored in clear
     context = {
         "nav": "settings",
-        "users": User.objects.select_related("team").order_by("username"),
+        "users": User.objects.select_related("team", "two_factor").order_by("username"),
         "roles": Role.objects.all(),
         "teams": Team.objects.all(),
         "created": created,
