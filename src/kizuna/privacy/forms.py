@@ -1,7 +1,9 @@
+import copy
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kizuna.contacts.forms import PREFECTURE_CHOICES
+from kizuna.contacts.forms import PersonForm
 
 from .models import ConsentSource, ProvisionBasis, Purpose, RequestKind
 
@@ -36,22 +38,19 @@ class ReasonForm(forms.Form):
 
 
 class CorrectionForm(forms.Form):
-    family_name = forms.CharField(label=_("姓"), max_length=50)
-    given_name = forms.CharField(label=_("名"), max_length=50, required=False)
-    family_name_kana = forms.CharField(label=_("セイ"), max_length=50, required=False)
-    given_name_kana = forms.CharField(label=_("メイ"), max_length=50, required=False)
-    postcode = forms.CharField(label=_("郵便番号"), max_length=10, required=False)
-    prefecture = forms.ChoiceField(label=_("都道府県"), choices=PREFECTURE_CHOICES, required=False)
-    city = forms.CharField(label=_("市区町村"), max_length=100, required=False)
-    street = forms.CharField(label=_("番地・建物"), max_length=200, required=False)
-    birthday = forms.CharField(label=_("誕生日"), required=False, help_text=_("例: 1980/4/1、昭和55年4月1日"))
-    notes = forms.CharField(label=_("メモ"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    """The person's own fields, exactly as the person form has them, plus what the person asked for."""
+
+    PERSON_FIELDS = ("family_name", "given_name", "family_name_kana", "given_name_kana", "postcode", "prefecture",
+                     "city", "street", "birthday", "notes")  # fmt: skip
+
     note = forms.CharField(label=_("訂正の請求内容"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}),
                            help_text=_("本人から求められた訂正の内容（記録に残ります）"))  # fmt: skip
 
-    PERSON_FIELDS = ("family_name", "given_name", "family_name_kana", "given_name_kana", "postcode", "prefecture",
-                     "city", "street", "birthday", "notes")  # fmt: skip
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = {name: copy.deepcopy(PersonForm.base_fields[name]) for name in self.PERSON_FIELDS}
+        self.fields = {**fields, **self.fields}
 
     def changes(self, person) -> dict:
         """Only the fields that differ from what is stored (an unchanged, masked value is never written back)."""
