@@ -1,7 +1,9 @@
 """Input shapes every router shares: bounded integers, no NUL characters and no unknown fields."""
 
+from typing import Any, get_args
+
 from ninja import Schema
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 DB_INT_MAX = 2**63 - 1  # SQLite and PostgreSQL bigint; SQLite raises OverflowError beyond it
@@ -21,9 +23,22 @@ def _problem(value) -> str | None:
     return None
 
 
+def _takes_bool(annotation) -> bool:
+    return annotation is bool or annotation is Any or any(_takes_bool(a) for a in get_args(annotation))
+
+
 class Bounded(Schema):
     """Every integer of the input (ids, lists of ids, limits) fits a 64-bit database column and no text holds a
-    NUL character: a 422, not a 500."""
+    NUL character: a 422, not a 500. A true/false where a number is expected is refused too (pydantic would take
+    `"owner": true` as user 1)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_a_number(cls, value, info: ValidationInfo):
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, bool) for v in values) and not _takes_bool(cls.model_fields[info.field_name].annotation):
+            raise PydanticCustomError("bool_not_expected", "ここに true / false は使えません。")
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
