@@ -12,8 +12,9 @@ in the path and `If-Match: *`, so updates and deletes get past the 404/428 gates
 - response_headers_conformance: declared response headers are present and well-formed.
 
 negative_data_rejection (a schema-breaking request must get a 4xx) is off: pydantic, under django-ninja,
-validates in lax mode and accepts "0" for a boolean and true or "12" for an integer, which that check reports as
-accepted negative data (it did with 200 examples per operation). Unknown fields and wrong shapes are refused
+validates in lax mode and accepts "0" for a boolean and "12" for an integer, which that check reports as
+accepted negative data (it did with 200 examples per operation). A true/false where a number is expected is
+refused (core.schemas: `"owner": true` would otherwise be user 1). Unknown fields and wrong shapes are refused
 (Strict inputs) and covered by the tests; negative cases are still sent and must never get a 5xx.
 
 Positive cases (valid by the schema), negative ones (schemathesis breaks one constraint) and edge cases (one
