@@ -2,7 +2,7 @@ import hashlib
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from kizuna.core.permissions import Role as BuiltinRole
@@ -42,6 +42,16 @@ class Role(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """A built-in role keeps its translated name until an admin renames it (names are stored as entered)."""
+        if not (self.builtin and self.key in BuiltinRole.values):
+            return self.name
+        label = BuiltinRole(self.key).label
+        with translation.override(None):  # the name as the migration stored it
+            untouched = self.name == str(label)
+        return str(label) if untouched else self.name
 
     @property
     def etag(self) -> str:
