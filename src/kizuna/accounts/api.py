@@ -8,7 +8,7 @@ from ninja.responses import Status
 from kizuna.core.api import ErrorOut, expected_version, set_etag
 from kizuna.core.exceptions import NotFound, PermissionDenied
 from kizuna.core.permissions import ACTIONS, OBJECT_TYPES, has_perm, is_admin, scope_of
-from kizuna.core.schemas import Strict
+from kizuna.core.schemas import Strict, fits_bigint
 
 from . import roles as role_services
 from .models import Role, Team, User
@@ -91,7 +91,7 @@ def _user_out(user) -> dict:
 
 
 def _by_id(model, pk: int):
-    found = model.objects.filter(pk=pk).first() if -(2**63) <= pk < 2**63 else None
+    found = model.objects.filter(pk=pk).first() if fits_bigint(pk) else None
     if found is None:
         raise NotFound()
     return found

@@ -7,8 +7,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from kizuna.core import audit
-from kizuna.core.exceptions import PermissionDenied, StaleVersion, ValidationFailed
+from kizuna.core import audit, records
+from kizuna.core.exceptions import PermissionDenied, ValidationFailed
 from kizuna.core.permissions import APPLICABLE_ACTIONS, BUILTIN_ROLES, Role, Scope, is_admin
 
 from .models import Role as RoleModel
@@ -103,9 +103,8 @@ def update_role(*, actor, role: RoleModel, data: dict, expected_version=None) ->
     _require_admin(actor)
     values = _clean(data, current=role)
     with transaction.atomic():
-        current = RoleModel.objects.select_for_update().get(pk=role.pk)
-        if expected_version is not None and int(expected_version) != current.version:
-            raise StaleVersion(current=current)
+        current = records.lock(role)
+        records.check_version(current, expected_version)
         if (
             current.administers
             and values.get("administers") is False

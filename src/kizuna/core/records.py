@@ -6,6 +6,7 @@ from django.utils import timezone
 from . import audit
 from .exceptions import NotFound, PermissionDenied, StaleVersion
 from .permissions import can_write_record
+from .schemas import fits_bigint
 
 
 def get_for_user(model, user, pk, *, for_write: bool = False, deleted: bool = False):
@@ -14,7 +15,7 @@ def get_for_user(model, user, pk, *, for_write: bool = False, deleted: bool = Fa
         pk = int(pk)
     except (TypeError, ValueError):
         raise NotFound() from None
-    if not -(2**63) <= pk < 2**63:  # beyond a bigint no row exists (and SQLite would raise OverflowError)
+    if not fits_bigint(pk):  # beyond a bigint no row exists (and SQLite would raise OverflowError)
         raise NotFound()
     obj = model.objects.visible_to(user, deleted=deleted).filter(pk=pk).first()
     if obj is None:

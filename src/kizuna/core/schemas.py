@@ -9,11 +9,15 @@ from pydantic_core import PydanticCustomError
 DB_INT_MAX = 2**63 - 1  # SQLite and PostgreSQL bigint; SQLite raises OverflowError beyond it
 
 
+def fits_bigint(value: int) -> bool:
+    return -DB_INT_MAX - 1 <= value <= DB_INT_MAX
+
+
 def _problem(value) -> str | None:
     """Why a value cannot be stored as it is, or None: an integer beyond a 64-bit column (SQLite raises
     OverflowError) or a NUL character (PostgreSQL text cannot hold one), anywhere in lists and dicts."""
     if isinstance(value, int):
-        return None if -DB_INT_MAX - 1 <= value <= DB_INT_MAX else "数値が大きすぎます。"
+        return None if fits_bigint(value) else "数値が大きすぎます。"
     if isinstance(value, str):
         return "NUL文字（\\x00）は使えません。" if "\x00" in value else None
     if isinstance(value, dict):
