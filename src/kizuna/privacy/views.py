@@ -82,21 +82,30 @@ def person_privacy(request, pk: int):
     return _page(request, _person(request, pk))
 
 
+def _form_post(request, person, form_class, form_name: str, save, done: str):
+    """A form on the privacy page: saved through `save(cleaned_data)`, else shown again with its errors."""
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationFailed as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("privacy:person", pk=person.pk)
+    return _page(request, person, **{form_name: form}, status=422)
+
+
 @page_view
 @require_POST
 def consent(request, pk: int):
     person = _person(request, pk)
     require_record(request.user, person)
-    form = ConsentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.set_purpose_and_consent(actor=request.user, person=person, data=form.cleaned_data)
-        except ValidationFailed as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("利用目的と取得経路を保存しました。"))
-            return redirect("privacy:person", pk=person.pk)
-    return _page(request, person, consent_form=form, status=422)
+    return _form_post(
+        request, person, ConsentForm, "consent_form",
+        lambda data: services.set_purpose_and_consent(actor=request.user, person=person, data=data),
+        _("利用目的と取得経路を保存しました。"),
+    )  # fmt: skip
 
 
 @page_view
@@ -104,16 +113,11 @@ def consent(request, pk: int):
 def provision_create(request, pk: int):
     person = _person(request, pk)
     require_record(request.user, person)
-    form = ProvisionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_provision(actor=request.user, person=person, data=form.cleaned_data)
-        except ValidationFailed as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("第三者提供記録を追加しました。"))
-            return redirect("privacy:person", pk=person.pk)
-    return _page(request, person, provision_form=form, status=422)
+    return _form_post(
+        request, person, ProvisionForm, "provision_form",
+        lambda data: services.add_provision(actor=request.user, person=person, data=data),
+        _("第三者提供記録を追加しました。"),
+    )  # fmt: skip
 
 
 @page_view
@@ -140,34 +144,31 @@ def disclosure(request, pk: int):
     return response
 
 
-@page_view
-@require_POST
-def suspend(request, pk: int):
+def _reason_post(request, pk: int, action, done: str):
     person = _person(request, pk)
     form = ReasonForm(request.POST)
     form.is_valid()
     try:
-        services.suspend(actor=request.user, person=person, reason=form.cleaned_data.get("reason", ""))
+        action(actor=request.user, person=person, reason=form.cleaned_data.get("reason", ""))
     except ValidationFailed as exc:
         messages.error(request, exc.summary)
     else:
-        messages.success(request, _("利用を停止しました。書き出しとマーケティングの対象から外れます。"))
+        messages.success(request, done)
     return redirect("privacy:person", pk=person.pk)
+
+
+@page_view
+@require_POST
+def suspend(request, pk: int):
+    return _reason_post(
+        request, pk, services.suspend, _("利用を停止しました。書き出しとマーケティングの対象から外れます。")
+    )
 
 
 @page_view
 @require_POST
 def resume(request, pk: int):
-    person = _person(request, pk)
-    form = ReasonForm(request.POST)
-    form.is_valid()
-    try:
-        services.resume(actor=request.user, person=person, reason=form.cleaned_data.get("reason", ""))
-    except ValidationFailed as exc:
-        messages.error(request, exc.summary)
-    else:
-        messages.success(request, _("利用を再開しました。"))
-    return redirect("privacy:person", pk=person.pk)
+    return _reason_post(request, pk, services.resume, _("利用を再開しました。"))
 
 
 @page_view
@@ -218,16 +219,11 @@ def request_create(request, pk: int):
     """Log a request as it arrives (e.g. 第三者提供記録の開示 answered by letter), with what was done."""
     person = _person(request, pk)
     require_manage(request.user)
-    form = RequestForm(request.POST)
-    if form.is_valid():
-        try:
-            services.record_request(actor=request.user, person=person, data=form.cleaned_data)
-        except ValidationFailed as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("請求を記録しました。"))
-            return redirect("privacy:person", pk=person.pk)
-    return _page(request, person, request_form=form, status=422)
+    return _form_post(
+        request, person, RequestForm, "request_form",
+        lambda data: services.record_request(actor=request.user, person=person, data=data),
+        _("請求を記録しました。"),
+    )  # fmt: skip
 
 
 @page_view
