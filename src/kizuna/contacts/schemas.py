@@ -6,6 +6,9 @@ from ninja import Schema
 from pydantic import Field
 
 from kizuna.core.schemas import Bounded, Strict
+from kizuna.core.visibility import viewer_for
+
+from .models import Company
 
 __all__ = ["Bounded", "Strict"]  # the shared input bases, for this app's routers and the others
 
@@ -97,6 +100,13 @@ class CompanyRef(Schema):
     name: str
 
 
+def seen_company(obj, context):
+    """`obj.company` when the caller may see it, else None (core.visibility: hidden = missing)."""
+    if obj.company_id is None:
+        return None
+    return obj.company if viewer_for(context["request"].user).sees_id(Company, obj.company_id) else None
+
+
 class PersonIn(Strict):
     family_name: str
     given_name: str = ""
@@ -171,6 +181,10 @@ class PersonOut(Schema):
         return [t.name for t in obj.tags.all()]
 
     @staticmethod
+    def resolve_company(obj, context):
+        return seen_company(obj, context)
+
+    @staticmethod
     def resolve_emails(obj):
         return [p for p in obj.contact_points.all() if p.kind == "email"]
 
@@ -201,7 +215,7 @@ class EmploymentPatch(Strict):
 
 class EmploymentOut(Schema):
     id: int
-    company: CompanyRef
+    company: CompanyRef | None = Field(description="null: a company the caller may not see")
     site_id: int | None
     department: str
     title: str
@@ -210,6 +224,10 @@ class EmploymentOut(Schema):
     is_primary: bool
     is_current: bool
     version: int
+
+    @staticmethod
+    def resolve_company(obj, context):
+        return seen_company(obj, context)
 
 
 class CompanyPage(Schema):

@@ -7,6 +7,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from .exceptions import PermissionDenied, PreconditionRequired, StaleVersion
 from .models import AuditEvent
+from .visibility import viewer_for
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -68,8 +69,11 @@ class HistoryEventOut(Schema):
     changes: dict
 
 
-def history(model, ids, *, limit: int = 100) -> list[dict]:
-    """The audit rows of records `ids` of `model` (a record and those merged into it), newest first."""
+def history(user, obj, ids, *, limit: int = 100) -> list[dict]:
+    """The audit rows of `obj` and the records `ids` merged into it, newest first, as `user` may read them
+    (core.visibility: hidden records named by their placeholder, sensitive values masked)."""
+    viewer = viewer_for(user)
+    model = type(obj)
     events = AuditEvent.objects.filter(object_type=model._meta.label_lower, object_id__in=[str(i) for i in ids])
-    return [{"at": e.at.isoformat(), "actor": e.actor_name, "action": e.action, "changes": e.changes}
-            for e in events.order_by("-at", "-id")[:limit]]  # fmt: skip
+    return [{"at": e.at.isoformat(), "actor": e.actor_name, "action": e.action,
+             "changes": viewer.history(obj, e.changes)} for e in events.order_by("-at", "-id")[:limit]]  # fmt: skip

@@ -280,11 +280,7 @@ def create_relationship(request: HttpRequest, payload: RelationshipIn):
 
 @router.delete("/relationships/{relationship_id}", response={204: None, **ERRORS})
 def delete_relationship(request: HttpRequest, relationship_id: int):
-    relationship = Relationship.objects.alive().filter(pk=relationship_id).first()
-    if relationship is None:
-        raise NotFound()
-    get_for_user(Person, request.user, relationship.to_person_id)  # both ends visible, else it does not exist
-    get_for_user(Person, request.user, relationship.from_person_id, for_write=True)
+    relationship = services.get_relationship_for_user(request.user, relationship_id, for_write=True)
     services.delete_relationship(actor=request.user, relationship=relationship)
     return Status(204, None)
 
@@ -342,4 +338,4 @@ def record_history(request: HttpRequest, kind: str, record_id: int):
     if model is None:
         raise NotFound()
     obj = get_for_user(model, request.user, record_id)
-    return history(model, [obj.pk])
+    return history(request.user, obj, [obj.pk])

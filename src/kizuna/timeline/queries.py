@@ -9,6 +9,7 @@ from django.utils import timezone
 from kizuna.contacts.models import Company, Person
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.pagination import paginate
+from kizuna.core.visibility import viewer_for
 
 from .models import Activity, FollowUp, Insight
 
@@ -114,12 +115,16 @@ def _linked(obj) -> tuple[set[int], set[int]]:
 
 
 def seen_people(user, objs) -> set[int]:
-    """Ids of the people named by `objs` that `user` may see: a visible activity or insight never shows the
-    name of a private person it mentions (pages, API and brief all ask here)."""
+    """Ids of the people named by `objs` that `user` may see (core.visibility): a visible activity or insight
+    never shows the name of a private person it mentions."""
     ids = set().union(*(_linked(o)[0] for o in objs)) if objs else set()
-    return set(Person.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    viewer = viewer_for(user)
+    viewer.prime(Person, ids)
+    return {pk for pk in ids if viewer.sees_id(Person, pk)}
 
 
 def seen_companies(user, objs) -> set[int]:
     ids = set().union(*(_linked(o)[1] for o in objs)) if objs else set()
-    return set(Company.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    viewer = viewer_for(user)
+    viewer.prime(Company, ids)
+    return {pk for pk in ids if viewer.sees_id(Company, pk)}

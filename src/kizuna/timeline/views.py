@@ -104,10 +104,8 @@ def relationship_create(request, pk: int):
 @page_view
 @require_POST
 def relationship_delete(request, pk: int):
-    rel = Relationship.objects.alive().filter(pk=pk).first()
-    if rel is None:
-        raise NotFound()
-    person = get_for_user(Person, request.user, rel.from_person_id, for_write=True)
+    rel = services.get_relationship_for_user(request.user, pk, for_write=True)
+    person = rel.from_person
     services.delete_relationship(actor=request.user, relationship=rel)
     messages.success(request, _("関係を削除しました。"))
     return redirect(person.get_absolute_url())
@@ -224,7 +222,8 @@ def activity_detail(request, pk: int):
     context = {"activity": activity, "can_edit": can_write_record(request.user, activity),
                "seen_people": queries.seen_people(request.user, [activity]),
                "attachments": activity.attachments.alive(),
-               "insights": activity.insights.alive(), "follow_ups": activity.follow_ups.alive()}  # fmt: skip
+               "insights": activity.insights.visible_to(request.user),
+               "follow_ups": activity.follow_ups.visible_to(request.user)}  # fmt: skip
     return render(request, "timeline/activity_detail.html", context)
 
 

@@ -7,6 +7,7 @@ from django.tasks.exceptions import TaskResultDoesNotExist
 
 from kizuna.core.exceptions import NotFound, PermissionDenied
 from kizuna.core.permissions import may_scan_everything
+from kizuna.core.visibility import Viewer, viewer_for
 
 from ..models import DuplicateGroup, Merge
 from ..services.merge import model_for
@@ -17,14 +18,16 @@ from .tasks import scan_duplicates
 class GroupView:
     group: DuplicateGroup
     members: list
+    viewer: Viewer
 
     def labels(self) -> list[tuple]:
-        return [(m, member_label(m)) for m in self.members]
+        return [(m, member_label(m, self.viewer)) for m in self.members]
 
 
-def member_label(obj) -> str:
+def member_label(obj, viewer: Viewer) -> str:
+    """A person with the employer this reader may see (a private company is named as such)."""
     company = getattr(obj, "company", None) if hasattr(obj, "family_name") else None
-    return f"{obj}（{company.name}）" if company else str(obj)
+    return f"{obj}（{viewer.name(company)}）" if company else str(obj)
 
 
 def open_groups(user, kind: str, *, limit: int = 50, batch: int = 200) -> list[GroupView]:
@@ -35,9 +38,12 @@ def open_groups(user, kind: str, *, limit: int = 50, batch: int = 200) -> list[G
         records = records.select_related("company")
     groups = DuplicateGroup.objects.filter(kind=kind, status=DuplicateGroup.Status.OPEN).order_by("-score", "id")
     out: list[GroupView] = []
+    viewer = viewer_for(user)
     for chunk in batched(groups.iterator(chunk_size=batch), batch):
         visible = records.in_bulk({i for g in chunk for i in g.member_ids})
-        out += [GroupView(g, [visible[i] for i in g.member_ids]) for g in chunk if set(g.member_ids) <= visible.keys()]
+        viewer.prime_related(visible.values(), "company")
+        out += [GroupView(g, [visible[i] for i in g.member_ids], viewer) for g in chunk
+                if set(g.member_ids) <= visible.keys()]  # fmt: skip
         if len(out) >= limit:
             break
     return out[:limit]

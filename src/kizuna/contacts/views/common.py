@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from kizuna.contacts.masking import mask_changes
-from kizuna.contacts.models import Person
 from kizuna.contacts.services.merge import history_ids
 from kizuna.core.exceptions import NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from kizuna.core.models import AuditEvent
 from kizuna.core.pagination import paginate
 from kizuna.core.permissions import can_write_record, has_perm
+from kizuna.core.visibility import viewer_for
 
 
 def page_view(view):
@@ -96,14 +96,16 @@ def _readable(value):
     return "、".join(map(str, value)) if isinstance(value, list) else value
 
 
-def history(obj) -> list[dict]:
-    """The record's audit rows (and those of records merged into it), with names people can read."""
+def history(obj, user) -> list[dict]:
+    """The record's audit rows (and those of records merged into it), with names people can read: records
+    the reader may not see are named by their placeholder, sensitive values masked (core.visibility)."""
     rows = []
+    viewer = viewer_for(user)
     ids = [str(i) for i in history_ids(obj._meta.model_name, obj.pk)]
-    hide = isinstance(obj, Person) and getattr(obj, "birthday_masked", False)
     for event in AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id__in=ids)[:50]:
-        if hide:
+        if getattr(obj, "birthday_masked", False):  # shown masked on this page (not revealed)
             event.changes = mask_changes(event.changes)
+        event.changes = viewer.history(obj, event.changes, with_ids=False)
         changes = [
             (_field_label(type(obj), name), _readable(old), _readable(new))
             for name, (old, new) in event.changes.items()
@@ -113,7 +115,7 @@ def history(obj) -> list[dict]:
 
 
 def record_context(request, obj) -> dict:
-    return {"can_edit": can_write_record(request.user, obj), "history": history(obj)}
+    return {"can_edit": can_write_record(request.user, obj), "history": history(obj, request.user)}
 
 
 def probable_duplicates(request, check, data) -> list:

@@ -1,6 +1,7 @@
 """The duplicate review queue: scan in the background, compare side by side, merge, undo, dismiss."""
 
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -13,6 +14,7 @@ from kizuna.contacts.services import merge as merging
 from kizuna.core.exceptions import Conflict, NotFound, ValidationFailed
 from kizuna.core.permissions import can_write_record, is_admin, may_scan_everything
 from kizuna.core.records import get_for_user
+from kizuna.core.visibility import viewer_for
 
 from .common import page_view
 
@@ -71,9 +73,13 @@ def duplicate_review(request, kind: str):
     kind = _kind(kind)
     model = merging.model_for(kind)
     ids = _ids(",".join(request.GET.getlist("ids")).split(","))  # ?ids=1,2 or ?ids=1&ids=2
+    viewer = viewer_for(request.user)
     records = [get_for_user(model, request.user, pk) for pk in ids]
     if len(records) < 2:
         raise NotFound()
+    if kind == "person":  # contact points loaded once, so that masking reaches the ones shown
+        prefetch_related_objects(records, "contact_points", "tags")
+    records = [viewer.present(r) for r in records]
     survivor = records[0]
     choices = merging.default_choices(kind, survivor, records[1:])
     rows = []
@@ -87,22 +93,24 @@ def duplicate_review(request, kind: str):
                      "differs": differs, "chosen": choices[field]})  # fmt: skip
     context = {
         "nav": "duplicates", "kind": kind, "records": records, "rows": rows, "ids": ",".join(map(str, ids)),
-        "columns": [{"obj": r, "label": queue.member_label(r), "related": _related(kind, r)} for r in records],
+        "columns": [{"obj": r, "label": queue.member_label(r, viewer), "related": _related(kind, r, viewer)}
+                    for r in records],
         "can_merge": all(can_write_record(request.user, r) for r in records),
     }  # fmt: skip
     return render(request, "contacts/duplicate_review.html", context)
 
 
-def _related(kind: str, obj) -> dict:
+def _related(kind: str, obj, viewer) -> dict:
+    """What moves to the survivor, as this reader may see it (masked contact points, hidden names)."""
     if kind == "person":
         return {
             _("連絡先"): [str(p) for p in obj.contact_points.all()],
-            _("職歴"): [str(e.company) for e in obj.employments.alive().select_related("company")],
+            _("職歴"): [viewer.name(e.company) for e in obj.employments.alive().select_related("company")],
             _("タグ"): [t.name for t in obj.tags.all()],
         }
     return {
         _("拠点"): [s.name for s in obj.sites.alive()],
-        _("現在の人"): [str(p) for p in obj.current_people.alive()[:20]],
+        _("現在の人"): [str(p) for p in obj.current_people.visible_to(viewer.user)[:20]],
         _("タグ"): [t.name for t in obj.tags.all()],
     }
 

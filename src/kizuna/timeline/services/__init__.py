@@ -6,7 +6,7 @@ from .capture import plan_capture, save_capture, undo_capture
 from .follow_ups import complete_follow_up, create_follow_up, delete_follow_up, update_follow_up
 from .handover import hand_over, plan_handover
 from .insights import confirm_insight, create_insight, delete_insight, update_insight
-from .relationships import create_relationship, delete_relationship
+from .relationships import create_relationship, delete_relationship, get_relationship_for_user
 
 __all__ = [
     "add_attachment",
@@ -21,6 +21,7 @@ __all__ = [
     "delete_follow_up",
     "delete_insight",
     "delete_relationship",
+    "get_relationship_for_user",
     "hand_over",
     "open_attachment",
     "plan_capture",

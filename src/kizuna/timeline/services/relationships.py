@@ -2,10 +2,22 @@ from django.db import transaction
 
 from kizuna.contacts.models import Person
 from kizuna.core import audit, records
-from kizuna.core.exceptions import ValidationFailed
+from kizuna.core.exceptions import NotFound, ValidationFailed
+from kizuna.core.records import get_for_user
 
 from ..models import Relationship
 from .common import Errors, require_writer, text, visible_one
+
+
+def get_relationship_for_user(user, pk, *, for_write: bool = False) -> Relationship:
+    """The one access helper for relationships (pages and API): both people must be visible, else it does
+    not exist; changing it needs the right to edit the person it is filed under."""
+    relationship = Relationship.objects.alive().filter(pk=pk).first() if str(pk).isdecimal() else None
+    if relationship is None:
+        raise NotFound()
+    get_for_user(Person, user, relationship.to_person_id)
+    get_for_user(Person, user, relationship.from_person_id, for_write=for_write)
+    return relationship
 
 
 def create_relationship(*, actor, data: dict) -> Relationship:
