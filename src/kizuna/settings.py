@@ -149,6 +149,7 @@ KIZUNA_RATE_LIMITS = {
     "password_reset": os.environ.get("KIZUNA_RATE_PASSWORD_RESET", "5/m"),  # reset requests per client address
     "bad_token": os.environ.get("KIZUNA_RATE_BAD_TOKENS", "60/m"),  # API calls with a bad token, per address
     "token_create": os.environ.get("KIZUNA_RATE_TOKEN_CREATE", "10/h"),  # new API tokens per user (token page)
+    "search_contact": os.environ.get("KIZUNA_RATE_SEARCH_CONTACT", "60/m"),  # searches by phone/e-mail per user
 }
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("KIZUNA_PASSWORD_RESET_MINUTES", "60")) * 60  # links are single-use too
 

@@ -136,6 +136,7 @@ def list_people(request: HttpRequest, params: Query[PersonListParams]):
     sort = _sort(params, PERSON_SORTS)
     qs = filter_people(
         _people(request.user),
+        user=request.user,
         q=params.q,
         owner=params.owner,
         tag=params.tag,

@@ -100,7 +100,7 @@ def records(user, kind: str, filters: dict, left_out: dict | None = None):
     records registered exclusions kept out."""
     left_out = {} if left_out is None else left_out
     if kind == "person":
-        qs = _exclude(kind, filter_people(Person.objects.visible_to(user), **filters), left_out)
+        qs = _exclude(kind, filter_people(Person.objects.visible_to(user), user=user, **filters), left_out)
         qs = qs.select_related("company")
         qs = qs.prefetch_related("contact_points", "tags", "employments").order_by("kana_search", "id")
         return PERSON_COLUMNS, _person_rows(user, qs.iterator(chunk_size=2000))

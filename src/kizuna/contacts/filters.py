@@ -11,9 +11,10 @@ PERSON_SORTS = {"updated": "-updated_at", "created": "-created_at", "name": "kan
 COMPANY_SORTS = {"updated": "-updated_at", "created": "-created_at", "name": "name_key"}
 
 
-def filter_people(qs, *, q="", owner=None, tag="", stage="", prefecture="", company=None):
+def filter_people(qs, *, user=None, q="", owner=None, tag="", stage="", prefecture="", company=None):
+    """`user` decides whether `q` may match sensitive contact points (those the user sees unmasked)."""
     if q:
-        qs = qs.filter(search.person_match(q))
+        qs = qs.filter(search.person_match(q, user))
     if owner:
         qs = qs.filter(owner_id=owner)
     if tag:

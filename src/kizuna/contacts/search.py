@@ -7,15 +7,20 @@ from django.core import signing
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils.html import escape, format_html
 
-from kizuna.core import japanese, search
+from kizuna.accounts import ratelimit
+from kizuna.core import audit, japanese, search
 from kizuna.core.exceptions import ValidationFailed
-from kizuna.core.permissions import can_view_sensitive
+from kizuna.core.permissions import can_view_sensitive, is_active_user, sensitive_reach
+from kizuna.core.visibility import viewer_for
 
 from .masking import is_sensitive, masked_value
 from .models import Company, ContactPoint, Person
 
 PERSON, COMPANY = "person", "company"
 TYPES = (PERSON, COMPANY)
+# A person's sensitive contact points (mobile, home phone, personal e-mail) are indexed in a document of their
+# own, searched only for readers who may see them unmasked (core.permissions.sensitive_reach).
+PERSON_SENSITIVE = "person.sensitive"
 _CURSOR_SALT = "kizuna.search"
 
 
@@ -26,8 +31,22 @@ def person_fields(person: Person, points=None, company: Company | None = None) -
     if company is not None:
         fields += [company.name_search, company.name_key]
     for point in points:
-        fields.append(japanese.search_text(point.normalized))
+        if not is_sensitive(point):
+            fields.append(japanese.search_text(point.normalized))
     return fields
+
+
+def person_sensitive_fields(points) -> list[str]:
+    return [japanese.search_text(point.normalized) for point in points if is_sensitive(point)]
+
+
+def index_person_documents(rows) -> None:
+    """Bulk: [(person, contact points, company)] into both of a person's documents."""
+    rows = list(rows)
+    search.index_many(PERSON, [(p.pk, person_fields(p, points, company)) for p, points, company in rows])
+    sensitive = [(p.pk, person_sensitive_fields(points)) for p, points, _ in rows]
+    search.index_many(PERSON_SENSITIVE, [(pk, fields) for pk, fields in sensitive if fields])
+    search.remove_many(PERSON_SENSITIVE, [pk for pk, fields in sensitive if not fields])
 
 
 def company_fields(company: Company) -> list[str]:
@@ -37,8 +56,14 @@ def company_fields(company: Company) -> list[str]:
 def index_person(person: Person) -> None:
     if person.deleted_at:
         search.remove(PERSON, person.pk)
+        search.remove(PERSON_SENSITIVE, person.pk)
+        return
+    points = list(person.contact_points.all())
+    search.index(PERSON, person.pk, person_fields(person, points))
+    if sensitive := person_sensitive_fields(points):
+        search.index(PERSON_SENSITIVE, person.pk, sensitive)
     else:
-        search.index(PERSON, person.pk, person_fields(person))
+        search.remove(PERSON_SENSITIVE, person.pk)
 
 
 def index_company(company: Company) -> None:
@@ -63,18 +88,23 @@ def reindex(kind: str, *, batch: int = 5000, progress=None) -> int:
             for point in ContactPoint.objects.filter(person_id__in=ids):
                 points.setdefault(point.person_id, []).append(point)
             companies = Company.objects.in_bulk({p.company_id for p in chunk if p.company_id})
-            rows = [(p.pk, person_fields(p, points.get(p.pk, []), companies.get(p.company_id))) for p in chunk]
+            index_person_documents((p, points.get(p.pk, []), companies.get(p.company_id)) for p in chunk)
         else:
-            rows = [(c.pk, company_fields(c)) for c in chunk]
-        search.index_many(kind, rows)
+            search.index_many(kind, [(c.pk, company_fields(c)) for c in chunk])
         total += len(chunk)
         last = chunk[-1].pk
         if progress:
             progress(total)
 
 
-def person_match(query: str) -> Q:
-    return Q(pk__in=search.matching_ids(PERSON, query))
+def person_match(query: str, user=None) -> Q:
+    """People whose name, reading, company or contact points contain the query; a sensitive contact point
+    counts only for people whose sensitive values `user` may read."""
+    match = Q(pk__in=search.matching_ids(PERSON, query))
+    reach = sensitive_reach(user, PERSON) if user is not None else None
+    if reach is not None:
+        match |= Q(pk__in=search.matching_ids(PERSON_SENSITIVE, query)) & reach
+    return match
 
 
 def company_match(query: str) -> Q:
@@ -168,6 +198,13 @@ def _plan(user, kind: str, query: str) -> _Plan:
     if kind == PERSON:
         visible = Person.objects.visible_to(user).select_related("company")
         docs, confirm = search.matching_documents(PERSON, q), Q(search.contains(PERSON, q))
+        reach = sensitive_reach(user, PERSON)
+        if reach is not None:  # a mobile or personal e-mail matches only where the reader sees it unmasked
+            sensitive = search.matching_documents(PERSON_SENSITIVE, q)
+            if reach:
+                sensitive = sensitive.filter(object_id__in=Person.objects.filter(reach).values("pk"))
+            docs |= sensitive
+            confirm |= Q(search.contains(PERSON_SENSITIVE, q)) & reach
         return _Plan(Person, visible, docs, confirm, ("name_search", "kana_search"), q)
     key = japanese.company_key(query) or q
     docs, confirm = search.matching_documents(COMPANY, q), Q(search.contains(COMPANY, q))
@@ -244,6 +281,7 @@ def search_records(user, query: str, *, type: str | None = None, limit: int = 20
             raise ValidationFailed(field_errors={"cursor": ["不正な値です。"]})
     if not japanese.search_text(query):
         return Total(0), [], None
+    guard_contact_probe(user, query)
     ranked, total, estimate = [], 0, False
     for kind in TYPES if not type else (type,):
         count, rows = _top(_plan(user, kind, query), offset + limit + 1)
@@ -251,15 +289,42 @@ def search_records(user, query: str, *, type: str | None = None, limit: int = 20
         ranked += [(rank, -obj.updated_at.timestamp(), kind, obj) for rank, obj in rows]
     ranked.sort(key=lambda row: row[:2])  # stable: people before companies on ties, as each type was ordered
     page = ranked[offset : offset + limit]
-    results = [_result(kind, obj) for _, _, kind, obj in page]
+    viewer = viewer_for(user)
+    viewer.prime_related([obj for _, _, kind, obj in page if kind == PERSON], "company")
+    results = [_result(kind, obj, viewer) for _, _, kind, obj in page]
     _highlight(results, page, query, user)
     next_cursor = signing.dumps(offset + limit, salt=_CURSOR_SALT) if len(ranked) > offset + limit else None
     return Total(total, estimate), results, next_cursor
 
 
-def _result(kind: str, obj) -> Result:
+PROBE_SCOPE = "search_contact"  # settings.KIZUNA_RATE_LIMITS key: searches by phone digits or e-mail per user
+
+
+def is_contact_probe(query: str) -> bool:
+    """A query that looks for a phone number or an e-mail address rather than a name."""
+    q = japanese.search_text(query)
+    digits = sum(ch.isdigit() for ch in q)
+    return "@" in q or (digits >= 3 and digits * 2 >= len(q))
+
+
+def guard_contact_probe(user, query: str) -> None:
+    """Searches by phone digits or e-mail are counted per user; past the limit they are refused (429) and the
+    first refusal of each window is written to the audit log, so that probing for numbers shows."""
+    if not is_active_user(user) or not is_contact_probe(query):
+        return
+    who = f"user:{user.pk}"
+    wait = ratelimit.hit(PROBE_SCOPE, who)
+    if not wait:
+        return
+    if ratelimit.increment(f"{PROBE_SCOPE}.audited", who, seconds=ratelimit.limit_for(PROBE_SCOPE).seconds) == 1:
+        audit.record(actor=user, action="search.throttled", object_type="contacts.person",
+                     changes={"query": [None, query[:100]]})  # fmt: skip
+    raise ratelimit.RateLimited(wait)
+
+
+def _result(kind: str, obj, viewer) -> Result:
     if kind == PERSON:
-        detail = " ".join(x for x in (obj.reading, obj.company.name if obj.company else "") if x)
+        detail = " ".join(x for x in (obj.reading, viewer.name(obj.company)) if x)
         return Result(PERSON, obj.pk, obj.external_id, obj.display_name, detail, obj.get_absolute_url())
     return Result(COMPANY, obj.pk, "", obj.name, obj.prefecture, obj.get_absolute_url())
 
@@ -292,7 +357,7 @@ def _highlight(results: list[Result], page: list, query: str, user=None) -> None
             found = _mark_any(result, fields, queries)
         else:
             found = _mark_any(result, [("name", obj.display_name, None), ("reading", obj.reading, None)], [q])
-            if not found and obj.company is not None:
+            if not found and obj.company is not None and viewer_for(user).sees(obj.company):
                 found = _mark_any(
                     result, [("company", obj.company.name, None), ("company", obj.company.name_kana, None)], [q]
                 )

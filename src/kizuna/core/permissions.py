@@ -165,6 +165,24 @@ def can_view_sensitive(user, record) -> bool:
     return has_perm(user, object_type_of(record), "view_sensitive") or can_write_record(user, record)
 
 
+def sensitive_reach(user, object_type: str) -> models.Q | None:
+    """can_view_sensitive as a filter over records the user sees: Q() for all of them, None for none. Search
+    matches a sensitive value (a mobile number, a personal e-mail) only inside this reach, so that a masked
+    value cannot be recovered digit by digit from what a search finds."""
+    if not is_active_user(user):
+        return None
+    if has_perm(user, object_type, "view_sensitive"):
+        return models.Q()
+    if not has_perm(user, object_type, "edit"):
+        return None
+    if scope_of(user) == Scope.ALL:
+        return models.Q()
+    reach = models.Q(owner_id=user.pk)
+    if user.team_id:
+        reach |= models.Q(team_id=user.team_id)
+    return reach
+
+
 def may_scan_everything(user) -> bool:
     """A full duplicate scan reads every record: roles that reach beyond their own team's shared records."""
     return scope_of(user) in (Scope.ALL, Scope.TEAM) and (

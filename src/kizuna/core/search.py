@@ -93,6 +93,15 @@ def index_many(object_type: str, rows) -> int:
     return len(values)
 
 
+def remove_many(object_type: str, object_ids) -> None:
+    ids = list(SearchDocument.objects.filter(object_type=object_type, object_id__in=list(object_ids)).values_list(
+        "pk", flat=True))  # fmt: skip
+    if ids:
+        with transaction.atomic():
+            _fts_delete(ids)
+            SearchDocument.objects.filter(pk__in=ids).delete()
+
+
 def remove(object_type: str, object_id: int) -> None:
     with transaction.atomic():
         ids = list(

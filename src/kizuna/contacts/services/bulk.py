@@ -7,7 +7,7 @@ from kizuna.core import audit, japanese, search
 from kizuna.core.bulkinsert import insert_many
 
 from ..models import Company, ContactPoint, Employment, Person
-from ..search import COMPANY, PERSON, company_fields, person_fields
+from ..search import COMPANY, company_fields, index_person_documents
 
 
 def company_search_fields(name: str, name_kana: str = "") -> dict:
@@ -94,10 +94,7 @@ def bulk_create_people(
         insert_many(ContactPoint, all_points, batch_size=batch_size)
         insert_many(Employment, all_jobs, batch_size=batch_size)
         companies = Company.objects.in_bulk({p.company_id for p in created if p.company_id})
-        search.index_many(
-            PERSON,
-            [(p.pk, person_fields(p, points.get(i, []), companies.get(p.company_id))) for i, p in enumerate(created)],
-        )
+        index_person_documents((p, points.get(i, []), companies.get(p.company_id)) for i, p in enumerate(created))
         audit.record(
             actor=actor,
             action="bulk.create",

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from kizuna.contacts.masking import mask_changes
 from kizuna.contacts.services.merge import history_ids
-from kizuna.core.exceptions import NotFound, PermissionDenied, StaleVersion, ValidationFailed
+from kizuna.core.exceptions import DomainError, NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from kizuna.core.models import AuditEvent
 from kizuna.core.pagination import paginate
 from kizuna.core.permissions import can_write_record, has_perm
@@ -32,8 +32,17 @@ def page_view(view):
             raise Http404 from None
         except PermissionDenied:
             raise DjangoPermissionDenied from None
+        except DomainError as exc:  # bad input, a conflict, too many requests: a 4xx page that says why
+            return error_page(request, exc)
 
     return wrapper
+
+
+def error_page(request, exc: DomainError):
+    response = render(request, "error.html", {"message": exc.summary, "status": exc.status}, status=exc.status)
+    if retry_after := getattr(exc, "retry_after", None):
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def require_writer(user, object_type: str, action: str = "create"):

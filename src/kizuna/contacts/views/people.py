@@ -36,6 +36,7 @@ def person_list(request):
         Person.objects.visible_to(request.user)
         .select_related("company", "owner")
         .prefetch_related("tags", "contact_points"),
+        user=request.user,
         **{k: v for k, v in params.items() if v},
     )
     return list_page(
