@@ -5,6 +5,7 @@ import shutil
 import subprocess
 
 import pytest
+from django.test import Client
 
 from kizuna.core.models import AuditEvent
 from kizuna.privacy.models import PrivacyRequest
@@ -13,7 +14,7 @@ from .conftest import client_for
 
 
 def test_disclosure_json_holds_everything_we_keep(cast, api, world):
-    response = api(cast.admin).get(f"/api/v1/people/{world.tanaka.pk}/disclosure")
+    response = api(cast.admin).post(f"/api/v1/people/{world.tanaka.pk}/disclosure")
     assert response.status_code == 200
     data = response.json()
     assert data["person"]["family_name"] == "田中" and data["person"]["birthday"] == "1980-04-01"
@@ -45,14 +46,31 @@ def test_disclosure_json_holds_everything_we_keep(cast, api, world):
 
 
 def test_disclosure_download_from_the_page_is_json(cast, world):
-    response = client_for(cast.admin).get(f"/privacy/people/{world.tanaka.pk}/disclosure/?format=json")
+    response = client_for(cast.admin).post(f"/privacy/people/{world.tanaka.pk}/disclosure/", {"format": "json"})
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     assert json.loads(response.content)["person"]["given_name"] == "太郎"
+    assert PrivacyRequest.objects.filter(person=world.tanaka, kind="disclosure").count() == 1
+
+
+def test_a_get_never_logs_a_disclosure(cast, api, world):
+    """A link or an image tag cannot forge an APPI disclosure: the page answers GET with 405, and the API's GET is
+    a look at what a disclosure holds (audited as a read) that logs no request."""
+    page = client_for(cast.admin)
+    assert page.get(f"/privacy/people/{world.tanaka.pk}/disclosure/?format=json").status_code == 405
+    assert page.get(f"/privacy/people/{world.tanaka.pk}/disclosure/?format=pdf").status_code == 405
+    looked = api(cast.admin).get(f"/api/v1/people/{world.tanaka.pk}/disclosure")
+    assert looked.status_code == 200 and looked.json()["person"]["family_name"] == "田中"
+    assert not PrivacyRequest.objects.filter(person=world.tanaka, kind="disclosure").exists()
+    assert not AuditEvent.objects.filter(action="privacy.disclose").exists()
+    assert AuditEvent.objects.for_object(world.tanaka).filter(action="privacy.disclosure.view").count() == 1
+    csrf = Client(enforce_csrf_checks=True)
+    csrf.force_login(cast.admin)
+    assert csrf.post(f"/privacy/people/{world.tanaka.pk}/disclosure/", {"format": "json"}).status_code == 403
 
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils installs with `make test`")
 def test_disclosure_pdf_is_readable_and_complete(cast, world, tmp_path):
-    response = client_for(cast.admin).get(f"/privacy/people/{world.tanaka.pk}/disclosure/?format=pdf")
+    response = client_for(cast.admin).post(f"/privacy/people/{world.tanaka.pk}/disclosure/", {"format": "pdf"})
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     pdf = tmp_path / "disclosure.pdf"
     pdf.write_bytes(response.content)
@@ -75,7 +93,7 @@ def test_disclosure_pdf_is_readable_and_complete(cast, world, tmp_path):
         .filter(action="privacy.disclose", changes__format=[None, "pdf"])
         .exists()
     )
-    api_pdf = client_for(cast.admin).get(f"/api/v1/people/{world.tanaka.pk}/disclosure.pdf")
+    api_pdf = client_for(cast.admin).post(f"/api/v1/people/{world.tanaka.pk}/disclosure.pdf")
     assert api_pdf.status_code == 200 and api_pdf.content.startswith(b"%PDF")
 
 
@@ -89,5 +107,6 @@ def test_only_admins_disclose_and_hidden_people_are_unknown(cast, api, world):
     assert api(cast.readonly).get(f"/api/v1/people/{world.tanaka.pk}/disclosure").status_code == 403
     assert api(cast.outsider).get(f"/api/v1/people/{private.pk}/disclosure").status_code == 404
     assert api(None).get(f"/api/v1/people/{world.tanaka.pk}/disclosure").status_code == 401
+    assert api(cast.manager).post(f"/api/v1/people/{world.tanaka.pk}/disclosure").status_code == 403
     assert not AuditEvent.objects.filter(action="privacy.disclose").exists()
-    assert client_for(cast.manager).get(f"/privacy/people/{world.tanaka.pk}/disclosure/").status_code == 403
+    assert client_for(cast.manager).post(f"/privacy/people/{world.tanaka.pk}/disclosure/").status_code == 403

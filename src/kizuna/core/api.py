@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.security import HttpBearer, SessionAuth
 
+from .audit import READ_ACTIONS
 from .exceptions import PermissionDenied, PreconditionRequired, StaleVersion
 from .models import AuditEvent
 from .visibility import viewer_for
@@ -75,5 +76,6 @@ def history(user, obj, ids, *, limit: int = 100) -> list[dict]:
     viewer = viewer_for(user)
     model = type(obj)
     events = AuditEvent.objects.filter(object_type=model._meta.label_lower, object_id__in=[str(i) for i in ids])
+    events = events.exclude(action__in=READ_ACTIONS)
     return [{"at": e.at.isoformat(), "actor": e.actor_name, "action": e.action,
              "changes": viewer.history(obj, e.changes)} for e in events.order_by("-at", "-id")[:limit]]  # fmt: skip

@@ -11,6 +11,9 @@ from . import context
 from .models import AuditEvent
 
 _PG_LOCK_KEY = 0x4B5A4E41  # serializes hash-chain appends across connections on PostgreSQL
+# Reads written to the audit log that are no change to the record: the audit log shows them, a record's
+# 変更履歴 does not.
+READ_ACTIONS = ("brief.view", "privacy.disclosure.view", "search.throttled")
 
 
 def jsonable(value):

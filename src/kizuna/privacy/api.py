@@ -68,18 +68,38 @@ def put_privacy(request: HttpRequest, response: HttpResponse, person_id: int, pa
 
 @router.get("/people/{person_id}/disclosure", response={200: dict, **ERRORS})
 def get_disclosure(request: HttpRequest, person_id: int):
+    """What a disclosure holds, to check before answering the request (audited; no 開示 is logged)."""
+    person = _person(request, person_id)
+    return services.disclose(actor=request.user, person=person, fmt="json", record=False)
+
+
+@router.post("/people/{person_id}/disclosure", response={200: dict, **ERRORS})
+def post_disclosure(request: HttpRequest, person_id: int):
+    """開示: everything held about the person; the request is logged and audited."""
     person = _person(request, person_id)
     return services.disclose(actor=request.user, person=person, fmt="json")
 
 
-@router.get("/people/{person_id}/disclosure.pdf", response={200: None, **ERRORS})
-def get_disclosure_pdf(request: HttpRequest, person_id: int):
+def _pdf(request: HttpRequest, person_id: int, *, record: bool) -> HttpResponse:
     person = _person(request, person_id)
     require_manage(request.user)
-    pdf = services.disclosure_pdf(actor=request.user, person=person, base_url=request.build_absolute_uri("/"))
+    pdf = services.disclosure_pdf(actor=request.user, person=person, base_url=request.build_absolute_uri("/"),
+                                  record=record)  # fmt: skip
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="disclosure-{person.pk}.pdf"'
     return response
+
+
+@router.get("/people/{person_id}/disclosure.pdf", response={200: None, **ERRORS})
+def get_disclosure_pdf(request: HttpRequest, person_id: int):
+    """The disclosure as a PDF, to check (audited; no 開示 is logged)."""
+    return _pdf(request, person_id, record=False)
+
+
+@router.post("/people/{person_id}/disclosure.pdf", response={200: None, **ERRORS})
+def post_disclosure_pdf(request: HttpRequest, person_id: int):
+    """開示 as a PDF; the request is logged and audited."""
+    return _pdf(request, person_id, record=True)
 
 
 @router.post("/people/{person_id}/suspend", response={200: PrivacyOut, **ERRORS})

@@ -121,12 +121,13 @@ def provision_create(request, pk: int):
 
 
 @page_view
-@require_GET
+@require_POST
 def disclosure(request, pk: int):
-    """開示: everything held about the person, as JSON or as a PDF (both audited and logged as requests)."""
+    """開示: everything held about the person, as JSON or as a PDF (both audited and logged as requests): a
+    POST from the page's form, never a GET, which a link or an image could send."""
     person = _person(request, pk)
     require_manage(request.user)
-    if request.GET.get("format") == "pdf":
+    if (request.POST.get("format") or request.GET.get("format")) == "pdf":
         try:
             pdf = services.disclosure_pdf(actor=request.user, person=person, request=request,
                                           base_url=request.build_absolute_uri("/"))  # fmt: skip

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from kizuna.contacts.masking import mask_changes
 from kizuna.contacts.services.merge import history_ids
+from kizuna.core.audit import READ_ACTIONS
 from kizuna.core.exceptions import DomainError, NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from kizuna.core.models import AuditEvent
 from kizuna.core.pagination import paginate
@@ -111,7 +112,8 @@ def history(obj, user) -> list[dict]:
     rows = []
     viewer = viewer_for(user)
     ids = [str(i) for i in history_ids(obj._meta.model_name, obj.pk)]
-    for event in AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id__in=ids)[:50]:
+    events = AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id__in=ids)
+    for event in events.exclude(action__in=READ_ACTIONS)[:50]:
         if getattr(obj, "birthday_masked", False):  # shown masked on this page (not revealed)
             event.changes = mask_changes(event.changes)
         event.changes = viewer.history(obj, event.changes, with_ids=False)

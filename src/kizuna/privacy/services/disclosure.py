@@ -122,13 +122,22 @@ def disclosure_data(person: Person) -> dict:
     }  # fmt: skip
 
 
-def disclose(*, actor, person: Person, fmt: str = "json", received_at=None, note: str = "") -> dict:
-    """開示 (and 第三者提供記録の開示, which is part of it): the data, the request logged, privacy.disclose audited."""
+def disclose(*, actor, person: Person, fmt: str = "json", received_at=None, note: str = "", record: bool = True
+             ) -> dict:  # fmt: skip
+    """開示 (and 第三者提供記録の開示, which is part of it): the data, the request logged, privacy.disclose audited.
+    Without `record` it is a look at what a disclosure would hold (a GET): audited as a sensitive read, with no
+    開示請求 written, so that a link or an image tag cannot forge one."""
     require_manage(actor)
     data = disclosure_data(person)
     with transaction.atomic():
-        _log(actor, person, fmt, received_at, note, data)
+        if record:
+            _log(actor, person, fmt, received_at, note, data)
+        else:
+            audit.record(actor=actor, action=PREVIEW_ACTION, obj=person, changes={"format": [None, fmt]})
     return data
+
+
+PREVIEW_ACTION = "privacy.disclosure.view"
 
 
 def _log(actor, person, fmt, received_at, note, data) -> None:
@@ -138,11 +147,11 @@ def _log(actor, person, fmt, received_at, note, data) -> None:
                  "sections": [None, sorted(k for k, v in data.items() if v)]})  # fmt: skip
 
 
-def disclosure_pdf(*, actor, person: Person, base_url: str, request=None) -> bytes:
+def disclosure_pdf(*, actor, person: Person, base_url: str, request=None, record: bool = True) -> bytes:
     """The same disclosure as a readable A4 PDF (WeasyPrint, Noto CJK / IPAex fonts)."""
     from kizuna.timeline.brief import render_pdf
 
-    data = disclose(actor=actor, person=person, fmt="pdf")
+    data = disclose(actor=actor, person=person, fmt="pdf", record=record)
     history = [
         {**e, "rows": [(k, " → ".join("—" if x in (None, "") else str(x) for x in v) if isinstance(v, list) else str(v))
                        for k, v in e["changes"].items()]}
