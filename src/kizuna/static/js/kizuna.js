@@ -26,6 +26,11 @@
       (next < 0 ? document.getElementById("quick-q") : links[next]).focus();
     }
   });
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (ch) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[ch];
+    });
+  }
   // Relationship maps: ECharts (vendored) over the server's JSON; the static SVG stays when it is missing.
   function drawRelationshipMaps() {
     if (!window.echarts) { return; }
@@ -39,7 +44,8 @@
       if (staticMap) { staticMap.hidden = true; }
       const chart = window.echarts.init(box, null, { renderer: "svg" });
       chart.setOption({
-        tooltip: { formatter: function (p) { return p.dataType === "node" ? p.data.name + (p.data.value ? "（" + p.data.value + "）" : "") : (p.data.label || ""); } },
+        // The tooltip is HTML: every string from the data is escaped (a name may hold markup).
+        tooltip: { formatter: function (p) { return escapeHtml(p.dataType === "node" ? p.data.name + (p.data.value ? "（" + p.data.value + "）" : "") : (p.data.label || "")); } },
         legend: [{ data: data.categories.map(function (c) { return c.name; }), bottom: 0 }],
         series: [{
           type: "graph", layout: "none", roam: true, draggable: true, categories: data.categories,
