@@ -73,3 +73,13 @@ def test_export_page_and_command(cast, people, tmp_path):
     call_command("export", "people", "-o", str(target), "--encoding", "utf-8", stderr=io.StringIO())
     assert "髙橋" in target.read_text(encoding="utf-8")
     assert AuditEvent.objects.get(action="export", channel="cli").changes["rows"] == [None, 2]  # admin sees both
+
+
+def test_an_employer_the_reader_may_not_see_is_left_blank(cast):
+    """A public person's export row does not name their private employer (it would on re-import too)."""
+    secret = factories.company(cast.owner, "株式会社極秘開発", visibility="private")
+    factories.person(cast.owner, "佐藤", "健", visibility="public", company=secret.pk, title="部長")
+    for user, shown in ((cast.outsider, False), (cast.readonly, False), (cast.owner, True), (cast.admin, True)):
+        rows = _rows(export(actor=user, kind="person").content, "utf-8-sig")
+        row = next(r for r in rows if r[1] == "佐藤")
+        assert (row[5] == "株式会社極秘開発") is shown and ("極秘" in "".join(row)) is shown, user

@@ -8,14 +8,15 @@ written to the audit log (who, what, how many rows).
 import csv
 import io
 from dataclasses import dataclass
+from itertools import batched
 
 from kizuna.core import audit
 from kizuna.core.exceptions import PermissionDenied, ValidationFailed
 from kizuna.core.permissions import has_perm
 from kizuna.core.spreadsheet import escape_formula
+from kizuna.core.visibility import viewer_for
 
 from .filters import filter_companies, filter_people
-from .masking import mask_person
 from .models import Company, Person
 
 FORMATS = ("csv", "xlsx", "vcf")
@@ -67,8 +68,16 @@ def _exclude(kind: str, qs, left_out: dict):
 
 
 def _person_rows(user, people):
+    viewer = viewer_for(user)
+    for chunk in batched(people, 2000):
+        viewer.prime(Person, [p.pk for p in chunk])
+        viewer.prime_related(chunk, "company")  # an employer the reader may not see is left blank
+        yield from _person_chunk(viewer, chunk)
+
+
+def _person_chunk(viewer, people):
     for p in people:
-        mask_person(user, p)  # an export shows what its reader may read
+        viewer.present(p)  # an export shows what its reader may read (masked values)
         points = list(p.contact_points.all())
         phones = [str(c) for c in points if c.kind == "phone" and c.label != "mobile"]
         mobiles = [str(c) for c in points if c.kind == "phone" and c.label == "mobile"]
@@ -77,7 +86,7 @@ def _person_rows(user, people):
         yield {
             "external_id": p.external_id, "family_name": p.family_name, "given_name": p.given_name,
             "family_name_kana": p.family_name_kana, "given_name_kana": p.given_name_kana,
-            "company": p.company.name if p.company else "", "department": job.department if job else "",
+            "company": p.company.name if viewer.sees(p.company) else "", "department": job.department if job else "",
             "title": job.title if job else "", "phone": " / ".join(phones), "mobile": " / ".join(mobiles),
             "email": " / ".join(emails), "postcode": p.postcode, "prefecture": p.prefecture, "city": p.city,
             "street": p.street, "birthday": p.birthday.strftime("%Y/%m/%d") if p.birthday else (
