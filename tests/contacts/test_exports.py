@@ -83,3 +83,13 @@ def test_an_employer_the_reader_may_not_see_is_left_blank(cast):
         rows = _rows(export(actor=user, kind="person").content, "utf-8-sig")
         row = next(r for r in rows if r[1] == "佐藤")
         assert (row[5] == "株式会社極秘開発") is shown and ("極秘" in "".join(row)) is shown, user
+
+
+def test_fax_has_a_column_of_its_own_and_comes_back_as_fax(cast):
+    factories.person(cast.owner, "鈴木", "一郎", phones=[{"value": "03-1111-2222", "label": "office"},
+                                                       {"value": "03-1111-2223", "label": "fax"}])  # fmt: skip
+    rows = _rows(export(actor=cast.owner, kind="person").content, "utf-8-sig")
+    header, row = rows[0], next(r for r in rows if r[1] == "鈴木")
+    assert row[header.index("電話番号")] == "03-1111-2222" and row[header.index("FAX")] == "03-1111-2223"
+    card = export(actor=cast.owner, kind="person", fmt="vcf").content.decode()
+    assert "TEL;TYPE=WORK,FAX:03-1111-2223" in card and "TEL;TYPE=WORK,VOICE:03-1111-2222" in card

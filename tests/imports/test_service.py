@@ -125,7 +125,7 @@ def test_cp932_round_trip_keeps_every_name_reading_and_address(cast):
     out = export(actor=cast.owner, kind="person", encoding="cp932").content.decode("cp932")
     rows = {r[0]: r for r in csv.reader(io.StringIO(out))}
     assert rows["C-001"][1:5] == ["髙橋", "一郎", "タカハシ", "イチロウ"]
-    assert rows["C-001"][5] == "㈱﨑山製作所①" and rows["C-001"][12:15] == ["東京都", "千代田区", "千代田1-1"]
+    assert rows["C-001"][5] == "㈱﨑山製作所①" and rows["C-001"][13:16] == ["東京都", "千代田区", "千代田1-1"]
 
 
 def test_import_command_json_contract(cast, tmp_path):

@@ -25,8 +25,8 @@ ENCODINGS = ("utf-8-sig", "cp932", "utf-8")
 PERSON_COLUMNS = [
     ("外部ID", "external_id"), ("姓", "family_name"), ("名", "given_name"), ("セイ", "family_name_kana"),
     ("メイ", "given_name_kana"), ("会社名", "company"), ("部署", "department"), ("役職", "title"),
-    ("電話番号", "phone"), ("携帯電話", "mobile"), ("メールアドレス", "email"), ("郵便番号", "postcode"),
-    ("都道府県", "prefecture"), ("市区町村", "city"), ("番地・建物", "street"), ("誕生日", "birthday"),
+    ("電話番号", "phone"), ("携帯電話", "mobile"), ("FAX", "fax"), ("メールアドレス", "email"),
+    ("郵便番号", "postcode"), ("都道府県", "prefecture"), ("市区町村", "city"), ("番地・建物", "street"), ("誕生日", "birthday"),
     ("ステージ", "stage"), ("タグ", "tags"), ("メモ", "notes"),
 ]  # fmt: skip
 COMPANY_COLUMNS = [
@@ -79,8 +79,9 @@ def _person_chunk(viewer, people):
     for p in people:
         viewer.present(p)  # an export shows what its reader may read (masked values)
         points = list(p.contact_points.all())
-        phones = [str(c) for c in points if c.kind == "phone" and c.label != "mobile"]
+        phones = [str(c) for c in points if c.kind == "phone" and c.label not in ("mobile", "fax")]
         mobiles = [str(c) for c in points if c.kind == "phone" and c.label == "mobile"]
+        faxes = [str(c) for c in points if c.kind == "phone" and c.label == "fax"]
         emails = [c.value for c in points if c.kind == "email"]
         job = next((j for j in p.employments.all() if j.deleted_at is None and j.company_id == p.company_id), None)
         yield {
@@ -88,7 +89,7 @@ def _person_chunk(viewer, people):
             "family_name_kana": p.family_name_kana, "given_name_kana": p.given_name_kana,
             "company": p.company.name if viewer.sees(p.company) else "", "department": job.department if job else "",
             "title": job.title if job else "", "phone": " / ".join(phones), "mobile": " / ".join(mobiles),
-            "email": " / ".join(emails), "postcode": p.postcode, "prefecture": p.prefecture, "city": p.city,
+            "fax": " / ".join(faxes), "email": " / ".join(emails), "postcode": p.postcode, "prefecture": p.prefecture, "city": p.city,
             "street": p.street, "birthday": p.birthday.strftime("%Y/%m/%d") if p.birthday else (
                 "****" if getattr(p, "birthday_masked", False) else ""),
             "stage": p.get_lifecycle_stage_display(), "tags": "、".join(t.name for t in p.tags.all()), "notes": p.notes,
@@ -180,7 +181,7 @@ def _vcf(rows) -> tuple[bytes, int]:
             lines.append(f"ORG:{e['company']};{e['department']}")
         if e["title"]:
             lines.append(f"TITLE:{e['title']}")
-        for kind, key in (("WORK,VOICE", "phone"), ("CELL", "mobile")):
+        for kind, key in (("WORK,VOICE", "phone"), ("CELL", "mobile"), ("WORK,FAX", "fax")):
             lines += [f"TEL;TYPE={kind}:{n.strip()}" for n in row[key].split(" / ") if n.strip()]
         lines += [f"EMAIL;TYPE=INTERNET:{m.strip()}" for m in row["email"].split(" / ") if m.strip()]
         if e["street"] or e["city"] or e["prefecture"]:
