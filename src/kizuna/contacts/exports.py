@@ -26,8 +26,8 @@ PERSON_COLUMNS = [
     ("外部ID", "external_id"), ("姓", "family_name"), ("名", "given_name"), ("セイ", "family_name_kana"),
     ("メイ", "given_name_kana"), ("会社名", "company"), ("部署", "department"), ("役職", "title"),
     ("電話番号", "phone"), ("携帯電話", "mobile"), ("FAX", "fax"), ("メールアドレス", "email"),
-    ("郵便番号", "postcode"), ("都道府県", "prefecture"), ("市区町村", "city"), ("番地・建物", "street"), ("誕生日", "birthday"),
-    ("ステージ", "stage"), ("タグ", "tags"), ("メモ", "notes"),
+    ("郵便番号", "postcode"), ("都道府県", "prefecture"), ("市区町村", "city"), ("番地・建物", "street"),
+    ("誕生日", "birthday"), ("ステージ", "stage"), ("タグ", "tags"), ("メモ", "notes"),
 ]  # fmt: skip
 COMPANY_COLUMNS = [
     ("会社名", "name"), ("会社名（カナ）", "name_kana"), ("法人番号", "corporate_number"), ("業種", "industry"),
@@ -89,8 +89,8 @@ def _person_chunk(viewer, people):
             "family_name_kana": p.family_name_kana, "given_name_kana": p.given_name_kana,
             "company": p.company.name if viewer.sees(p.company) else "", "department": job.department if job else "",
             "title": job.title if job else "", "phone": " / ".join(phones), "mobile": " / ".join(mobiles),
-            "fax": " / ".join(faxes), "email": " / ".join(emails), "postcode": p.postcode, "prefecture": p.prefecture, "city": p.city,
-            "street": p.street, "birthday": p.birthday.strftime("%Y/%m/%d") if p.birthday else (
+            "fax": " / ".join(faxes), "email": " / ".join(emails), "postcode": p.postcode, "prefecture": p.prefecture,
+            "city": p.city, "street": p.street, "birthday": p.birthday.strftime("%Y/%m/%d") if p.birthday else (
                 "****" if getattr(p, "birthday_masked", False) else ""),
             "stage": p.get_lifecycle_stage_display(), "tags": "、".join(t.name for t in p.tags.all()), "notes": p.notes,
         }  # fmt: skip
