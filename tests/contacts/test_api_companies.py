@@ -161,9 +161,22 @@ def test_sites_belong_to_the_company(cast, api, company):
     assert site["prefecture"] == "大阪府" and site["company_id"] == company.pk
     url = f"{URL}/{company.pk}/sites/{site['id']}"
     assert client.patch(url, {"kind": "castle"}, headers={"If-Match": created["ETag"]}).status_code == 422
-    assert client.patch(url, {"name": "大阪支店"}, headers={"If-Match": created["ETag"]}).status_code == 200
+    renamed = client.patch(url, {"name": "大阪支店"}, headers={"If-Match": created["ETag"]})
+    assert renamed.status_code == 200
     assert [s["name"] for s in client.get(f"{URL}/{company.pk}/sites").json()] == ["大阪支店"]
     assert api(cast.outsider).get(f"{URL}/{company.pk}/sites").status_code == 404
     assert api(cast.readonly).post(f"{URL}/{company.pk}/sites", {"name": "x"}).status_code == 403
-    assert client.delete(url, headers={"If-Match": "*"}).status_code == 204
+    assert client.delete(url, headers={"If-Match": "*"}).status_code == 428  # "any version" skips the check
+    assert client.delete(url, headers={"If-Match": renamed["ETag"]}).status_code == 204
     assert client.get(f"{URL}/{company.pk}/sites").json() == []
+
+
+def test_if_match_star_is_no_version(cast, api):
+    """`If-Match: *` would let a write overwrite whatever someone saved in between: 428, nothing written."""
+    company = factories.company(cast.owner, "株式会社星")
+    client = api(cast.owner)
+    for response in (client.patch(f"{URL}/{company.pk}", {"industry": "製造"}, headers={"If-Match": "*"}),
+                     client.delete(f"{URL}/{company.pk}", headers={"If-Match": "*"})):  # fmt: skip
+        assert response.status_code == 428 and "ETag" in response.json()["error"]["message"]
+    company.refresh_from_db()
+    assert company.industry == "" and company.deleted_at is None and company.version == 1

@@ -45,12 +45,12 @@ def set_etag(response: HttpResponse, obj) -> None:
 
 
 def expected_version(request: HttpRequest, obj) -> int:
-    """Read If-Match; 428 when missing, 412 when it names another version."""
+    """Read If-Match; 428 when missing or `*`, 412 when it names another version."""
     header = request.headers.get("If-Match")
     if not header:
         raise PreconditionRequired()
-    if header.strip() == "*":
-        return obj.version
+    if header.strip() == "*":  # "any version" would skip the lost-update check the header is there for
+        raise PreconditionRequired(_("If-Match には「*」ではなく、読み込んだレコードの ETag を指定してください。"))
     tags = [t.strip().removeprefix("W/") for t in header.split(",")]
     if obj.etag not in tags:
         raise StaleVersion(current=obj)
