@@ -202,6 +202,8 @@ SECURE_CSP = {
     "img-src": ["'self'", "data:"],
     "frame-ancestors": ["'none'"],
     "form-action": ["'self'"],
+    "base-uri": ["'none'"],  # an injected <base> cannot re-point relative links and scripts
+    "object-src": ["'none'"],
 }
 
 # --- i18n -----------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ def test_pages_send_the_security_headers(cast):
         response = client.get(path)
         csp = response.headers.get("Content-Security-Policy", "")
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp, path
+        assert "base-uri 'none'" in csp and "object-src 'none'" in csp and "form-action 'self'" in csp, path
         assert response.headers["X-Frame-Options"] == "DENY"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "same-origin"
