@@ -93,3 +93,21 @@ def test_fax_has_a_column_of_its_own_and_comes_back_as_fax(cast):
     assert row[header.index("電話番号")] == "03-1111-2222" and row[header.index("FAX")] == "03-1111-2223"
     card = export(actor=cast.owner, kind="person", fmt="vcf").content.decode()
     assert "TEL;TYPE=WORK,FAX:03-1111-2223" in card and "TEL;TYPE=WORK,VOICE:03-1111-2222" in card
+
+
+def test_vcard_note_with_line_breaks_stays_one_property_and_reads_back(cast):
+    """A CR inside a note used to end the NOTE property and start a new line the reader took as a property."""
+    from kizuna.imports.readers import read_table
+
+    note = "一行目\r二行目\n三行目\r\n四行目;区切り,カンマ\\円\rTEL:999"
+    factories.person(cast.owner, "改行", "花子", notes=note)
+    card = export(actor=cast.owner, kind="person", fmt="vcf").content
+    lines = card.decode().split("\r\n")
+    assert [line for line in lines if line.startswith("NOTE:")] == [
+        "NOTE:一行目\\n二行目\\n三行目\\n四行目\\;区切り\\,カンマ\\\\円\\nTEL:999"
+    ]
+    assert "\r" not in card.decode().replace("\r\n", "") and not any(line.startswith("TEL:999") for line in lines)
+    table = read_table(card, filename="kizuna.vcf")
+    rows = [values for _, values in table.rows]
+    notes = rows[0][table.headers.index("備考")]
+    assert notes.replace("\r\n", "\n").replace("\r", "\n") == "一行目\n二行目\n三行目\n四行目;区切り,カンマ\\円\nTEL:999"

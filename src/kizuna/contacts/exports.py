@@ -7,6 +7,7 @@ written to the audit log (who, what, how many rows).
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from itertools import batched
 
@@ -165,7 +166,10 @@ def _xlsx(columns, rows) -> tuple[bytes, int]:
 
 
 def _vcard_text(value: str) -> str:
-    return value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;").replace("\n", "\\n")
+    """RFC 6350 TEXT: backslash, comma and semicolon escaped; every line break (CRLF, CR, LF, U+2028) becomes \\n,
+    so a note can never split its property or start a new one."""
+    value = value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+    return re.sub(r"\r\n|[\r\n\u2028\u2029\x0b\x0c\x85]", "\\\\n", value)
 
 
 def _vcf(rows) -> tuple[bytes, int]:
@@ -182,10 +186,12 @@ def _vcf(rows) -> tuple[bytes, int]:
         if e["title"]:
             lines.append(f"TITLE:{e['title']}")
         for kind, key in (("WORK,VOICE", "phone"), ("CELL", "mobile"), ("WORK,FAX", "fax")):
-            lines += [f"TEL;TYPE={kind}:{n.strip()}" for n in row[key].split(" / ") if n.strip()]
-        lines += [f"EMAIL;TYPE=INTERNET:{m.strip()}" for m in row["email"].split(" / ") if m.strip()]
+            lines += [f"TEL;TYPE={kind}:{_vcard_text(n.strip())}" for n in row[key].split(" / ") if n.strip()]
+        lines += [f"EMAIL;TYPE=INTERNET:{_vcard_text(m.strip())}" for m in row["email"].split(" / ") if m.strip()]
         if e["street"] or e["city"] or e["prefecture"]:
             lines.append(f"ADR;TYPE=WORK:;;{e['street']};{e['city']};{e['prefecture']};{e['postcode']};JP")
+        if e["notes"]:
+            lines.append(f"NOTE:{e['notes']}")
         if e["external_id"]:
             lines.append(f"UID:{e['external_id']}")
         lines.append("END:VCARD")
