@@ -154,3 +154,12 @@ def test_a_visible_activity_never_names_a_private_person(cast, tanaka):
         html = client_for(cast.teammate).get(url).content.decode()
         assert "三者で打ち合わせ" in html and "秘密" not in html
     assert "秘密 太郎" in client_for(cast.owner).get(activity.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)"])
+def test_task_completion_never_redirects_off_site(cast, tanaka, target):
+    task = services.create_follow_up(actor=cast.owner, data={"title": "確認", "person": tanaka.pk})
+    response = client_for(cast.owner).post(f"/timeline/tasks/{task.pk}/complete/", {"next": target})
+    assert response.status_code == 302 and response["Location"] == "/timeline/tasks/"
+    again = client_for(cast.owner).post(f"/timeline/tasks/{task.pk}/complete/", {"next": tanaka.get_absolute_url()})
+    assert again["Location"] == tanaka.get_absolute_url()

@@ -22,7 +22,7 @@ from kizuna.contacts import services as contacts_services
 from kizuna.contacts.dedup import service as dedup
 from kizuna.contacts.forms import PersonForm
 from kizuna.contacts.models import Company, Person
-from kizuna.contacts.views.common import create_page, edit_page, page_view, require_writer
+from kizuna.contacts.views.common import create_page, edit_page, page_view, require_writer, safe_next
 from kizuna.core import audit, japanese
 from kizuna.core.exceptions import NotFound, ValidationFailed
 from kizuna.core.permissions import can_write_record
@@ -356,7 +356,7 @@ def task_complete(request, pk: int):
     services.complete_follow_up(actor=request.user, follow_up=follow_up, done=request.POST.get("done", "1") == "1")
     if request.htmx:
         return HttpResponse(f'<span class="muted">{_("完了")}</span>')
-    return redirect(request.POST.get("next") or "timeline:tasks")
+    return redirect(safe_next(request, "timeline:tasks"))
 
 
 # --- handover (引き継ぎ) ----------------------------------------------------------------------------
