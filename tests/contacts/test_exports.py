@@ -110,4 +110,6 @@ def test_vcard_note_with_line_breaks_stays_one_property_and_reads_back(cast):
     table = read_table(card, filename="kizuna.vcf")
     rows = [values for _, values in table.rows]
     notes = rows[0][table.headers.index("備考")]
-    assert notes.replace("\r\n", "\n").replace("\r", "\n") == "一行目\n二行目\n三行目\n四行目;区切り,カンマ\\円\nTEL:999"
+    assert (
+        notes.replace("\r\n", "\n").replace("\r", "\n") == "一行目\n二行目\n三行目\n四行目;区切り,カンマ\\円\nTEL:999"
+    )

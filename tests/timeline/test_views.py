@@ -156,7 +156,9 @@ def test_a_visible_activity_never_names_a_private_person(cast, tanaka):
     assert "秘密 太郎" in client_for(cast.owner).get(activity.get_absolute_url()).content.decode()
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)"]
+)
 def test_task_completion_never_redirects_off_site(cast, tanaka, target):
     task = services.create_follow_up(actor=cast.owner, data={"title": "確認", "person": tanaka.pk})
     response = client_for(cast.owner).post(f"/timeline/tasks/{task.pk}/complete/", {"next": target})
