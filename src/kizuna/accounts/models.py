@@ -1,10 +1,12 @@
 import hashlib
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from kizuna.core.japanese import username_key
 from kizuna.core.permissions import Role as BuiltinRole
 from kizuna.core.permissions import Scope
 
@@ -61,7 +63,24 @@ class Role(models.Model):
         return action in self.permissions.get(object_type, [])
 
 
+class UserManager(DjangoUserManager):
+    def get_by_natural_key(self, username):
+        """Login by the name as typed or by a look-alike of it (ａｄｍｉｎ, Admin): names are unique once folded."""
+        user = self.filter(username=username).first() or self.with_username_like(username)
+        if user is None:
+            raise self.model.DoesNotExist()
+        return user
+
+    def with_username_like(self, username: str):
+        """The user whose name folds (core.japanese.username_key) to the same key as `username`, if any. A scan:
+        an installation has hundreds of users, not millions."""
+        key = username_key(username)
+        return next((u for u in self.all().iterator() if username_key(u.username) == key), None) if key else None
+
+
 class User(AbstractUser):
+    objects = UserManager()
+
     # The key of an accounts.Role row (not a foreign key: roles are looked up once per request by key).
     role = models.CharField(_("ロール"), max_length=40, default=BuiltinRole.MEMBER)
     team = models.ForeignKey(Team, models.SET_NULL, null=True, blank=True, related_name="members")

@@ -44,8 +44,9 @@ def create_user(
     if actor is not None and not is_admin(actor):
         raise PermissionDenied()
     errors: dict[str, list[str]] = {}
-    if not username or User.objects.filter(username=username).exists():
-        errors["username"] = ["このユーザー名は使えません（空か、すでに使われています）。"]
+    if not username or User.objects.with_username_like(username) is not None:
+        # ａｄｍｉｎ and Admin are taken when admin is: a look-alike name could pass for another user
+        errors["username"] = ["このユーザー名は使えません（空か、使用中か、使用中の名前とまぎらわしい名前です）。"]
     known = list(RoleModel.objects.values_list("key", flat=True))
     if role not in known:
         errors["role"] = [f"ロールは {', '.join(known)} のいずれかです。"]

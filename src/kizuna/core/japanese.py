@@ -439,6 +439,11 @@ def phone_digits(value: str) -> str:
 _EMAIL = re.compile(r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)+$")
 
 
+def username_key(value: str) -> str:
+    """A login name as compared for sameness: ａｄｍｉｎ, Admin and admin are one name (NFKC, case-folded)."""
+    return unicodedata.normalize("NFKC", value or "").casefold().strip()
+
+
 def normalize_email(value: str) -> str:
     return nfkc(value).strip().lower()
 
