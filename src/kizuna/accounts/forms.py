@@ -46,12 +46,23 @@ class TokenForm(forms.Form):
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's form (same page whether or not the address is known), plus the audit rows."""
+    """Django's form (same page whether or not the address is known). `save` only queues the job: looking the
+    address up and sending mail take time only for a known address, so they run after the response."""
 
-    def save(self, **kwargs):
+    EMAIL_TEMPLATE = "registration/password_reset_email.txt"
+    SUBJECT_TEMPLATE = "registration/password_reset_subject.txt"
+
+    def save(self, *, domain_override=None, use_https=False, request=None, **kwargs):
+        from .tasks import send_password_reset
+
+        domain = domain_override or (request.get_host() if request is not None else "localhost")
+        send_password_reset.enqueue(self.cleaned_data["email"], domain, use_https)
+
+    def send_links(self, *, domain: str, use_https: bool) -> None:
         email = self.cleaned_data["email"]
         users = list(self.get_users(email))
-        super().save(**kwargs)
+        super().save(domain_override=domain, use_https=use_https, email_template_name=self.EMAIL_TEMPLATE,
+                     subject_template_name=self.SUBJECT_TEMPLATE)  # fmt: skip
         services.record_password_reset_request(email=email, users=users)
 
 

@@ -120,8 +120,8 @@ def login_code(request):
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = forms.PasswordResetForm
     template_name = "registration/password_reset_form.html"
-    email_template_name = "registration/password_reset_email.txt"
-    subject_template_name = "registration/password_reset_subject.txt"
+    email_template_name = forms.PasswordResetForm.EMAIL_TEMPLATE
+    subject_template_name = forms.PasswordResetForm.SUBJECT_TEMPLATE
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def post(self, request, *args, **kwargs):
