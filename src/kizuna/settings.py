@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves the API docs (Swagger UI) from its own static files: no CDN, works offline
     "django_tasks_db",
     "axes",
     "kizuna.core",

@@ -59,3 +59,19 @@ def test_templates_have_no_inline_code_or_styles():
         if re.search(r"\sstyle=\"", text) or ("<style" in text and not pdf_only):
             offenders.append(f"{path.name}: inline style")
     assert TEMPLATES and not offenders, offenders
+
+
+def test_api_docs_load_their_ui_from_this_server(cast):
+    """The docs page used a CDN and was blank offline: every asset it names is served here, under the CSP."""
+    client = Client()
+    client.force_login(cast.owner)
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets and all(a.startswith("/") and not a.startswith("//") for a in assets), assets
+    assert "cdn" not in html.lower() and "https://" not in html
+    for asset in assets:
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        assert b"".join(response.streaming_content if response.streaming else [response.content])
