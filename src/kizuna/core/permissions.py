@@ -50,6 +50,7 @@ ACTIONS = {
     "merge": _("統合"),
     "import": _("取り込み"),
     "view_sensitive": _("機微項目の閲覧"),
+    "reveal": _("機微項目の一時表示（記録あり）"),  # ten minutes, one record, one audit row each time
 }
 _RECORD_ACTIONS = ["view", "create", "edit", "delete"]
 APPLICABLE_ACTIONS = {

@@ -13,7 +13,8 @@ from kizuna.contacts.masking import mask_people, mask_person
 from kizuna.contacts.models import Employment, Person
 from kizuna.contacts.panels import render_panels
 from kizuna.core import audit, japanese
-from kizuna.core.exceptions import StaleVersion, ValidationFailed
+from kizuna.core.exceptions import PermissionDenied, StaleVersion, ValidationFailed
+from kizuna.core.permissions import has_perm
 from kizuna.core.records import get_child, get_for_user
 from kizuna.core.sharing import note_view
 
@@ -56,6 +57,7 @@ def person_detail(request, pk: int):
     mask_person(request.user, person, revealed=_revealed(request, person))
     jobs = person.employments.alive().select_related("company", "site").order_by("-start_date", "-id")
     context = {"object": person, "nav": "people", "jobs": jobs, "panels": render_panels(request, "person", person),
+               "can_reveal": has_perm(request.user, "person", "reveal"),
                **record_context(request, person)}  # fmt: skip
     return render(request, "contacts/person_detail.html", context)
 
@@ -71,8 +73,10 @@ def _revealed(request, person) -> bool:
 @page_view
 @require_POST
 def person_reveal(request, pk: int):
-    """Show a person's masked values for ten minutes: an explicit, audited act."""
+    """Show a person's masked values for ten minutes: an explicit, audited act of a role granted "reveal"."""
     person = get_for_user(Person, request.user, pk)
+    if not has_perm(request.user, "person", "reveal"):
+        raise PermissionDenied()
     audit.record(actor=request.user, action="reveal", obj=person,
                  changes={"fields": [None, ["mobile", "personal_email", "home_address", "birthday"]]})  # fmt: skip
     revealed = request.session.get("revealed", {})
