@@ -49,6 +49,24 @@ run_pytest() {  # label, pytest args...
 echo "==> ruff"
 .venv/bin/ruff check src tests && .venv/bin/ruff format --check src tests || { echo "!! ruff failed"; STATUS=1; }
 
+echo "==> bandit (no high-severity findings)"
+.venv/bin/bandit -r src -lll -q || { echo "!! bandit reports a high-severity finding"; STATUS=1; }
+
+echo "==> pip-audit (known vulnerabilities in the pinned dependencies)"
+audit_log=$(mktemp)
+if timeout 180 .venv/bin/pip-audit -r requirements/lock.txt --require-hashes --disable-pip --progress-spinner off >"$audit_log" 2>&1; then
+  if grep -q "could not be audited" "$audit_log"; then
+    echo "   warning: the vulnerability service could not be reached; $(grep -c 'could not be audited' "$audit_log") packages were not audited"
+  else
+    tail -1 "$audit_log"
+  fi
+elif grep -qE "ConnectionError|NewConnectionError|Max retries|Temporary failure|timed out|^$" "$audit_log"; then
+  echo "   warning: the vulnerability service could not be reached; dependencies were not audited"
+else
+  cat "$audit_log"; echo "!! pip-audit found known vulnerabilities"; STATUS=1
+fi
+rm -f "$audit_log"
+
 run_pytest "unit and integration tests on SQLite" -m "not e2e" -n 2 -q
 
 PG_URL=$(bash scripts/pg_cluster.sh start) || { echo "!! could not start PostgreSQL"; exit 1; }
