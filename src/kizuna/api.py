@@ -1,5 +1,7 @@
 """The one NinjaAPI at /api/v1: authenticated by default, mounting each app's router, mapping domain errors."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
@@ -64,6 +66,14 @@ def unreadable_upload(request, exc):
     """A broken multipart body (an upload) was Django's HTML 400 page, not the API's error shape."""
     message = "アップロードされたデータを読み取れません。ファイルを選び直して送信してください。"
     return api.create_response(request, error_body("unreadable_body", message), status=400)
+
+
+@api.exception_handler(RequestDataTooBig)
+def body_too_big(request, exc):
+    """A JSON body over DATA_UPLOAD_MAX_MEMORY_SIZE was Django's English HTML 400 page."""
+    limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024
+    message = f"リクエストの本文が大きすぎます（上限 {limit_mb:.1f} MB）。ファイルはインポートから送ってください。"
+    return api.create_response(request, error_body("body_too_large", message), status=413)
 
 
 @api.exception_handler(ValidationError)
