@@ -127,6 +127,7 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contri
 AXES_FAILURE_LIMIT = int(os.environ.get("KIZUNA_LOGIN_FAILURES", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("KIZUNA_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one too often locks
+AXES_USERNAME_CALLABLE = "kizuna.accounts.models.lockout_username"  # ａｄｍｉｎ, Admin and admin: one count
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
 AXES_RESET_ON_SUCCESS = True
 PASSWORD_HASHERS = [

@@ -39,3 +39,21 @@ def test_login_takes_the_name_in_any_width_or_case(cast, rf):
 def test_distinct_names_stay_distinct(cast):
     user = services.create_user(actor=cast.admin, username="admin2", password=None)
     assert user.username == "admin2" and User.objects.with_username_like("ａｄｍｉｎ２") == user
+
+
+def test_failures_under_look_alikes_add_up_to_one_lockout(cast):
+    """Each look-alike logs in to the same account, so they count as one name for the lockout: trying Owner,
+    ＯＷＮＥＲ, … from different addresses must not give each spelling its own five attempts."""
+    for n, name in enumerate(["Owner", "ＯＷＮＥＲ", "OWNER", "ｏｗｎｅｒ", "oWnEr"]):
+        Client(REMOTE_ADDR=f"198.51.100.{n + 1}").post("/accounts/login/", {"username": name, "password": "wrong-1234"})
+    client = Client(REMOTE_ADDR="198.51.100.99")
+    response = client.post("/accounts/login/", {"username": "owner", "password": PASSWORD})
+    assert response.status_code == 429 and "_auth_user_id" not in client.session
+
+
+def test_the_users_page_refuses_them_with_a_message(cast):
+    client = Client()
+    client.force_login(cast.admin)
+    response = client.post("/settings/users/", {"username": "Ｍａｎａｇｅｒ", "role": "member"})
+    assert response.status_code == 422 and "まぎらわしい" in response.content.decode()
+    assert User.objects.count() == 6

@@ -78,6 +78,13 @@ class UserManager(DjangoUserManager):
         return next((u for u in self.all().iterator() if username_key(u.username) == key), None) if key else None
 
 
+def lockout_username(request, credentials=None):
+    """The name django-axes counts failed logins under (AXES_USERNAME_CALLABLE): the folded one, so that failures
+    as ａｄｍｉｎ, Admin and admin add up to one lockout, as they log in to one account."""
+    name = credentials.get("username") if credentials else getattr(request, "POST", {}).get("username")
+    return username_key(name) if name else name
+
+
 class User(AbstractUser):
     objects = UserManager()
 

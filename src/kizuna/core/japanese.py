@@ -441,7 +441,7 @@ _EMAIL = re.compile(r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-
 
 def username_key(value: str) -> str:
     """A login name as compared for sameness: ａｄｍｉｎ, Admin and admin are one name (NFKC, case-folded)."""
-    return unicodedata.normalize("NFKC", value or "").casefold().strip()
+    return nfkc(nfkc(value).casefold()).strip()  # NFKC again: case folding can leave a string not in NFKC
 
 
 def normalize_email(value: str) -> str:
