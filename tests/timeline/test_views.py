@@ -157,7 +157,8 @@ def test_a_visible_activity_never_names_a_private_person(cast, tanaka):
 
 
 @pytest.mark.parametrize(
-    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)"]
+    "target",
+    ["https://evil.example/", "//evil.example/", "/\\evil.example/", " //evil.example/", "javascript:alert(1)", ""],
 )
 def test_task_completion_never_redirects_off_site(cast, tanaka, target):
     task = services.create_follow_up(actor=cast.owner, data={"title": "確認", "person": tanaka.pk})

@@ -22,7 +22,7 @@ from kizuna.contacts import services as contacts_services
 from kizuna.contacts.dedup import service as dedup
 from kizuna.contacts.forms import PersonForm
 from kizuna.contacts.models import Company, Person
-from kizuna.contacts.views.common import create_page, edit_page, page_view, require_writer, safe_next
+from kizuna.contacts.views.common import create_page, edit_page, page_view, require_writer
 from kizuna.core import audit, japanese
 from kizuna.core.exceptions import NotFound, ValidationFailed
 from kizuna.core.permissions import can_write_record
@@ -352,11 +352,16 @@ def task_create(request):
 @page_view
 @require_POST
 def task_complete(request, pk: int):
+    from django.utils.http import url_has_allowed_host_and_scheme
+
     follow_up = get_for_user(FollowUp, request.user, pk, for_write=True)
     services.complete_follow_up(actor=request.user, follow_up=follow_up, done=request.POST.get("done", "1") == "1")
     if request.htmx:
         return HttpResponse(f'<span class="muted">{_("完了")}</span>')
-    return redirect(safe_next(request, "timeline:tasks"))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = "timeline:tasks"  # missing, or off this site (https://evil, //evil, /\evil): the task list
+    return redirect(target)
 
 
 # --- handover (引き継ぎ) ----------------------------------------------------------------------------

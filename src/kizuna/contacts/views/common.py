@@ -7,8 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -45,14 +44,6 @@ def error_page(request, exc: DomainError):
     if retry_after := getattr(exc, "retry_after", None):
         response["Retry-After"] = str(retry_after)
     return response
-
-
-def safe_next(request, default: str) -> str:
-    """The `next` the form sent if it stays on this site (not `//evil`, `https://evil`, `/\\evil`), else `default`."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    allowed = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                              require_https=request.is_secure())  # fmt: skip
-    return target if target and allowed else resolve_url(default)
 
 
 def require_writer(user, object_type: str, action: str = "create"):
