@@ -84,6 +84,23 @@ def test_reveal_is_a_permission_and_audited(cast, tanaka):
     assert AuditEvent.objects.filter(action="reveal", actor=desk, object_id=str(tanaka.pk)).count() == 1
 
 
+def test_reveal_is_a_post_named_in_the_history_and_ends_with_the_permission(cast, tanaka):
+    desk_role = roles.create_role(actor=None, data={"key": "desk", "name": "窓口", "scope": "standard",
+                                                    "permissions": {"person": ["view", "reveal"]}})  # fmt: skip
+    client = client_for(make_user("desk", "desk", cast.team_b))
+    assert client.get(f"/people/{tanaka.pk}/reveal/").status_code == 405  # a link or an <img> cannot reveal
+    assert not AuditEvent.objects.filter(action="reveal").exists()
+    forged = Client(enforce_csrf_checks=True)
+    forged.force_login(make_user("desk2", "desk", cast.team_b))
+    assert forged.post(f"/people/{tanaka.pk}/reveal/").status_code == 403  # no CSRF token: another site's form
+    assert not AuditEvent.objects.filter(action="reveal").exists()
+    client.post(f"/people/{tanaka.pk}/reveal/")
+    page = client.get(f"/people/{tanaka.pk}/").content.decode()
+    assert "090-1234-5678" in page and "機微項目を一時表示" in page  # who revealed it shows in the history
+    roles.update_role(actor=cast.admin, role=desk_role, data={"permissions": {"person": ["view"]}})
+    assert "090-1234-5678" not in client.get(f"/people/{tanaka.pk}/").content.decode()  # within the ten minutes
+
+
 def test_a_masked_copy_can_never_be_saved(cast, tanaka):
     person = Person.objects.prefetch_related("contact_points").get(pk=tanaka.pk)
     mask_person(cast.outsider, person)

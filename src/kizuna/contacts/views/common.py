@@ -83,6 +83,7 @@ ACTION_LABELS = {
     "privacy.consent": _l("利用目的・取得経路を記録"), "privacy.provision": _l("第三者提供を記録"),
     "privacy.disclose": _l("開示"), "privacy.correct": _l("訂正"), "privacy.suspend": _l("利用停止"),
     "privacy.resume": _l("利用再開"), "privacy.request": _l("請求を記録"), "privacy.erase": _l("消去"),
+    "reveal": _l("機微項目を一時表示"),
 }  # fmt: skip
 EXTRA_FIELD_LABELS = {
     "emails": _l("メール"), "phones": _l("電話"), "tags": _l("タグ"), "company": _l("会社"), "site": _l("拠点"),
