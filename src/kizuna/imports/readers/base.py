@@ -3,6 +3,8 @@
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from kizuna.core.exceptions import ValidationFailed
+
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 ENCODINGS = ("utf-8-sig", "utf-8", "cp932", "euc-jp")
 FORMATS = ("csv", "tsv", "xlsx", "vcard")
@@ -35,6 +37,25 @@ class ReadError(ValueError):
         self.message = message
         self.row_number = row_number
         self.offset = offset
+
+
+# What a file may expand to: a small .xlsx can declare gigabytes of XML (a "zip bomb") or millions of cells.
+MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024  # all members of the book together, as declared in the zip
+MAX_MEMBER_RATIO = 100  # a member this much bigger than its compressed size ...
+MAX_RATIO_MEMBER_BYTES = 10 * 1024 * 1024  # ... and bigger than this is refused
+MAX_CELLS = 5_000_000  # declared by the sheet, or read while streaming it (empty rows count as one)
+MAX_COLUMNS = 16_384  # Excel's limit (XFD)
+MAX_ROWS = 1_048_576  # Excel's limit
+MAX_CELL_CHARS = 32_767  # Excel's limit for one cell; CSV/TSV fields too
+
+
+class FileRefused(ReadError, ValidationFailed):
+    """A file refused before (or while) reading it because it would expand beyond the limits above. Both a
+    ReadError (readers' callers handle it like any unreadable file) and a ValidationFailed (a 4xx)."""
+
+    def __init__(self, message: str, *, row_number: int | None = None):
+        ReadError.__init__(self, message, row_number=row_number)
+        self.field_errors = {"file": [message]}
 
 
 @dataclass(frozen=True)

@@ -254,9 +254,10 @@ def _split_lines(texts: Iterator[str]) -> Iterator[str]:
     """Lines with their endings (\\r\\n, \\r or \\n), as csv wants them, from arbitrary text chunks."""
     buffer = ""
     for text in texts:
+        scan = max(len(buffer) - 1, 0)  # what is left holds no line ending but maybe a final \r
         buffer += text
         start = 0
-        for match in _NEWLINE.finditer(buffer):
+        for match in _NEWLINE.finditer(buffer, scan):
             if match.group() == "\r" and match.end() == len(buffer):
                 break  # maybe the first half of \r\n
             yield buffer[start : match.end()]

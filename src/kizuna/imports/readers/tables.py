@@ -12,7 +12,10 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import BinaryIO
 
-from .base import _CHUNK_BYTES, _EXTENSIONS, _SAMPLE_BYTES, DEFAULT_MAX_BYTES, ReadError, RowIssue, Table
+from django.utils.translation import gettext as _
+
+from . import base as limits
+from .base import _CHUNK_BYTES, _EXTENSIONS, _SAMPLE_BYTES, DEFAULT_MAX_BYTES, FileRefused, ReadError, RowIssue, Table
 from .encoding import _canonical_encoding, _decode_stream, _detect_sample, _human_size, _split_lines
 from .vcard import _read_vcard
 
@@ -187,6 +190,8 @@ def _records(lines: Iterator[str], delimiter: str, table: Table) -> Iterator[tup
             return
         except csv.Error as exc:
             text = str(exc)
+            if "field limit" in text and len(tap.taken) == 1:  # one line, not a quote left open
+                raise _cell_too_long(number, None, None) from None
             if "end of data" in text or "field limit" in text:
                 message = f'{number}行目: 引用符（"）が閉じられていません。この行は読み込めませんでした。'
                 table.row_errors.append(RowIssue(number, message))
@@ -202,12 +207,44 @@ def _records(lines: Iterator[str], delimiter: str, table: Table) -> Iterator[tup
                     RowIssue(number, f"{number}行目: {problem}ため、この行は読み込めませんでした。")
                 )
             continue
+        _check_fields(number, values)
         if any("\x00" in v for v in values):  # csv took NULs until Python 3.11; PostgreSQL text cannot hold one
             table.row_errors.append(
                 RowIssue(number, f"{number}行目: NUL文字が含まれているため、この行は読み込めませんでした。")
             )
             continue
         yield number, values
+
+
+def _number(n: int) -> str:
+    return f"{n:,}"
+
+
+def _cell_too_long(row: int, column: str | None, length: int | None) -> FileRefused:
+    where = _("%(row)s行目") % {"row": row} if column is None else _("%(row)s行目・%(column)s列") % {
+        "row": row, "column": column}  # fmt: skip
+    size = "" if length is None else _("（%(n)s文字）") % {"n": _number(length)}
+    return FileRefused(
+        _("%(where)sのセルが長すぎます%(size)s。1つのセルに入れられるのは%(limit)s文字（Excelの上限）までです。")
+        % {"where": where, "size": size, "limit": _number(limits.MAX_CELL_CHARS)},
+        row_number=row,
+    )
+
+
+def _too_many_columns(row: int, count: int) -> FileRefused:
+    return FileRefused(
+        _("%(row)s行目の列が多すぎます（%(n)s列）。読み込めるのは%(limit)s列（Excelの上限）までです。")
+        % {"row": row, "n": _number(count), "limit": _number(limits.MAX_COLUMNS)},
+        row_number=row,
+    )
+
+
+def _check_fields(number: int, values: list[str]) -> None:
+    if len(values) > limits.MAX_COLUMNS:
+        raise _too_many_columns(number, len(values))
+    for index, value in enumerate(values):
+        if len(value) > limits.MAX_CELL_CHARS:
+            raise _cell_too_long(number, _("%(n)s列目") % {"n": index + 1}, len(value))
 
 
 def _data_rows(records: Iterator[tuple[int, list[str]]], table: Table) -> Iterator[tuple[int, list[str]]]:
@@ -267,11 +304,103 @@ def _cell_text(value, column_field: str | None) -> str:
     return str(value)
 
 
+def _inspect_book(stream: BinaryIO) -> None:
+    """Refuse a book that is not a zip, or whose members would expand beyond the limits, from the zip's
+    central directory alone (nothing is decompressed). zipfile never yields more than a member's declared
+    size, so the declared sizes bound what openpyxl can be made to parse."""
+    start = stream.tell()
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
+        raise FileRefused(
+            _(
+                "Excelファイルを開けませんでした（ファイルがzip形式ではありません。壊れているか、"
+                "拡張子だけ .xlsx に変えた別の形式のファイルです）。Excelで「Excel ブック（.xlsx）」形式で"
+                "保存し直してください。"
+            )
+        ) from None
+    finally:
+        stream.seek(start)
+    total = sum(member.file_size for member in members)
+    if total > limits.MAX_XLSX_UNCOMPRESSED:
+        raise FileRefused(
+            _(
+                "Excelファイルの展開後のサイズが大きすぎます（%(size)s）。展開後%(limit)sまでのファイルを読み込めます。"
+                "シートを分けるか、CSVで保存してください。"
+            )
+            % {"size": _human_size(total), "limit": _human_size(limits.MAX_XLSX_UNCOMPRESSED)}
+        )
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > limits.MAX_RATIO_MEMBER_BYTES and ratio > limits.MAX_MEMBER_RATIO:
+            raise FileRefused(
+                _(
+                    "Excelファイルの中身（%(name)s）が圧縮前の%(ratio)s倍（%(size)s）に展開される作りになっています。"
+                    "安全のため読み込みません。Excelで開いて保存し直すか、CSVで保存してください。"
+                )
+                % {"name": member.filename, "ratio": _number(int(ratio)), "size": _human_size(member.file_size)}
+            )
+
+
+def _check_dimension(worksheet) -> None:
+    """The sheet's declared size (its <dimension>): openpyxl pads every row to it."""
+    rows, columns = worksheet.max_row, worksheet.max_column
+    if not rows or not columns:
+        return
+    rows -= (worksheet.min_row or 1) - 1
+    columns -= (worksheet.min_column or 1) - 1
+    if columns > limits.MAX_COLUMNS or rows > limits.MAX_ROWS or rows * columns > limits.MAX_CELLS:
+        raise _too_many_cells(worksheet.title, rows, columns)
+
+
+def _too_many_cells(title: str, rows: int, columns: int | None) -> FileRefused:
+    size = (
+        _("%(rows)s行×%(columns)s列") % {"rows": _number(rows), "columns": _number(columns)}
+        if columns is not None
+        else _("%(cells)sセル以上") % {"cells": _number(rows)}
+    )
+    return FileRefused(
+        _(
+            "シート「%(sheet)s」が大きすぎます（%(size)s）。読み込めるのは%(cells)sセル・%(columns)s列・%(rows)s行"
+            "までです。不要な行や列を削除するか、シートを分けてください。"
+        )
+        % {
+            "sheet": title,
+            "size": size,
+            "cells": _number(limits.MAX_CELLS),
+            "columns": _number(limits.MAX_COLUMNS),
+            "rows": _number(limits.MAX_ROWS),
+        }
+    )
+
+
+def _limited(rows, title: str):
+    """The sheet's rows, counting cells as they stream (a row counts at least one) against the limits, and
+    refusing a cell longer than Excel allows."""
+    from openpyxl.utils import get_column_letter
+
+    cells = 0
+    for number, values in enumerate(rows, start=1):
+        if number > limits.MAX_ROWS:
+            raise _too_many_cells(title, number, None)
+        if len(values) > limits.MAX_COLUMNS:
+            raise _too_many_columns(number, len(values))
+        cells += max(len(values), 1)
+        if cells > limits.MAX_CELLS:
+            raise _too_many_cells(title, cells, None)
+        for index, value in enumerate(values):
+            if isinstance(value, str) and len(value) > limits.MAX_CELL_CHARS:
+                raise _cell_too_long(number, get_column_letter(index + 1), len(value))
+        yield values
+
+
 def _read_xlsx(stream: BinaryIO, sheet: str | int | None) -> Table:
     import openpyxl
 
     from ..mapping import guess_field
 
+    _inspect_book(stream)
     try:
         book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except _BROKEN_BOOK as exc:
@@ -287,7 +416,12 @@ def _read_xlsx(stream: BinaryIO, sheet: str | int | None) -> Table:
     except (IndexError, KeyError):
         book.close()
         raise ReadError(f"シート「{sheet}」が見つかりません（このファイルのシート: {'、'.join(names)}）。") from None
-    rows = enumerate(worksheet.iter_rows(values_only=True), start=1)
+    try:
+        _check_dimension(worksheet)
+    except FileRefused:
+        book.close()
+        raise
+    rows = enumerate(_limited(worksheet.iter_rows(values_only=True), worksheet.title), start=1)
     try:
         for _number, values in rows:
             if any(v is not None and str(v).strip() for v in values):
@@ -295,12 +429,12 @@ def _read_xlsx(stream: BinaryIO, sheet: str | int | None) -> Table:
                 break
         else:
             raise ReadError(f"シート「{worksheet.title}」にデータがありません。")
+    except ReadError:  # FileRefused too (a ValueError, so before _BROKEN_BOOK)
+        book.close()
+        raise
     except _BROKEN_BOOK as exc:
         book.close()
         raise _broken_book(exc) from None
-    except ReadError:
-        book.close()
-        raise
     while headers and not headers[-1]:
         headers.pop()
     fields = [guess_field(h) for h in headers]
@@ -334,5 +468,7 @@ def _unbroken(rows):
     """The sheet's rows; damage found while streaming them is a ReadError, like damage found when opening."""
     try:
         yield from rows
+    except FileRefused:
+        raise
     except _BROKEN_BOOK as exc:
         raise _broken_book(exc) from None
