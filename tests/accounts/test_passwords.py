@@ -29,6 +29,7 @@ def test_login_page_links_to_the_reset(db):
     assert "パスワードをお忘れですか" in page and 'href="/accounts/password/reset/"' in page
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker closes connections when it is done
 def test_reset_mail_for_a_known_address_and_the_same_answer_for_an_unknown_one(owner_with_mail, mailoutbox):
     client = Client()
     with CaptureQueriesContext(connection) as known_queries:
@@ -56,7 +57,9 @@ def _shape(query) -> str:
 
 
 def _shapes(queries) -> list[str]:
-    return [_shape(q) for q in queries if "ratecounter" not in q["sql"]]  # a window's first hit sweeps old ones
+    # The rate limit's first hit in a window sweeps old counters (in a transaction of its own): not the address's
+    skipped = ("BEGIN", "BEGIN IMMEDIATE", "COMMIT")
+    return [_shape(q) for q in queries if "ratecounter" not in q["sql"] and q["sql"] not in skipped]
 
 
 def run_jobs():
@@ -69,6 +72,7 @@ def reset_link(client, mailoutbox, email):
     return re.search(r"http://testserver(/accounts/password/reset/\S+/)", mailoutbox[-1].body).group(1)
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker closes connections when it is done
 def test_reset_link_sets_the_password_once(owner_with_mail, mailoutbox):
     client = Client()
     link = reset_link(client, mailoutbox, owner_with_mail.email)
