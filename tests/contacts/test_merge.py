@@ -164,3 +164,18 @@ def test_merge_and_undo_carry_the_timeline(cast, twins, yamada):
     assert Activity.objects.get(pk=only_b.pk).heard_from_id == b.pk
     assert Insight.objects.get(pk=insight.pk).person_id == b.pk
     assert Relationship.objects.get(pk=rel.pk).to_person_id == b.pk
+
+
+def test_merge_keeps_one_career_per_post_and_one_primary(cast, twins, yamada):
+    a, b, _ = twins
+    other = factories.company(cast.owner, "鈴木工業株式会社")
+    same = services.add_employment(actor=cast.owner, person=b, data={"company": yamada, "department": "購買部"})
+    moved = services.add_employment(actor=cast.owner, person=b, data={"company": other, "title": "顧問"})
+    merge = merging.merge_records(actor=cast.owner, kind="person", survivor=a, others=[b])
+    a.refresh_from_db()
+    jobs = list(a.employments.alive().order_by("pk").values_list("company__name", "department", "is_primary"))
+    assert jobs == [("株式会社山田製作所", "購買部", True), ("鈴木工業株式会社", "", False)]
+    assert a.company == yamada
+    merging.undo_merge(actor=cast.owner, merge=merge)
+    assert Employment.objects.get(pk=same.pk).person_id == b.pk
+    assert Employment.objects.get(pk=moved.pk).is_primary and Employment.objects.get(pk=moved.pk).person_id == b.pk

@@ -23,15 +23,17 @@ class TimelineConfig(AppConfig):
 
     @staticmethod
     def _follow_merges():
-        """A merged person's or company's activities, insights, follow-ups and relationships move to the survivor."""
+        """A merged person's or company's activities, insights, follow-ups, relationships and files (a card photo)
+        move to the survivor."""
         from kizuna.contacts.services.merge import register_move
 
-        from .models import Activity, FollowUp, Insight, Relationship
+        from .models import Activity, Attachment, FollowUp, Insight, Relationship
 
         register_move("person", Activity.people.through, "person", unique_with="activity")
         register_move("company", Activity.companies.through, "company", unique_with="activity")
         for model, fk in ((Activity, "heard_from"), (Insight, "person"), (Insight, "heard_from"), (FollowUp, "person"),
-                          (Relationship, "from_person"), (Relationship, "to_person")):  # fmt: skip
+                          (Relationship, "from_person"), (Relationship, "to_person"),
+                          (Attachment, "person")):  # fmt: skip
             register_move("person", model, fk)
         for model, fk in ((Insight, "company"), (FollowUp, "company")):
             register_move("company", model, fk)

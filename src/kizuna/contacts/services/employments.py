@@ -3,6 +3,7 @@
 import datetime
 
 from django.db import transaction
+from django.db.models import F
 
 from kizuna.core import audit, japanese, records
 
@@ -64,7 +65,7 @@ def sync_current_company(person: Person) -> None:
     current = (
         person.employments.alive()
         .current()
-        .order_by("-is_primary", "-start_date", "-id")
+        .order_by("-is_primary", F("start_date").desc(nulls_last=True), "-id")  # the same on both databases
         .values_list("company_id", flat=True)
         .first()
     )

@@ -2,9 +2,12 @@
 
 A merge picks the surviving value per field, moves the related rows (contact points, careers, sites,
 current people, subsidiaries, tags) to the survivor, soft-deletes the others and keeps, in a Merge row,
-everything needed to put each row back. History follows: the survivor's history shows the merged
-records' events too (see `history_ids`).
+everything needed to put each row back. A contact point or a career the survivor already has stays with the
+merged record (one person, one 職歴 per post), and one current career stays 主所属. History follows: the
+survivor's history shows the merged records' events too (see `history_ids`).
 """
+
+import datetime
 
 from django.apps import apps
 from django.db import transaction
@@ -39,8 +42,9 @@ COMPANY_FIELDS = [
 ]  # fmt: skip
 # (model, foreign key, unique-with) rows that follow a merged record to its survivor; other apps add theirs
 # with register_move() (the timeline's activities, insights and follow-ups), so contacts imports none of them.
+# A person's careers move by _fold_careers, which leaves out the posts the survivor already holds.
 _MOVES = {
-    DuplicateKind.PERSON: [(Employment, "person", None)],
+    DuplicateKind.PERSON: [],
     DuplicateKind.COMPANY: [
         (Employment, "company", None),
         (Site, "company", None),
@@ -76,6 +80,63 @@ def _move_rows(kind: str, model, survivor, other_ids, undo: dict) -> None:
         if moved:
             undo["moved"][f"{rel_model._meta.label}.{fk}"] = {str(k): v for k, v in moved.items()}
             rel_model.objects.filter(pk__in=list(moved)).update(**{f"{fk}_id": survivor.pk})
+
+
+def _career_key(job: Employment) -> tuple:
+    """One post: the same company, department, title and dates (department and title compared normalized)."""
+    return (
+        job.company_id, japanese.search_text(job.department), japanese.search_text(job.title), job.start_date,
+        job.end_date,
+    )  # fmt: skip
+
+
+def _fold_careers(survivor, other_ids, undo: dict) -> None:
+    """Move the merged records' careers to the survivor, except a post it already holds: that copy stays with the
+    merged record and lends the survivor's post what it lacked (the site, the 主所属 flag). Then at most one current
+    career is 主所属: the survivor's own, else a lent one, else the latest moved one. Every value changed on a row
+    that stays is kept in `undo["careers"]`."""
+    held: dict[tuple, Employment] = {}
+    own_primaries = set()
+    for job in Employment.objects.alive().filter(person_id=survivor.pk).order_by("pk"):
+        held.setdefault(_career_key(job), job)
+        if job.is_primary:
+            own_primaries.add(job.pk)
+    moved, changed = {}, {}
+
+    def change(job, **values):
+        old = changed.setdefault(str(job.pk), {})
+        for field, value in values.items():
+            old.setdefault(field, getattr(job, field))
+            setattr(job, field, value)
+        Employment.objects.filter(pk=job.pk).update(**values)
+
+    for job in Employment.objects.filter(person_id__in=other_ids).order_by("pk"):
+        if job.deleted_at is None:
+            twin = held.get(_career_key(job))
+            if twin is None:
+                held[_career_key(job)] = job
+            else:
+                if twin.site_id is None and job.site_id is not None:
+                    change(twin, site_id=job.site_id)
+                if job.is_primary and not twin.is_primary:
+                    change(twin, is_primary=True)
+                continue
+        moved[str(job.pk)] = job.person_id
+    if moved:
+        undo["moved"]["contacts.Employment.person"] = moved
+        Employment.objects.filter(pk__in=[int(pk) for pk in moved]).update(person_id=survivor.pk)
+    primaries = list(Employment.objects.alive().current().filter(person_id=survivor.pk, is_primary=True))
+    primaries.sort(
+        key=lambda j: (
+            0 if j.pk in own_primaries else 2 if str(j.pk) in moved else 1,
+            -(j.start_date or datetime.date.min).toordinal(),
+            -j.pk,
+        )
+    )
+    for job in primaries[1:]:
+        change(job, is_primary=False)  # the one 主所属 left is the company sync_current_company gives the person
+    if changed:
+        undo["careers"] = changed
 
 
 def model_for(kind: str):
@@ -148,6 +209,8 @@ def merge_records(*, actor, kind: str, survivor, others, choices: dict | None = 
         _renormalize(kind, survivor)
         other_ids = [o.pk for o in others]
         if kind == DuplicateKind.PERSON:
+            undo["company"] = current.company_id
+            _fold_careers(survivor, other_ids, undo)
             kept = set(survivor.contact_points.values_list("kind", "normalized"))
             for point in ContactPoint.objects.filter(person_id__in=other_ids).order_by("pk"):
                 if (point.kind, point.normalized) not in kept:  # the same number twice stays with the merged
@@ -205,6 +268,10 @@ def undo_merge(*, actor, merge: Merge) -> None:
             rel_model = apps.get_model(label)
             for pk, old in moved.items():
                 rel_model.objects.filter(pk=int(pk)).update(**{f"{fk}_id": old})
+        for pk, values in merge.undo.get("careers", {}).items():
+            Employment.objects.filter(pk=int(pk)).update(**values)
+        if "company" in merge.undo:
+            survivor.company_id = merge.undo["company"]
         for field in mergeable_fields(merge.kind):
             value, model_field = merge.undo["fields"].get(field), model._meta.get_field(field)
             empty = None if model_field.null else ""
@@ -227,11 +294,9 @@ def undo_merge(*, actor, merge: Merge) -> None:
             )
             obj.deleted_at = None
             audit.record(actor=actor, action="merge.undo", obj=obj)
-            if merge.kind == DuplicateKind.PERSON:
-                sync_current_company(obj)
-            _reindex(merge.kind, obj)
-        if merge.kind == DuplicateKind.PERSON:
-            sync_current_company(survivor)
+            _reindex(merge.kind, obj)  # a merged record's own company was never changed: its careers are back
+        if merge.kind == DuplicateKind.PERSON and "company" not in merge.undo:
+            sync_current_company(survivor)  # a merge from before the survivor's company was kept
         _reindex(merge.kind, survivor)
         merge.undone_at, merge.undone_by = timezone.now(), actor
         merge.save(update_fields=["undone_at", "undone_by"])
@@ -269,9 +334,10 @@ def dismiss(*, actor, kind: str, objects) -> int:
 
 def _resolve_groups(kind: str, ids: set, status: str, actor, *, was=DuplicateGroup.Status.OPEN) -> None:
     """Close (or, after an undo, reopen) the review-queue groups made only of these records."""
+    reopen = status == DuplicateGroup.Status.OPEN
     for group in DuplicateGroup.objects.filter(kind=kind, status=was, first_id__in=ids):
         if set(group.member_ids) <= ids:
-            group.status, group.resolved_at, group.resolved_by = status, timezone.now(), actor
+            group.status, group.resolved_at, group.resolved_by = status, None if reopen else timezone.now(), actor
             group.save(update_fields=["status", "resolved_at", "resolved_by"])
 
 
