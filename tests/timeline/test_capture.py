@@ -49,3 +49,92 @@ def test_a_task_without_a_date_is_kept_and_explained():
 def test_plain_note_has_no_insight_and_empty_line_is_a_problem():
     assert parse("来週また連絡する", WEDNESDAY).insight is None
     assert parse("   ", WEDNESDAY).problems == ["内容を入力してください。"]
+
+
+# --- the planner: which @person, told apart by company, department and title --------------------------
+
+ENDO_LINE = "@遠藤 #伊藤テクノロジー 訪問。決裁は部長"
+
+
+def _capture_html(user, text, **form):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    response = client.post("/timeline/capture/", {"text": text, **form}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.fixture
+def endos(cast):
+    """Eight 遠藤: one worked at 伊藤テクノロジー, the seven others (more recently edited) never did."""
+    from kizuna.contacts import services as contacts
+    from tests import factories
+
+    ito = factories.company(cast.owner, "株式会社伊藤テクノロジー")
+    yamada = factories.company(cast.owner, "株式会社山田製作所")
+    there = factories.person(cast.owner, "遠藤", "健", family_name_kana="エンドウ", company=ito.pk,
+                             department="購買部", title="課長")  # fmt: skip
+    others = [factories.person(cast.owner, "遠藤", f"太郎{i}", family_name_kana="エンドウ", company=yamada.pk)
+              for i in range(7)]  # fmt: skip
+    return {"ito": ito, "yamada": yamada, "there": there, "others": others, "contacts": contacts}
+
+
+def test_company_hint_finds_the_person_who_works_there(cast, endos):
+    from kizuna.timeline.services import plan_capture
+
+    plan = plan_capture(cast.owner, ENDO_LINE)
+    (mention,) = plan.people
+    assert mention.candidates == [endos["there"]] and mention.chosen == endos["there"]
+    assert plan.ready
+    html = _capture_html(cast.owner, ENDO_LINE)
+    assert "遠藤 健" in html and "株式会社伊藤テクノロジー 購買部 課長" in html
+
+
+def test_company_hint_keeps_past_careers_and_lists_each_person_once(cast, endos):
+    from kizuna.timeline.services import plan_capture
+
+    contacts, ito, there = endos["contacts"], endos["ito"], endos["there"]
+    former = endos["others"][0]  # worked at 伊藤テクノロジー until 2020, twice (two posts)
+    for title in ("主任", "係長"):
+        contacts.add_employment(actor=cast.owner, person=former, data={
+            "company": ito, "department": "営業部", "title": title, "start_date": "2015/4/1", "end_date": "2020/3/31",
+            "is_primary": False,
+        })  # fmt: skip
+    (mention,) = plan_capture(cast.owner, ENDO_LINE).people
+    assert sorted(p.pk for p in mention.candidates) == sorted([there.pk, former.pk])
+    assert mention.chosen is None
+    html = _capture_html(cast.owner, ENDO_LINE)
+    radio = 'name="resolve:@遠藤" value="{}"'
+    assert html.count(radio.format(former.pk)) == 1 and html.count(radio.format(there.pk)) == 1
+    assert "株式会社伊藤テクノロジー 購買部 課長" in html
+    assert "株式会社伊藤テクノロジー 営業部 係長" in html and "過去の所属" in html
+
+
+def test_company_hint_with_nobody_there_falls_back_to_every_match(cast, endos):
+    from kizuna.timeline.services import plan_capture
+
+    factories_company = endos["contacts"].create_company(actor=cast.owner, data={"name": "鈴木工業株式会社"})
+    (mention,) = plan_capture(cast.owner, "@遠藤 #鈴木工業 電話").people
+    assert plan_capture(cast.owner, "@遠藤 #鈴木工業 電話").companies[0].chosen == factories_company
+    assert len(mention.candidates) == 6 and mention.chosen is None  # MAX_CANDIDATES of the eight
+    html = _capture_html(cast.owner, "@遠藤 #鈴木工業 電話")
+    assert "どの人ですか" in html and "株式会社山田製作所" in html
+
+
+def test_a_company_the_user_may_not_see_is_named_by_its_placeholder(cast):
+    from tests import factories
+
+    secret = factories.company(cast.owner, "極秘工業株式会社", visibility="private")
+    factories.person(cast.owner, "遠藤", "健", family_name_kana="エンドウ", company=secret.pk, title="部長")
+    factories.person(cast.owner, "遠藤", "花子", family_name_kana="エンドウ")
+    html = _capture_html(cast.teammate, "@遠藤 電話")
+    assert "極秘工業" not in html and "非公開の会社 部長" in html
+
+
+def test_a_garbage_choice_is_an_error_not_a_crash(cast, endos):
+    html = _capture_html(cast.owner, "@遠藤 電話", **{"resolve:@遠藤": "abc", "save": "1"})
+    assert "指定されたIDが見つかりません" in html
+    html = _capture_html(cast.owner, "@遠藤 電話", **{"resolve:@遠藤": "99999999999999999999", "save": "1"})
+    assert "指定されたIDが見つかりません" in html

@@ -1,14 +1,16 @@
 """One-line capture: plan (resolve @people and #companies the user can see), save, undo."""
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from kizuna.contacts.models import Company, Person
+from kizuna.contacts.models import Company, Employment, Person
 from kizuna.core import japanese, records
 from kizuna.core.exceptions import ValidationFailed
+from kizuna.core.schemas import fits_bigint
 
 from ..capture import Parsed, parse
 from ..models import Activity, FollowUp, Insight, Source
@@ -71,11 +73,39 @@ class Saved:
     follow_up: FollowUp | None
 
 
-def _people(actor, name: str):
+def _people(actor, name: str, company_ids: set[int]) -> list[Person]:
+    """Visible people whose name or reading starts with `name`, each once, most recently updated first. With
+    companies named in the line (#山田製作所), only those with a current or past career there, unless none has."""
     q = japanese.search_text(name)
-    match = Q(name_search__startswith=q) | Q(kana_search__startswith=q)
-    return list(Person.objects.visible_to(actor).filter(match).select_related("company")
-                .order_by("-updated_at", "-id")[:MAX_CANDIDATES])  # fmt: skip
+    found = Person.objects.visible_to(actor).filter(Q(name_search__startswith=q) | Q(kana_search__startswith=q))
+    if company_ids:
+        careers = Employment.objects.alive().filter(company_id__in=company_ids).values("person_id")
+        there = found.filter(Q(company_id__in=company_ids) | Q(pk__in=careers))  # a subquery: no join, no repeats
+        if there.exists():
+            found = there
+    return list(found.select_related("company").order_by("-updated_at", "-id")[:MAX_CANDIDATES])
+
+
+def _show_posts(people: list[Person], company_ids: set[int]) -> None:
+    """Give each person the career that tells them apart (`capture_post`): the one at a company named in the line,
+    else the current 主所属, else the latest; current before past."""
+    today = timezone.localdate()
+    posts: dict[int, list[Employment]] = {}
+    careers = Employment.objects.alive().filter(person__in=people).select_related("company")
+    for job in careers.order_by("pk"):
+        posts.setdefault(job.person_id, []).append(job)
+    for person in people:
+        person.capture_post = min(
+            posts.get(person.pk, []),
+            key=lambda j: (
+                j.company_id not in company_ids,
+                j.end_date is not None and j.end_date < today,
+                not j.is_primary,
+                -(j.start_date or date.min).toordinal(),
+                -j.pk,
+            ),
+            default=None,
+        )
 
 
 def _companies(actor, name: str):
@@ -88,9 +118,12 @@ def _companies(actor, name: str):
 def _choose(mention: Mention, resolve: dict, model, actor) -> None:
     wanted = resolve.get(mention.key) or resolve.get(mention.text)
     if wanted:
-        chosen = model.objects.visible_to(actor).filter(pk=wanted).first()
+        pk = str(wanted).strip()
+        ok = pk.isascii() and pk.isdigit() and fits_bigint(int(pk))  # a form posts text: "abc" finds nothing
+        chosen = model.objects.visible_to(actor).filter(pk=int(pk)).first() if ok else None
         if chosen is None:
-            raise ValidationFailed(field_errors={"resolve": [f"「{mention.key}」に指定されたIDが見つかりません。"]})
+            message = f"「{mention.key}」に指定されたIDが見つかりません。"
+            raise ValidationFailed(message, field_errors={"resolve": [message]})
         mention.chosen = chosen
     elif len(mention.candidates) == 1:
         mention.chosen = mention.candidates[0]
@@ -104,16 +137,14 @@ def plan_capture(actor, text: str, *, resolve: dict | None = None, today=None) -
     companies = [Mention(name, "company", _companies(actor, name)) for name in parsed.companies]
     for mention in companies:
         _choose(mention, resolve, Company, actor)
-    company_ids = {m.chosen.pk for m in companies if m.chosen}
+    company_ids = set()  # "@田中 #山田製作所": the 田中 who works or worked there
+    for mention in companies:
+        company_ids |= {mention.chosen.pk} if mention.chosen else {c.pk for c in mention.candidates}
     people = []
     for name in parsed.people:
-        mention = Mention(name, "person", _people(actor, name))
-        if company_ids and len(mention.candidates) > 1:  # "@田中 #山田製作所": the 田中 at 山田製作所
-            at_company = [p for p in mention.candidates if p.company_id in company_ids]
-            if len(at_company) == 1:
-                mention.chosen = at_company[0]
-        if mention.chosen is None:
-            _choose(mention, resolve, Person, actor)
+        mention = Mention(name, "person", _people(actor, name, company_ids))
+        _choose(mention, resolve, Person, actor)
+        _show_posts(mention.candidates + ([mention.chosen] if mention.chosen else []), company_ids)
         people.append(mention)
     for mention in people + companies:
         if not mention.candidates and mention.chosen is None:
