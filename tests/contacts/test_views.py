@@ -188,3 +188,31 @@ def test_add_and_delete_a_site_from_the_company_page(cast):
     client.post(f"/companies/{company.pk}/sites/{site.pk}/delete/")
     html = client.get(f"/companies/{company.pk}/").content.decode()
     assert "<li>名古屋工場" not in html and "拠点はまだありません" in html
+
+
+def _as_posted(initial: dict) -> dict:
+    """What a browser posts back for a form it was given with these values."""
+    return {k: "" if v is None else v for k, v in initial.items() if v is not False}
+
+
+def test_stale_edit_lists_only_real_differences_by_name(cast, person):
+    from kizuna.contacts.forms import PersonForm
+    from tests.conftest import make_user
+
+    suzuki = make_user("suzuki", "member", cast.team_a, display_name="鈴木 美咲")
+    person.refresh_from_db()
+    opened = _as_posted(PersonForm.initial_for(person))  # both open the edit page at the same version
+    theirs = client_for(cast.manager).post(
+        f"/people/{person.pk}/edit/", opened | {"owner": suzuki.pk, "notes": "仕様に厳しい", "visibility": "public"}
+    )
+    assert theirs.status_code == 302, re.findall(r"class=\"error[^>]*>(.*?)<", theirs.content.decode())
+    response = client_for(cast.teammate).post(f"/people/{person.pk}/edit/", opened | {"lifecycle_stage": "customer"})
+    assert response.status_code == 409
+    html = response.content.decode()
+    table = html.split('class="card conflict"')[1].split("</section>")[0]
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", table)
+    assert rows == [
+        ("ステージ", "リード", "顧客"), ("メモ", "仕様に厳しい", "—"), ("公開範囲", "全社公開", "チーム内"),
+        ("担当者", "鈴木 美咲", "田中 一郎"),
+    ]  # fmt: skip
+    assert f">{suzuki.pk}<" not in table and f">{cast.owner.pk}<" not in table

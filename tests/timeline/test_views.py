@@ -166,3 +166,23 @@ def test_task_completion_never_redirects_off_site(cast, tanaka, target):
     assert response.status_code == 302 and response["Location"] == "/timeline/tasks/"
     again = client_for(cast.owner).post(f"/timeline/tasks/{task.pk}/complete/", {"next": tanaka.get_absolute_url()})
     assert again["Location"] == tanaka.get_absolute_url()
+
+
+def test_stale_activity_edit_lists_only_what_the_other_person_changed(cast, tanaka):
+    import re
+
+    activity = services.create_activity(actor=cast.owner, data={"body": "工場見学", "people": [tanaka],
+                                                                 "heard_from": tanaka.pk})  # fmt: skip
+    mine = client_for(cast.owner)
+    html = mine.get(f"/timeline/activities/{activity.pk}/edit/").content.decode()
+    posted = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', html))
+    posted |= {
+        name: value
+        for name, value in re.findall(r'(?s)<select name="(\w+)".*?<option value="([^"]*)"[^>]*selected', html)
+    }
+    services.update_activity(actor=cast.teammate, activity=activity, data={"body": "工場見学と商談"})
+    response = mine.post(f"/timeline/activities/{activity.pk}/edit/", posted | {"body": "工場見学", "subject": "見学"})
+    assert response.status_code == 409
+    table = response.content.decode().split('class="card conflict"')[1].split("</section>")[0]
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", table)
+    assert rows == [("件名", "—", "見学"), ("内容", "工場見学と商談", "工場見学")]

@@ -74,6 +74,7 @@ def create_company(*, actor, data: dict) -> Company:
 
 def update_company(*, actor, company: Company, data: dict, expected_version=None) -> dict:
     require_writer(actor, "company", "edit")
+    records.check_version(company, expected_version)  # a stale form is a conflict before its values are checked
     values = _clean(actor, data, current=company)
     with transaction.atomic():
         changes = records.apply_changes(

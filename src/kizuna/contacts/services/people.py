@@ -170,6 +170,7 @@ def create_person(*, actor, data: dict) -> Person:
 
 def update_person(*, actor, person: Person, data: dict, expected_version=None) -> dict:
     require_writer(actor, "person", "edit")
+    records.check_version(person, expected_version)  # a stale form is a conflict before its values are checked
     values = _clean(actor, data, current=person)
     points = values.pop("_points")
     with transaction.atomic():

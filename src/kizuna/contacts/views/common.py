@@ -20,6 +20,8 @@ from kizuna.core.pagination import paginate
 from kizuna.core.permissions import can_write_record, has_perm
 from kizuna.core.visibility import viewer_for
 
+from .conflict import differences
+
 
 def page_view(view):
     """Login required; domain access errors become the usual 404 and 403 pages."""
@@ -179,14 +181,7 @@ def save_with_conflict_check(request, *, form, obj, save, template, context, ini
     except StaleVersion:
         obj.refresh_from_db()
         latest = AuditEvent.objects.for_object(obj).exclude(actor=request.user).first()
-        current = initial_for(obj)
-        theirs = [
-            (form.fields[name].label, current.get(name), form.cleaned_data.get(name))
-            for name in form.fields
-            if name != "version"
-            and name in current
-            and str(current.get(name) or "") != str(form.cleaned_data.get(name) or "")
-        ]
+        theirs = differences(form, initial_for(obj), request.user)
         data = form.data.copy()
         data["version"] = obj.version
         form = type(form)(data, user=request.user)

@@ -86,6 +86,7 @@ def create_activity(*, actor, data: dict) -> Activity:
 
 def update_activity(*, actor, activity: Activity, data: dict, expected_version=None) -> dict:
     require_writer(actor, "activity", "edit")
+    records.check_version(activity, expected_version)  # a stale form is a conflict before its values are checked
     values = _clean(actor, data, current=activity)
     links = values.pop("_links")
     with transaction.atomic():
