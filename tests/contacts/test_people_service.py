@@ -29,9 +29,18 @@ def test_honorifics_are_never_part_of_a_name(cast):
     assert person.given_name == "花子"
 
 
-def test_invalid_contact_points_are_reported_per_field(cast):
+def test_values_that_are_no_address_or_number_are_kept_unparsed_not_refused(cast):
+    person = factories.person(cast.owner, emails=[{"value": "not-an-email"}], phones=[{"value": "12"}])
+    assert not person.contact_points.exists()
+    assert [(e["kind"], e["value"], e["reason"]) for e in person.unparsed_values] == [
+        ("email", "not-an-email", "not_an_email"), ("phone", "12", "not_a_phone"),
+    ]  # fmt: skip
+
+
+def test_a_wrong_contact_label_is_still_reported_per_field(cast):
     with pytest.raises(ValidationFailed) as exc:
-        factories.person(cast.owner, emails=[{"value": "not-an-email"}], phones=[{"value": "12"}])
+        factories.person(cast.owner, emails=[{"value": "a@example.jp", "label": "mobile"}],
+                         phones=[{"value": "03-1234-5678", "label": "personal"}])  # fmt: skip
     assert set(exc.value.field_errors) == {"emails", "phones"}
 
 

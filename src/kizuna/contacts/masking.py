@@ -27,12 +27,19 @@ def mask_person(user, person: Person, *, revealed: bool = False) -> Person:
         if is_sensitive(point):
             point.value, point.e164, point.extension, point.normalized = masked_value(point), "", "", MASK
             point._masked = True
+    person.unparsed_values = [_masked_entry(entry) for entry in person.unparsed_values or []]
     for field in ADDRESS_FIELDS:
         setattr(person, field, mask_text(getattr(person, field)) if field != "prefecture" else getattr(person, field))
     person.birthday = None
     person.birthday_masked = True
     person._masked = True
     return person
+
+
+def _masked_entry(entry: dict) -> dict:
+    """A value kept unparsed may be a mobile number or a private address: masked like one."""
+    value = str(entry.get("value", ""))
+    return entry | {"value": mask_email(value) if entry.get("kind") == "email" else mask_phone(value)}
 
 
 def mask_people(user, people) -> list:
@@ -57,6 +64,8 @@ def mask_changes(changes: dict) -> dict:
             out[field] = [_mask_list(v, mask_phone) for v in pair]
         elif field == "emails" and isinstance(pair, list):
             out[field] = [_mask_list(v, mask_email) for v in pair]
+        elif field == "unparsed_values" and isinstance(pair, list):
+            out[field] = [_mask_list(v, mask_phone) for v in pair]
         else:
             out[field] = pair
     return out

@@ -131,6 +131,9 @@ class Person(VisibleModel, AddressMixin):
     notes = models.TextField(_("メモ"), blank=True)
     external_id = models.CharField(_("外部ID"), max_length=100, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="people", verbose_name=_("タグ"))
+    # Phones and e-mails that could not be read as such, kept as entered for someone to look at (要確認):
+    # [{"kind": "phone"|"email", "value": as entered, "label": ContactPoint.Label, "reason": ReviewReason}].
+    unparsed_values = models.JSONField(_("未解析の値"), default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("人")
@@ -165,6 +168,21 @@ class Person(VisibleModel, AddressMixin):
     def reading(self) -> str:
         return f"{self.family_name_kana} {self.given_name_kana}".strip()
 
+    @property
+    def unparsed_entries(self) -> list[dict]:
+        """The unparsed values with the names of their kind, label and reason, for pages and exports."""
+        kinds, labels = dict(ContactPoint.Kind.choices), dict(ContactPoint.Label.choices)
+        reasons = dict(ContactPoint.ReviewReason.choices)
+        return [
+            entry
+            | {
+                "kind_display": kinds.get(entry.get("kind"), ""),
+                "label_display": labels.get(entry.get("label"), ""),
+                "reason_display": reasons.get(entry.get("reason"), entry.get("reason", "")),
+            }
+            for entry in self.unparsed_values or []
+        ]
+
 
 class ContactPoint(models.Model):
     """A phone number or e-mail address of a person, stored as entered and normalized."""
@@ -182,6 +200,11 @@ class ContactPoint(models.Model):
         PERSONAL = "personal", _("個人")
         OTHER = "other", _("その他")
 
+    class ReviewReason(models.TextChoices):  # the codes are kizuna.core.japanese's
+        NOT_IN_PLAN = "not_in_plan", _("番号計画にない番号")
+        NOT_A_PHONE = "not_a_phone", _("電話番号として読めない値")
+        NOT_AN_EMAIL = "not_an_email", _("メールアドレスとして読めない値")
+
     person = models.ForeignKey(Person, models.CASCADE, related_name="contact_points")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     label = models.CharField(max_length=10, choices=Label.choices, default=Label.OTHER)
@@ -189,7 +212,11 @@ class ContactPoint(models.Model):
     normalized = models.CharField(max_length=254, db_index=True)  # e-mail folded, or the phone's national digits
     e164 = models.CharField(max_length=20, blank=True)
     extension = models.CharField(_("内線"), max_length=10, blank=True)
+    punycode = models.CharField(max_length=254, blank=True)  # an e-mail folded with its domain in A-labels (xn--)
     position = models.PositiveSmallIntegerField(default=0)
+    # A phone kept although the numbering-plan metadata does not list it (要確認) until someone confirms it.
+    needs_review = models.BooleanField(_("要確認"), default=False)
+    review_reason = models.CharField(_("要確認の理由"), max_length=20, choices=ReviewReason.choices, blank=True)
 
     class Meta:
         ordering = ["person_id", "kind", "position"]

@@ -93,6 +93,18 @@ class ContactPointOut(Schema):
     label: str
     extension: str
     e164: str
+    punycode: str = Field("", description="e-mail: the address folded, its domain in punycode (xn--)")
+    needs_review: bool = Field(False, description="要確認: a possible number the numbering plan does not list")
+    review_reason: str = Field("", description="not_in_plan when needs_review")
+
+
+class UnparsedValueOut(Schema):
+    """A phone or e-mail that could not be read as one, kept as entered (要確認)."""
+
+    kind: str = Field(..., description="phone | email")
+    value: str
+    label: str
+    reason: str = Field(..., description="not_a_phone | not_an_email")
 
 
 class CompanyRef(Schema):
@@ -159,6 +171,9 @@ class PersonOut(Schema):
     display_name: str
     emails: list[ContactPointOut]
     phones: list[ContactPointOut]
+    unparsed_values: list[UnparsedValueOut] = Field(
+        [], description="phones and e-mails that could not be read, kept as entered (要確認)"
+    )
     company: CompanyRef | None
     postcode: str
     prefecture: str

@@ -32,19 +32,30 @@ def person_fields(person: Person, points=None, company: Company | None = None) -
         fields += [company.name_search, company.name_key]
     for point in points:
         if not is_sensitive(point):
-            fields.append(japanese.search_text(point.normalized))
+            fields += _point_fields(point)
     return fields
 
 
-def person_sensitive_fields(points) -> list[str]:
-    return [japanese.search_text(point.normalized) for point in points if is_sensitive(point)]
+def _point_fields(point: ContactPoint) -> list[str]:
+    """An e-mail is found by its Unicode and its punycode domain alike (新星.example.co.jp, xn--efvpj...)."""
+    fields = [japanese.search_text(point.normalized)]
+    if point.punycode and point.punycode != point.normalized:
+        fields.append(japanese.search_text(point.punycode))
+    return fields
+
+
+def person_sensitive_fields(points, unparsed=()) -> list[str]:
+    """Sensitive contact points, and the values kept unparsed (要確認): those may be a mobile number or a private
+    address nobody could classify, so only readers who may see sensitive values find a person by them."""
+    fields = [f for point in points if is_sensitive(point) for f in _point_fields(point)]
+    return fields + [japanese.search_text(str(entry.get("value", ""))) for entry in unparsed or ()]
 
 
 def index_person_documents(rows) -> None:
     """Bulk: [(person, contact points, company)] into both of a person's documents."""
     rows = list(rows)
     search.index_many(PERSON, [(p.pk, person_fields(p, points, company)) for p, points, company in rows])
-    sensitive = [(p.pk, person_sensitive_fields(points)) for p, points, _ in rows]
+    sensitive = [(p.pk, person_sensitive_fields(points, p.unparsed_values)) for p, points, _ in rows]
     search.index_many(PERSON_SENSITIVE, [(pk, fields) for pk, fields in sensitive if fields])
     search.remove_many(PERSON_SENSITIVE, [pk for pk, fields in sensitive if not fields])
 
@@ -60,7 +71,7 @@ def index_person(person: Person) -> None:
         return
     points = list(person.contact_points.all())
     search.index(PERSON, person.pk, person_fields(person, points))
-    if sensitive := person_sensitive_fields(points):
+    if sensitive := person_sensitive_fields(points, person.unparsed_values):
         search.index(PERSON_SENSITIVE, person.pk, sensitive)
     else:
         search.remove(PERSON_SENSITIVE, person.pk)
@@ -372,7 +383,11 @@ def _highlight(results: list[Result], page: list, query: str, user=None) -> None
     for result in people:
         for point in points.get(result.id, []):
             candidates = [(point.kind, point.value, None), (point.kind, point.value, japanese.phone_digits)]
-            if _mark_any(result, candidates, [q]) or _mark(result, point.kind, point.normalized, q):
+            if (
+                _mark_any(result, candidates, [q])
+                or _mark(result, point.kind, point.normalized, q)
+                or (point.punycode and _mark(result, point.kind, point.punycode, q))
+            ):
                 if is_sensitive(point) and not can_view_sensitive(user, owners[result.id]):
                     masked = masked_value(point)  # say why it matched, not the number itself
                     result.parts, result.highlight = (masked, "", ""), escape(masked)

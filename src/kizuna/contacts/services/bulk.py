@@ -8,6 +8,7 @@ from kizuna.core.bulkinsert import insert_many
 
 from ..models import Company, ContactPoint, Employment, Person
 from ..search import COMPANY, company_fields, index_person_documents
+from .people import add_unparsed, email_point, phone_point, unparsed_entry
 
 
 def company_search_fields(name: str, name_kana: str = "") -> dict:
@@ -26,21 +27,24 @@ def person_search_fields(family: str, given: str, family_kana: str, given_kana: 
 
 
 def contact_point(kind: str, value: str, label: str, position: int = 0, *, extension: str = "") -> ContactPoint:
-    """`extension` given apart lets callers reuse one parsed office number (cached) for everyone at a site."""
-    if kind == "email":
-        return ContactPoint(
-            kind=kind, label=label, value=value, normalized=japanese.normalize_email(value), position=position
-        )
-    phone = japanese.parse_phone(value)
-    return ContactPoint(
-        kind=kind,
-        label=label,
-        value=phone.number or value,
-        normalized=phone.digits,
-        e164=phone.e164 or "",
-        extension=extension or phone.extension,
-        position=position,
+    """`extension` given apart lets callers reuse one parsed office number (cached) for everyone at a site. Text
+    that is no address or number comes back as an unsaved point carrying `unparsed` (the entry for the person's
+    unparsed values): `bulk_create_people` keeps it there instead of inserting it."""
+    point = (
+        email_point(value, label, position)
+        if kind == "email"
+        else phone_point(value, label, position, extension=extension)
     )
+    if point is None or len(point.value) > 254:
+        point = ContactPoint(kind=kind, label=label, value=value[:254], normalized="", position=position)
+        point.unparsed = unparsed_entry(kind, value, label)
+    return point
+
+
+def _divert_unparsed(person: Person, points: list[ContactPoint]) -> list[ContactPoint]:
+    """The points to insert; the text that was no address or number goes to the person's unparsed values."""
+    add_unparsed(person, [p.unparsed for p in points if getattr(p, "unparsed", None)])
+    return [p for p in points if not getattr(p, "unparsed", None)]
 
 
 def bulk_create_companies(*, actor, companies: list[Company], batch_size: int = 2000) -> list[Company]:
@@ -81,6 +85,7 @@ def bulk_create_people(
                 )
                 for key, value in fields.items():
                     setattr(person, key, value)
+        points = {i: _divert_unparsed(people[i], found) for i, found in points.items()}
         created = insert_many(Person, people, batch_size=batch_size)
         all_points, all_jobs = [], []
         for i, person in enumerate(created):

@@ -27,41 +27,83 @@ def _entries(raw) -> list[dict]:
     return out
 
 
-def _clean_contact_points(data: dict, errors: Errors) -> list[ContactPoint] | None:
-    if "emails" not in data and "phones" not in data:
+UNPARSED_LIMIT = 1000  # characters of one value kept as entered; a longer one is refused with an error
+
+
+def email_point(value: str, label: str, position: int = 0) -> ContactPoint | None:
+    """A contact point for an e-mail address (RFC 6531: UTF-8 local parts and IDN domains), or None when the
+    text is no address."""
+    email = japanese.parse_email(value)
+    if not email.valid:
+        return None
+    return ContactPoint(
+        kind="email", label=label, value=value, normalized=email.normalized, punycode=email.punycode,
+        position=position,
+    )  # fmt: skip
+
+
+def phone_point(value: str, label: str | None, position: int = 0, *, extension: str = "") -> ContactPoint | None:
+    """A contact point for a phone number, or None when the text is no number. A possible number the
+    numbering-plan metadata does not list is kept, normalized as far as it goes and marked 要確認."""
+    phone = japanese.parse_phone(value)
+    if not phone.valid:
+        return None
+    return ContactPoint(
+        kind="phone",
+        label=label or (ContactPoint.Label.MOBILE if phone.is_mobile else ContactPoint.Label.OFFICE),
+        value=phone.number or value,  # the 内線 lives in its own column
+        normalized=phone.digits,
+        e164=phone.e164,
+        extension=extension or phone.extension,
+        position=position,
+        needs_review=phone.needs_review,
+        review_reason=phone.review_reason if phone.needs_review else "",
+    )
+
+
+def unparsed_entry(kind: str, value: str, label: str | None) -> dict:
+    reason = japanese.NOT_AN_EMAIL if kind == "email" else japanese.NOT_A_PHONE
+    return {"kind": kind, "value": value, "label": label or ContactPoint.Label.OTHER, "reason": reason}
+
+
+def _clean_contact_points(data: dict, errors: Errors) -> tuple[set, list[ContactPoint], list[dict]] | None:
+    """(the kinds given, contact points, unparsed entries): a value that is no address or number is kept as
+    entered for someone to look at, never refused or dropped (only a wrong label or an absurdly long value is an
+    error)."""
+    kinds = {kind for kind, key in (("email", "emails"), ("phone", "phones")) if key in data}
+    if not kinds:
         return None
     points: list[ContactPoint] = []
+    unparsed: list[dict] = []
     for i, entry in enumerate(_entries(data.get("emails"))):
         value = str(entry["value"]).strip()
         label = entry.get("label") or ContactPoint.Label.WORK
-        if not japanese.is_valid_email(value):
-            errors.add("emails", f"メールアドレス「{value}」の形式が正しくありません。")
         if label not in EMAIL_LABELS:
             errors.add("emails", f"メールの種別「{label}」は使えません。")
-        points.append(
-            ContactPoint(kind="email", label=label, value=value, normalized=japanese.normalize_email(value), position=i)
-        )
+        point = email_point(value, label, i)
+        if point is not None:
+            points.append(point)
+        elif len(value) > UNPARSED_LIMIT:
+            errors.add("emails", f"メールアドレスの欄が長すぎます（{UNPARSED_LIMIT}文字まで）。")
+        else:
+            unparsed.append(unparsed_entry("email", value, label))
     for i, entry in enumerate(_entries(data.get("phones"))):
         value = str(entry["value"]).strip()
-        phone = japanese.parse_phone(value)
-        label = entry.get("label") or (ContactPoint.Label.MOBILE if phone.is_mobile else ContactPoint.Label.OFFICE)
-        if not phone.valid:
-            errors.add("phones", f"電話番号「{value}」の形式が正しくありません。")
-        if label not in PHONE_LABELS:
+        label = entry.get("label")
+        if label and label not in PHONE_LABELS:
             errors.add("phones", f"電話の種別「{label}」は使えません。")
-        extension = str(entry.get("extension") or "").strip() or phone.extension
-        points.append(
-            ContactPoint(
-                kind="phone",
-                label=label,
-                value=phone.number or value,  # the 内線 lives in its own column
-                normalized=phone.digits,
-                e164=phone.e164 or "",
-                extension=extension,
-                position=i,
-            )
-        )
-    return points
+        point = phone_point(value, label, i, extension=str(entry.get("extension") or "").strip())
+        if point is not None and len(point.value) > 254:  # digits buried in a long text: keep the text itself
+            point = None
+        if point is not None:
+            if len(point.extension) > 10:
+                errors.add("phones", f"内線「{point.extension}」が長すぎます（10文字まで）。")
+            points.append(point)
+        elif len(value) > UNPARSED_LIMIT:
+            errors.add("phones", f"電話番号の欄が長すぎます（{UNPARSED_LIMIT}文字まで）。")
+        else:
+            unparsed.append(unparsed_entry("phone", value, label))
+    return kinds, points, unparsed
 
 
 def _clean(actor, data: dict, *, current: Person | None = None) -> dict:
@@ -136,28 +178,62 @@ def _contact_values(person: Person) -> dict:
     return {"emails": emails, "phones": phones}
 
 
-def _replace_contact_points(person: Person, points: list[ContactPoint]) -> dict:
+def unparsed_values(person: Person) -> list[str]:
+    """The unparsed values as a history row shows them."""
+    return [str(entry.get("value", "")) for entry in person.unparsed_values or []]
+
+
+def add_unparsed(person: Person, entries: list[dict]) -> bool:
+    """Append entries the person does not hold yet (same kind and text); True when the list changed."""
+    held = list(person.unparsed_values or [])
+    have = {(e.get("kind"), e.get("value")) for e in held}
+    for entry in entries:
+        if (entry["kind"], entry["value"]) not in have:
+            have.add((entry["kind"], entry["value"]))
+            held.append(entry)
+    changed = len(held) != len(person.unparsed_values or [])
+    person.unparsed_values = held
+    return changed
+
+
+def _replace_contact_points(person: Person, kinds: set, points: list[ContactPoint], unparsed: list[dict]) -> dict:
+    """The person's phones (and/or e-mails: `kinds`) become `points`; the other kind is left alone. When a value
+    could not be read, no existing value of its kind is removed (the unread one may have been meant to replace
+    it): the update adds to what the person has."""
     before = _contact_values(person)
-    person.contact_points.all().delete()
+    existing = [p for p in person.contact_points.all() if p.kind in kinds]
+    failed = {entry["kind"] for entry in unparsed}
+    new_keys = {(p.kind, p.normalized) for p in points}
+    kept = [p for p in existing if p.kind in failed and (p.kind, p.normalized) not in new_keys]
+    confirmed = {(p.kind, p.normalized) for p in existing if not p.needs_review}
+    after_kept = {kind: max((p.position for p in kept if p.kind == kind), default=-1) + 1 for kind in failed}
     for point in points:
         point.person = person
+        point.position += after_kept.get(point.kind, 0)
+        if point.needs_review and (point.kind, point.normalized) in confirmed:  # someone already confirmed it
+            point.needs_review, point.review_reason = False, ""
+    ContactPoint.objects.filter(person=person, kind__in=kinds).exclude(pk__in=[p.pk for p in kept]).delete()
     ContactPoint.objects.bulk_create(points)
+    getattr(person, "_prefetched_objects_cache", {}).pop("contact_points", None)  # the old rows are stale
     return audit.diff(before, _contact_values(person))
 
 
 def create_person(*, actor, data: dict) -> Person:
     require_writer(actor, "person")
     values = _clean(actor, data)
-    points = values.pop("_points") or []
+    _, points, unparsed = values.pop("_points") or (set(), [], [])
     job = values.pop("_job", None)
     with transaction.atomic():
         person = Person(**values, created_by=actor, updated_by=actor)
+        add_unparsed(person, unparsed)
         person.save()
         for point in points:
             point.person = person
         ContactPoint.objects.bulk_create(points)
         tags = set_tags(person, data.get("tags")) if "tags" in data else []
         snapshot = records.snapshot(person, FIELDS) | _contact_values(person) | {"tags": tags}
+        if person.unparsed_values:
+            snapshot["unparsed_values"] = unparsed_values(person)
         if job:
             Employment.objects.create(person=person, created_by=actor, updated_by=actor, **job)
             Person.objects.filter(pk=person.pk).update(company=job["company"])
@@ -179,7 +255,12 @@ def update_person(*, actor, person: Person, data: dict, expected_version=None) -
         )
         extra = {}
         if points is not None:
-            extra |= _replace_contact_points(person, points)
+            kinds, points, unparsed = points
+            extra |= _replace_contact_points(person, kinds, points, unparsed)
+            before = unparsed_values(person)
+            if add_unparsed(person, unparsed):
+                Person.objects.filter(pk=person.pk).update(unparsed_values=person.unparsed_values)
+                extra["unparsed_values"] = [before, unparsed_values(person)]
         if "tags" in data:
             before = sorted(person.tags.values_list("name", flat=True))
             after = set_tags(person, data["tags"])
