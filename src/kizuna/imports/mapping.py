@@ -3,7 +3,8 @@
 `auto_map` recognizes the Japanese and English headers found in exported lists (氏名, フリガナ(姓), 会社名,
 携帯電話, 〒, E-mail, ...). `map_row` cleans one row with `kizuna.core.japanese`: it splits 氏名 and its reading,
 strips 様/殿, parses phones, e-mails, postcodes, 法人番号, addresses and 和暦 dates. A bad value becomes an error
-on its field and is left out of the data, so the rest of the row can still be imported.
+on its field and is left out of the data, so the rest of the row can still be imported; a person's phone or e-mail
+that cannot be read stays in the data, and the person keeps it as entered (要確認).
 """
 
 import re
@@ -302,19 +303,29 @@ def _first(raw: dict, field: str) -> str:
     return raw.get(field, [""])[0]
 
 
-def _phones(raw: dict, data: dict, errors: list, *, kind: str) -> None:
-    entries, seen = [], set()
+def _phones(raw: dict, data: dict, errors: list, *, kind: str, warnings: list | None = None) -> None:
+    """A possible number the numbering-plan metadata does not list is kept (a warning: 要確認); text that is no
+    number is an error on its field, yet goes to the person as entered (their unparsed values), never dropped."""
+    entries, unread, seen = [], [], set()
     for field in ("phone", "mobile", "fax"):
         for cell in raw.get(field, []):
             for value in filter(None, (v.strip() for v in _PHONE_SPLIT.split(japanese.nfkc(cell)))):
                 phone = japanese.parse_phone(value)
-                if not phone.valid:
+                label = {"mobile": "mobile", "fax": "fax"}.get(field) or ("mobile" if phone.is_mobile else "office")
+                if not phone.valid and kind == "company":
                     errors.append((field, f"電話番号「{value}」の形式が正しくありません。"))
+                    continue
+                if not phone.valid:
+                    errors.append((field, f"電話番号「{value}」を番号として読めません。入力のまま要確認に残します。"))
+                    if value not in seen:
+                        seen.add(value)
+                        unread.append({"value": value, "label": label})
                     continue
                 if phone.digits in seen:
                     continue
                 seen.add(phone.digits)
-                label = {"mobile": "mobile", "fax": "fax"}.get(field) or ("mobile" if phone.is_mobile else "office")
+                if phone.needs_review and warnings is not None:
+                    warnings.append((field, f"電話番号「{value}」は番号計画にない番号です。要確認として登録します。"))
                 entry = {"value": value, "label": label}
                 if phone.extension:
                     entry["extension"] = phone.extension
@@ -322,23 +333,29 @@ def _phones(raw: dict, data: dict, errors: list, *, kind: str) -> None:
     if kind == "company":
         if entries:
             data["phone"] = entries[0]["value"]
-    elif entries:
-        data["phones"] = entries
+    elif entries or unread:
+        data["phones"] = entries + unread  # the numbers first: the first one is the match key
 
 
 def _emails(raw: dict, data: dict, errors: list) -> None:
-    entries, seen = [], set()
+    """RFC 6531: Japanese local parts and IDN domains are addresses; text that is none is an error on the field,
+    yet goes to the person as entered (their unparsed values), never dropped."""
+    entries, unread, seen = [], [], set()
     for cell in raw.get("email", []):
         for value in filter(None, _EMAIL_SPLIT.split(japanese.nfkc(cell).strip())):
             if value.lower().startswith("mailto:"):
                 value = value[7:]
-            if not japanese.is_valid_email(value):
-                errors.append(("email", f"メールアドレス「{value}」の形式が正しくありません。"))
-            elif japanese.normalize_email(value) not in seen:
-                seen.add(japanese.normalize_email(value))
+            key = japanese.normalize_email(value)
+            if key in seen:
+                continue
+            seen.add(key)
+            if japanese.is_valid_email(value):
                 entries.append({"value": value, "label": "work"})
-    if entries:
-        data["emails"] = entries
+            else:
+                errors.append(("email", f"メールアドレス「{value}」を読めません。入力のまま要確認に残します。"))
+                unread.append({"value": value, "label": "work"})
+    if entries or unread:
+        data["emails"] = entries + unread
 
 
 def _address(raw: dict, data: dict, errors: list, warnings: list) -> None:
@@ -440,7 +457,7 @@ def map_row(values: list[str], mapping: dict[int, str], *, kind: str = "person")
                 data[field] = value
     else:
         raise ValueError(f"unknown import kind: {kind}")
-    _phones(raw, data, errors, kind=kind)
+    _phones(raw, data, errors, kind=kind, warnings=warnings)
     _address(raw, data, errors, warnings)
     if notes := "\n".join(raw.get("notes", [])):
         data["notes"] = notes
