@@ -28,7 +28,8 @@ PERSON_COLUMNS = [
     ("メイ", "given_name_kana"), ("会社名", "company"), ("部署", "department"), ("役職", "title"),
     ("電話番号", "phone"), ("携帯電話", "mobile"), ("FAX", "fax"), ("メールアドレス", "email"),
     ("郵便番号", "postcode"), ("都道府県", "prefecture"), ("市区町村", "city"), ("番地・建物", "street"),
-    ("誕生日", "birthday"), ("ステージ", "stage"), ("タグ", "tags"), ("メモ", "notes"),
+    ("誕生日", "birthday"), ("ステージ", "stage"), ("タグ", "tags"), ("要確認（読み取れなかった値）", "unparsed"),
+    ("メモ", "notes"),
 ]  # fmt: skip
 COMPANY_COLUMNS = [
     ("会社名", "name"), ("会社名（カナ）", "name_kana"), ("法人番号", "corporate_number"), ("業種", "industry"),
@@ -94,6 +95,7 @@ def _person_chunk(viewer, people):
             "city": p.city, "street": p.street, "birthday": p.birthday.strftime("%Y/%m/%d") if p.birthday else (
                 "****" if getattr(p, "birthday_masked", False) else ""),
             "stage": p.get_lifecycle_stage_display(), "tags": "、".join(t.name for t in p.tags.all()), "notes": p.notes,
+            "unparsed": " / ".join(str(e.get("value", "")) for e in p.unparsed_values or []),
         }  # fmt: skip
 
 
@@ -192,6 +194,7 @@ def _vcf(rows) -> tuple[bytes, int]:
             lines.append(f"ADR;TYPE=WORK:;;{e['street']};{e['city']};{e['prefecture']};{e['postcode']};JP")
         if e["notes"]:
             lines.append(f"NOTE:{e['notes']}")
+        lines += [f"X-KIZUNA-UNPARSED:{_vcard_text(v.strip())}" for v in row["unparsed"].split(" / ") if v.strip()]
         if e["external_id"]:
             lines.append(f"UID:{e['external_id']}")
         lines.append("END:VCARD")

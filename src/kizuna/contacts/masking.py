@@ -64,6 +64,8 @@ def mask_changes(changes: dict) -> dict:
             out[field] = [_mask_list(v, mask_phone) for v in pair]
         elif field == "emails" and isinstance(pair, list):
             out[field] = [_mask_list(v, mask_email) for v in pair]
+        elif field == "confirmed" and isinstance(pair, list):
+            out[field] = [mask_phone(str(v)) if v else v for v in pair]
         elif field == "unparsed_values" and isinstance(pair, list):
             out[field] = [_mask_list(v, mask_phone) for v in pair]
         else:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("people/<int:pk>/reveal/", views.person_reveal, name="person_reveal"),
+    path("people/<int:pk>/review/", views.person_review, name="person_review"),
     path("people/<int:pk>/delete/", views.person_delete, name="person_delete"),
     path("people/<int:person_pk>/employments/new/", views.employment_create, name="employment_create"),
     path("people/<int:person_pk>/employments/<int:pk>/edit/", views.employment_edit, name="employment_edit"),

@@ -31,6 +31,7 @@ from ..models import (
 )
 from ..search import index_company, index_person
 from .employments import sync_current_company
+from .people import add_unparsed, unparsed_values
 
 PERSON_FIELDS = [
     "family_name", "given_name", "family_name_kana", "given_name_kana", "birthday", "lifecycle_stage",
@@ -208,8 +209,12 @@ def merge_records(*, actor, kind: str, survivor, others, choices: dict | None = 
             setattr(survivor, field, value)
         _renormalize(kind, survivor)
         other_ids = [o.pk for o in others]
+        unparsed_before = None
         if kind == DuplicateKind.PERSON:
             undo["company"] = current.company_id
+            undo["unparsed_values"] = list(survivor.unparsed_values or [])
+            unparsed_before = unparsed_values(survivor)
+            add_unparsed(survivor, [e for o in others for e in o.unparsed_values or []])  # kept, never dropped
             _fold_careers(survivor, other_ids, undo)
             kept = set(survivor.contact_points.values_list("kind", "normalized"))
             for point in ContactPoint.objects.filter(person_id__in=other_ids).order_by("pk"):
@@ -230,6 +235,8 @@ def merge_records(*, actor, kind: str, survivor, others, choices: dict | None = 
         records.touch(survivor, actor)
         survivor.save()
         changes = audit.diff(before, records.snapshot(survivor, fields))
+        if unparsed_before is not None and unparsed_before != unparsed_values(survivor):
+            changes["unparsed_values"] = [unparsed_before, unparsed_values(survivor)]
         changes["merged"] = [None, [f"{o} (#{o.pk})" for o in others]]
         audit.record(actor=actor, action="merge", obj=survivor, changes=changes)
         now = timezone.now()
@@ -276,6 +283,8 @@ def undo_merge(*, actor, merge: Merge) -> None:
             value, model_field = merge.undo["fields"].get(field), model._meta.get_field(field)
             empty = None if model_field.null else ""
             setattr(survivor, field, model_field.to_python(value) if value is not None else empty)
+        if "unparsed_values" in merge.undo:
+            survivor.unparsed_values = merge.undo["unparsed_values"]
         if "survivor_parent" in merge.undo:
             survivor.parent_id = merge.undo["survivor_parent"]
         survivor.tags.remove(*merge.undo.get("tags", []))

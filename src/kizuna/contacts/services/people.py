@@ -1,6 +1,7 @@
 from django.db import transaction
 
 from kizuna.core import audit, japanese, records
+from kizuna.core.exceptions import ValidationFailed
 
 from ..models import Company, ContactPoint, Employment, Person
 from ..search import index_person
@@ -281,4 +282,40 @@ def delete_person(*, actor, person: Person, expected_version=None) -> None:
 def restore_person(*, actor, person: Person) -> None:
     with transaction.atomic():
         records.restore(actor=actor, obj=person)
+        index_person(person)
+
+
+def confirm_contact_point(*, actor, person: Person, point_id, expected_version=None) -> ContactPoint:
+    """Someone checked a 要確認 number and it is right: the mark goes (and stays gone when the same number is
+    saved again); the history says who confirmed which number."""
+    require_writer(actor, "person", "edit")
+    records.check_version(person, expected_version)
+    point = person.contact_points.filter(pk=point_id if str(point_id).isdigit() else None, needs_review=True).first()
+    if point is None:
+        raise ValidationFailed(field_errors={"point": ["確認する連絡先が見つかりません。"]})
+    with transaction.atomic():
+        ContactPoint.objects.filter(pk=point.pk).update(needs_review=False, review_reason="")
+        records.record_related_changes(
+            actor=actor, obj=person, changes={"confirmed": [None, str(point)]}, version_bumped=False
+        )
+    point.needs_review, point.review_reason = False, ""
+    return point
+
+
+def resolve_unparsed_value(*, actor, person: Person, kind: str, value: str, expected_version=None) -> None:
+    """A value kept unparsed was dealt with (typed again as a proper number or address, or of no use): it leaves
+    the 要確認 list. Only a person does this, never a save or an import; the history keeps the text."""
+    require_writer(actor, "person", "edit")
+    records.check_version(person, expected_version)
+    before = unparsed_values(person)
+    left = [e for e in person.unparsed_values or [] if (e.get("kind"), e.get("value")) != (kind, value)]
+    if len(left) == len(person.unparsed_values or []):
+        raise ValidationFailed(field_errors={"unparsed": ["その値は要確認の一覧にありません。"]})
+    with transaction.atomic():
+        person.unparsed_values = left
+        Person.objects.filter(pk=person.pk).update(unparsed_values=left)
+        records.record_related_changes(
+            actor=actor, obj=person, changes={"unparsed_values": [before, unparsed_values(person)]},
+            version_bumped=False,
+        )  # fmt: skip
         index_person(person)

@@ -30,6 +30,7 @@ from .people import (
     person_edit,
     person_list,
     person_reveal,
+    person_review,
 )  # fmt: skip
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "person_edit",
     "person_list",
     "person_reveal",
+    "person_review",
     "quick_search",
     "restore",
     "site_create",

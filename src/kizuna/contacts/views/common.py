@@ -92,7 +92,7 @@ EXTRA_FIELD_LABELS = {
     "department": _l("部署"), "title": _l("役職"), "start_date": _l("開始日"), "end_date": _l("終了日"),
     "is_primary": _l("主所属"), "merged": _l("統合したレコード"), "merged_into": _l("統合先"),
     "restored": _l("元に戻したレコード"), "not_duplicate_of": _l("重複ではない相手"),
-    "shared_with": _l("共有先"), "shared_with_teams": _l("共有先チーム"),
+    "shared_with": _l("共有先"), "shared_with_teams": _l("共有先チーム"), "confirmed": _l("確認済みにした番号"),
 }  # fmt: skip
 
 

@@ -56,7 +56,9 @@ def person_detail(request, pk: int):
     person = Person.objects.select_related("company", "owner").prefetch_related("tags", "contact_points").get(pk=pk)
     mask_person(request.user, person, revealed=_revealed(request, person))
     jobs = person.employments.alive().select_related("company", "site").order_by("-start_date", "-id")
+    review = [point for point in person.contact_points.all() if point.needs_review]
     context = {"object": person, "nav": "people", "jobs": jobs, "panels": render_panels(request, "person", person),
+               "review_points": review, "unparsed": person.unparsed_entries,
                "can_reveal": has_perm(request.user, "person", "reveal"),
                **record_context(request, person)}  # fmt: skip
     return render(request, "contacts/person_detail.html", context)
@@ -86,12 +88,53 @@ def person_reveal(request, pk: int):
 
 
 @page_view
+@require_POST
+def person_review(request, pk: int):
+    """要確認 on the person page: confirm an off-plan number, or take a value kept unparsed off the list."""
+    person = get_for_user(Person, request.user, pk, for_write=True)
+    if "point" in request.POST:
+        services.confirm_contact_point(actor=request.user, person=person, point_id=request.POST["point"])
+        messages.success(request, _("番号を確認済みにしました。"))
+    else:
+        services.resolve_unparsed_value(
+            actor=request.user, person=person, kind=request.POST.get("kind", ""), value=request.POST.get("value", "")
+        )
+        messages.success(request, _("要確認の一覧から外しました（履歴には残ります）。"))
+    return redirect(person.get_absolute_url())
+
+
+def _note_review(request, person: Person) -> None:
+    """After a save: say which values were kept for review instead of being refused."""
+    unread = [e["value"] for e in person.unparsed_values or []]
+    off_plan = [str(p) for p in person.contact_points.all() if p.needs_review]
+    if unread:
+        messages.warning(request, _("読み取れなかった値を入力のまま残しました（要確認）: %(values)s")
+                         % {"values": "、".join(unread)})  # fmt: skip
+    if off_plan:
+        messages.info(request, _("番号計画にない番号として登録しました（要確認）: %(values)s")
+                      % {"values": "、".join(off_plan)})  # fmt: skip
+
+
+def _create_person(request, data: dict) -> Person:
+    person = services.create_person(actor=request.user, data=data)
+    _note_review(request, person)
+    return person
+
+
+def _update_person(request, person: Person, data: dict, version) -> dict:
+    changes = services.update_person(actor=request.user, person=person, data=data, expected_version=version)
+    if {"phones", "emails", "unparsed_values"} & changes.keys():
+        _note_review(request, person)
+    return changes
+
+
+@page_view
 @require_http_methods(["GET", "POST"])
 def person_create(request):
     require_writer(request.user, "person")
     return create_page(
         request, form=PersonForm(request.POST or None, user=request.user, with_company=True),
-        template="contacts/person_form.html", create=lambda data: services.create_person(actor=request.user, data=data),
+        template="contacts/person_form.html", create=lambda data: _create_person(request, data),
         context={"nav": "people"}, message=_("人を登録しました。"),
         duplicates=lambda data: duplicates_of(request, data),
     )  # fmt: skip
@@ -112,9 +155,7 @@ def person_edit(request, pk: int):
         request, obj=person, form_class=PersonForm, initial_for=PersonForm.initial_for,
         template="contacts/person_form.html", context={"nav": "people"},
         duplicates=lambda data: duplicates_of(request, data | {"company": person.company}, exclude_id=person.pk),
-        update=lambda data, version: services.update_person(
-            actor=request.user, person=person, data=data, expected_version=version
-        ),
+        update=lambda data, version: _update_person(request, person, data, version),
     )  # fmt: skip
 
 
