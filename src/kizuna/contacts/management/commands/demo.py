@@ -55,6 +55,14 @@ TITLES = ["", "", "主任", "係長", "課長", "課長代理", "部長", "次�
 LEGAL_FORMS = ["株式会社{}", "株式会社{}", "{}株式会社", "有限会社{}", "{}株式会社", "合同会社{}"]
 
 
+def _office_phone(rng: random.Random) -> str:
+    """0A-BCDE-FGHJ or 0AB-CDE-FGHJ: ten digits like a real fixed line (many are not in the numbering-plan
+    metadata, so the demo shows 要確認 numbers too)."""
+    area = rng.randint(3, 99)
+    middle = rng.randint(1000, 9999) if area < 10 else rng.randint(100, 999)
+    return f"0{area}-{middle}-{rng.randint(1000, 9999)}"
+
+
 def _corporate_number(rng: random.Random) -> str:
     base = [rng.randint(0, 9) for _ in range(12)]
     # NTA check digit: 9 - (Σ Pn×Qn mod 9), Qn = 1 for odd n, 2 for even n counted from the right
@@ -147,7 +155,7 @@ class Command(BaseCommand):
                     corporate_number=_corporate_number(rng),
                     industry=industry,
                     website=f"https://www.{_roman.lower()}-{rng.randint(1, 999)}.co.jp",
-                    phone=f"0{rng.randint(3, 99)}-{rng.randint(100, 9999)}-{rng.randint(1000, 9999)}",
+                    phone=_office_phone(rng),
                     postcode=f"{rng.randint(100, 999)}-{rng.randint(0, 9999):04d}",
                     prefecture=prefecture,
                     city=fake.city(),
