@@ -276,3 +276,16 @@ def test_the_export_has_the_kept_values_and_the_off_plan_numbers(cast, iwasaki):
     assert row[header.index("電話番号")] == "076-1112-5095 内線253"
     assert row[header.index("メールアドレス")] == IDN_EMAIL
     assert row[header.index("要確認（読み取れなかった値）")] == "携帯は名刺の裏"
+
+
+# --- business-card capture -------------------------------------------------------------------------------
+def test_a_card_with_an_off_plan_office_number_fills_the_form_and_the_number_is_kept(cast):
+    from kizuna.timeline.cards import parse_text
+
+    fields = parse_text("株式会社新星\n営業部 課長\n岩崎 健\nTEL 011-454-3928  FAX 011-454-3929\niwasaki@example.jp")
+    assert (fields["phone_0"], fields["phone_label_0"]) == ("011-454-3928", "office")
+    data = FORM | {"phone_0": fields["phone_0"], "phone_1": "", "phone_2": "", "email_0": fields["email_0"]}
+    response = client_for(cast.owner).post("/people/new/", data)
+    assert response.status_code == 302
+    point = Person.objects.get(family_name="岩崎").contact_points.get(kind="phone")
+    assert (point.value, point.needs_review) == ("011-454-3928", True)

@@ -197,8 +197,7 @@ def merge_records(*, actor, kind: str, survivor, others, choices: dict | None = 
     with transaction.atomic():
         current = records.lock(survivor)
         records.check_version(current, expected_version)
-        for obj in others:
-            records.lock(obj)
+        locked = {obj.pk: records.lock(obj) for obj in others}
         undo: dict = {"fields": {f: audit.jsonable(getattr(survivor, f)) for f in fields}, "moved": {}, "tags": []}
         undo["external_ids"] = {}
         for field, source_id in choices.items():
@@ -212,9 +211,10 @@ def merge_records(*, actor, kind: str, survivor, others, choices: dict | None = 
         unparsed_before = None
         if kind == DuplicateKind.PERSON:
             undo["company"] = current.company_id
+            survivor.unparsed_values = current.unparsed_values  # as stored: the save below writes the whole row
             undo["unparsed_values"] = list(survivor.unparsed_values or [])
             unparsed_before = unparsed_values(survivor)
-            add_unparsed(survivor, [e for o in others for e in o.unparsed_values or []])  # kept, never dropped
+            add_unparsed(survivor, [e for o in others for e in locked[o.pk].unparsed_values or []])  # never dropped
             _fold_careers(survivor, other_ids, undo)
             kept = set(survivor.contact_points.values_list("kind", "normalized"))
             for point in ContactPoint.objects.filter(person_id__in=other_ids).order_by("pk"):

@@ -251,6 +251,9 @@ def update_person(*, actor, person: Person, data: dict, expected_version=None) -
     values = _clean(actor, data, current=person)
     points = values.pop("_points")
     with transaction.atomic():
+        # Under the row lock, the kept values are the stored ones, not those this copy read earlier (the save
+        # below writes the whole row).
+        person.unparsed_values = records.lock(person).unparsed_values
         changes = records.apply_changes(
             actor=actor, obj=person, data=values, fields=FIELDS, expected_version=expected_version
         )
@@ -307,11 +310,12 @@ def resolve_unparsed_value(*, actor, person: Person, kind: str, value: str, expe
     the 要確認 list. Only a person does this, never a save or an import; the history keeps the text."""
     require_writer(actor, "person", "edit")
     records.check_version(person, expected_version)
-    before = unparsed_values(person)
-    left = [e for e in person.unparsed_values or [] if (e.get("kind"), e.get("value")) != (kind, value)]
-    if len(left) == len(person.unparsed_values or []):
-        raise ValidationFailed(field_errors={"unparsed": ["その値は要確認の一覧にありません。"]})
     with transaction.atomic():
+        person.unparsed_values = records.lock(person).unparsed_values
+        before = unparsed_values(person)
+        left = [e for e in person.unparsed_values or [] if (e.get("kind"), e.get("value")) != (kind, value)]
+        if len(left) == len(person.unparsed_values or []):
+            raise ValidationFailed(field_errors={"unparsed": ["その値は要確認の一覧にありません。"]})
         person.unparsed_values = left
         Person.objects.filter(pk=person.pk).update(unparsed_values=left)
         records.record_related_changes(
