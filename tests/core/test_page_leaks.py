@@ -172,3 +172,48 @@ def test_naming_a_page_of_related_records_costs_one_query_per_model(cast, world,
         viewer.prime_related(people, "company")
     with django_assert_num_queries(0):
         assert [viewer.name(p.company) for p in people if p.company_id] == ["非公開の会社"]
+
+
+def _form_as_shown(html: str) -> dict:
+    """The fields of the page's form with the values the page put in them (inputs, selected options, textareas)."""
+    import re
+    from html import unescape
+
+    data = {}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html):
+        data[name] = unescape(value)
+    for name, body in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected', body)
+        data[name] = chosen.group(1) if chosen else ""
+    for name, body in re.findall(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
+        data[name] = unescape(body.strip())
+    data.pop("csrfmiddlewaretoken", None)
+    return data
+
+
+def test_an_edit_form_names_a_hidden_parent_by_its_placeholder_and_saving_keeps_it(cast, world):
+    company = world["public_co"]
+    url = f"/companies/{company.pk}/edit/"
+    html = _page(cast.teammate, url)
+    assert SECRET_COMPANY not in html and f"非公開の会社 #{world['secret_co'].pk}" in html
+    data = _form_as_shown(html) | {"notes": "編集しました"}
+    assert client_for(cast.teammate).post(url, data).status_code == 302
+    company.refresh_from_db()
+    assert company.parent_id == world["secret_co"].pk and company.notes == "編集しました"
+    # typing the placeholder with another hidden id links nothing new either
+    other = factories.company(cast.owner, "株式会社別の秘密", visibility="private")
+    data = _form_as_shown(_page(cast.teammate, url)) | {"parent": f"非公開の会社 #{other.pk}"}
+    assert client_for(cast.teammate).post(url, data).status_code == 302
+    company.refresh_from_db()
+    assert company.parent_id == world["secret_co"].pk
+
+
+def test_an_activity_edit_keeps_a_hidden_source_it_does_not_name(cast, world):
+    activity = world["activity"]
+    url = f"/timeline/activities/{activity.pk}/edit/"
+    html = _page(cast.teammate, url)
+    assert SECRET_PERSON not in html and "非公開の人物" in html
+    data = _form_as_shown(html) | {"body": "追記しました"}
+    assert client_for(cast.teammate).post(url, data).status_code == 302
+    activity.refresh_from_db()
+    assert activity.heard_from_id == world["secret"].pk and activity.body == "追記しました"

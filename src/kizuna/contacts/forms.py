@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from kizuna.core import japanese
+from kizuna.core import japanese, visibility
 from kizuna.core.permissions import Visibility
 
 from .models import Company, ContactPoint, Person, Site
@@ -20,6 +20,9 @@ def split_tags(value: str) -> list[str]:
 
 
 _COMPANY_REF = re.compile(r"#(\d+)\s*$")
+# A link to a record the user may not see, shown as its placeholder: the service gets no value for the field, so
+# saving the form leaves the link as it is (the user can neither read nor change it).
+KEEP = object()
 
 
 def company_label(company: Company) -> str:
@@ -35,6 +38,13 @@ class CompanyField(forms.CharField):
         super().__init__(*args, **kwargs)
         self.user = None
 
+    def prepare_value(self, value):
+        """A company the user may not see is shown as 非公開の会社 #id, never by its name."""
+        match = _COMPANY_REF.search(value) if isinstance(value, str) else None
+        if match and not Company.objects.visible_to(self.user).filter(pk=match.group(1)).exists():
+            return f"{visibility.placeholder(Company)} #{match.group(1)}"
+        return value
+
     def clean(self, value):
         value = super().clean(value)
         if not value:
@@ -42,6 +52,8 @@ class CompanyField(forms.CharField):
         companies = Company.objects.visible_to(self.user)
         if match := _COMPANY_REF.search(value):
             company = companies.filter(pk=match.group(1)).first()
+            if company is None and value.startswith(visibility.placeholder(Company)):
+                return KEEP
         else:
             found = list(companies.filter(name_key=japanese.company_key(value))[:2])
             if len(found) > 1:
@@ -64,7 +76,7 @@ class ServiceForm(forms.Form):
                 self.add_error(target, message)
 
     def service_data(self) -> dict:
-        data = {k: v for k, v in self.cleaned_data.items() if k != "version"}
+        data = {k: v for k, v in self.cleaned_data.items() if k != "version" and v is not KEEP}
         if "tags" in data:
             data["tags"] = split_tags(data["tags"])
         if "owner" in data and data["owner"] is None:

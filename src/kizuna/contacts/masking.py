@@ -26,6 +26,7 @@ def mask_person(user, person: Person, *, revealed: bool = False) -> Person:
     for point in person.contact_points.all():
         if is_sensitive(point):
             point.value, point.e164, point.extension, point.normalized = masked_value(point), "", "", MASK
+            point.punycode = MASK if getattr(point, "punycode", "") else ""
             point._masked = True
     person.unparsed_values = [_masked_entry(entry) for entry in person.unparsed_values or []]
     for field in ADDRESS_FIELDS:

@@ -15,6 +15,10 @@ class TimelineConfig(AppConfig):
             panels.register(kind, views.insight_cards, position="top")
             panels.register(kind, views.timeline_panel, position="bottom")
         self._follow_merges()
+        from kizuna.contacts.models import Person
+        from kizuna.core import visibility
+
+        visibility.register_history_field("relationship", Person)  # a relationship is hidden with its other end
         from kizuna.contacts.search import register_source
 
         from . import search

@@ -1,7 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kizuna.contacts.forms import ServiceForm
+from kizuna.contacts.forms import KEEP, ServiceForm
+from kizuna.contacts.models import Person
+from kizuna.core import visibility
 from kizuna.core.permissions import Visibility
 
 from .models import Activity, Confidence, Insight, Source
@@ -22,9 +24,22 @@ class ActivityForm(ServiceForm):
     confidence = forms.ChoiceField(label=_("確度"), choices=Confidence.choices, initial=Confidence.CERTAIN)
     visibility = forms.ChoiceField(label=_("公開範囲"), choices=Visibility.choices, initial=Visibility.TEAM)
 
-    def __init__(self, *args, people=(), user=None, **kwargs):
+    def __init__(self, *args, people=(), user=None, heard_from=None, **kwargs):
+        """`people`: the choices for 誰から聞いたか (visible to the user); `heard_from`: the activity's current
+        one, offered as its placeholder when the user may not see it (saving then leaves it as it is)."""
         super().__init__(*args, **kwargs)
-        self.fields["heard_from"].choices = [("", "—")] + [(p.pk, str(p)) for p in people]
+        choices = [("", "—")] + [(p.pk, str(p)) for p in people]
+        self.hidden_heard_from = None
+        if heard_from is not None and not visibility.viewer_for(user).sees(heard_from):
+            self.hidden_heard_from = heard_from.pk
+            choices.append((heard_from.pk, visibility.placeholder(Person)))
+        elif heard_from is not None and heard_from.pk not in {p.pk for p in people}:
+            choices.append((heard_from.pk, str(heard_from)))
+        self.fields["heard_from"].choices = choices
+
+    def clean_heard_from(self):
+        value = self.cleaned_data.get("heard_from")
+        return KEEP if value is not None and value == self.hidden_heard_from else value
 
     @staticmethod
     def initial_for(activity: Activity) -> dict:

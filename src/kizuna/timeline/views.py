@@ -71,7 +71,11 @@ def timeline_panel(request, obj) -> str:
 
 
 def _date(value):
-    return parse_date(value) if value else None
+    """A date filter of the timeline (2026-04-01): a day that does not exist is an input error, not a 500."""
+    try:
+        return parse_date(value) if value else None
+    except ValueError:
+        raise ValidationFailed(f"日付「{value[:20]}」は存在しない日です。") from None
 
 
 def _relationships(user, person) -> dict:
@@ -185,12 +189,12 @@ def _context_subject(request):
     return None, None
 
 
-def _people_around(kind, obj) -> list:
-    if kind == "company":
-        return list(obj.current_people.alive()[:200])
-    if kind == "person" and obj.company_id:
-        return list(obj.company.current_people.alive()[:200])
-    return [obj] if obj else []
+def _people_around(user, kind, obj) -> list:
+    """The people an activity about `obj` may name as its source: the company's current people the user sees."""
+    company = obj if kind == "company" else obj.company if kind == "person" and obj.company_id else None
+    if company is None:
+        return [obj] if obj else []
+    return list(Person.objects.visible_to(user).filter(company=company).order_by("pk")[:200])
 
 
 @page_view
@@ -198,7 +202,7 @@ def _people_around(kind, obj) -> list:
 def activity_create(request):
     require_writer(request.user, "activity")
     kind, obj = _context_subject(request)
-    form = ActivityForm(request.POST or None, people=_people_around(kind, obj),
+    form = ActivityForm(request.POST or None, people=_people_around(request.user, kind, obj),
                         initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)})  # fmt: skip
 
     def create(data):
@@ -260,11 +264,11 @@ def attachment_add(request, kind: str, pk: int):
 @require_http_methods(["GET", "POST"])
 def activity_edit(request, pk: int):
     activity = get_for_user(Activity, request.user, pk, for_write=True)
-    people = list(activity.people.all())
-    first = people[0] if people else None
+    first = Person.objects.visible_to(request.user).filter(pk__in=activity.people.values("pk")).order_by("pk").first()
 
     def form_class(*args, **kwargs):
-        return ActivityForm(*args, people=_people_around("person", first) if first else [], **kwargs)
+        around = _people_around(request.user, "person", first) if first else []
+        return ActivityForm(*args, people=around, heard_from=activity.heard_from, **kwargs)
 
     return edit_page(
         request, obj=activity, form_class=form_class, initial_for=ActivityForm.initial_for,

@@ -56,7 +56,10 @@ def _clean(actor, data: dict, *, current: Activity | None = None) -> dict:
 
 
 def _link_values(activity: Activity) -> dict:
-    return {name: sorted(str(o) for o in getattr(activity, name).all()) for name in LINKS}
+    """The linked records as the history writes them: "name (#id)", so a reader who may not see one reads its
+    placeholder (core.visibility); participants are users, named as they are."""
+    return {name: sorted(audit.jsonable(o) if name != "our_participants" else str(o)
+                         for o in getattr(activity, name).all()) for name in LINKS}  # fmt: skip
 
 
 def _set_links(activity: Activity, links: dict) -> None:

@@ -20,6 +20,12 @@ def get_relationship_for_user(user, pk, *, for_write: bool = False) -> Relations
     return relationship
 
 
+def _history_value(rel: Relationship) -> str:
+    """The history's line, e.g. 公開 太郎 → 鈴木 一郎: 上司 (#<the other person's id>): a reader who may not see
+    the other person reads the whole line as 非公開の人物 (the history field is registered with Person)."""
+    return f"{rel} (#{rel.to_person_id})"
+
+
 def create_relationship(*, actor, data: dict) -> Relationship:
     """Person ↔ person. Filed under the first person; both must be visible and the first writable."""
     require_writer(actor, "relationship")
@@ -44,7 +50,7 @@ def create_relationship(*, actor, data: dict) -> Relationship:
             created_by=actor, updated_by=actor,
         )  # fmt: skip
         audit.record(actor=actor, action="relationship.add", obj=from_person,
-                     changes={"relationship": [None, str(rel)]})  # fmt: skip
+                     changes={"relationship": [None, _history_value(rel)]})  # fmt: skip
     return rel
 
 
@@ -53,4 +59,4 @@ def delete_relationship(*, actor, relationship: Relationship) -> None:
     with transaction.atomic():
         records.soft_delete(actor=actor, obj=relationship)
         audit.record(actor=actor, action="relationship.delete", obj=relationship.from_person,
-                     changes={"relationship": [str(relationship), None]})  # fmt: skip
+                     changes={"relationship": [_history_value(relationship), None]})  # fmt: skip
