@@ -3,9 +3,23 @@
 from django.db.models import Exists, OuterRef
 
 from kizuna.core import japanese
+from kizuna.core.exceptions import ValidationFailed
 
 from . import search
 from .models import Company, Person
+
+_MAX_ID = 2**63 - 1  # the id columns' range on both databases
+
+
+def record_id(value, field: str, label: str) -> int:
+    """A filter's record id as typed into a URL: digits within the id columns' range, else a clear input error
+    (never a database error about a number it cannot hold)."""
+    text = str(value).strip()
+    if text.isdecimal() and int(text) <= _MAX_ID:
+        return int(text)
+    message = f"{label}の指定が正しくありません（{text[:20]}）。"
+    raise ValidationFailed(message, field_errors={field: [message]})
+
 
 PERSON_SORTS = {"updated": "-updated_at", "created": "-created_at", "name": "kana_search"}
 COMPANY_SORTS = {"updated": "-updated_at", "created": "-created_at", "name": "name_key"}
@@ -16,7 +30,7 @@ def filter_people(qs, *, user=None, q="", owner=None, tag="", stage="", prefectu
     if q:
         qs = qs.filter(search.person_match(q, user))
     if owner:
-        qs = qs.filter(owner_id=owner)
+        qs = qs.filter(owner_id=record_id(owner, "owner", "担当者"))
     if tag:
         qs = qs.filter(Exists(Person.tags.through.objects.filter(person_id=OuterRef("pk"), tag__name=tag)))
     if stage:
@@ -24,7 +38,7 @@ def filter_people(qs, *, user=None, q="", owner=None, tag="", stage="", prefectu
     if prefecture:
         qs = qs.filter(prefecture=japanese.normalize_prefecture(prefecture) or prefecture)
     if company:
-        qs = qs.filter(company_id=company)
+        qs = qs.filter(company_id=record_id(company, "company", "会社"))
     return qs
 
 
@@ -32,7 +46,7 @@ def filter_companies(qs, *, q="", owner=None, tag="", prefecture="", industry=""
     if q:
         qs = qs.filter(search.company_match(q))
     if owner:
-        qs = qs.filter(owner_id=owner)
+        qs = qs.filter(owner_id=record_id(owner, "owner", "担当者"))
     if tag:
         qs = qs.filter(Exists(Company.tags.through.objects.filter(company_id=OuterRef("pk"), tag__name=tag)))
     if prefecture:

@@ -3,6 +3,7 @@ import io
 import json
 
 from django.apps import apps
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -35,6 +36,15 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": connection.vendor})
 
 
+def _day(request, value: str, label: str):
+    """A date filter (2026-04-01); one that is not a real date is left out and said so, not a 500."""
+    try:
+        return parse_date(value) if value else None
+    except ValueError:
+        messages.error(request, f"{label}「{value[:20]}」は日付として読めないため、絞り込みに使いませんでした。")
+        return None
+
+
 @login_required
 def audit_log(request):
     """Admins read the audit log: filters by action, actor, record type and dates; CSV export (itself audited)."""
@@ -48,9 +58,9 @@ def audit_log(request):
         events = events.filter(actor_name=filters["actor"])
     if filters["object_type"]:
         events = events.filter(object_type=filters["object_type"])
-    if since := parse_date(filters["since"] or ""):
+    if since := _day(request, filters["since"], "開始日"):
         events = events.filter(at__date__gte=since)
-    if until := parse_date(filters["until"] or ""):
+    if until := _day(request, filters["until"], "終了日"):
         events = events.filter(at__date__lte=until)
     if request.GET.get("format") == "csv":
         return _audit_csv(request, events, filters)
