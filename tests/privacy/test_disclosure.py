@@ -110,3 +110,11 @@ def test_only_admins_disclose_and_hidden_people_are_unknown(cast, api, world):
     assert api(cast.manager).post(f"/api/v1/people/{world.tanaka.pk}/disclosure").status_code == 403
     assert not AuditEvent.objects.filter(action="privacy.disclose").exists()
     assert client_for(cast.manager).post(f"/privacy/people/{world.tanaka.pk}/disclosure/").status_code == 403
+
+
+def test_disclosure_lists_the_values_kept_unread(cast):
+    from kizuna.privacy.services.disclosure import disclosure_data
+    from tests import factories
+
+    person = factories.person(cast.admin, "田中", "太郎", phones=[{"value": "電話は秘書経由"}])
+    assert disclosure_data(person)["person"]["unparsed_values"] == ["電話は秘書経由"]

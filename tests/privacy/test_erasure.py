@@ -170,3 +170,12 @@ def test_erasure_covers_records_merged_into_the_person(cast, world):
     out = io.StringIO()
     call_command("audit", "verify", stdout=out)
     assert "改ざんは見つかりませんでした" in out.getvalue()
+
+
+def test_erasure_clears_the_values_kept_unread(cast):
+    from tests import factories
+
+    person = factories.person(cast.admin, "田中", "太郎", phones=[{"value": "電話は秘書経由 内線なし"}])
+    assert Person.objects.get(pk=person.pk).unparsed_values  # kept as entered, marked 要確認
+    services.erase(actor=cast.admin, person=person, confirm=person.pk)
+    assert Person.objects.get(pk=person.pk).unparsed_values == []

@@ -100,3 +100,8 @@ def test_card_flow_prefills_confirms_and_keeps_the_photo(cast, settings, tmp_pat
 def test_a_postcode_alone_fills_the_address():
     fields = parse_text("株式会社山田製作所\n山田 太郎\n〒460-0008\nTEL 052-123-4567")
     assert (fields["prefecture"], fields["street"]) == ("愛知県", "名古屋市中区栄")
+
+
+def test_a_card_keeps_an_address_with_a_japanese_local_part_or_domain():
+    fields = parse_text("株式会社新星\n岩崎 一郎\nイワサキ37@新星.example.co.jp")
+    assert fields["email_0"] == "イワサキ37@新星.example.co.jp"

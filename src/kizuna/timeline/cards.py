@@ -16,7 +16,6 @@ from kizuna.contacts.org import RANKS
 from kizuna.core import japanese
 
 CARD_WIDTHS = (660, 720)  # px across a card: where tesseract's jpn model read 9–15 pt card text best
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _URL = re.compile(r"(?:https?://)?(?:www\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/\S*)?")
 _PHONE = re.compile(r"\+?\(?\d[\d\-()\s]{7,}\d")
 _POSTCODE = re.compile(r"〒?\s*(\d{3})\s*-\s*(\d{4})")
@@ -105,7 +104,7 @@ def parse_text(text: str) -> dict:
     found: dict = {"phones": [], "emails": []}
     rest = []
     for line in lines:
-        emails = _EMAIL.findall(line)
+        emails = japanese.find_emails(line)
         phones = _phones(line) if re.search(r"\d{2,4}[-)\s]\d{2,4}", line) and not emails else []
         postcode = _POSTCODE.search(line)
         if emails:

@@ -31,6 +31,7 @@ def _person(p: Person) -> dict:
         "id": p.pk, "family_name": p.family_name, "given_name": p.given_name, "family_name_kana": p.family_name_kana,
         "given_name_kana": p.given_name_kana, "birthday": _when(p.birthday), "postcode": p.postcode,
         "prefecture": p.prefecture, "city": p.city, "street": p.street, "notes": p.notes,
+        "unparsed_values": [entry.get("value", "") for entry in p.unparsed_values or []],
         "lifecycle_stage": p.get_lifecycle_stage_display(), "external_id": p.external_id,
         "company": p.company.name if p.company_id else None, "owner": _user(p.owner),
         "created_at": _when(p.created_at), "updated_at": _when(p.updated_at), "deleted_at": _when(p.deleted_at),

@@ -190,7 +190,8 @@ def _erase_records(actor, people: list[Person], ids: list[int], activity_ids: li
         Person.objects.filter(pk=p.pk).update(
             family_name=PLACEHOLDER, given_name=f"#{p.pk}", family_name_kana="", given_name_kana="",
             name_search="", kana_search="", birthday=None, postcode="", prefecture="", city="", street="",
-            notes="", external_id="", deleted_at=p.deleted_at or now, deleted_by_id=p.deleted_by_id or actor.pk,
+            notes="", unparsed_values=[], external_id="", deleted_at=p.deleted_at or now,
+            deleted_by_id=p.deleted_by_id or actor.pk,
             version=p.version + 1, updated_at=now, updated_by=actor,
         )  # fmt: skip
         search.remove(PERSON, p.pk)
