@@ -49,14 +49,82 @@ def test_other_spellings():
     assert guess_field("顧客ID") == "external_id"
     assert guess_field("誕生日") == "birthday"
     assert guess_field("所在地") == "address"
-    assert guess_field("会社名カナ") is None
+    assert guess_field("会社名カナ") == "company_kana"
+    assert guess_field("会社名カナ", "company") == "name_kana"
     assert guess_field("") is None
 
 
 def test_duplicate_fields_first_column_wins():
-    mapping = auto_map(["電話", "TEL", "氏名"])
-    assert mapping == {0: "phone", 2: "full_name"}
-    assert mapping.duplicates == [(1, "phone", 0)]
+    mapping = auto_map(["部署", "部門", "氏名"])
+    assert mapping == {0: "department", 2: "full_name"}
+    assert mapping.duplicates == [(1, "department", 0)]
+
+
+def test_several_columns_for_phones_emails_and_notes():
+    mapping = auto_map(
+        ["氏名", "電話", "TEL直通", "自宅電話", "FAX", "メール", "e-mail 2 address", "メモ", "名刺交換日"]
+    )
+    assert mapping == {
+        0: "full_name", 1: "phone", 2: "phone:office", 3: "phone:home", 4: "fax", 5: "email", 6: "email",
+        7: "notes", 8: "notes",
+    }  # fmt: skip
+    row = ["田中 太郎", "090-1111-2222", "03-1111-2222 内線12", "045-111-2222", "03-1111-2223", "a@b.jp",
+           "c@d.jp", "展示会", "2024/04/15"]  # fmt: skip
+    result = map_row(row, mapping, headers=["氏名", "電話", "TEL直通", "自宅電話", "FAX", "メール", "e-mail 2 address",
+                                            "メモ", "名刺交換日"])  # fmt: skip
+    assert [(p["value"], p["label"]) for p in result.data["phones"]] == [
+        ("090-1111-2222", "mobile"), ("03-1111-2222 内線12", "office"), ("045-111-2222", "home"),
+        ("03-1111-2223", "fax"),
+    ]  # fmt: skip
+    assert result.data["phones"][1]["extension"] == "12"
+    assert [e["value"] for e in result.data["emails"]] == ["a@b.jp", "c@d.jp"]
+    assert result.data["notes"] == "展示会\n名刺交換日: 2024/04/15"
+
+
+def test_row_labels_pick_the_kind_of_each_contact_point():
+    headers = ["Last Name", "Phone 1 - Label", "Phone 1 - Value", "E-mail 1 - Label", "E-mail 1 - Value"]
+    mapping = auto_map(headers)
+    assert mapping == {0: "family_name", 1: "label:2", 2: "phone", 3: "label:4", 4: "email"}
+    result = map_row(["田中", "Work Fax", "03-1111-2222 ::: 03-1111-2223", "* Home", "a@b.jp"], mapping)
+    assert [(p["value"], p["label"]) for p in result.data["phones"]] == [
+        ("03-1111-2222", "fax"), ("03-1111-2223", "fax"),
+    ]  # fmt: skip
+    assert result.data["emails"] == [{"value": "a@b.jp", "label": "personal"}]
+
+
+def test_job_title_wins_and_the_courtesy_title_is_kept_in_the_notes():
+    headers = ["肩書き", "姓", "名", "役職"]
+    mapping = auto_map(headers)
+    assert mapping == {0: "notes", 1: "family_name", 2: "given_name", 3: "title"}
+    assert map_row(["工学博士", "渡邉", "直樹", "本部長"], mapping, headers=headers).data["notes"] == "肩書き: 工学博士"
+    assert "notes" not in map_row(["様", "渡邉", "直樹", "本部長"], mapping, headers=headers).data
+
+
+def test_a_company_without_a_person_is_a_company_row():
+    mapping = auto_map(["First Name", "Last Name", "Organization Name", "Phone 1 - Value", "E-mail 1 - Value"])
+    result = map_row(["", "", "株式会社東海精機", "052-211-3300", "info@tokai.example.jp"], mapping)
+    assert result.data["record_kind"] == "company" and result.data["name"] == "株式会社東海精機"
+    assert result.data["phone"] == "052-211-3300" and "メール: info@tokai.example.jp" in result.data["notes"]
+
+
+def test_a_name_without_a_space_is_split_by_a_known_family_name_or_kept_whole_for_review():
+    data = map_row(["山田太郎"], {0: "full_name"}).data
+    assert (data["family_name"], data["given_name"]) == ("山田", "太郎") and "tags" not in data
+    result = map_row(["鍵屋一二三"], {0: "full_name"})
+    assert result.data["family_name"] == "鍵屋一二三" and result.data["tags"] == ["要確認"]
+
+
+def test_outlook_empty_dates_and_us_dates():
+    assert "birthday" not in map_row(["田中", "0/0/00"], {0: "family_name", 1: "birthday"}).data
+    assert map_row(["田中", "3/14/1985"], {0: "family_name", 1: "birthday"}).data["birthday"] == "1985-03-14"
+
+
+def test_an_address_abroad_is_kept_as_written():
+    mapping = {0: "family_name", 1: "street", 2: "city", 3: "prefecture", 4: "postcode", 5: "country"}
+    result = map_row(["Clark", "1600 Amphitheatre Pkwy", "Mountain View", "CA", "94043", "United States"], mapping)
+    assert result.errors == []
+    assert result.data["city"] == "Mountain View"
+    assert result.data["street"] == "1600 Amphitheatre Pkwy CA 94043 United States"
 
 
 def test_no_recognizable_header():
@@ -68,7 +136,7 @@ def test_no_recognizable_header():
 def test_company_headers():
     headers = ["会社名", "フリガナ", "法人番号", "代表電話", "郵便番号", "所在地", "業種", "ホームページ", "担当"]
     assert auto_map(headers, kind="company") == {
-        0: "name", 1: "name_kana", 2: "corporate_number", 3: "phone", 4: "postcode", 5: "address", 6: "industry",
+        0: "name", 1: "name_kana", 2: "corporate_number", 3: "phone:office", 4: "postcode", 5: "address", 6: "industry",
         7: "website",
     }  # fmt: skip
 
@@ -76,9 +144,9 @@ def test_company_headers():
 def test_validate_mapping():
     assert validate_mapping({0: "full_name"}) == []
     assert validate_mapping({0: "phone"}) == ["氏名（または姓）の列を指定してください。"]
-    problems = validate_mapping({0: "name", 1: "email", 2: "name"}, kind="company")
-    assert "1列目の項目「email」はこの取り込みでは使えません。" not in problems
-    assert "2列目の項目「email」はこの取り込みでは使えません。" in problems
+    problems = validate_mapping({0: "name", 1: "birthday", 2: "name"}, kind="company")
+    assert "1列目の項目「birthday」はこの取り込みでは使えません。" not in problems
+    assert "2列目の項目「birthday」はこの取り込みでは使えません。" in problems
     assert "「会社名」が1列目と3列目の両方に指定されています。" in problems
 
 
@@ -195,9 +263,11 @@ def test_bad_email_postcode_and_birthday():
     )
     assert dict(result.errors) == {
         "email": "メールアドレス「tanaka@」を読めません。入力のまま要確認に残します。",
-        "postcode": "郵便番号「100-001」は7桁の数字ではありません（例: 100-0001）。",
-        "birthday": "生年月日「昭和65年1月1日」を日付として読めません（例: 1980/4/1、昭和55年4月1日）。",
+        "postcode": "郵便番号「100-001」は7桁の数字ではありません（例: 100-0001）。備考に残します。",
+        "birthday": "生年月日「昭和65年1月1日」を日付として読めません（例: 1980/4/1、昭和55年4月1日）。"
+        "備考に残します。",
     }
+    assert result.data["notes"].splitlines() == ["生年月日: 昭和65年1月1日", "郵便番号: 100-001"]  # kept
     assert not {"postcode", "birthday"} & result.data.keys()
     assert result.data["emails"] == [{"value": "tanaka@", "label": "work"}]  # kept as entered (要確認)
 

@@ -396,7 +396,9 @@ NOT_IN_PLAN = "not_in_plan"  # a possible number the numbering-plan metadata doe
 NOT_A_PHONE = "not_a_phone"  # no phone number could be read: the text is kept as entered
 NOT_AN_EMAIL = "not_an_email"  # no e-mail address could be read: the text is kept as entered
 
-_EXTENSION = re.compile(r"\s*(?:内線|\(内\)|内|ext\.?|extension|x|#)\s*[:：]?\s*(\d{1,6})\s*\)?\s*$", re.I)
+_EXTENSION = re.compile(
+    r"\s*[;,]?\s*\(?\s*(?:内線|\(内\)|内|ext\.?|extension|x|#)\s*[:：=]?\s*(\d{1,6})\s*\)?\s*$", re.I
+)
 _MOBILE_PREFIXES = ("070", "080", "090")
 _GROUPS = re.compile(r"[0-9]+")
 _THREE_FOUR_FOUR = re.compile(r"0[2-9]0\d{8}")  # 050/070/080/090 and 020 numbers: 0X0-XXXX-XXXX

@@ -19,16 +19,24 @@ _WAREKI = re.compile(
     r"^(令和|平成|昭和|大正|明治|[rhstm])\s*(元|\d{1,2})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?$"
 )
 _SEIREKI = re.compile(r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?$")
+# The year last is how English Outlook and Google write dates (3/14/1985, month first); a first number above 12
+# can only be a day (14/3/1985).
+_YEAR_LAST = re.compile(r"^(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})$")
 
 
 def parse_japanese_date(value: str) -> date | None:
-    """2024/4/1, 2024-04-01, 2024年4月1日, 令和6年4月1日, R6.4.1, 令和元年5月1日, H31.4.30 → date; else None."""
+    """2024/4/1, 2024-04-01, 2024年4月1日, 令和6年4月1日, R6.4.1, 令和元年5月1日, H31.4.30, 3/14/1985 → date; else
+    None."""
     text = unicodedata.normalize("NFKC", value or "").strip().lower()
     if not text:
         return None
     try:
         if match := _SEIREKI.match(text):
             return date(int(match[1]), int(match[2]), int(match[3]))
+        if match := _YEAR_LAST.match(text):
+            first, second = int(match[1]), int(match[2])
+            month, day = (second, first) if first > 12 else (first, second)
+            return date(int(match[3]), month, day)
         if match := _WAREKI.match(text):
             era = _ERA_LETTERS.get(match[1], match[1])
             first_year, start, end = _ERAS[era]

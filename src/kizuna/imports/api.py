@@ -32,6 +32,8 @@ class JobOut(Schema):
     encoding: str
     match_on: str
     mapping: dict[str, str]
+    header_row: int | None
+    file_wins: list[str]
     status: str
     position: int
     counts: dict
@@ -50,12 +52,17 @@ class SummaryOut(Schema):
     updated: int
     skipped: int
     errors: list[RowError]
+    notices: list[str] = []
 
 
 class JobPatch(Strict):
-    mapping: dict[str, str] | None = Field(None, description="列番号（0 から）→ 項目")
+    mapping: dict[str, str] | None = Field(
+        None, description='列番号（0 から）→ 項目（"phone"、"phone:home"、"email:personal"、"label:3" など）'
+    )
     encoding: str | None = None
     match_on: str | None = None
+    header_row: int | None = Field(None, ge=1, description="見出しの行番号（1 から）。変えると列の対応は選び直されます")
+    file_wins: list[str] | None = Field(None, description="更新のとき、登録済みの値よりファイルの値を優先する項目")
 
     @field_validator("mapping")
     @classmethod
@@ -86,7 +93,8 @@ def change_job(request: HttpRequest, job_id: int, payload: JobPatch):
     """Change the column mapping (`{"0": "external_id", "1": "full_name"}`), the encoding or the match key."""
     job = services.job_for(request.user, job_id)
     services.set_mapping(actor=request.user, job=job, mapping=payload.mapping or dict(job.mapping),
-                         encoding=payload.encoding, match_on=payload.match_on)  # fmt: skip
+                         encoding=payload.encoding, match_on=payload.match_on,
+                         header_row=payload.header_row, file_wins=payload.file_wins)  # fmt: skip
     return job
 
 

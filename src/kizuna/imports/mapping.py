@@ -11,26 +11,24 @@ import re
 from typing import NamedTuple
 
 from kizuna.core import japanese
+from kizuna.core.masking import MASK
 
-PERSON_FIELDS = (
-    "external_id", "full_name", "family_name", "given_name", "full_name_kana", "family_name_kana",
-    "given_name_kana", "company", "corporate_number", "department", "title", "phone", "mobile", "fax", "email",
-    "postcode", "address", "address2", "prefecture", "city", "street", "birthday", "notes", "tags",
+from .fields import (  # noqa: F401 - the mapping's vocabulary, re-exported for its users
+    COMPANY_FIELDS,
+    CONTACT_FIELDS,
+    FIELD_LABELS,
+    FIELDS,
+    LABELS,
+    MULTI,
+    PERSON_FIELDS,
+    REQUIRED,
+    Spec,
+    base_field,
+    choices,
+    parse_spec,
+    spec_label,
+    validate_mapping,
 )  # fmt: skip
-COMPANY_FIELDS = (
-    "name", "name_kana", "corporate_number", "phone", "postcode", "address", "address2", "prefecture", "city",
-    "street", "industry", "website", "notes", "tags",
-)  # fmt: skip
-FIELDS = {"person": PERSON_FIELDS, "company": COMPANY_FIELDS}
-FIELD_LABELS = {
-    "external_id": "外部ID", "full_name": "氏名", "family_name": "姓", "given_name": "名", "full_name_kana": "フリガナ",
-    "family_name_kana": "セイ", "given_name_kana": "メイ", "company": "会社名", "corporate_number": "法人番号",
-    "department": "部署", "title": "役職", "phone": "電話番号", "mobile": "携帯電話", "fax": "FAX",
-    "email": "メールアドレス", "postcode": "郵便番号", "address": "住所", "address2": "建物名",
-    "prefecture": "都道府県", "city": "市区町村", "street": "番地", "birthday": "生年月日", "notes": "備考",
-    "tags": "タグ", "name": "会社名", "name_kana": "会社名フリガナ", "industry": "業種", "website": "ウェブサイト",
-}  # fmt: skip
-REQUIRED = {"person": "family_name", "company": "name"}  # an error on this field means the row cannot be imported
 
 
 def _keys(words: str) -> list[str]:
@@ -45,42 +43,84 @@ def header_key(header: str) -> str:
 
 _COMMON = {
     "phone": _keys(
-        "電話番号|電話|tel|tel番号|telephone|phone|phone number|会社電話|会社電話番号|代表電話|代表電話番号"
-        "|代表番号|固定電話|勤務先電話番号|電話番号(会社)|work phone|office phone|business phone"
-        "|phone 1 - value"
+        "電話番号|電話|tel|tel番号|telephone|phone|phone number|固定電話|primary phone|phone 1 - value"
+        "|phone 2 - value|phone 3 - value|phone 4 - value|phone 5 - value"
     ),
-    "postcode": _keys("郵便番号|〒|zip|zip code|postal|postal code|postcode|郵便"),
-    "address": _keys("住所|所在地|address|住所1|会社住所|勤務先住所|本社所在地|住所(会社)"),
-    "address2": _keys("住所2|建物名|ビル名|建物|address 2|address line 2|マンション名"),
-    "prefecture": _keys("都道府県|都道府県名|prefecture|state|県"),
-    "city": _keys("市区町村|市区郡|市町村|市区町村名|city"),
-    "street": _keys("番地|町名番地|町域番地|丁目番地|町名・番地|street|street address"),
-    "notes": _keys("備考|メモ|notes|note|memo|comment|comments|コメント|特記事項|備考欄"),
-    "tags": _keys("タグ|tags|tag|ラベル|labels"),
+    "phone:office": _keys(
+        "会社電話|会社電話番号|会社電話 2|代表電話|代表電話番号|代表番号|勤務先電話番号|電話番号(会社)|work phone"
+        "|office phone|business phone|business phone 2|company main phone|tel会社|tel部門|tel直通|直通|直通電話"
+        "|部門電話|tel(会社)|tel(部門)|tel(直通)"
+    ),
+    "phone:home": _keys("自宅電話|自宅電話 2|自宅電話番号|home phone|home phone 2"),
+    "phone:other": _keys(
+        "その他の電話|アシスタントの電話|コールバック|自動車電話|isdn|ポケットベル|無線電話|tty/tdd 電話|テレックス"
+        "|other phone|assistant's phone|callback|car phone|pager|radio phone|tty/tdd phone|telex"
+    ),
+    "fax": _keys(
+        "fax|fax番号|ファックス|ファクス|ファックス番号|ファクス番号|fax no|会社 fax|自宅 fax|その他の fax"
+        "|business fax|home fax|other fax"
+    ),
+    "email": _keys(
+        "メール|メールアドレス|eメール|eメールアドレス|email|email address|mail|mail address|電子メール"
+        "|メアド|会社メール|会社メールアドレス|電子メール アドレス|電子メール 2 アドレス|電子メール 3 アドレス"
+        "|e-mail address|e-mail 2 address|e-mail 3 address|e-mail 1 - value|e-mail 2 - value|e-mail 3 - value"
+        "|e-mail 4 - value"
+    ),
+    "postcode": _keys(
+        "郵便番号|〒|zip|zip code|postal|postal code|postcode|郵便|会社 郵便番号|business postal code"
+        "|address 1 - postal code"
+    ),
+    "address": _keys(
+        "住所|所在地|address|住所1|会社住所|勤務先住所|本社所在地|住所(会社)|address 1 - formatted|business address"
+    ),
+    "address2": _keys(
+        "住所2|建物名|ビル名|建物|address 2|address line 2|マンション名|会社 番地 2|会社 番地 3|business street 2"
+        "|business street 3|address 1 - extended address|address 1 - po box|business address po box"
+    ),
+    "prefecture": _keys("都道府県|都道府県名|prefecture|state|県|会社 都道府県|business state|address 1 - region"),
+    "city": _keys("市区町村|市区郡|市町村|市区町村名|city|会社 市区町村|business city|address 1 - city"),
+    "street": _keys(
+        "番地|町名番地|町域番地|丁目番地|町名・番地|street|street address|会社 番地|business street|address 1 - street"
+    ),
+    "country": _keys("国|国/地域|country|会社 国/地域|business country|address 1 - country"),
+    "notes": _keys(
+        "備考|メモ|notes|note|memo|comment|comments|コメント|特記事項|備考欄|名刺交換日|交換日"
+        # a courtesy title beside the job title, and home or other addresses: kept as lines of the notes
+        "|肩書き|敬称|name prefix|name suffix|suffix|自宅 番地|自宅 番地 2|自宅 番地 3|自宅 市区町村|自宅 都道府県"
+        "|自宅 郵便番号|自宅 国/地域|home street|home street 2|home street 3|home city|home state|home postal code"
+        "|home country|home address|other street|other city|other state|other postal code|other country"
+        "|other address|nickname|ニックネーム|記念日|anniversary"
+    ),
+    "tags": _keys("タグ|tags|tag|ラベル|labels|分類|categories"),
     "corporate_number": _keys("法人番号|corporate number|法人番号(13桁)"),
+    "website": _keys(
+        "url|website|web|webサイト|ウェブサイト|ホームページ|hp|homepage|サイト|ホームページurl|web ページ|web page"
+        "|website 1 - value"
+    ),
 }
 _PERSON = _COMMON | {
-    "external_id": _keys("No|ID|顧客ID|顧客番号|顧客コード|管理番号|外部ID|external id|会員番号|連絡先ID"),
+    "external_id": _keys(
+        "No|ID|顧客ID|顧客番号|顧客コード|管理番号|外部ID|external id|会員番号|連絡先ID|名刺ID|名刺id"
+    ),
     "full_name": _keys(
         "氏名|名前|お名前|氏名(漢字)|名前(漢字)|name|full name|顧客名|顧客氏名|ご担当者名|担当者氏名"
         "|contact name|表示名|display name"
     ),
     "family_name": _keys("姓|苗字|名字|氏|姓(漢字)|last name|family name|surname"),
     "given_name": _keys("名|名(漢字)|first name|given name"),
-    "family_name_kana": _keys("セイ|せい"),
-    "given_name_kana": _keys("メイ|めい"),
+    "family_name_kana": _keys("セイ|せい|姓フリガナ|phonetic last name"),
+    "given_name_kana": _keys("メイ|めい|名フリガナ|phonetic first name"),
     "company": _keys(
         "会社名|会社|企業名|企業|取引先|取引先名|勤務先|勤務先名|所属会社|法人名|社名|company|company name"
-        "|organization|organisation|organization 1 - name|組織|組織名"
+        "|organization|organisation|organization 1 - name|organization name|組織|組織名"
     ),
-    "department": _keys("部署|部署名|所属|所属部署|部門|部課|department|dept|division|organization 1 - department"),
-    "title": _keys("役職|役職名|肩書|肩書き|title|job title|position|organization 1 - title"),
-    "mobile": _keys("携帯|携帯電話|携帯電話番号|携帯番号|ケータイ|mobile|mobile phone|cell|cell phone|携帯tel"),
-    "fax": _keys("fax|fax番号|ファックス|ファクス|ファックス番号|ファクス番号|fax no"),
-    "email": _keys(
-        "メール|メールアドレス|eメール|eメールアドレス|email|email address|mail|mail address|電子メール"
-        "|メアド|e-mail 1 - value|会社メール|会社メールアドレス"
+    "company_kana": _keys("会社名フリガナ|会社名カナ|会社フリガナ|phonetic organization name|company yomi"),
+    "department": _keys(
+        "部署|部署名|所属|所属部署|部門|部課|department|dept|division|organization 1 - department"
+        "|organization department"
     ),
+    "title": _keys("役職|役職名|肩書|title|job title|position|organization 1 - title|organization title"),
+    "mobile": _keys("携帯|携帯電話|携帯電話番号|携帯番号|ケータイ|mobile|mobile phone|cell|cell phone|携帯tel|tel携帯"),
     "birthday": _keys("生年月日|誕生日|birthday|birth date|date of birth|dob"),
 }
 _COMPANY = _COMMON | {
@@ -88,12 +128,15 @@ _COMPANY = _COMMON | {
         "会社名|会社|企業名|企業|法人名|社名|取引先|取引先名|名称|商号|company|company name|name|organization|顧客名"
     ),
     "industry": _keys("業種|業界|業種名|industry"),
-    "website": _keys("url|website|web|webサイト|ウェブサイト|ホームページ|hp|homepage|サイト|ホームページurl"),
 }
 _EXACT = {
-    kind: {key: field for field, keys in table.items() for key in keys} | {header_key(f): f for f in FIELDS[kind]}
+    kind: {key: field for field, keys in table.items() for key in keys if parse_spec(field).field in FIELDS[kind]}
+    | {header_key(f): f for f in FIELDS[kind]}
     for kind, table in (("person", _PERSON), ("company", _COMPANY))
 }
+# When a file has both, the job title wins the 役職 field and the other (Outlook's 肩書き/Title = Dr., 様) is
+# kept in the notes.
+_JOB_TITLE = set(_keys("役職|役職名|job title|organization 1 - title|organization title|position"))
 _KANA_MARKS = sorted(
     _keys("フリガナ|ふりがな|カナ|かな|ヨミ|よみ|よみがな|読み|読みがな|読み仮名|kana|furigana|yomi|reading|phonetic"),
     key=len, reverse=True,
@@ -105,13 +148,15 @@ _KANA_BASES = {
     "company": _keys("会社名|会社|企業名|法人名|社名|取引先|取引先名|名称|company|company name"),
 }
 _KANA_FIELDS = {
-    "person": {"family": "family_name_kana", "given": "given_name_kana", "full": "full_name_kana"},
+    "person": {"family": "family_name_kana", "given": "given_name_kana", "full": "full_name_kana",
+               "company": "company_kana"},
     "company": {"full": "name_kana", "company": "name_kana"},
-}
+}  # fmt: skip
+_LABEL_COLUMN = re.compile(r"^(.*?)(?:label|type)$")  # Google's "Phone 1 - Label" beside "Phone 1 - Value"
 
 
 def guess_field(header: str, kind: str = "person") -> str | None:
-    """The field a header names, or None."""
+    """The field (or labelled contact-point field, "phone:home") a header names, or None."""
     key = header_key(header or "")
     if not key:
         return None
@@ -143,25 +188,52 @@ def _column_name(headers: list[str], index: int) -> str:
     return f"「{header}」" if header else f"{index + 1}列目"
 
 
+def _label_columns(headers: list[str], result: "AutoMapping") -> None:
+    """'X - Label' / 'X - Type' columns beside a mapped 'X - Value' phone or e-mail column hold its labels."""
+    values = {}
+    for index, field in result.items():
+        key = header_key(headers[index])
+        if key.endswith("value") and base_field(field) in {"phone", "email"}:
+            values[key[: -len("value")]] = index
+    for index in list(result.unmapped):
+        match = _LABEL_COLUMN.match(header_key(headers[index]))
+        if match and match.group(1) in values:
+            result[index] = f"label:{values[match.group(1)]}"
+            result.unmapped.remove(index)
+
+
 def auto_map(headers: list[str], *, kind: str = "person") -> AutoMapping:
-    """Guess the field of each column. Each field goes to one column only: the first wins, later columns are
-    reported in `duplicates` and stay unmapped. Unknown columns stay unmapped."""
+    """Guess the field of each column. Phones, e-mails, notes, tags, address lines and websites may come from
+    several columns; any other field goes to one column only: the first wins (the job title over a courtesy
+    title, which is kept in the notes), later columns are reported in `duplicates` and stay unmapped."""
     result = AutoMapping()
     taken: dict[str, int] = {}
-    for index, header in enumerate(headers):
-        field = guess_field(header, kind)
+    guesses = [guess_field(header, kind) for header in headers]
+    job_title = any(header_key(h) in _JOB_TITLE for h in headers)
+    for index, field in enumerate(guesses):
+        if field == "title" and job_title and header_key(headers[index]) not in _JOB_TITLE:
+            field = "notes"
+        base = base_field(field) if field else None
         if field is None:
             result.unmapped.append(index)
-        elif field in taken:
-            result.duplicates.append((index, field, taken[field]))
+        elif base in taken and base not in MULTI:
+            result.duplicates.append((index, field, taken[base]))
             result.unmapped.append(index)
             result.warnings.append(
-                f"列{_column_name(headers, index)}も「{FIELD_LABELS[field]}」のようですが、"
-                f"列{_column_name(headers, taken[field])}を使います。"
+                f"列{_column_name(headers, index)}も「{FIELD_LABELS[base]}」のようですが、"
+                f"列{_column_name(headers, taken[base])}を使います。"
             )
         else:
-            taken[field] = index
+            taken.setdefault(base, index)
             result[index] = field
+    if (
+        kind == "person"
+        and "family_name_kana" in taken
+        and "full_name_kana" in taken
+        and ("given_name_kana" not in taken)
+    ):  # Outlook's 姓フリガナ beside 名前フリガナ: the latter is the given name's
+        result[taken["full_name_kana"]] = "given_name_kana"
+    _label_columns(headers, result)
     if not result:
         result.warnings.append(
             "1行目の見出しから項目を判別できませんでした。列の対応を指定してください"
@@ -172,27 +244,16 @@ def auto_map(headers: list[str], *, kind: str = "person") -> AutoMapping:
     return result
 
 
-def validate_mapping(mapping: dict[int, str], *, kind: str = "person") -> list[str]:
-    """Japanese problems with a (possibly hand-edited) mapping; empty when it can be used."""
-    problems = []
-    seen: dict[str, int] = {}
-    for index, field in sorted(mapping.items()):
-        if field not in FIELDS[kind]:
-            problems.append(f"{index + 1}列目の項目「{field}」はこの取り込みでは使えません。")
-        elif field in seen:
-            problems.append(
-                f"「{FIELD_LABELS[field]}」が{seen[field] + 1}列目と{index + 1}列目の両方に指定されています。"
-            )
-        seen.setdefault(field, index)
-    fields = set(mapping.values())
-    if kind == "person" and not fields & {"full_name", "family_name"}:
-        problems.append("氏名（または姓）の列を指定してください。")
-    if kind == "company" and "name" not in fields:
-        problems.append("会社名の列を指定してください。")
-    return problems
+def header_score(headers: list[str], kind: str = "person") -> int:
+    """How many cells of a row read as known headers: the header row is the row that scores best."""
+    return sum(1 for header in headers if header and guess_field(str(header), kind))
 
 
 # --- rows ---------------------------------------------------------------------------------------------
+
+
+MASKED = "masked"  # the field of the warning about a masked cell (the dry run lists each column once)
+REVIEW_TAG = "要確認"  # a row someone should look at (a whole name that could not be split)
 
 
 class RowResult(NamedTuple):
@@ -241,24 +302,103 @@ def split_address(address: str) -> tuple[str, str, str]:
     return prefecture, "", rest
 
 
+_ZERO_DATE = re.compile(r"^0+[/\-.]0+[/\-.]0+$")  # Outlook's "no date": 0/0/00, 00/0/0
+_MULTI_VALUE = re.compile(r"\s*:::\s*")  # Google Contacts: several values in one cell
+_MEMO_HEADERS = set(_keys("備考|メモ|notes|note|memo|comment|comments|コメント|特記事項|備考欄"))
+_HONORIFICS = {"様", "殿", "さん", "御中", "mr", "mr.", "ms", "ms.", "mrs", "mrs.", "miss"}
+_JAPAN = {"日本", "jp", "jpn", "japan", "日本国"}
+
+
 def _clean(value) -> str:
     text = "" if value is None else str(value).strip()
-    return "" if japanese.nfkc(text).lower() in _PLACEHOLDERS else text
+    folded = japanese.nfkc(text).lower()
+    return "" if folded in _PLACEHOLDERS or _ZERO_DATE.match(folded) else text
 
 
-def _raw_values(values: list[str], mapping: dict[int, str]) -> dict[str, list[str]]:
-    raw: dict[str, list[str]] = {}
-    for index, field in sorted(mapping.items()):
-        value = _clean(values[index]) if index < len(values) else ""
-        if value:
-            raw.setdefault(field, []).append(value)
+class Cell(str):
+    """One value of a row, with the label its column (phone:home) or its row (Google's "Work") gives it and the
+    header of its column (what a line of the notes is called)."""
+
+    label: str = ""
+    header: str = ""
+
+    def __new__(cls, value: str, label: str = "", header: str = ""):
+        cell = super().__new__(cls, value)
+        cell.label, cell.header = label, header
+        return cell
+
+
+def _row_label(field: str, text: str) -> str:
+    """A label written in the row (Google's "* Work", "Mobile", "Work Fax"; 携帯, 自宅) as a contact point's
+    label; "" for words it does not know (the number decides then)."""
+    word = japanese.nfkc(text).strip().lstrip("*").strip().lower()
+    if field == "email":
+        if any(w in word for w in ("home", "personal", "private", "個人", "自宅", "プライベート")):
+            return "personal"
+        if any(w in word for w in ("work", "business", "office", "仕事", "会社", "勤務先")):
+            return "work"
+        return "other" if word else ""
+    if "fax" in word or "ファクス" in word or "ファックス" in word:
+        return "fax"
+    if any(w in word for w in ("mobile", "cell", "iphone", "携帯")):
+        return "mobile"
+    if any(w in word for w in ("home", "自宅")):
+        return "home"
+    if any(w in word for w in ("work", "business", "office", "main", "company", "会社", "勤務先", "直通", "代表")):
+        return "office"
+    if any(w in word for w in ("other", "pager", "その他")):
+        return "other"
+    return ""
+
+
+def _masked(field: str, cell: str) -> bool:
+    """A value an export showed masked (****, 090-****-5678, t****@example.jp): never written as data."""
+    if cell.strip() == MASK:
+        return True
+    return field in CONTACT_FIELDS and MASK in cell
+
+
+def _raw_values(values: list[str], mapping: dict[int, str], headers: list[str] | None = None) -> dict[str, list]:
+    """field → the row's Cells for it, in column order; a cell holding "a ::: b" gives two."""
+    raw: dict[str, list] = {}
+    specs = {index: parse_spec(value) for index, value in mapping.items()}
+    row_labels = {spec.label_of: index for index, spec in specs.items() if spec and spec.label_of is not None}
+    for index, value in sorted(mapping.items()):
+        spec = specs[index]
+        if spec is None or spec.label_of is not None:
+            continue
+        cell = _clean(values[index]) if index < len(values) else ""
+        if not cell:
+            continue
+        field = base_field(value)
+        if _masked(field, cell):  # an export by someone who may not read the value: no data
+            header = headers[index] if headers and index < len(headers) else f"{index + 1}列目"
+            raw.setdefault("_masked", []).append(header)
+            continue
+        label = spec.label if field in ("phone", "email") else ""
+        header = headers[index] if headers and index < len(headers) else ""
+        if index in row_labels and row_labels[index] < len(values):
+            written = _clean(values[row_labels[index]])
+            if field in ("phone", "email"):
+                label = _row_label(field, written) or label
+            elif written:
+                header = written.lstrip("*").strip()
+        for part in _MULTI_VALUE.split(cell) if ":::" in cell else [cell]:
+            if part.strip():
+                raw.setdefault(field, []).append(Cell(part.strip(), label, header))
     return raw
 
 
 def _split_name(full: str, field: str, warnings: list) -> tuple[str, str]:
     family, given = japanese.split_full_name(full)
     if not given:
-        warnings.append((field, f"氏名「{full}」を姓と名に分けられませんでした。全体を姓として登録します。"))
+        warnings.append(
+            (
+                field,
+                f"氏名「{full}」を姓と名に分けられませんでした。全体を姓として登録し、"
+                f"「{REVIEW_TAG}」のタグを付けます。",
+            )
+        )
     return family, given
 
 
@@ -273,7 +413,8 @@ def _split_kana(full: str, warnings: list) -> tuple[str, str]:
     return text, ""
 
 
-def _person_names(raw: dict, data: dict, errors: list, warnings: list) -> None:
+def _person_names(raw: dict, data: dict, errors: list, warnings: list) -> bool:
+    """Fills the names and readings; True when a whole name could not be split (someone should look)."""
     family = japanese.strip_honorific(_first(raw, "family_name"))
     given = japanese.strip_honorific(_first(raw, "given_name"))
     full = japanese.strip_honorific(_first(raw, "full_name"))
@@ -297,10 +438,11 @@ def _person_names(raw: dict, data: dict, errors: list, warnings: list) -> None:
             data[key] = value
             if not _KANA_ONLY.match(value):
                 warnings.append((key, f"フリガナ「{value}」にかな以外の文字が含まれています。"))
+    return bool(family) and not given and bool(full or _first(raw, "given_name"))
 
 
 def _first(raw: dict, field: str) -> str:
-    return raw.get(field, [""])[0]
+    return next(iter(raw.get(field) or ()), "")
 
 
 def _phones(raw: dict, data: dict, errors: list, *, kind: str, warnings: list | None = None) -> None:
@@ -311,9 +453,14 @@ def _phones(raw: dict, data: dict, errors: list, *, kind: str, warnings: list | 
         for cell in raw.get(field, []):
             for value in filter(None, (v.strip() for v in _PHONE_SPLIT.split(japanese.nfkc(cell)))):
                 phone = japanese.parse_phone(value)
-                label = {"mobile": "mobile", "fax": "fax"}.get(field) or ("mobile" if phone.is_mobile else "office")
+                label = (
+                    {"mobile": "mobile", "fax": "fax"}.get(field)
+                    or cell.label
+                    or ("mobile" if phone.is_mobile else "office")
+                )
                 if not phone.valid and kind == "company":
-                    errors.append((field, f"電話番号「{value}」の形式が正しくありません。"))
+                    errors.append((field, f"電話番号「{value}」を番号として読めません。備考に残します。"))
+                    unread.append({"value": value, "label": label})
                     continue
                 if not phone.valid:
                     errors.append((field, f"電話番号「{value}」を番号として読めません。入力のまま要確認に残します。"))
@@ -330,9 +477,16 @@ def _phones(raw: dict, data: dict, errors: list, *, kind: str, warnings: list | 
                 if phone.extension:
                     entry["extension"] = phone.extension
                 entries.append(entry)
-    if kind == "company":
-        if entries:
-            data["phone"] = entries[0]["value"]
+    if kind == "company":  # one 代表電話: the other numbers are kept as lines of the notes
+        office = [e for e in entries if e["label"] != "fax"] or entries
+        if office:
+            data["phone"] = office[0]["value"] + (f" 内線{office[0]['extension']}" if "extension" in office[0] else "")
+        for entry in [e for e in entries if not office or e is not office[0]] + unread:
+            name = LABELS["phone"].get(entry["label"], "電話")
+            extension = f" 内線{entry['extension']}" if "extension" in entry else ""
+            data.setdefault("_note_lines", []).append(
+                f"{'FAX' if entry['label'] == 'fax' else '電話（' + name + '）'}: {entry['value']}{extension}"
+            )
     elif entries or unread:
         data["phones"] = entries + unread  # the numbers first: the first one is the match key
 
@@ -349,30 +503,63 @@ def _emails(raw: dict, data: dict, errors: list) -> None:
             if key in seen:
                 continue
             seen.add(key)
+            label = cell.label or "work"
             if japanese.is_valid_email(value):
-                entries.append({"value": value, "label": "work"})
+                entries.append({"value": value, "label": label})
             else:
                 errors.append(("email", f"メールアドレス「{value}」を読めません。入力のまま要確認に残します。"))
-                unread.append({"value": value, "label": "work"})
+                unread.append({"value": value, "label": label})
     if entries or unread:
         data["emails"] = entries + unread
 
 
+_LEADING_POSTCODE = re.compile(r"^\s*〒?\s*(\d{3})\s*[-ー－]?\s*(\d{4})(?!\d)\s*")
+
+
+def _squashed(text: str) -> str:
+    return re.sub(r"[\s　〒,、]+", "", japanese.nfkc(text))
+
+
+def _joined(raw: dict, field: str) -> str:
+    return " ".join(japanese.collapse_spaces(v) for v in raw.get(field, []) if v.strip())
+
+
+def _foreign_address(raw: dict, data: dict) -> None:
+    """An address abroad is kept as written: no 都道府県 or 〒 to check, the parts joined into the street."""
+    parts = [_joined(raw, f) for f in ("street", "address2", "address", "prefecture", "postcode", "country")]
+    if city := _joined(raw, "city"):
+        data["city"] = city
+    if street := " ".join(p for p in parts if p):
+        data["street"] = street
+
+
 def _address(raw: dict, data: dict, errors: list, warnings: list) -> None:
+    country = japanese.collapse_spaces(_first(raw, "country"))
+    if country and japanese.nfkc(country).lower() not in _JAPAN:
+        return _foreign_address(raw, data)
+    address = japanese.collapse_spaces(_first(raw, "address"))
+    if match := _LEADING_POSTCODE.match(japanese.nfkc(address)):  # "〒100-0005 東京都…" (Google's formatted one)
+        raw.setdefault("postcode", [f"{match[1]}-{match[2]}"])
+        address = japanese.nfkc(address)[match.end() :].strip()
     if postcode_raw := _first(raw, "postcode"):
         postcode = japanese.normalize_postcode(postcode_raw)
         if postcode:
             data["postcode"] = postcode.display
         else:
-            errors.append(("postcode", f"郵便番号「{postcode_raw}」は7桁の数字ではありません（例: 100-0001）。"))
+            errors.append(("postcode", f"郵便番号「{postcode_raw}」は7桁の数字ではありません（例: 100-0001）。"
+                                       "備考に残します。"))  # fmt: skip
+            data.setdefault("_note_lines", []).append(f"郵便番号: {postcode_raw}")
     prefecture_raw = japanese.collapse_spaces(_first(raw, "prefecture"))
     city = japanese.collapse_spaces(_first(raw, "city"))
-    street = japanese.collapse_spaces(_first(raw, "street"))
+    street = _joined(raw, "street")
     prefecture = japanese.normalize_prefecture(prefecture_raw) if prefecture_raw else ""
     if prefecture_raw and not prefecture:
         warnings.append(("prefecture", f"都道府県「{prefecture_raw}」が見つかりません。番地の先頭に残します。"))
         street = f"{prefecture_raw} {street}".strip()
-    address = japanese.collapse_spaces(_first(raw, "address"))
+    building = _joined(raw, "address2")
+    parts = _squashed(f"{city}{street}{building}")
+    if address and parts and parts in _squashed(address):  # the formatted form of the parts beside it
+        address = ""
     if address:
         a_prefecture, a_city, a_street = split_address(address)
         if prefecture and a_prefecture and prefecture != a_prefecture:
@@ -384,7 +571,7 @@ def _address(raw: dict, data: dict, errors: list, warnings: list) -> None:
             street = " ".join(part for part in (street, a_street if city else f"{a_city}{a_street}") if part)
     elif not prefecture and not city and street:
         prefecture, city, street = split_address(street)
-    if building := japanese.collapse_spaces(_first(raw, "address2")):
+    if building:
         street = f"{street} {building}".strip()
     for key, value in (("prefecture", prefecture), ("city", city), ("street", street)):
         if value:
@@ -396,6 +583,8 @@ def _tags(raw: dict) -> list[str]:
     for cell in raw.get("tags", []):
         for tag in _TAG_SPLIT.split(japanese.nfkc(cell)):
             tag = tag.strip()
+            if tag.startswith("*"):  # Google's own groups: * myContacts, * starred
+                continue
             if tag and tag not in tags:
                 tags.append(tag)
     return tags
@@ -413,36 +602,83 @@ def _corporate_number(value: str, errors: list) -> str:
     return ""
 
 
-def map_row(values: list[str], mapping: dict[int, str], *, kind: str = "person") -> RowResult:
+def _note_lines(raw: dict) -> list[str]:
+    """Each value of a notes column is a line, named by its header (名刺交換日: 2024/04/15) unless the column is
+    a memo; a courtesy word alone (様, Mr.) is no information and is left out."""
+    lines = []
+    for cell in raw.get("notes", []):
+        value = cell.strip()
+        if japanese.nfkc(value).lower() in _HONORIFICS:
+            continue
+        header = getattr(cell, "header", "")
+        memo = not header or header_key(header) in _MEMO_HEADERS
+        lines.append(value if memo else f"{header}: {value}")
+    return lines
+
+
+def _birthday(raw: dict, data: dict, errors: list) -> None:
+    if value := _first(raw, "birthday"):
+        if birthday := japanese.parse_japanese_date(value):
+            data["birthday"] = birthday.isoformat()
+        else:
+            errors.append(("birthday", f"生年月日「{value}」を日付として読めません（例: 1980/4/1、昭和55年4月1日）。"
+                                       "備考に残します。"))  # fmt: skip
+            data.setdefault("_note_lines", []).append(f"生年月日: {value}")
+
+
+def _is_company_row(raw: dict) -> bool:
+    """A person import's row that is a company: marked so (a vCard company card), or a company with no name of
+    a person (Google Contacts' organization-only contact)."""
+    kind = japanese.nfkc(_first(raw, "record_kind")).strip().lower()
+    if kind in ("company", "organization", "会社", "法人"):
+        return True
+    names = ("family_name", "given_name", "full_name")
+    return bool(_first(raw, "company")) and not any(_first(raw, f) for f in names)
+
+
+def map_row(values: list[str], mapping: dict[int, str], *, kind: str = "person",
+            headers: list[str] | None = None) -> RowResult:  # fmt: skip
     """Clean one row. Person data keys: family_name, given_name, family_name_kana, given_name_kana,
-    external_id, company_name, company_corporate_number, department, title, phones [{"value", "label":
-    "office"|"mobile"|"fax", "extension"?}], emails [{"value", "label": "work"}], postcode ("100-0001"),
-    prefecture, city, street, birthday (ISO "1980-04-01"), notes, tags [str]. Company data keys: name,
-    name_kana, corporate_number, phone (str), postcode, prefecture, city, street, industry, website, notes,
-    tags."""
-    raw = _raw_values(values, mapping)
+    external_id, company_name, company_kana, company_corporate_number, company_website, department, title,
+    phones [{"value", "label": "office"|"mobile"|"home"|"fax"|"other", "extension"?}], emails [{"value",
+    "label": "work"|"personal"|"other"}], postcode ("100-0001"), prefecture, city, street, birthday (ISO
+    "1980-04-01"), notes, tags [str]. Company data keys: name, name_kana, corporate_number, phone (str),
+    postcode, prefecture, city, street, industry, website, notes, tags. A person import's row that is a company
+    gets company data with "record_kind": "company". `headers` name the lines of the notes."""
+    raw = _raw_values(values, mapping, headers)
     data: dict = {}
     errors: list[tuple[str, str]] = []
-    warnings: list[tuple[str, str]] = []
+    warnings: list[tuple[str, str]] = [
+        (MASKED, f"列「{header}」の伏せ字（{MASK}）は、表示が制限された値のため取り込みません。")
+        for header in raw.pop("_masked", [])
+    ]
+    review = False
+    if kind == "person" and _is_company_row(raw):
+        kind = data["record_kind"] = "company"
+        raw["name"], raw["name_kana"] = raw.pop("company", []), raw.pop("company_kana", [])
+        for cell in raw.pop("email", []):
+            raw.setdefault("notes", []).append(Cell(cell, header="メール"))
+        for field in ("department", "title", "given_name_kana", "family_name_kana", "full_name_kana"):
+            for cell in raw.pop(field, []):
+                raw.setdefault("notes", []).append(Cell(cell, header=FIELD_LABELS[field]))
     if kind == "person":
-        _person_names(raw, data, errors, warnings)
+        review = _person_names(raw, data, errors, warnings)
         for field, key in (("external_id", "external_id"), ("company", "company_name")):
             if value := _first(raw, field):
                 data[key] = value
+        if value := japanese.collapse_spaces(_first(raw, "company_kana")):
+            data["company_kana"] = value
         for field in ("department", "title"):
             if value := japanese.collapse_spaces(_first(raw, field)):
                 data[field] = value
         if (value := _first(raw, "corporate_number")) and (number := _corporate_number(value, errors)):
             data["company_corporate_number"] = number
         _emails(raw, data, errors)
-        if value := _first(raw, "birthday"):
-            birthday = japanese.parse_japanese_date(value)
-            if birthday:
-                data["birthday"] = birthday.isoformat()
-            else:
-                errors.append(
-                    ("birthday", f"生年月日「{value}」を日付として読めません（例: 1980/4/1、昭和55年4月1日）。")
-                )
+        _birthday(raw, data, errors)
+        sites = raw.get("website", [])
+        if sites:  # a person has no website: the company gets it (when it has none) and the notes keep each
+            data["company_website"] = sites[0].strip()
+            data.setdefault("_note_lines", []).extend(f"URL: {site.strip()}" for site in sites)
     elif kind == "company":
         if name := _first(raw, "name"):
             data["name"] = name
@@ -454,13 +690,20 @@ def map_row(values: list[str], mapping: dict[int, str], *, kind: str = "person")
             data["corporate_number"] = number
         for field in ("industry", "website"):
             if value := _first(raw, field):
-                data[field] = value
+                data[field] = value.strip()
+        for cell in raw.get("website", [])[1:] + raw.get("email", []):
+            data.setdefault("_note_lines", []).append(
+                f"{'URL' if cell in raw.get('website', []) else 'メール'}: {cell}"
+            )
     else:
         raise ValueError(f"unknown import kind: {kind}")
     _phones(raw, data, errors, kind=kind, warnings=warnings)
     _address(raw, data, errors, warnings)
-    if notes := "\n".join(raw.get("notes", [])):
+    if notes := "\n".join(_note_lines(raw) + data.pop("_note_lines", [])):
         data["notes"] = notes
-    if tags := _tags(raw):
+    tags = _tags(raw)
+    if review and REVIEW_TAG not in tags:
+        tags.append(REVIEW_TAG)
+    if tags:
         data["tags"] = tags
     return RowResult(data, errors, warnings)

@@ -24,14 +24,18 @@ class ImportJob(models.Model):
     size = models.BigIntegerField(default=0)
     encoding = models.CharField(_("文字コード"), max_length=20, default="auto")
     sheet = models.CharField(max_length=100, blank=True)
+    # the row the headers are on (title rows above it are no data); found at upload, the user may pick another
+    header_row = models.PositiveIntegerField(_("見出し行"), null=True, blank=True)
     mapping = models.JSONField(default=dict)  # column index (as text) → field
     match_on = models.CharField(_("照合キー"), max_length=20, default="external_id")  # external_id | email | phone
+    file_wins = models.JSONField(default=list, blank=True)  # fields an update may overwrite with the file's value
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     total_rows = models.PositiveIntegerField(default=0)
     position = models.PositiveIntegerField(default=0)  # rows done; a restarted job continues after it
     counts = models.JSONField(default=dict)  # created / updated / skipped / duplicates / errors
     errors = models.JSONField(default=list)  # [{"row", "field", "message"}], capped
     message = models.TextField(blank=True)
+    created_companies = models.JSONField(default=list, blank=True)  # registered for its rows: revert removes them
     checked = models.JSONField(default=dict, blank=True)  # the last dry run, for the settings it was run with
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -64,6 +68,7 @@ class ImportRow(models.Model):
     row_number = models.PositiveIntegerField()
     action = models.CharField(max_length=10, choices=Action.choices)
     object_id = models.BigIntegerField(null=True)
+    record_kind = models.CharField(max_length=10, blank=True)  # "company" for a company row of a person import
     before = models.JSONField(default=dict, blank=True)
 
     class Meta:

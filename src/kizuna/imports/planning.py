@@ -12,6 +12,81 @@ from . import mapping as mapping_module
 from .models import ImportJob
 
 DUPLICATE_SCORE = 0.9  # a probable duplicate of an existing record goes to the review queue
+# Single values an update may not overwrite unless the user chose "file wins" for them: the file's value is
+# taken only where the record has none. The address is one value (its parts go together).
+SINGLE_VALUES = {
+    "person": ("family_name", "given_name", "family_name_kana", "given_name_kana", "birthday", "address"),
+    "company": ("name_kana", "corporate_number", "industry", "website", "phone", "address"),
+}
+ADDRESS = ("postcode", "prefecture", "city", "street")
+CONFLICT_LABELS = {"address": "住所", "birthday": "生年月日", **mapping_module.FIELD_LABELS}
+
+
+def _same(kept, given) -> bool:
+    folded = [japanese.collapse_spaces(japanese.nfkc(str(v or ""))) for v in (kept, given)]
+    return folded[0] == folded[1] or (folded[0].replace(" ", "") == folded[1].replace(" ", ""))
+
+
+def settle_conflicts(record, data: dict, *, kind: str, file_wins=()) -> list[tuple[str, str]]:
+    """Take out of `data` the single values that would overwrite a different value of `record`, unless the
+    user let the file win for that field; return them as (field, Japanese message) for the dry run."""
+    conflicts = []
+    for name in SINGLE_VALUES[kind]:
+        keys = ADDRESS if name == "address" else (name,)
+        given = {key: data[key] for key in keys if data.get(key)}
+        if not given:
+            continue
+        kept = {key: getattr(record, key) for key in keys}
+        kept = {key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in kept.items()}
+        if not any(kept.values()) or all(_same(kept[key], value) for key, value in given.items()):
+            continue
+        if name in file_wins:
+            for key in keys:  # the whole address from the file, not a mix of two
+                data.setdefault(key, "")
+            continue
+        for key in keys:
+            data.pop(key, None)
+        shown = " ".join(str(v) for v in kept.values() if v)
+        written = " ".join(map(str, given.values()))
+        message = (
+            f"{CONFLICT_LABELS.get(name, name)}がファイル（{written}）と登録済み（{shown}）で違います。"
+            "登録済みの値を残します（ファイルの値にするには、列の対応で「ファイルを優先」を選んでください）。"
+        )
+        conflicts.append((name, message))
+    return conflicts
+
+
+_PERSON_VALUES = ("family_name", "given_name", "family_name_kana", "given_name_kana", "external_id", "birthday",
+                  *ADDRESS)  # fmt: skip
+
+
+def _point_key(kind: str, value: str) -> str:
+    return japanese.normalize_email(value) if kind == "email" else japanese.parse_phone(value).digits
+
+
+def changes_nothing(person: Person, data: dict) -> bool:
+    """True when updating `person` with the row's data would change nothing (the app's own export read back)."""
+    for key in _PERSON_VALUES:
+        if data.get(key) and not _same(getattr(person, key) if key != "birthday" else (
+                person.birthday.isoformat() if person.birthday else ""), data[key]):  # fmt: skip
+            return False
+    if data.get("notes") and data["notes"].strip() not in (person.notes or ""):
+        return False
+    if set(data.get("tags") or ()) - set(person.tags.values_list("name", flat=True)):
+        return False
+    have = {(p.kind, p.normalized) for p in person.contact_points.all()}
+    have |= {(e.get("kind"), str(e.get("value"))) for e in person.unparsed_values or []}
+    for kind, key in (("email", "emails"), ("phone", "phones")):
+        for entry in data.get(key) or ():
+            value = str(entry["value"])
+            if (kind, _point_key(kind, value)) not in have and (kind, value) not in have:
+                return False
+    if name := data.get("company_name"):
+        job = next((j for j in person.employments.alive().current().select_related("company")
+                    if japanese.company_key(j.company.name) == japanese.company_key(name)), None)  # fmt: skip
+        if job is None or any(data.get(k) and not _same(getattr(job, k), data[k]) for k in ("department", "title")):
+            return False
+    return True
 
 
 @dataclass
@@ -25,6 +100,7 @@ class RowPlan:
     duplicates: list = field(default_factory=list)  # [(score, reasons, facts)]
     values: list = field(default_factory=list, repr=False)
     deferred: bool = False  # repeats a row of the same batch that is not saved yet: planned again after it
+    unchanged: bool = False  # matches a record that already holds every value of the row
 
     @property
     def label(self) -> str:
@@ -36,8 +112,9 @@ class RowPlan:
 class Planner:
     """Plans the rows of one import job, a batch at a time; remembers the file's match keys between batches."""
 
-    def __init__(self, actor, job: ImportJob):
-        self.actor, self.job = actor, job
+    def __init__(self, actor, job: ImportJob, headers: list[str] | None = None):
+        self.actor, self.job, self.headers = actor, job, headers
+        self.file_wins = set(job.file_wins or ())
         self.mapping = {int(k): v for k, v in job.mapping.items()}
         self.seen: dict[str, int] = {}  # match key → first row in this file
 
@@ -85,16 +162,23 @@ class Planner:
         plans = []
         required = mapping_module.REQUIRED[self.job.kind]
         for row_number, values in batch:
-            data, errors, warnings = mapping_module.map_row(values, self.mapping, kind=self.job.kind)
+            data, errors, warnings = mapping_module.map_row(values, self.mapping, kind=self.job.kind,
+                                                            headers=self.headers)  # fmt: skip
             plan = RowPlan(row_number, "create", data, list(errors), list(warnings), values=values)
-            if not data.get(required):
+            if not data.get(mapping_module.REQUIRED["company"] if data.get("record_kind") else required):
                 plan.action = "skip"
             plans.append(plan)
-        live = [p for p in plans if p.action != "skip"]
-        if self.job.kind == "company":
-            for plan in live:
+        companies = [p for p in plans if p.action != "skip" and (self.job.kind == "company" or
+                                                                  p.data.get("record_kind"))]  # fmt: skip
+        live = [p for p in plans if p.action != "skip" and not p.data.get("record_kind")]
+        if companies:
+            for plan in companies:
                 plan.existing = self._existing_company(plan.data)
                 plan.action = "update" if plan.existing else "create"
+                if plan.existing:
+                    plan.warnings += settle_conflicts(plan.existing, plan.data, kind="company",
+                                                      file_wins=self.file_wins)  # fmt: skip
+        if self.job.kind == "company":
             return plans
         keys = {id(p): self._key(p.data) for p in live}
         existing = self._existing_people({k for k in keys.values() if k})
@@ -118,6 +202,9 @@ class Planner:
                 plan.errors.append(("external_id", "この外部IDは、あなたが見られないレコードで使われています。"))
             elif key in existing:
                 plan.action, plan.existing = "update", existing[key]
+                plan.warnings += settle_conflicts(plan.existing, plan.data, kind="person", file_wins=self.file_wins)
+                if changes_nothing(plan.existing, plan.data):
+                    plan.action, plan.unchanged = "skip", True
         creates = [p for p in live if p.action == "create" and not p.deferred]
         names = {japanese.company_key(p.data["company_name"]) for p in creates if p.data.get("company_name")}
         companies = {c.name_key: c for c in Company.objects.visible_to(self.actor).filter(name_key__in=names)}

@@ -6,10 +6,12 @@ anything: the row is created and the pair goes to the duplicate review queue.
 """
 
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from itertools import chain
 from pathlib import Path
 
 from django.conf import settings
@@ -27,7 +29,7 @@ from kizuna.core.permissions import Visibility, is_admin
 from . import mapping as mapping_module
 from . import readers
 from .models import ImportJob, ImportRow, MappingTemplate
-from .planning import Planner, RowPlan
+from .planning import SINGLE_VALUES, Planner, RowPlan
 
 MATCH_KEYS = ("external_id", "email", "phone")
 MAX_ERRORS = 1000
@@ -46,11 +48,12 @@ class Summary:
     duplicates: int = 0
     errors: list = field(default_factory=list)  # [{"row", "field", "message"}]
     warnings: int = 0
+    notices: list = field(default_factory=list)  # what the reader says about the whole file (its encoding, ...)
     preview: list = field(default_factory=list)  # the first RowPlans, for the wizard
 
     def as_json(self) -> dict:
         return {"encoding": self.encoding, "rows": self.rows, "created": self.created, "updated": self.updated,
-                "skipped": self.skipped, "errors": self.errors[:MAX_ERRORS]}  # fmt: skip
+                "skipped": self.skipped, "errors": self.errors[:MAX_ERRORS], "notices": self.notices}  # fmt: skip
 
 
 def _storage() -> Path:
@@ -66,7 +69,7 @@ def _read_error(exc: readers.ReadError) -> ValidationFailed:
 def open_table(job: ImportJob):
     return readers.read_table(
         job.path, filename=job.filename, encoding=job.encoding or "auto", sheet=job.sheet or None,
-        max_bytes=settings.KIZUNA_IMPORT_MAX_BYTES,
+        max_bytes=settings.KIZUNA_IMPORT_MAX_BYTES, header_row=job.header_row,
     )  # fmt: skip
 
 
@@ -94,6 +97,7 @@ def upload(*, actor, file, filename: str, kind: str = "person", encoding: str = 
         with open_table(job) as table:
             headers = table.headers
             job.encoding = table.encoding or encoding
+            job.header_row = table.header_row
     except readers.ReadError as exc:
         target.unlink(missing_ok=True)
         raise _read_error(exc) from None
@@ -141,16 +145,24 @@ def save_template(*, actor, job: ImportJob, name: str) -> MappingTemplate:
 
 
 def set_mapping(*, actor, job: ImportJob, mapping: dict, encoding: str | None = None, match_on: str | None = None,
-                sheet: str | None = None):  # fmt: skip
+                sheet: str | None = None, header_row: int | None = None, file_wins=None):  # fmt: skip
+    """The user's column mapping (and encoding, match key). Another sheet, or another header row, has its own
+    headers: they are read and mapped afresh, and `mapping` is not used."""
     _require_owner(actor, job)
-    if sheet and sheet != job.sheet:  # another sheet of the book: its own headers, mapped afresh
-        job.sheet = sheet
+    new_sheet = bool(sheet) and sheet != job.sheet
+    if header_row is not None and (header_row < 1 or header_row > readers.base.MAX_ROWS):
+        raise ValidationFailed(field_errors={"header_row": ["見出し行は1以上の行番号で指定してください。"]})
+    if new_sheet or (header_row is not None and header_row != (job.header_row or 1)):
+        job.sheet = sheet if new_sheet else job.sheet
+        job.header_row = header_row if header_row is not None else None
         try:
             with open_table(job) as table:
+                job.header_row = table.header_row
                 job.mapping = {str(i): f for i, f in mapping_module.auto_map(table.headers, kind=job.kind).items()}
         except readers.ReadError as exc:
-            raise _read_error(exc) from None
-        job.save(update_fields=["sheet", "mapping"])
+            raise ValidationFailed(exc.message, field_errors={"header_row" if not new_sheet else "sheet": [
+                exc.message]}) from None  # fmt: skip
+        job.save(update_fields=["sheet", "header_row", "mapping"])
         return
     cleaned = {int(k): v for k, v in mapping.items() if v}
     problems = mapping_module.validate_mapping(cleaned, kind=job.kind)
@@ -161,7 +173,14 @@ def set_mapping(*, actor, job: ImportJob, mapping: dict, encoding: str | None = 
         job.encoding = encoding
     if match_on in MATCH_KEYS:
         job.match_on = match_on
-    job.save(update_fields=["mapping", "encoding", "match_on"])
+    if file_wins is not None:
+        allowed = set(SINGLE_VALUES[job.kind])
+        unknown = [f for f in file_wins if f not in allowed]
+        if unknown:
+            message = f"「ファイルを優先」にできない項目です: {'、'.join(map(str, unknown))}"
+            raise ValidationFailed(message, field_errors={"file_wins": [message]})
+        job.file_wins = sorted(set(file_wins))
+    job.save(update_fields=["mapping", "encoding", "match_on", "file_wins"])
 
 
 def _owns(user, job: ImportJob) -> bool:
@@ -183,12 +202,23 @@ def job_for(user, pk) -> ImportJob:
 
 
 # --- planning (shared by the dry run and the real run) ---------------------------------------------
-def _rows(job: ImportJob):
+def _rows(job: ImportJob, notices: list | None = None, headers: list | None = None):
+    """(row number, values or RowIssue) in file order: a row the reader refused comes where it was."""
     try:
         with open_table(job) as table:
-            yield from table.rows
-            for issue in table.row_errors:
+            if headers is not None:
+                headers[:] = table.headers
+            reported = 0
+            for row_number, values in table.rows:
+                while reported < len(table.row_errors):
+                    issue = table.row_errors[reported]
+                    reported += 1
+                    yield issue.row_number, issue
+                yield row_number, values
+            for issue in table.row_errors[reported:]:
                 yield issue.row_number, issue
+            if notices is not None:
+                notices.extend(table.warnings)
     except readers.ReadError as exc:
         raise _read_error(exc) from None
 
@@ -198,10 +228,17 @@ def _error(summary: Summary, row: int, field_name: str, message: str) -> None:
         summary.errors.append({"row": row, "field": field_name, "message": message})
 
 
+def _masked_notices(summary: Summary, plan: RowPlan) -> None:
+    for field_name, message in plan.warnings:
+        if field_name == mapping_module.MASKED and message not in summary.notices:
+            summary.notices.append(message)
+
+
 def _tally(summary: Summary, plan: RowPlan) -> None:
     summary.rows += 1
     for field_name, message in plan.errors:
         _error(summary, plan.row_number, field_name, message)
+    _masked_notices(summary, plan)
     summary.warnings += len(plan.warnings)
     summary.duplicates += bool(plan.duplicates)
     if plan.action == "create":
@@ -215,8 +252,11 @@ def _tally(summary: Summary, plan: RowPlan) -> None:
 def dry_run(*, actor, job: ImportJob, preview: int = 50) -> Summary:
     """Every row is read, mapped, matched and checked; nothing is written."""
     _require_owner(actor, job)
-    planner = Planner(actor, job)
     summary = Summary(encoding=job.encoding)
+    headers: list = []
+    rows = _rows(job, summary.notices, headers)
+    first = next(rows, None)  # the header is read with the first row
+    planner = Planner(actor, job, headers)
     batch: list = []
 
     def flush():
@@ -226,7 +266,7 @@ def dry_run(*, actor, job: ImportJob, preview: int = 50) -> Summary:
                 summary.preview.append(plan)
         batch.clear()
 
-    for row_number, values in _rows(job):
+    for row_number, values in chain([first] if first else [], rows):
         if isinstance(values, readers.RowIssue):
             summary.rows += 1
             summary.skipped += 1
@@ -243,7 +283,8 @@ CHECK_TTL = 600  # seconds a stored dry run stands for the wizard before the fil
 
 
 def _check_key(job: ImportJob) -> str:
-    return json.dumps([job.mapping, job.encoding, job.match_on, job.sheet], sort_keys=True)
+    return json.dumps([job.mapping, job.encoding, job.match_on, job.sheet, job.header_row, job.file_wins],
+                      sort_keys=True)  # fmt: skip
 
 
 def checked(*, actor, job: ImportJob, preview: int = 50) -> dict:
@@ -255,7 +296,8 @@ def checked(*, actor, job: ImportJob, preview: int = 50) -> dict:
     summary = dry_run(actor=actor, job=job, preview=preview)
     result = summary.as_json() | {
         "duplicates": summary.duplicates,
-        "preview": [{"row_number": p.row_number, "action": p.action, "label": p.label, "errors": p.errors,
+        "preview": [{"row_number": p.row_number, "action": p.action, "unchanged": p.unchanged, "label": p.label,
+                     "errors": p.errors,
                      "warnings": p.warnings} for p in summary.preview],
     }  # fmt: skip
     job.checked = {"key": _check_key(job), "at": time.time(), "summary": result}
@@ -267,16 +309,31 @@ def checked(*, actor, job: ImportJob, preview: int = 50) -> dict:
 def _company_for(actor, data: dict, cache: dict):
     """The row's company by its matching key (株式会社X = X株式会社 = ㈱X), registered when it is new."""
     name = data.pop("company_name", "")
-    number = data.pop("company_corporate_number", "")
+    details = _company_details(data)
     if not name:
         return None
     key = japanese.company_key(name)
     if key not in cache:
         company = Company.objects.visible_to(actor).filter(name_key=key).order_by("pk").first()
         if company is None:
-            company = contacts.create_company(actor=actor, data={"name": name, "corporate_number": number})
+            company = contacts.create_company(actor=actor, data={"name": name, **details})
+            cache.setdefault("_created", []).append(company.pk)
         cache[key] = company.pk
     return cache[key]
+
+
+_URL = re.compile(r"^https?://[^\s]{1,190}$", re.I)
+
+
+def _company_details(data: dict) -> dict:
+    """What a person's row says about a new company (法人番号, reading, website), taken out of the person's data;
+    a website that is no URL stays in the person's notes only."""
+    details = {"corporate_number": data.pop("company_corporate_number", ""),
+               "name_kana": data.pop("company_kana", "")[:100]}  # fmt: skip
+    website = data.pop("company_website", "")
+    if _URL.match(website):
+        details["website"] = website
+    return {key: value for key, value in details.items() if value}
 
 
 def _merged_points(person: Person, data: dict) -> dict:
@@ -295,6 +352,57 @@ def _merged_points(person: Person, data: dict) -> dict:
                 have.add(norm)
         out[key] = current
     return out
+
+
+def _append_notes(record, data: dict) -> None:
+    """A row's メモ is added below the record's, never replacing it (and not added twice)."""
+    new = (data.get("notes") or "").strip()
+    if not new or not record.notes:
+        return
+    if new in record.notes:
+        del data["notes"]
+    else:
+        data["notes"] = f"{record.notes.rstrip()}\n{new}"
+
+
+def _career_change(actor, person: Person, company_id: int, post: dict) -> dict:
+    """A row with another company, department or title is a new current career: the one it follows is ended
+    yesterday and stays in 職歴. Returns what revert needs: the careers added and the ones ended."""
+    post = {key: value for key, value in post.items() if value}
+    jobs = list(person.employments.alive().current().order_by("-is_primary", "-id"))
+    here = next((j for j in jobs if j.company_id == company_id), None)
+    if here is not None and all(getattr(here, key) == value for key, value in post.items()):
+        return {}
+    today = timezone.localdate()
+    yesterday = today - timedelta(days=1)
+    ended = []
+    for job in [here] if here is not None else [j for j in jobs if j.is_primary]:
+        if job.start_date and job.start_date >= today:  # begun today: corrected, not followed
+            ended.append({"id": job.pk, "end_date": None, "is_primary": job.is_primary,
+                          "department": job.department, "title": job.title, "in_place": True})  # fmt: skip
+            contacts.update_employment(actor=actor, employment=job, data=post)
+            return {"added": [], "ended": ended}
+        ended.append({"id": job.pk, "end_date": job.end_date.isoformat() if job.end_date else None,
+                      "is_primary": job.is_primary})  # fmt: skip
+        contacts.update_employment(actor=actor, employment=job, data={"end_date": yesterday, "is_primary": False})
+    added = contacts.add_employment(actor=actor, person=person, data={
+        "company": company_id, "start_date": today, "is_primary": True,
+        "department": post.get("department", here.department if here else ""),
+        "title": post.get("title", here.title if here else ""),
+    })  # fmt: skip
+    return {"added": [added.pk], "ended": ended}
+
+
+def _undo_careers(actor, change: dict) -> None:
+    for pk in change.get("added", []):
+        if job := Employment.objects.alive().filter(pk=pk).first():
+            contacts.delete_employment(actor=actor, employment=job)
+    for old in change.get("ended", []):
+        if job := Employment.objects.alive().filter(pk=old["id"]).first():
+            data = {"end_date": old["end_date"], "is_primary": old["is_primary"]}
+            if old.get("in_place"):
+                data |= {"department": old["department"], "title": old["title"]}
+            contacts.update_employment(actor=actor, employment=job, data=data)
 
 
 def _before(person_or_company, data: dict) -> dict:
@@ -316,24 +424,29 @@ def _apply(actor, job: ImportJob, plan: RowPlan, cache: dict, summary: Summary) 
     data = dict(plan.data)
     if plan.action == "skip":
         return ImportRow(job=job, row_number=plan.row_number, action=ImportRow.Action.SKIPPED)
-    if job.kind == "company":
+    record_kind = data.pop("record_kind", "")
+    if job.kind == "company" or record_kind == "company":
+        kind = "company" if record_kind else ""
         if plan.action == "update":
             before = _before(plan.existing, data)
             contacts.update_company(actor=actor, company=plan.existing, data=data)
             return ImportRow(job=job, row_number=plan.row_number, action="updated", object_id=plan.existing.pk,
-                             before=before)  # fmt: skip
+                             before=before, record_kind=kind)  # fmt: skip
         company = contacts.create_company(actor=actor, data=data)
-        return ImportRow(job=job, row_number=plan.row_number, action="created", object_id=company.pk)
+        return ImportRow(job=job, row_number=plan.row_number, action="created", object_id=company.pk,
+                         record_kind=kind)  # fmt: skip
     company_id = _company_for(actor, data, cache)
-    for key in ("department", "title"):
-        value = data.pop(key, "")
-        if company_id and plan.action == "create":
-            data[key] = value
+    post = {key: data.pop(key, "") for key in ("department", "title")}
+    if company_id and plan.action == "create":
+        data |= post
     if plan.action == "update":
         person = plan.existing
         data |= _merged_points(person, data)
+        _append_notes(person, data)
         before = _before(person, data)
         contacts.update_person(actor=actor, person=person, data=data)
+        if company_id:
+            before["_careers"] = _career_change(actor, person, company_id, post)
         return ImportRow(job=job, row_number=plan.row_number, action="updated", object_id=person.pk, before=before)
     if company_id:
         data["company"] = company_id
@@ -355,14 +468,17 @@ def run(job_id: int) -> Summary:
         raise ValidationFailed("このインポートはすでに終わっています。")
     job.status, job.started_at = ImportJob.Status.RUNNING, job.started_at or timezone.now()
     job.save(update_fields=["status", "started_at"])
-    planner = Planner(actor, job)
     summary = Summary(encoding=job.encoding, errors=list(job.errors))
     for key in ("created", "updated", "skipped", "duplicates"):
         setattr(summary, key, job.counts.get(key, 0))
     cache: dict = {}
     batch: list = []
     try:
-        for row_number, values in _rows(job):
+        headers: list = []
+        rows = _rows(job, summary.notices, headers)
+        first = next(rows, None)
+        planner = Planner(actor, job, headers)
+        for row_number, values in chain([first] if first else [], rows):
             if row_number <= job.position:  # done before a crash or a stop
                 continue
             batch.append((row_number, values))
@@ -379,7 +495,7 @@ def run(job_id: int) -> Summary:
     job.total_rows = max(job.total_rows, job.position)
     job.save(update_fields=["status", "finished_at", "total_rows"])
     audit.record(actor=actor, action="import.run", obj=job, changes={"counts": [None, job.counts]})
-    summary.rows = job.position
+    summary.rows = summary.created + summary.updated + summary.skipped
     return summary
 
 
@@ -393,6 +509,7 @@ def _bulkable(plan: RowPlan) -> bool:
     validates and explains."""
     data = plan.data
     return (plan.action == "create" and not plan.duplicates and not plan.deferred and not data.get("tags")
+            and not data.get("record_kind")
             and all(len(str(data.get(k) or "")) <= n for k, n in _LIMITS.items()))  # fmt: skip
 
 
@@ -402,16 +519,18 @@ def _resolve_companies(actor, plans: list[RowPlan], cache: dict) -> None:
     for plan in plans:
         name = plan.data.get("company_name")
         if name and japanese.company_key(name) not in cache:
-            wanted.setdefault(japanese.company_key(name), (name, plan.data.get("company_corporate_number", "")))
+            wanted.setdefault(japanese.company_key(name), (name, _company_details(dict(plan.data))))
     for company in Company.objects.visible_to(actor).filter(name_key__in=wanted).order_by("-pk"):
         cache[company.name_key] = company.pk  # the oldest wins, as in _company_for
     new = [
-        Company(name=name, corporate_number=japanese.normalize_corporate_number(number) or "",
+        Company(name=name, corporate_number=japanese.normalize_corporate_number(details.get("corporate_number", ""))
+                or "", name_kana=details.get("name_kana", ""), website=details.get("website", ""),
                 owner=actor, team=actor.team, visibility=Visibility.TEAM)
-        for key, (name, number) in wanted.items() if key not in cache
+        for key, (name, details) in wanted.items() if key not in cache
     ]  # fmt: skip
     for company in bulk_create_companies(actor=actor, companies=new) if new else []:
         cache[company.name_key] = company.pk
+        cache.setdefault("_created", []).append(company.pk)
 
 
 def _bulk_create(actor, job: ImportJob, plans: list[RowPlan], cache: dict) -> list[ImportRow]:
@@ -447,6 +566,7 @@ def _bulk_create(actor, job: ImportJob, plans: list[RowPlan], cache: dict) -> li
 def _count(summary: Summary, plan: RowPlan) -> None:
     for field_name, message in plan.errors:
         _error(summary, plan.row_number, field_name, message)
+    _masked_notices(summary, plan)
     summary.duplicates += bool(plan.duplicates) and plan.action == "create"
     outcome = _OUTCOMES.get(plan.action, "skipped")
     setattr(summary, outcome, getattr(summary, outcome) + 1)
@@ -480,33 +600,50 @@ def _commit(actor, job, planner, batch, cache, summary: Summary) -> None:
             _count(summary, plan)
         ImportRow.objects.bulk_create(rows, batch_size=1000)
         job.position = batch[-1][0]
+        job.created_companies = [*job.created_companies, *cache.pop("_created", [])]
         job.counts = {"created": summary.created, "updated": summary.updated, "skipped": summary.skipped,
                       "duplicates": summary.duplicates}  # fmt: skip
         job.errors = summary.errors[:MAX_ERRORS]
-        job.save(update_fields=["position", "counts", "errors"])
+        job.save(update_fields=["position", "counts", "errors", "created_companies"])
+
+
+def _remove_created_companies(actor, job: ImportJob) -> int:
+    """The companies registered for the import's people go too, unless someone has linked them since."""
+    removed = 0
+    for company in Company.objects.alive().filter(pk__in=job.created_companies):
+        in_use = (Person.objects.alive().filter(company=company).exists()
+                  or Employment.objects.alive().filter(company=company, person__deleted_at__isnull=True).exists()
+                  or company.subsidiaries.alive().exists())  # fmt: skip
+        if not in_use:
+            contacts.delete_company(actor=actor, company=company)
+            removed += 1
+    return removed
 
 
 def revert(*, actor, job: ImportJob) -> int:
     """Undo a whole import: created records go to the trash, updated ones get their old values back."""
     _require_owner(actor, job)
+    job.refresh_from_db()  # what the run recorded, which may have been another process
     if job.status == ImportJob.Status.REVERTED:
         raise ValidationFailed("このインポートはすでに取り消されています。")
-    model = Person if job.kind == "person" else Company
     undone = 0
     with transaction.atomic():
         for row in job.rows.exclude(action="skipped").order_by("-row_number"):
-            obj = model.objects.filter(pk=row.object_id).first()
+            person = job.kind == "person" and row.record_kind != "company"
+            obj = (Person if person else Company).objects.filter(pk=row.object_id).first()
             if obj is None or obj.deleted_at:
                 continue
-            if row.action == "created" and job.kind == "person":
+            if row.action == "created" and person:
                 contacts.delete_person(actor=actor, person=obj)
             elif row.action == "created":
                 contacts.delete_company(actor=actor, company=obj)
             else:
                 data = dict(row.before)
-                (contacts.update_person(actor=actor, person=obj, data=data) if job.kind == "person"
+                _undo_careers(actor, data.pop("_careers", {}))
+                (contacts.update_person(actor=actor, person=obj, data=data) if person
                  else contacts.update_company(actor=actor, company=obj, data=data))  # fmt: skip
             undone += 1
+        undone += _remove_created_companies(actor, job)
         job.status, job.reverted_at = ImportJob.Status.REVERTED, timezone.now()
         job.save(update_fields=["status", "reverted_at"])
         audit.record(actor=actor, action="import.revert", obj=job, changes={"rows": [None, undone]})

@@ -12,6 +12,7 @@ from kizuna.core.permissions import is_admin, may_import
 from . import mapping as mapping_module
 from . import readers, services
 from .models import ImportJob
+from .planning import CONFLICT_LABELS, SINGLE_VALUES
 from .tasks import run_import
 
 ENCODING_CHOICES = [("auto", _("自動判定")), ("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8 (BOM)"),
@@ -43,6 +44,25 @@ def import_list(request):
     return render(request, "imports/list.html", context)
 
 
+def _header_row(value) -> int | None:
+    """The header row the user typed, or None (keep it); a number that is no row is said so by the service."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()) or len(value) > 7:
+        raise ValidationFailed(field_errors={"header_row": [_("見出し行は行番号（数字）で指定してください。")]})
+    return int(value)
+
+
+def _label_choices(index: int, headers: list[str], chosen: str) -> list[tuple[str, str]]:
+    """A column may hold the labels (Work, 携帯 ...) of the phone or e-mail column beside it."""
+    near = [j for j in (index + 1, index - 1) if 0 <= j < len(headers)]
+    spec = mapping_module.parse_spec(chosen)
+    if spec is not None and spec.label_of is not None and spec.label_of not in near:
+        near.append(spec.label_of)
+    return [(f"label:{j}", mapping_module.spec_label(f"label:{j}", headers)) for j in near]
+
+
 @page_view
 @require_http_methods(["GET", "POST"])
 def import_detail(request, pk: int):
@@ -53,7 +73,9 @@ def import_detail(request, pk: int):
         wanted = {k.removeprefix("col_"): v for k, v in request.POST.items() if k.startswith("col_")}
         try:
             services.set_mapping(actor=request.user, job=job, mapping=wanted, encoding=request.POST.get("encoding"),
-                                 match_on=request.POST.get("match_on"), sheet=request.POST.get("sheet"))  # fmt: skip
+                                 match_on=request.POST.get("match_on"), sheet=request.POST.get("sheet"),
+                                 header_row=_header_row(request.POST.get("header_row")),
+                                 file_wins=request.POST.getlist("file_wins"))  # fmt: skip
             if request.POST.get("template"):
                 template = services.save_template(actor=request.user, job=job, name=request.POST["template"])
                 messages.success(
@@ -68,14 +90,17 @@ def import_detail(request, pk: int):
         if table.format in ("csv", "tsv"):  # text files: show how they decode, so a wrong guess is visible
             with open(job.path, "rb") as fh:
                 sample = fh.read(4096)
-            sample = sample[: sample.rfind(b"\n") + 1] or sample
-            context["preview_lines"] = readers.decode(sample, job.encoding).preview_lines
+            context["preview_lines"] = readers.decode_start(sample, job.encoding).preview_lines
     except readers.ReadError as exc:
         context["error"] = exc.message
         headers = []
-    fields = mapping_module.FIELDS[job.kind]
-    context["columns"] = [(i, h, job.mapping.get(str(i), "")) for i, h in enumerate(headers)]
-    context["fields"] = [(f, mapping_module.FIELD_LABELS.get(f, f)) for f in fields]
+    context["file_wins"] = [(name, CONFLICT_LABELS.get(name, name), name in job.file_wins)
+                            for name in SINGLE_VALUES[job.kind]]  # fmt: skip
+    fields = mapping_module.choices(job.kind)
+    context["columns"] = [
+        (i, h, job.mapping.get(str(i), ""), fields + _label_choices(i, headers, job.mapping.get(str(i), "")))
+        for i, h in enumerate(headers)
+    ]  # fmt: skip
     if job.status == ImportJob.Status.PENDING and "error" not in context:
         try:
             context["summary"] = services.checked(actor=request.user, job=job)

@@ -6,20 +6,29 @@ from dataclasses import dataclass, field
 from kizuna.core.exceptions import ValidationFailed
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-ENCODINGS = ("utf-8-sig", "utf-8", "cp932", "euc-jp")
+ENCODINGS = ("utf-8-sig", "utf-8", "cp932", "euc-jp", "utf-16", "utf-16-le", "utf-16-be")
 FORMATS = ("csv", "tsv", "xlsx", "vcard")
-_CODECS = {"utf-8-sig": "utf-8-sig", "utf-8": "utf-8", "cp932": "cp932", "euc-jp": "euc_jp"}
+_CODECS = {
+    "utf-8-sig": "utf-8-sig", "utf-8": "utf-8", "cp932": "cp932", "euc-jp": "euc_jp", "utf-16": "utf-16",
+    "utf-16-le": "utf-16-le", "utf-16-be": "utf-16-be",
+}  # fmt: skip
 _ALIASES = {
     "utf8": "utf-8", "utf-8": "utf-8", "utf_8": "utf-8", "utf-8-sig": "utf-8-sig", "utf_8_sig": "utf-8-sig",
     "utf8bom": "utf-8-sig", "cp932": "cp932", "ms932": "cp932", "windows-31j": "cp932", "windows31j": "cp932",
     "shift_jis": "cp932", "shift-jis": "cp932", "shiftjis": "cp932", "sjis": "cp932", "x-sjis": "cp932",
-    "euc-jp": "euc-jp", "euc_jp": "euc-jp", "eucjp": "euc-jp",
+    "euc-jp": "euc-jp", "euc_jp": "euc-jp", "eucjp": "euc-jp", "utf-16": "utf-16", "utf16": "utf-16",
+    "utf_16": "utf-16", "unicode": "utf-16", "utf-16le": "utf-16-le", "utf-16-le": "utf-16-le",
+    "utf_16_le": "utf-16-le", "utf16le": "utf-16-le", "utf-16be": "utf-16-be", "utf-16-be": "utf-16-be",
+    "utf_16_be": "utf-16-be", "utf16be": "utf-16-be",
 }  # fmt: skip
 _ENCODING_LABELS = {
     "utf-8-sig": "UTF-8（BOM付き）",
     "utf-8": "UTF-8",
     "cp932": "Shift_JIS（CP932）",
     "euc-jp": "EUC-JP",
+    "utf-16": "UTF-16（BOM付き）",
+    "utf-16-le": "UTF-16LE（BOMなし）",
+    "utf-16-be": "UTF-16BE（BOMなし）",
 }
 _EXTENSIONS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 _EXTENSIONS |= {".vcf": "vcard", ".vcard": "vcard"}
@@ -87,6 +96,7 @@ class Table:
     delimiter: str | None = None
     sheet: str | None = None
     sheet_names: list[str] = field(default_factory=list)
+    header_row: int = 1  # the row the headers were read from (rows above it are titles, not data)
     _closer: Callable[[], None] | None = field(default=None, repr=False)
 
     def close(self) -> None:

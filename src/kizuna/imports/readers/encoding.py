@@ -1,6 +1,8 @@
 """Which encoding a Japanese office file is in, and decoding it (whole or as a stream).
 
-Tried in this order: UTF-8 with BOM, UTF-8, CP932, then charset-normalizer restricted to UTF-8/CP932/EUC-JP.
+Tried in this order: a BOM (UTF-8, UTF-16LE/BE), UTF-16 without a BOM (the NUL bytes of ASCII characters at every
+other byte: Excel's and Outlook's "Unicode text"), UTF-8, CP932, then charset-normalizer restricted to
+UTF-8/CP932/EUC-JP.
 `shift_jis` is never used: it cannot hold 髙, 﨑 or ①, which CP932 (what Windows and Excel write) can.
 """
 
@@ -35,15 +37,22 @@ def _canonical_encoding(encoding: str) -> str:
     name = _ALIASES.get(encoding.strip().lower())
     if name is None:
         raise ReadError(
-            f"文字コード「{encoding}」には対応していません（UTF-8、Shift_JIS（CP932）、EUC-JP のいずれか）。"
+            f"文字コード「{encoding}」には対応していません（UTF-8、Shift_JIS（CP932）、EUC-JP、UTF-16 のいずれか）。"
         )
     return name
+
+
+def _codec(codec: str, start: bytes) -> str:
+    """UTF-16 chosen by the user for a file without a BOM is read as UTF-16LE (what Windows writes)."""
+    if codec == "utf-16" and not start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16-le"
+    return codec
 
 
 def _bad_offset(data: bytes, codec: str, final: bool = True) -> int | None:
     """The offset of the first byte `codec` cannot decode, or None when all of `data` decodes."""
     try:
-        codecs.getincrementaldecoder(codec)("strict").decode(data, final=final)
+        codecs.getincrementaldecoder(_codec(codec, data))("strict").decode(data, final=final)
     except UnicodeDecodeError as exc:
         return exc.start
     return None
@@ -150,9 +159,34 @@ def _cp932_text(data: bytes, final: bool) -> str | None:
     return None if _CP932_IMPOSSIBLE.search(text) else text
 
 
+_UTF16_SAMPLE = 4096
+
+
+def _utf16(data: bytes, final: bool) -> tuple[str, str] | None:
+    """UTF-16 by its BOM, or without one by where the NUL bytes are: every ASCII character (delimiters, line
+    breaks, digits, Latin letters) has one, on the odd bytes for UTF-16LE and on the even ones for UTF-16BE,
+    while UTF-8, CP932 and EUC-JP text has none."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if _bad_offset(data, "utf-16", final) is None:
+            return "utf-16", "BOM付きUTF-16です。"
+        return None
+    head = data[:_UTF16_SAMPLE]
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    for name, ascii_nuls, other_nuls in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        looks_so = ascii_nuls >= pairs * 0.2 and other_nuls <= pairs * 0.05
+        if looks_so and _bad_offset(head[: pairs * 2], _CODECS[name], final=False) is None:
+            return name, f"{_ENCODING_LABELS[name]}として読みます（1文字おきに0のバイトがあります）。"
+    return None
+
+
 def _detect(data: bytes, final: bool) -> tuple[str, str]:
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig", "BOM付きUTF-8です。"
+    if found := _utf16(data, final):
+        return found
     if _bad_offset(data, "utf-8", final) is None:
         if data.isascii():
             return "utf-8", "英数字だけのためUTF-8として読みます。"
@@ -183,7 +217,7 @@ def _detect(data: bytes, final: bool) -> tuple[str, str]:
             return name, f"{_ENCODING_LABELS[name]}と推定しました。"
     offsets = {name: _bad_offset(data, _CODECS[name], final) for name in ("utf-8", "cp932")}
     raise ReadError(
-        "文字コードを判別できませんでした（UTF-8、Shift_JIS（CP932）、EUC-JP のどれでも読めません）。"
+        "文字コードを判別できませんでした（UTF-8、Shift_JIS（CP932）、EUC-JP、UTF-16 のどれでも読めません）。"
         f"UTF-8では{offsets['utf-8'] + 1}バイト目、CP932では{(offsets['cp932'] or 0) + 1}バイト目に"
         "読めないバイトがあります。ファイルが壊れていないか確認してください。",
         offset=offsets["cp932"],
@@ -198,6 +232,10 @@ def detect_encoding(data: bytes) -> tuple[str, str]:
 
 def _detect_sample(sample: bytes, more: Iterator[bytes]) -> tuple[str, str]:
     """Detect from the start of a file; an all-ASCII start reads on to the first non-ASCII bytes."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", "BOM付きUTF-8です。"
+    if found := _utf16(sample, final=False):  # before looking further: the NULs of UTF-16 are ASCII bytes
+        return found
     if sample.isascii():
         for chunk in more:
             if not chunk.isascii():
@@ -221,15 +259,32 @@ def decode(data: bytes, encoding: str = "auto") -> DecodedText:
     ReadError naming the first bad byte."""
     name = detect_encoding(data)[0] if encoding == "auto" else _canonical_encoding(encoding)
     try:
-        text = data.decode(_CODECS[name])
+        text = data.decode(_codec(_CODECS[name], data))
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise _decode_error(name, exc.start, line, data[exc.start]) from None
     return DecodedText(text=text, encoding=name, preview_lines=text.splitlines()[:_PREVIEW_LINES])
 
 
+def decode_start(data: bytes, encoding: str = "auto") -> DecodedText:
+    """The beginning of a file (`data` may end inside a character or a line) as text, for a preview: the
+    last, perhaps incomplete, line is left out."""
+    name = _detect(data, final=False)[0] if encoding == "auto" else _canonical_encoding(encoding)
+    try:
+        text = codecs.getincrementaldecoder(_codec(_CODECS[name], data))("strict").decode(data, final=False)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise _decode_error(name, exc.start, line, data[exc.start]) from None
+    if "\n" in text.rstrip("\r\n"):
+        text = text[: text.rfind("\n") + 1]
+    return DecodedText(text=text, encoding=name, preview_lines=text.lstrip("\ufeff").splitlines()[:_PREVIEW_LINES])
+
+
 def _decode_stream(chunks: Iterator[bytes], encoding: str) -> Iterator[str]:
-    decoder = codecs.getincrementaldecoder(_CODECS[encoding])("strict")
+    chunks = iter(chunks)
+    first = next(chunks, b"")
+    chunks = chain([first], chunks)
+    decoder = codecs.getincrementaldecoder(_codec(_CODECS[encoding], first))("strict")
     offset = 0
     lines = 0
     for chunk in chain(chunks, [b""]):

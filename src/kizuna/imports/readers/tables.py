@@ -76,12 +76,17 @@ def read_table(
     encoding: str = "auto",
     sheet: str | int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    header_row: int | None = None,
 ) -> Table:
     """Read a CSV/TSV, .xlsx or .vcf file (a path, bytes or a binary file object; `filename` gives the type).
 
     The header is read now and the rows lazily, so call `close()` (or use `with`) when a file path was given
     and the rows are not consumed to the end. Raises ReadError for files that cannot be read at all; iterating
-    `rows` may raise ReadError for an undecodable byte further into a CSV."""
+    `rows` may raise ReadError for an undecodable byte further into a CSV.
+
+    The header is the row numbered `header_row` (as `Table.rows` numbers them) or, by default, the row among
+    the first ones whose cells read best as known headers (title rows above it, "取引先担当者一覧", are left
+    out); `table.header_row` says which it was."""
     stream, _size, close = _open_source(source, max_bytes)
     try:
         start = stream.tell()
@@ -89,11 +94,11 @@ def read_table(
         stream.seek(start)
         kind = _format_for(filename, head)
         if kind == "xlsx":
-            table = _read_xlsx(stream, sheet)
+            table = _read_xlsx(stream, sheet, header_row)
         elif kind == "vcard":
             table = _read_vcard(stream.read(), encoding)
         else:
-            table = _read_delimited(stream, encoding, tsv=kind == "tsv", close=close)
+            table = _read_delimited(stream, encoding, tsv=kind == "tsv", close=close, header_row=header_row)
             return table
     except BaseException:
         close()
@@ -121,7 +126,65 @@ def _sniff_delimiter(sample: str, tsv: bool) -> str:
     return best
 
 
-def _read_delimited(stream: BinaryIO, encoding: str, *, tsv: bool, close: Callable[[], None]) -> Table:
+_HEADER_SEARCH_ROWS = 20  # a header below this many rows is not looked for (the user can name it)
+
+
+def _header_score(values) -> int:
+    from ..mapping import header_score
+
+    cells = [str(v).strip() for v in values if v is not None and str(v).strip()]
+    return max(header_score(cells, "person"), header_score(cells, "company"))
+
+
+def _find_header(rows: Iterator, header_row: int | None, is_blank: Callable) -> tuple[tuple, Iterator]:
+    """(the header row, the rows after it) from `rows` ((number, values, ...) tuples): the row numbered
+    `header_row`, or the first of the best-scoring rows among the first non-blank ones. A row that cannot be
+    read while looking ahead ends the search; its error is raised where that row comes."""
+    seen: list = []
+    try:
+        for row in _header_candidates(rows, header_row, is_blank, seen):
+            return row, rows
+    except ReadError as exc:
+        if not seen or header_row is not None:
+            raise
+        error = exc
+    else:
+        error = None
+    if header_row is not None:
+        raise ReadError(f"{header_row}行目が見つかりません（見出し行には、ファイルにある行を指定してください）。")
+    if not seen:
+        raise ReadError("ファイルが空です（見出し行もデータもありません）。")
+    scores = [_header_score(row[1]) for row in seen]
+    best = scores.index(max(scores))
+    return seen[best], chain(seen[best + 1 :], _raising(error) if error else rows)
+
+
+def _raising(error: Exception) -> Iterator:
+    raise error
+    yield
+
+
+def _header_candidates(rows: Iterator, header_row: int | None, is_blank: Callable, seen: list) -> Iterator:
+    """Yields the row numbered `header_row` when there is one; otherwise collects the first non-blank rows
+    in `seen` and yields nothing."""
+    for row in rows:
+        if header_row is not None:
+            if row[0] == header_row:
+                yield row
+                return
+            if row[0] > header_row:
+                return
+            continue
+        if is_blank(row[1]):
+            continue
+        seen.append(row)
+        if len(seen) >= _HEADER_SEARCH_ROWS:
+            return
+
+
+def _read_delimited(
+    stream: BinaryIO, encoding: str, *, tsv: bool, close: Callable[[], None], header_row: int | None = None
+) -> Table:
     start = stream.tell()
     sample = stream.read(_SAMPLE_BYTES)
     rest = iter(lambda: stream.read(_CHUNK_BYTES), b"")
@@ -145,18 +208,14 @@ def _read_delimited(stream: BinaryIO, encoding: str, *, tsv: bool, close: Callab
     if name == "euc-jp" or "推定" in note:
         table.warnings.append(f"文字コード: {note}")
     records = _records(lines, delimiter, table)
-    for _number, values in records:
-        if table.row_errors:
-            break
-        if any(v.strip() for v in values):
-            table.headers = [v.strip().lstrip("\ufeff") for v in values]
-            break
-    if table.row_errors:
-        issue = table.row_errors[0]
+    header, after = _find_header(records, header_row, lambda values: not any(v.strip() for v in values))
+    early = [issue for issue in table.row_errors if issue.row_number <= header[0]]
+    if early:
+        issue = early[0]
         raise ReadError(f"見出し行を読み込めません。{issue.message}", row_number=issue.row_number)
-    if not table.headers:
-        raise ReadError("ファイルが空です（見出し行もデータもありません）。")
-    table.rows = _data_rows(records, table)
+    table.headers = [v.strip().lstrip("\ufeff") for v in header[1]]
+    table.header_row = header[0]
+    table.rows = _data_rows(after, table)
     return table
 
 
@@ -164,9 +223,10 @@ class _LineTap:
     """Feeds lines to csv while remembering the lines of the record being read, to re-read them after a
     quote that never closes."""
 
-    def __init__(self, lines: Iterator[str]):
+    def __init__(self, lines: Iterator[str], count: int = 0):
         self.lines = lines
         self.taken: list[str] = []
+        self.count = count  # lines read from the file so far
 
     def __iter__(self):
         return self
@@ -174,16 +234,20 @@ class _LineTap:
     def __next__(self) -> str:
         line = next(self.lines)
         self.taken.append(line)
+        self.count += 1
         return line
 
 
-def _records(lines: Iterator[str], delimiter: str, table: Table) -> Iterator[tuple[int, list[str]]]:
+def _records(lines: Iterator[str], delimiter: str, table: Table) -> Iterator[tuple[int, list[str], tuple]]:
+    """(record number, values, (first line, last line)) of each record; a record spans several lines when a
+    quoted cell holds a line break."""
     tap = _LineTap(lines)
     reader = csv.reader(tap, delimiter=delimiter, strict=True)
     number = 0
     while True:
         tap.taken = []
         number += 1
+        first_line = tap.count + 1
         try:
             values = next(reader)
         except StopIteration:
@@ -195,7 +259,7 @@ def _records(lines: Iterator[str], delimiter: str, table: Table) -> Iterator[tup
             if "end of data" in text or "field limit" in text:
                 message = f'{number}行目: 引用符（"）が閉じられていません。この行は読み込めませんでした。'
                 table.row_errors.append(RowIssue(number, message))
-                tap = _LineTap(chain(tap.taken[1:], tap.lines))  # read on from the next line
+                tap = _LineTap(chain(tap.taken[1:], tap.lines), first_line)  # read on from the next line
                 reader = csv.reader(tap, delimiter=delimiter, strict=True)
             else:
                 problem = (
@@ -213,7 +277,7 @@ def _records(lines: Iterator[str], delimiter: str, table: Table) -> Iterator[tup
                 RowIssue(number, f"{number}行目: NUL文字が含まれているため、この行は読み込めませんでした。")
             )
             continue
-        yield number, values
+        yield number, values, (first_line, tap.count)
 
 
 def _number(n: int) -> str:
@@ -247,11 +311,43 @@ def _check_fields(number: int, values: list[str]) -> None:
             raise _cell_too_long(number, _("%(n)s列目") % {"n": index + 1}, len(value))
 
 
-def _data_rows(records: Iterator[tuple[int, list[str]]], table: Table) -> Iterator[tuple[int, list[str]]]:
+def _split_record(first: tuple, second: tuple, width: int) -> RowIssue | None:
+    """Two short records that make one whole row when the last cell of the first and the first of the second
+    are joined: a line break in a cell that was not quoted. The row is refused (its parts would make two
+    garbage records) and its lines named."""
+    (number, head, (start, _)), (_, tail, (_, end)) = first, second
+    if (len(head) < width and len(tail) < width and len(head) + len(tail) - 1 == width
+            and head[-1].strip() and tail[0].strip()):  # fmt: skip
+        return RowIssue(number, (
+            f"{start}〜{end}行目: 引用符（\"）で囲まれていないセルに改行があり、1件が{end - start + 1}行に"
+            "分かれています。この行は読み込めませんでした。元のファイルでその行を直して（セルを\"で囲むか改行を"
+            "除いて）読み込み直してください。"
+        ))  # fmt: skip
+    return None
+
+
+def _joined_records(records: Iterator[tuple], width: int, table: Table) -> Iterator[tuple[int, list[str]]]:
+    pending = None
+    for record in records:
+        if pending is not None:
+            previous, pending = pending, None
+            if issue := _split_record(previous, record, width):
+                table.row_errors.append(issue)
+                continue
+            yield previous[0], previous[1]
+        if any(v.strip() for v in record[1]) and 1 < len(record[1]) < width:
+            pending = record
+            continue
+        yield record[0], record[1]
+    if pending is not None:
+        yield pending[0], pending[1]
+
+
+def _data_rows(records: Iterator[tuple], table: Table) -> Iterator[tuple[int, list[str]]]:
     width = len(table.headers)
     warned = False
     try:
-        for number, values in records:
+        for number, values in _joined_records(records, width, table):
             if not any(v.strip() for v in values):
                 continue
             if len(values) < width:
@@ -395,10 +491,10 @@ def _limited(rows, title: str):
         yield values
 
 
-def _read_xlsx(stream: BinaryIO, sheet: str | int | None) -> Table:
+def _read_xlsx(stream: BinaryIO, sheet: str | int | None, header_row: int | None = None) -> Table:
     import openpyxl
 
-    from ..mapping import guess_field
+    from ..mapping import base_field, guess_field
 
     _inspect_book(stream)
     try:
@@ -423,12 +519,20 @@ def _read_xlsx(stream: BinaryIO, sheet: str | int | None) -> Table:
         raise
     rows = enumerate(_limited(worksheet.iter_rows(values_only=True), worksheet.title), start=1)
     try:
-        for _number, values in rows:
-            if any(v is not None and str(v).strip() for v in values):
-                headers = [_cell_text(v, None).strip() for v in values]
-                break
-        else:
-            raise ReadError(f"シート「{worksheet.title}」にデータがありません。")
+        try:
+            header, after = _find_header(rows, header_row, lambda values: not any(
+                v is not None and str(v).strip() for v in values))  # fmt: skip
+        except FileRefused:
+            raise
+        except ReadError:
+            if header_row is not None:
+                raise
+            raise ReadError(f"シート「{worksheet.title}」にデータがありません。") from None
+        headers = [_cell_text(v, None).strip() for v in header[1]]
+        rows = after
+    except FileRefused:
+        book.close()
+        raise
     except ReadError:  # FileRefused too (a ValueError, so before _BROKEN_BOOK)
         book.close()
         raise
@@ -437,9 +541,15 @@ def _read_xlsx(stream: BinaryIO, sheet: str | int | None) -> Table:
         raise _broken_book(exc) from None
     while headers and not headers[-1]:
         headers.pop()
-    fields = [guess_field(h) for h in headers]
+    fields = [base_field(guess_field(h) or "") for h in headers]
     table = Table(
-        headers=headers, rows=iter(()), encoding=None, format="xlsx", sheet=worksheet.title, sheet_names=names
+        headers=headers,
+        rows=iter(()),
+        encoding=None,
+        format="xlsx",
+        sheet=worksheet.title,
+        sheet_names=names,
+        header_row=header[0],
     )
     table._closer = book.close
 
