@@ -140,3 +140,17 @@ def test_today_is_the_day_of_the_new_career(cast, endo):
     services.run(job.pk)
     new = endo.employments.alive().get(is_primary=True)
     assert (new.department, new.start_date) == ("品質保証部", timezone.localdate())
+
+
+def test_the_history_of_an_import_and_its_revert_reads_as_words(cast, endo):
+    from kizuna.contacts.views.common import history
+
+    job = upload(cast.owner, HEADER + "遠藤 裕太,伊藤テクノロジー株式会社,製造部,部長,endo@ito-tech.example.jp,"
+                 "090-1234-5678,,\r\n")  # fmt: skip
+    services.run(job.pk)
+    services.revert(actor=cast.owner, job=job)
+    endo.refresh_from_db()
+    shown = [str(v) for row in history(endo, cast.owner) for change in row["changes"] for v in change]
+    shown += [str(row["action"]) for row in history(endo, cast.owner)]
+    assert "職歴を削除" in shown and "伊藤テクノロジー株式会社" in shown and "いいえ" in shown
+    assert not [v for v in shown if "(#" in v or v in ("True", "False", "lead", "team", "1")], shown

@@ -113,5 +113,5 @@ def delete_employment(*, actor, employment: Employment, expected_version=None) -
             actor=actor,
             action="employment.delete",
             obj=employment.person,
-            changes={"company": [employment.company_id, None]},
+            changes={"company": [audit.jsonable(employment.company), None]},
         )

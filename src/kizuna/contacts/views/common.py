@@ -1,5 +1,6 @@
 """Plumbing shared by the contacts pages: access errors → 404/403, list pages, edit-with-conflict handling."""
 
+import re
 from functools import wraps
 
 from django.contrib import messages
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from kizuna.contacts.masking import mask_changes
+from kizuna.contacts.models import Employment
 from kizuna.contacts.services.merge import history_ids
 from kizuna.core.audit import READ_ACTIONS
 from kizuna.core.exceptions import DomainError, NotFound, PermissionDenied, StaleVersion, ValidationFailed
@@ -105,8 +107,29 @@ def _field_label(model, name: str) -> str:
         return name
 
 
-def _readable(value):
-    return "、".join(map(str, value)) if isinstance(value, list) else value
+_ROW_ID = re.compile(r" \(#\d+\)$")  # how the audit log names a linked record: people read the name only
+
+
+def _choice_labels(model, name: str) -> dict:
+    for candidate in (model, Employment):
+        try:
+            field = candidate._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        return {str(key): label for key, label in field.flatchoices} if field.choices else {}
+    return {}
+
+
+def _readable(model, name: str, value):
+    """A value of the history as people read it: names without row ids, はい/いいえ, choices by their label."""
+    if isinstance(value, list):
+        return "、".join(str(_readable(model, name, v)) for v in value)
+    if isinstance(value, bool):
+        return _("はい") if value else _("いいえ")
+    if isinstance(value, str):
+        value = _ROW_ID.sub("", value)
+        return _choice_labels(model, name).get(value, value)
+    return value
 
 
 def history(obj, user) -> list[dict]:
@@ -121,7 +144,7 @@ def history(obj, user) -> list[dict]:
             event.changes = mask_changes(event.changes)
         event.changes = viewer.history(obj, event.changes, with_ids=False)
         changes = [
-            (_field_label(type(obj), name), _readable(old), _readable(new))
+            (_field_label(type(obj), name), _readable(type(obj), name, old), _readable(type(obj), name, new))
             for name, (old, new) in event.changes.items()
         ]
         rows.append({"event": event, "action": ACTION_LABELS.get(event.action, event.action), "changes": changes})
