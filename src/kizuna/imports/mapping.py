@@ -22,6 +22,7 @@ from .fields import (  # noqa: F401 - the mapping's vocabulary, re-exported for 
     MULTI,
     PERSON_FIELDS,
     REQUIRED,
+    SPEC_LABELS,
     Spec,
     base_field,
     choices,
@@ -122,6 +123,7 @@ _PERSON = _COMMON | {
     "title": _keys("役職|役職名|肩書|title|job title|position|organization 1 - title|organization title"),
     "mobile": _keys("携帯|携帯電話|携帯電話番号|携帯番号|ケータイ|mobile|mobile phone|cell|cell phone|携帯tel|tel携帯"),
     "birthday": _keys("生年月日|誕生日|birthday|birth date|date of birth|dob"),
+    "record_kind": _keys("レコード種別|record kind"),
 }
 _COMPANY = _COMMON | {
     "name": _keys(
@@ -132,6 +134,7 @@ _COMPANY = _COMMON | {
 _EXACT = {
     kind: {key: field for field, keys in table.items() for key in keys if parse_spec(field).field in FIELDS[kind]}
     | {header_key(f): f for f in FIELDS[kind]}
+    | {header_key(label): spec for spec, label in SPEC_LABELS.items() if parse_spec(spec).field in FIELDS[kind]}
     for kind, table in (("person", _PERSON), ("company", _COMPANY))
 }
 # When a file has both, the job title wins the 役職 field and the other (Outlook's 肩書き/Title = Dr., 様) is

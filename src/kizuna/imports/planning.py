@@ -115,6 +115,7 @@ class Planner:
     def __init__(self, actor, job: ImportJob, headers: list[str] | None = None):
         self.actor, self.job, self.headers = actor, job, headers
         self.file_wins = set(job.file_wins or ())
+        self.company_keys: set[str] = set()  # the companies of earlier batches' people (registered by then)
         self.mapping = {int(k): v for k, v in job.mapping.items()}
         self.seen: dict[str, int] = {}  # match key → first row in this file
 
@@ -178,6 +179,8 @@ class Planner:
                 if plan.existing:
                     plan.warnings += settle_conflicts(plan.existing, plan.data, kind="company",
                                                       file_wins=self.file_wins)  # fmt: skip
+                elif self.job.kind == "person" and japanese.company_key(plan.data["name"]) in self.company_keys:
+                    plan.action = "update"  # the company an earlier person row of the file registers
         if self.job.kind == "company":
             return plans
         keys = {id(p): self._key(p.data) for p in live}
@@ -205,6 +208,7 @@ class Planner:
                 plan.warnings += settle_conflicts(plan.existing, plan.data, kind="person", file_wins=self.file_wins)
                 if changes_nothing(plan.existing, plan.data):
                     plan.action, plan.unchanged = "skip", True
+        self.company_keys |= {japanese.company_key(p.data["company_name"]) for p in live if p.data.get("company_name")}
         creates = [p for p in live if p.action == "create" and not p.deferred]
         names = {japanese.company_key(p.data["company_name"]) for p in creates if p.data.get("company_name")}
         companies = {c.name_key: c for c in Company.objects.visible_to(self.actor).filter(name_key__in=names)}

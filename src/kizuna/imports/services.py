@@ -29,12 +29,11 @@ from kizuna.core.permissions import Visibility, is_admin
 from . import mapping as mapping_module
 from . import readers
 from .models import ImportJob, ImportRow, MappingTemplate
-from .planning import SINGLE_VALUES, Planner, RowPlan
+from .planning import SINGLE_VALUES, Planner, RowPlan, settle_conflicts
 
 MATCH_KEYS = ("external_id", "email", "phone")
 MAX_ERRORS = 1000
 BATCH = 500  # rows per transaction of a run (a crash keeps every finished batch)
-PLAN_BATCH = 500
 _OUTCOMES = {"create": "created", "update": "updated", "skip": "skipped"}
 
 
@@ -260,20 +259,20 @@ def dry_run(*, actor, job: ImportJob, preview: int = 50) -> Summary:
     batch: list = []
 
     def flush():
-        for plan in planner.plan_many(batch):
+        for row_number, values in batch:
+            if isinstance(values, readers.RowIssue):
+                summary.rows += 1
+                summary.skipped += 1
+                _error(summary, row_number, "", values.message)
+        for plan in planner.plan_many([(n, v) for n, v in batch if not isinstance(v, readers.RowIssue)]):
             _tally(summary, plan)
             if len(summary.preview) < preview:
                 summary.preview.append(plan)
         batch.clear()
 
     for row_number, values in chain([first] if first else [], rows):
-        if isinstance(values, readers.RowIssue):
-            summary.rows += 1
-            summary.skipped += 1
-            _error(summary, row_number, "", values.message)
-            continue
-        batch.append((row_number, values))
-        if len(batch) >= PLAN_BATCH:
+        batch.append((row_number, values))  # batched as the run batches, so both plan alike
+        if len(batch) >= BATCH:
             flush()
     flush()
     return summary
@@ -306,6 +305,14 @@ def checked(*, actor, job: ImportJob, preview: int = 50) -> dict:
 
 
 # --- the real run -----------------------------------------------------------------------------------
+def _company_found(actor, name: str, cache: dict):
+    key = japanese.company_key(name)
+    companies = Company.objects.visible_to(actor).alive()
+    if key in cache:
+        return companies.filter(pk=cache[key]).first()
+    return companies.filter(name_key=key, legal_form=japanese.legal_form(name)).order_by("pk").first()
+
+
 def _company_for(actor, data: dict, cache: dict):
     """The row's company by its matching key (株式会社X = X株式会社 = ㈱X), registered when it is new."""
     name = data.pop("company_name", "")
@@ -427,12 +434,17 @@ def _apply(actor, job: ImportJob, plan: RowPlan, cache: dict, summary: Summary) 
     record_kind = data.pop("record_kind", "")
     if job.kind == "company" or record_kind == "company":
         kind = "company" if record_kind else ""
+        if kind and plan.existing is None and (found := _company_found(actor, data["name"], cache)):
+            # the company of a person card of the same file (a phone's export has both): filled, not repeated
+            plan.action, plan.existing = "update", found
+            plan.warnings += settle_conflicts(found, data, kind="company", file_wins=job.file_wins)
         if plan.action == "update":
             before = _before(plan.existing, data)
             contacts.update_company(actor=actor, company=plan.existing, data=data)
             return ImportRow(job=job, row_number=plan.row_number, action="updated", object_id=plan.existing.pk,
                              before=before, record_kind=kind)  # fmt: skip
         company = contacts.create_company(actor=actor, data=data)
+        cache.setdefault(company.name_key, company.pk)
         return ImportRow(job=job, row_number=plan.row_number, action="created", object_id=company.pk,
                          record_kind=kind)  # fmt: skip
     company_id = _company_for(actor, data, cache)
@@ -572,6 +584,21 @@ def _count(summary: Summary, plan: RowPlan) -> None:
     setattr(summary, outcome, getattr(summary, outcome) + 1)
 
 
+def _apply_one(actor, job, planner, plan, cache, summary: Summary, rows: list) -> None:
+    if plan.deferred:  # the row it repeats is saved now: plan it again (it becomes an update)
+        plan = planner.plan_many([(plan.row_number, plan.values)])[0]
+    try:
+        with transaction.atomic():
+            rows.append(_apply(actor, job, plan, cache, summary))
+    except ValidationFailed as exc:  # the service found what mapping could not: keep going
+        for field_name, messages in exc.field_errors.items():
+            for message in messages:
+                _error(summary, plan.row_number, field_name, message)
+        plan.action = "skip"
+        rows.append(ImportRow(job=job, row_number=plan.row_number, action="skipped"))
+    _count(summary, plan)
+
+
 def _commit(actor, job, planner, batch, cache, summary: Summary) -> None:
     with transaction.atomic():
         rows = [ImportRow(job=job, row_number=n, action="skipped") for n, v in batch if isinstance(v, readers.RowIssue)]
@@ -580,24 +607,17 @@ def _commit(actor, job, planner, batch, cache, summary: Summary) -> None:
                 _error(summary, n, "", v.message)
                 summary.skipped += 1
         plans = planner.plan_many([(n, v) for n, v in batch if not isinstance(v, readers.RowIssue)])
+        # a person import's company rows first: the people of the batch then find their company
+        companies = [p for p in plans if p.data.get("record_kind")]
+        for plan in companies:
+            _apply_one(actor, job, planner, plan, cache, summary, rows)
         bulk = [p for p in plans if job.kind == "person" and _bulkable(p)]
         rows += _bulk_create(actor, job, bulk, cache) if bulk else []
         for plan in bulk:
             _count(summary, plan)
-        in_bulk = {id(p) for p in bulk}  # by identity: dataclass equality would compare every field
-        for plan in (p for p in plans if id(p) not in in_bulk):
-            if plan.deferred:  # the row it repeats is saved now: plan it again (it becomes an update)
-                plan = planner.plan_many([(plan.row_number, plan.values)])[0]
-            try:
-                with transaction.atomic():
-                    rows.append(_apply(actor, job, plan, cache, summary))
-            except ValidationFailed as exc:  # the service found what mapping could not: keep going
-                for field_name, messages in exc.field_errors.items():
-                    for message in messages:
-                        _error(summary, plan.row_number, field_name, message)
-                plan.action = "skip"
-                rows.append(ImportRow(job=job, row_number=plan.row_number, action="skipped"))
-            _count(summary, plan)
+        done = {id(p) for p in bulk + companies}  # by identity: dataclass equality would compare every field
+        for plan in (p for p in plans if id(p) not in done):
+            _apply_one(actor, job, planner, plan, cache, summary, rows)
         ImportRow.objects.bulk_create(rows, batch_size=1000)
         job.position = batch[-1][0]
         job.created_companies = [*job.created_companies, *cache.pop("_created", [])]

@@ -1,35 +1,53 @@
-"""vCard 2.1/3.0/4.0 (.vcf) → `Table`, readings (X-PHONETIC-*, SORT-STRING) and SHIFT_JIS quoted-printable."""
+"""vCard 2.1/3.0/4.0 (.vcf) → `Table`, readings (X-PHONETIC-*, SORT-STRING) and SHIFT_JIS quoted-printable.
+
+Each card is read on its own, so a card cut off at the end of the file (a phone's export that stopped) or one
+that cannot be decoded is a row error and the others still come. A company card (macOS/iOS `X-ABShowAs:COMPANY`,
+or an ORG without a person's name) is a company row; a phone's extension (`,210`, `;ext=210`, `内線210`) is
+written as 内線 for the mapping to read."""
 
 import codecs
 import re
 
-from .base import ReadError, RowIssue, Table
-from .encoding import decode
+from .base import _CODECS, ReadError, RowIssue, Table
+from .encoding import _canonical_encoding, decode, detect_encoding
 
 # --- vCard --------------------------------------------------------------------------------------------
 
 VCARD_FIELDS = [
     "full_name", "family_name", "given_name", "full_name_kana", "family_name_kana", "given_name_kana", "company",
     "department", "title", "phone", "mobile", "fax", "email", "postcode", "prefecture", "city", "street",
-    "birthday", "notes",
+    "birthday", "notes", "website", "record_kind", "phone:home", "email:personal",
 ]  # fmt: skip
 _SJIS_CHARSET = re.compile(r"(?i)^(shift[_-]?jis|sjis|x-sjis|ms_kanji|windows-31j|cp932)$")
 _CARD = re.compile(r"(?ims)^BEGIN:VCARD\s*$.*?^END:VCARD\s*$")
 
 
-def _decode_qp(value: str, charset: str) -> str:
+class _Undecodable(ValueError):
+    pass
+
+
+def _decode_qp(value: str, charset: str, misdeclared: list) -> str:
+    """A quoted-printable value in its CHARSET. Phones that declare SHIFT_JIS and write UTF-8 exist: bytes that
+    are UTF-8 (and not plain ASCII) are read as UTF-8 and the card noted; bytes in neither are refused."""
     raw = codecs.decode(value.encode("ascii", "replace"), "quoted-printable")
-    if charset and _SJIS_CHARSET.match(charset):
-        charset = "cp932"
-    for codec in [charset] if charset else ["utf-8", "cp932"]:
+    sjis = bool(charset) and bool(_SJIS_CHARSET.match(charset))
+    if sjis and not raw.isascii():
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            misdeclared.append(True)
+            return text
+    for codec in ["cp932"] if sjis else [charset] if charset else ["utf-8", "cp932"]:
         try:
             return raw.decode(codec)
         except (UnicodeDecodeError, LookupError):
             continue
-    return raw.decode("cp932", "replace")
+    raise _Undecodable(charset or "UTF-8")
 
 
-def _unfold_21(card: str) -> str:
+def _unfold_21(card: str, misdeclared: list | None = None) -> str:
     """vCard 2.1 quoted-printable values: join soft line breaks and decode them in their CHARSET (SHIFT_JIS is
     read as CP932), so vobject sees plain text."""
     out: list[str] = []
@@ -44,7 +62,8 @@ def _unfold_21(card: str) -> str:
                 value = value[:-1] + lines[i].lstrip()
             charset = (re.search(r"(?i);CHARSET=([^;:]+)", head) or [None, ""])[1]
             params = [p for p in head.split(";") if not re.match(r"(?i)(ENCODING=|CHARSET=|QUOTED-PRINTABLE$)", p)]
-            text = _decode_qp(value, charset).replace("\r\n", "\n").replace("\n", "\\n")
+            text = _decode_qp(value, charset, misdeclared if misdeclared is not None else [])
+            text = text.replace("\r\n", "\n").replace("\n", "\\n")
             line = ";".join(params) + ":" + text
         elif sep and ";CHARSET=" in head.upper():
             line = re.sub(r"(?i);CHARSET=[^;:]+", "", head) + ":" + value
@@ -77,6 +96,33 @@ def _parts(value, count: int) -> list[str]:
     return (items + [""] * count)[:count]
 
 
+# A dialling pause or extension after the number: "03-3211-4567,210", "03-3211-4570;ext=305", "… 内線210"
+_TEL_EXTENSION = re.compile(
+    r"(?im)^((?:[\w-]+\.)?TEL(?:;[^:\r\n]*)?:)([^\r\n]*?\d)\s*(?:,|;\s*ext=|;|\s*(?:内線|ext\.?)\s*)(\d{1,6})\s*$"
+)
+_APPLE_LABEL = re.compile(r"^_\$!<(.*)>!\$_$")
+_ADDRESS_KINDS = {"HOME": "自宅", "WORK": "勤務先", "OTHER": "その他"}
+
+
+def _tel_key(types: set, label: str) -> str:
+    label = (_APPLE_LABEL.match(label)[1] if _APPLE_LABEL.match(label) else label).lower()
+    if "FAX" in types or "fax" in label or "ファクス" in label or "ファックス" in label:
+        return "fax"
+    if "CELL" in types or any(word in label for word in ("mobile", "iphone", "cell", "携帯")):
+        return "mobile"
+    return "phone"
+
+
+def _is_company_card(card, values: dict) -> bool:
+    for line in card.lines():
+        if line.name.upper() == "X-ABSHOWAS":
+            return _unescape(line.value).upper() == "COMPANY"
+    person = values.get("family_name") or values.get("given_name")
+    full = values.get("full_name", [""])[0]
+    company = values.get("company", [""])[0]
+    return bool(company) and not person and (not full or full == company)
+
+
 def _card_values(card) -> dict[str, str]:
     out: dict[str, list[str]] = {}
 
@@ -84,6 +130,9 @@ def _card_values(card) -> dict[str, str]:
         if value and value not in out.setdefault(key, []):
             out[key].append(value)
 
+    labels = {line.group: _unescape(line.value) for line in card.lines()
+              if line.name.upper() == "X-ABLABEL" and line.group}  # fmt: skip
+    address_seen = False
     for line in card.lines():
         name = line.name.upper()
         types = {t.upper() for t in line.params.get("TYPE", [])} | {t.upper() for t in line.singletonparams}
@@ -111,16 +160,26 @@ def _card_values(card) -> dict[str, str]:
         elif name == "TITLE":
             add("title", _unescape(line.value))
         elif name == "TEL":
-            key = "mobile" if "CELL" in types else "fax" if "FAX" in types else "phone"
-            add(key, _unescape(line.value))
+            key = _tel_key(types, labels.get(line.group, ""))
+            add("phone:home" if key == "phone" and "HOME" in types else key, _unescape(line.value))
         elif name == "EMAIL":
-            add("email", _unescape(line.value))
-        elif name == "ADR" and "street" not in out:
-            _box, extended, street, city, region, code, _country = _parts(line.value, 7)
-            add("postcode", code)
-            add("prefecture", region)
-            add("city", city)
-            add("street", " ".join(part for part in (street, extended) if part))
+            add("email:personal" if "HOME" in types else "email", _unescape(line.value))
+        elif name == "URL":
+            add("website", _unescape(line.value))
+        elif name == "ADR":
+            _box, extended, street, city, region, code, country = _parts(line.value, 7)
+            if not address_seen:  # the first (macOS lists the preferred one first) fills the address
+                address_seen = True
+                add("postcode", code)
+                add("prefecture", region)
+                add("city", city)
+                add("street", " ".join(part for part in (street, extended) if part))
+                if country and country not in ("日本", "Japan", "JP"):
+                    add("street", country)
+                continue
+            kind = next((label for key, label in _ADDRESS_KINDS.items() if key in types), "その他")
+            text = " ".join(p for p in (code, region, city, street, extended, country) if p)
+            add("notes", f"住所（{kind}）: {text}")  # a second address is kept, not dropped
         elif name == "BDAY":
             birthday = _unescape(line.value)
             if re.fullmatch(r"\d{8}", birthday):
@@ -130,39 +189,99 @@ def _card_values(card) -> dict[str, str]:
             add("notes", _unescape(line.value))
     if "full_name_kana" in out and ("family_name_kana" in out or "given_name_kana" in out):
         del out["full_name_kana"]
+    if _is_company_card(card, out):
+        for key in ("full_name", "family_name", "given_name"):
+            out.pop(key, None)
+        out["record_kind"] = ["company"]
     return {key: "\n".join(values) for key, values in out.items()}
 
 
+_BEGIN = re.compile(rb"(?im)^BEGIN:VCARD[ \t]*\r?$")
+_END = re.compile(rb"(?im)^END:VCARD[ \t]*\r?$")
+
+
+def _segments(data: bytes) -> list[tuple[bytes, bool]]:
+    """Each card's bytes from its BEGIN:VCARD to the next one (or the end), and whether it has its END:VCARD."""
+    starts = [match.start() for match in _BEGIN.finditer(data)]
+    if not starts:
+        return []
+    ends = [*starts[1:], len(data)]
+    out = []
+    for start, end in zip(starts, ends, strict=True):
+        segment = data[start:end]
+        found = _END.search(segment)
+        out.append((segment[: found.end()] if found else segment, found is not None))
+    return out
+
+
 def _read_vcard(data: bytes, encoding: str) -> Table:
-    import vobject
+    from ..mapping import FIELD_LABELS, SPEC_LABELS
 
-    from ..mapping import FIELD_LABELS
-
-    decoded = decode(data, encoding)
-    cards = _CARD.findall(decoded.text)
-    if not cards:
+    segments = _segments(data)
+    if not segments:  # UTF-16, or no card at all: read as text
+        decoded = decode(data, encoding)
         if not decoded.text.strip():
             raise ReadError("ファイルが空です。")
-        raise ReadError("vCardが見つかりません（BEGIN:VCARD 〜 END:VCARD がありません）。")
-    table = Table(
-        headers=[FIELD_LABELS[key] for key in VCARD_FIELDS], rows=iter(()), encoding=decoded.encoding, format="vcard"
-    )
+        if not _CARD.search(decoded.text):
+            raise ReadError("vCardが見つかりません（BEGIN:VCARD 〜 END:VCARD がありません）。")
+        segments = [(text.encode("utf-8"), True) for text in _CARD.findall(decoded.text)]
+        name = "utf-8"
+    elif encoding == "auto":  # judged on the whole cards: a cut-off last one may end inside a character
+        whole = b"".join(segment for segment, complete in segments if complete) or data
+        name = detect_encoding(whole)[0]
+    else:
+        name = _canonical_encoding(encoding)
+    headers = [SPEC_LABELS.get(key) or FIELD_LABELS.get(key, key) for key in VCARD_FIELDS]
+    table = Table(headers=headers, rows=iter(()), encoding=name, format="vcard")
 
     def generate():
-        for number, text in enumerate(cards, start=1):
-            if "\x00" in text:  # PostgreSQL text cannot hold a NUL
+        for number, (segment, complete) in enumerate(segments, start=1):
+            if not complete:
+                table.row_errors.append(RowIssue(number, (
+                    f"{number}件目: vCardが途中で終わっています（END:VCARD がありません）。"
+                    "この連絡先は読み込めませんでした。"
+                )))  # fmt: skip
+                continue
+            if b"\x00" in segment and name.startswith("utf-8"):  # PostgreSQL text cannot hold a NUL
                 table.row_errors.append(
                     RowIssue(number, f"{number}件目: NUL文字が含まれているため、読み込めませんでした。")
                 )
                 continue
             try:
-                card = vobject.readOne(_unfold_21(text), ignoreUnreadable=True)
+                text = segment.decode(_CODECS[name]).lstrip("\ufeff")
+            except UnicodeDecodeError:
+                table.row_errors.append(RowIssue(number, (
+                    f"{number}件目: 文字コード（{name}）として読めない文字があります。"
+                    "この連絡先は読み込めませんでした。"
+                )))  # fmt: skip
+                continue
+            if "\x00" in text:
+                table.row_errors.append(
+                    RowIssue(number, f"{number}件目: NUL文字が含まれているため、読み込めませんでした。")
+                )
+                continue
+            misdeclared: list = []
+            try:
+                card = vobject.readOne(_TEL_EXTENSION.sub(r"\1\2 内線\3", _unfold_21(text, misdeclared)),
+                                       ignoreUnreadable=True)  # fmt: skip
                 values = _card_values(card)
+            except _Undecodable as exc:
+                table.row_errors.append(RowIssue(number, (
+                    f"{number}件目: CHARSET={exc} と書かれた値を、その文字コードでもUTF-8でも読めません。"
+                    "この連絡先は読み込めませんでした。"
+                )))  # fmt: skip
+                continue
             except Exception as exc:  # vobject raises many kinds of errors for malformed cards
                 table.row_errors.append(RowIssue(number, f"{number}件目: vCardを読み取れませんでした（{exc}）。"))
                 continue
+            if misdeclared:
+                table.warnings.append(
+                    f"{number}件目: CHARSET=SHIFT_JIS と書かれていますが、中身はUTF-8でした。UTF-8として読みました。"
+                )
             if values:
                 yield number, [values.get(key, "") for key in VCARD_FIELDS]
+
+    import vobject
 
     table.rows = generate()
     return table
