@@ -26,7 +26,8 @@ def test_apple_labels_home_and_second_address():
     [row], _ = read(card(
         "N:田中;一郎;;;", "item1.TEL:03-1111-2222", "item1.X-ABLabel:_$!<WorkFAX>!$_", "item2.TEL:090-1111-2222",
         "item2.X-ABLabel:_$!<Mobile>!$_", "TEL;TYPE=HOME:045-111-2222", "EMAIL;TYPE=HOME:a@example.jp",
-        "ADR;TYPE=WORK:;;丸の内1-1-1;千代田区;東京都;100-0005;日本", "ADR;TYPE=HOME:;;元町1-3;横浜市中区;神奈川県;231-0861;",
+        "ADR;TYPE=WORK:;;丸の内1-1-1;千代田区;東京都;100-0005;日本",
+        "ADR;TYPE=HOME:;;元町1-3;横浜市中区;神奈川県;231-0861;",
         "URL:https://example.jp/",
     ))  # fmt: skip
     assert (row["FAX"], row["携帯電話"], row["電話番号（自宅）"]) == ("03-1111-2222", "090-1111-2222", "045-111-2222")
@@ -35,8 +36,9 @@ def test_apple_labels_home_and_second_address():
 
 
 def test_company_cards():
-    rows, _ = read(card("N:;;;;", "FN:株式会社山田製作所", "ORG:株式会社山田製作所;", "X-ABShowAs:COMPANY")
-                   + card("FN:有限会社鈴木商店", "ORG:有限会社鈴木商店") + card("N:田中;一郎;;;", "ORG:鈴木工業;"))  # fmt: skip
+    apple = card("N:;;;;", "FN:株式会社山田製作所", "ORG:株式会社山田製作所;", "X-ABShowAs:COMPANY")
+    android = card("FN:有限会社鈴木商店", "ORG:有限会社鈴木商店")
+    rows, _ = read(apple + android + card("N:田中;一郎;;;", "ORG:鈴木工業;"))
     assert [(r["レコード種別"], r["会社名"], r["氏名"]) for r in rows] == [
         ("company", "株式会社山田製作所", ""), ("company", "有限会社鈴木商店", ""), ("", "鈴木工業", ""),
     ]  # fmt: skip
