@@ -456,6 +456,7 @@ def _apply(actor, job: ImportJob, plan: RowPlan, cache: dict, summary: Summary) 
         data |= _merged_points(person, data)
         _append_notes(person, data)
         before = _before(person, data)
+        before["_unparsed"] = [[e.get("kind"), e.get("value")] for e in person.unparsed_values or []]
         contacts.update_person(actor=actor, person=person, data=data)
         if company_id:
             before["_careers"] = _career_change(actor, person, company_id, post)
@@ -659,9 +660,17 @@ def revert(*, actor, job: ImportJob) -> int:
                 contacts.delete_company(actor=actor, company=obj)
             else:
                 data = dict(row.before)
-                _undo_careers(actor, data.pop("_careers", {}))
+                if careers := data.pop("_careers", {}):
+                    _undo_careers(actor, careers)
+                    obj.refresh_from_db()  # the careers moved the person's company
+                kept = data.pop("_unparsed", None)
                 (contacts.update_person(actor=actor, person=obj, data=data) if person
                  else contacts.update_company(actor=actor, company=obj, data=data))  # fmt: skip
+                if kept is not None:  # the values the row left unread leave the 要確認 list again
+                    for entry in list(obj.unparsed_values or []):
+                        if [entry.get("kind"), entry.get("value")] not in kept:
+                            contacts.resolve_unparsed_value(actor=actor, person=obj, kind=entry["kind"],
+                                                            value=entry["value"])  # fmt: skip
             undone += 1
         undone += _remove_created_companies(actor, job)
         job.status, job.reverted_at = ImportJob.Status.REVERTED, timezone.now()
