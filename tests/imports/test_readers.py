@@ -359,3 +359,10 @@ def test_vcard_21_shift_jis_quoted_printable():
 def test_vcard_without_cards():
     with pytest.raises(ReadError, match="vCardが見つかりません"):
         read_table(b"hello\n", filename="x.vcf")
+
+
+def test_a_title_line_above_the_header_does_not_hide_the_tab_delimiter():
+    text = "取引先一覧\r\n\r\n氏名\t会社名\t電話番号\r\n田中 一郎\t株式会社山田製作所\t03-1234-5678\r\n"
+    table = readers.read_table(b"\xff\xfe" + text.encode("utf-16-le"), filename="一覧.txt")
+    assert (table.delimiter, table.header_row, table.headers) == ("\t", 3, ["氏名", "会社名", "電話番号"])
+    assert [values for _, values in table.rows] == [["田中 一郎", "株式会社山田製作所", "03-1234-5678"]]

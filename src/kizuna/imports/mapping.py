@@ -65,8 +65,9 @@ _COMMON = {
         "メール|メールアドレス|eメール|eメールアドレス|email|email address|mail|mail address|電子メール"
         "|メアド|会社メール|会社メールアドレス|電子メール アドレス|電子メール 2 アドレス|電子メール 3 アドレス"
         "|e-mail address|e-mail 2 address|e-mail 3 address|e-mail 1 - value|e-mail 2 - value|e-mail 3 - value"
-        "|e-mail 4 - value"
+        "|e-mail 4 - value|メール2|メールアドレス2|メール 2|email 2|e-mail 2|email2|サブメール|予備メール"
     ),
+    "email:personal": _keys("個人メール|個人メールアドレス|携帯メール|携帯メールアドレス|自宅メール|personal email"),
     "postcode": _keys(
         "郵便番号|〒|zip|zip code|postal|postal code|postcode|郵便|会社 郵便番号|business postal code"
         "|address 1 - postal code"

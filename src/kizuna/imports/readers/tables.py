@@ -112,15 +112,17 @@ def read_table(
 
 
 def _sniff_delimiter(sample: str, tsv: bool) -> str:
-    """The delimiter among , TAB ; that splits the first lines most consistently (quoted parts ignored)."""
+    """The delimiter among , TAB ; that splits the first lines most consistently (quoted parts ignored; a
+    title line above the header, with no delimiter at all, counts for none of them)."""
     lines = [line for line in islice(_split_lines(iter([sample])), 20) if line.strip()][:10]
     best, best_score = ("\t" if tsv else ","), 0.0
     for delimiter in ("\t", ",", ";") if tsv else (",", "\t", ";"):
         counts = [re.sub(r'"[^"]*"', "", line).count(delimiter) for line in lines]
-        if not counts or not counts[0]:
+        used = [c for c in counts if c]
+        if not used:
             continue
-        consistent = sum(1 for c in counts if c == counts[0]) / len(counts)
-        score = counts[0] * consistent
+        usual = max(set(used), key=lambda c: (used.count(c), c))
+        score = usual * used.count(usual) / len(counts)
         if score > best_score:
             best, best_score = delimiter, score
     return best
