@@ -7,6 +7,7 @@ on its field and is left out of the data, so the rest of the row can still be im
 that cannot be read stays in the data, and the person keeps it as entered (要確認).
 """
 
+import functools
 import re
 from typing import NamedTuple
 
@@ -315,6 +316,8 @@ _JAPAN = {"日本", "jp", "jpn", "japan", "日本国"}
 
 def _clean(value) -> str:
     text = "" if value is None else str(value).strip()
+    if not text or len(text) > 10:  # placeholders (なし, -, 0/0/00) are short
+        return text
     folded = japanese.nfkc(text).lower()
     return "" if folded in _PLACEHOLDERS or _ZERO_DATE.match(folded) else text
 
@@ -362,34 +365,42 @@ def _masked(field: str, cell: str) -> bool:
     return field in CONTACT_FIELDS and MASK in cell
 
 
-def _raw_values(values: list[str], mapping: dict[int, str], headers: list[str] | None = None) -> dict[str, list]:
-    """field → the row's Cells for it, in column order; a cell holding "a ::: b" gives two."""
-    raw: dict[str, list] = {}
-    specs = {index: parse_spec(value) for index, value in mapping.items()}
+@functools.lru_cache(maxsize=64)
+def _columns(mapping: tuple, headers: tuple) -> tuple:
+    """The mapping read once per file, not per row: (column, field, label, header, its labels' column)."""
+    specs = {index: parse_spec(value) for index, value in mapping}
     row_labels = {spec.label_of: index for index, spec in specs.items() if spec and spec.label_of is not None}
-    for index, value in sorted(mapping.items()):
+    columns = []
+    for index, value in sorted(mapping):
         spec = specs[index]
         if spec is None or spec.label_of is not None:
             continue
-        cell = _clean(values[index]) if index < len(values) else ""
+        field = base_field(value)
+        header = headers[index] if index < len(headers) else ""
+        columns.append((index, field, spec.label if field in ("phone", "email") else "", header, row_labels.get(index)))
+    return tuple(columns)
+
+
+def _raw_values(values: list[str], mapping: dict[int, str], headers: list[str] | None = None) -> dict[str, list]:
+    """field → the row's Cells for it, in column order; a cell holding "a ::: b" gives two."""
+    raw: dict[str, list] = {}
+    width = len(values)
+    for index, field, label, header, labels_at in _columns(tuple(mapping.items()), tuple(headers or ())):
+        cell = _clean(values[index]) if index < width else ""
         if not cell:
             continue
-        field = base_field(value)
         if _masked(field, cell):  # an export by someone who may not read the value: no data
-            header = headers[index] if headers and index < len(headers) else f"{index + 1}列目"
-            raw.setdefault("_masked", []).append(header)
+            raw.setdefault("_masked", []).append(header or f"{index + 1}列目")
             continue
-        label = spec.label if field in ("phone", "email") else ""
-        header = headers[index] if headers and index < len(headers) else ""
-        if index in row_labels and row_labels[index] < len(values):
-            written = _clean(values[row_labels[index]])
+        if labels_at is not None and labels_at < width:
+            written = _clean(values[labels_at])
             if field in ("phone", "email"):
                 label = _row_label(field, written) or label
             elif written:
                 header = written.lstrip("*").strip()
         for part in _MULTI_VALUE.split(cell) if ":::" in cell else [cell]:
-            if part.strip():
-                raw.setdefault(field, []).append(Cell(part.strip(), label, header))
+            if part := part.strip():
+                raw.setdefault(field, []).append(Cell(part, label, header))
     return raw
 
 
