@@ -148,6 +148,13 @@ def set_mapping(*, actor, job: ImportJob, mapping: dict, encoding: str | None = 
     """The user's column mapping (and encoding, match key). Another sheet, or another header row, has its own
     headers: they are read and mapped afresh, and `mapping` is not used."""
     _require_owner(actor, job)
+    if file_wins is not None:
+        allowed = set(SINGLE_VALUES[job.kind])
+        unknown = [f for f in file_wins if f not in allowed]
+        if unknown:
+            message = f"「ファイルを優先」にできない項目です: {'、'.join(map(str, unknown))}"
+            raise ValidationFailed(message, field_errors={"file_wins": [message]})
+        job.file_wins = sorted(set(file_wins))
     new_sheet = bool(sheet) and sheet != job.sheet
     if header_row is not None and (header_row < 1 or header_row > readers.base.MAX_ROWS):
         raise ValidationFailed(field_errors={"header_row": ["見出し行は1以上の行番号で指定してください。"]})
@@ -161,7 +168,7 @@ def set_mapping(*, actor, job: ImportJob, mapping: dict, encoding: str | None = 
         except readers.ReadError as exc:
             raise ValidationFailed(exc.message, field_errors={"header_row" if not new_sheet else "sheet": [
                 exc.message]}) from None  # fmt: skip
-        job.save(update_fields=["sheet", "header_row", "mapping"])
+        job.save(update_fields=["sheet", "header_row", "mapping", "file_wins"])
         return
     cleaned = {int(k): v for k, v in mapping.items() if v}
     problems = mapping_module.validate_mapping(cleaned, kind=job.kind)
@@ -172,13 +179,6 @@ def set_mapping(*, actor, job: ImportJob, mapping: dict, encoding: str | None = 
         job.encoding = encoding
     if match_on in MATCH_KEYS:
         job.match_on = match_on
-    if file_wins is not None:
-        allowed = set(SINGLE_VALUES[job.kind])
-        unknown = [f for f in file_wins if f not in allowed]
-        if unknown:
-            message = f"「ファイルを優先」にできない項目です: {'、'.join(map(str, unknown))}"
-            raise ValidationFailed(message, field_errors={"file_wins": [message]})
-        job.file_wins = sorted(set(file_wins))
     job.save(update_fields=["mapping", "encoding", "match_on", "file_wins"])
 
 
