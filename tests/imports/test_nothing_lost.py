@@ -208,3 +208,15 @@ def test_header_row_can_be_chosen(cast):
     job.refresh_from_db()
     assert job.mapping["1"] == "full_name"
     assert services.dry_run(actor=cast.owner, job=job).created == 3
+
+
+@pytest.mark.parametrize(("name", "expected"), FORMATS, ids=[n for n, _ in FORMATS])
+def test_every_phone_and_email_of_the_file_is_found_by_search(cast, name, expected):
+    from kizuna.contacts.search import search_records
+
+    wanted = expected()
+    imported(cast.owner, name)
+    for digits, _extension in wanted.phones:
+        assert search_records(cast.owner, digits)[0], f"phone {digits} not found"
+    for email in wanted.emails:
+        assert search_records(cast.owner, email)[0], f"e-mail {email} not found"
