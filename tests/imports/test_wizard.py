@@ -94,3 +94,17 @@ def test_the_cli_reads_utf16_and_takes_a_header_row(cast):
     out = io.StringIO()
     call_command("import", str(FILES / "title_rows.xlsx"), "--header-row", "4", "--json", stdout=out)
     assert json.loads(out.getvalue())["created"] == 3 and Person.objects.count() == 3
+
+
+def test_an_import_starts_once_by_one_service_and_is_audited(cast):
+    from kizuna.core.models import AuditEvent
+
+    data = "氏名\r\n田中 一郎\r\n".encode("cp932")
+    job = services.upload(actor=cast.owner, file=SimpleUploadedFile("a.csv", data), filename="a.csv")
+    page = _page(cast.owner)
+    page.post(f"/imports/{job.pk}/start/")
+    job.refresh_from_db()
+    assert job.status in ("running", "done")
+    response = token_client(cast.owner).post(f"/api/v1/imports/{job.pk}/start")
+    assert response.status_code == 422  # already running (or done): not queued twice
+    assert AuditEvent.objects.filter(action="import.start", object_id=str(job.pk)).count() == 1

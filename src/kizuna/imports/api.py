@@ -12,8 +12,6 @@ from kizuna.contacts.schemas import Strict
 from kizuna.core.api import ErrorOut
 
 from . import services
-from .models import ImportJob
-from .tasks import run_import
 
 router = Router(tags=["imports"])
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 422)}
@@ -107,12 +105,7 @@ def dry_run(request: HttpRequest, job_id: int):
 @router.post("/imports/{job_id}/start", response={202: JobOut, **ERRORS})
 def start(request: HttpRequest, job_id: int):
     """Run (or resume) the import in the background; poll GET /imports/{id}."""
-    job = services.job_for(request.user, job_id)
-    if job.status in (ImportJob.Status.DONE, ImportJob.Status.REVERTED):
-        raise services.ValidationFailed("このインポートはすでに終わっています。")
-    job.status, job.message = ImportJob.Status.RUNNING, ""
-    job.save(update_fields=["status", "message"])
-    run_import.enqueue(job.pk)
+    job = services.start(actor=request.user, job=services.job_for(request.user, job_id))
     return Status(202, job)
 
 

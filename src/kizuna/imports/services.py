@@ -30,6 +30,7 @@ from . import mapping as mapping_module
 from . import readers
 from .models import ImportJob, ImportRow, MappingTemplate
 from .planning import SINGLE_VALUES, Planner, RowPlan, settle_conflicts
+from .tasks import run_import
 
 MATCH_KEYS = ("external_id", "email", "phone")
 MAX_ERRORS = 1000
@@ -470,6 +471,25 @@ def _apply(actor, job: ImportJob, plan: RowPlan, cache: dict, summary: Summary) 
         DuplicateGroup.objects.create(kind="person", score=max(d[0] for d in plan.duplicates), reasons=reasons,
                                       member_ids=members, first_id=members[0])  # fmt: skip
     return ImportRow(job=job, row_number=plan.row_number, action="created", object_id=person.pk)
+
+
+def start(*, actor, job: ImportJob) -> ImportJob:
+    """Queue the import (or its resumption after a failure) for the worker, once: the page, the API and scripts
+    start it here, and the audit log says who did."""
+    _require_owner(actor, job)
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status == ImportJob.Status.RUNNING:
+            raise ValidationFailed("このインポートは実行中です。終わるまでお待ちください。")
+        if job.status in (ImportJob.Status.DONE, ImportJob.Status.REVERTED):
+            raise ValidationFailed("このインポートはすでに終わっています。")
+        resumed = job.status == ImportJob.Status.FAILED
+        job.status, job.message = ImportJob.Status.RUNNING, ""
+        job.save(update_fields=["status", "message"])
+        audit.record(actor=actor, action="import.start", obj=job,
+                     changes={"status": ["failed" if resumed else "pending", "running"]})  # fmt: skip
+        transaction.on_commit(lambda: run_import.enqueue(job.pk))
+    return job
 
 
 def run(job_id: int) -> Summary:

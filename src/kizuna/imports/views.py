@@ -13,7 +13,6 @@ from . import mapping as mapping_module
 from . import readers, services
 from .models import ImportJob
 from .planning import CONFLICT_LABELS, SINGLE_VALUES
-from .tasks import run_import
 
 ENCODING_CHOICES = [("auto", _("自動判定")), ("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8 (BOM)"),
                     ("cp932", "Shift_JIS (CP932)"), ("euc-jp", "EUC-JP")]  # fmt: skip
@@ -113,12 +112,11 @@ def import_detail(request, pk: int):
 @require_POST
 def import_start(request, pk: int):
     job = services.job_for(request.user, pk)
-    if job.status not in (ImportJob.Status.PENDING, ImportJob.Status.FAILED):
-        messages.error(request, _("このインポートは開始済みです。"))
+    try:
+        services.start(actor=request.user, job=job)  # the page now follows its progress
+    except ValidationFailed as exc:
+        messages.error(request, exc.summary)
     else:
-        job.status, job.message = ImportJob.Status.RUNNING, ""  # the page now follows its progress
-        job.save(update_fields=["status", "message"])
-        run_import.enqueue(job.pk)
         messages.info(request, _("インポートを開始しました。ほかの作業を続けられます。"))
     return redirect("imports:detail", pk=job.pk)
 
