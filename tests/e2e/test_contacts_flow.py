@@ -62,7 +62,7 @@ def test_contacts_end_to_end(page, shot, transactional_db):
     page.wait_for_load_state("networkidle")
     assert page.url == person_url
     history = page.inner_text(".history")
-    assert "ステージ: lead → customer" in history and "suzuki" in history
+    assert "ステージ: リード → 顧客" in history and "lead" not in history and "suzuki" in history
 
     # The list, then delete → trash → restore.
     page.goto(page.base_url + "/people/")
