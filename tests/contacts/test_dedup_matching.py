@@ -1,6 +1,7 @@
 """The pair rules on the variants Japanese data is full of (no database needed)."""
 
 from kizuna.contacts.dedup.facts import company_facts_from_data, person_facts_from_data
+from kizuna.contacts.dedup.linkage import reason_label
 from kizuna.contacts.dedup.matching import score_companies, score_people
 from kizuna.contacts.dedup.scan import COMPANY, PERSON, find_clusters
 
@@ -10,6 +11,10 @@ class FakeCompany:
         from kizuna.core import japanese
 
         self.name_key = japanese.company_key(name)
+
+
+def labels(reasons):
+    return [reason_label(r) for r in reasons]
 
 
 def person(pid, family, given="", kana="", company="", **data):
@@ -28,7 +33,7 @@ def test_width_kana_old_kanji_and_honorific_meet():
     )
     score, reasons = score_people(a, b)
     assert score >= 0.9
-    assert "同じ会社" in reasons
+    assert "同じ会社" in labels(reasons)
 
 
 def test_mobile_follows_a_person_who_changed_company():
@@ -36,7 +41,7 @@ def test_mobile_follows_a_person_who_changed_company():
     b = person(2, "齋藤", "花子", company="鈴木工業", phones=["09011112222"])
     score, reasons = score_people(a, b)
     assert score >= 0.95
-    assert "同じ携帯電話" in reasons and "転職・異動の可能性" in reasons
+    assert "同じ携帯電話" in labels(reasons) and "転職・異動の可能性" in reasons
 
 
 def test_email_in_any_case_or_width():
@@ -62,7 +67,7 @@ def test_same_name_same_company_different_mobiles_are_two_people():
 def test_shared_office_phone_alone_proves_nothing():
     a = person(1, "佐藤", "健一", phones=["03-1234-5678"])
     b = person(2, "鈴木", "一郎", phones=["03-1234-5678"])
-    assert score_people(a, b)[0] == 0.0
+    assert score_people(a, b)[0] < 0.01
 
 
 def test_kana_only_name_meets_the_reading_of_the_kanji_record():
@@ -137,7 +142,7 @@ def test_same_reading_with_a_kanji_slip_is_the_same_name():
 def test_an_office_line_on_a_mobile_number_is_not_personal():
     a = person(1, "佐藤", "真綾", phones=[{"value": "080-8583-9382", "label": "office"}])
     b = person(2, "佐藤", "春香", phones=[{"value": "080-8583-9382", "label": "office"}])
-    assert score_people(a, b)[0] == 0.0
+    assert score_people(a, b)[0] < 0.01
 
 
 def test_a_sparse_record_does_not_chain_two_namesakes_together():

@@ -29,7 +29,8 @@ def test_check_before_saving_lists_probable_duplicates(api, cast, pair):
     assert response.status_code == 200
     found = response.json()["duplicates"]
     assert {d["id"] for d in found} == {a.pk, b.pk}
-    assert "同じ携帯電話" in found[0]["reasons"]
+    assert "同じ携帯電話" in [e["label"] for e in found[0]["evidence"]]
+    assert any(r.startswith("同じ携帯電話 +") for r in found[0]["reasons"])  # the weight beside each reason
     assert Person.objects.count() == 2  # nothing saved
 
 

@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from kizuna.contacts import services
 from kizuna.contacts.dedup import service as dedup
+from kizuna.contacts.dedup.linkage import reason_label
 from kizuna.contacts.models import ContactPoint, DuplicateGroup, Employment, Merge, Person
 from kizuna.contacts.services import merge as merging
 from kizuna.core.exceptions import Conflict, PermissionDenied
@@ -39,7 +40,7 @@ def test_scan_finds_the_pair_and_not_the_namesake(twins):
     a, b, _namesake = twins
     clusters, _ = dedup.run_scan(dedup.PERSON)
     assert [[m.id for m in c.members] for c in clusters] == [[a.pk, b.pk]]
-    assert "同じ携帯電話" in clusters[0].reasons
+    assert "同じ携帯電話" in map(reason_label, clusters[0].reasons)
     group = DuplicateGroup.objects.get()
     assert group.member_ids == [a.pk, b.pk] and group.status == "open"
 
@@ -50,7 +51,7 @@ def test_dedup_command_prints_the_contract_json(twins):
     call_command("dedup", "--type", "person", "--json", "--min-score", "0.9", stdout=out)
     payload = json.loads(out.getvalue())
     (cluster,) = payload["clusters"]
-    assert set(cluster) == {"score", "reasons", "members"}
+    assert set(cluster) == {"score", "reasons", "evidence", "members"}  # evidence: each reason with its weight
     assert [m["id"] for m in cluster["members"]] == [a.pk, b.pk]
     assert cluster["members"][1] == {"id": b.pk, "external_id": "CRM-0042", "label": "高橋 一郎"}
 

@@ -321,6 +321,24 @@ class DuplicateDismissal(models.Model):
         return f"{self.kind} {self.low_id}≠{self.high_id}"
 
 
+class LinkageModel(models.Model):
+    """The duplicate model `kizuna dedup --train` estimated from this database (m, u and the duplicate rate per
+    record); the scan, the warning before saving and the import planner weigh pairs with it. Without one the
+    shipped priors are used."""
+
+    kind = models.CharField(max_length=10, choices=DuplicateKind.choices, unique=True)
+    params = models.JSONField()
+    records = models.PositiveIntegerField()  # how many records it was estimated from
+    trained_at = models.DateTimeField(default=timezone.now)
+    trained_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("重複判定モデル")
+
+    def __str__(self):
+        return f"{self.kind} ({self.records})"
+
+
 class Merge(models.Model):
     """One merge: who folded which records into which, and everything needed to undo it."""
 

@@ -14,7 +14,7 @@ from kizuna.core.records import get_for_user
 from ..models import Merge
 from ..schemas import CompanyIn, PersonIn, Strict
 from ..services import merge as merging
-from . import queue, service
+from . import linkage, queue, service
 from .tasks import scan_duplicates
 
 router = Router(tags=["duplicates"])
@@ -22,12 +22,18 @@ ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 412, 422)}
 Kind = Literal["person", "company"]
 
 
+class EvidenceOut(Schema):
+    label: str  # the reason without its weight ("同じ携帯電話")
+    weight: float | None  # log2 of the likelihood ratio it adds; None for a rule ("誕生日が違う")
+
+
 class DuplicateOut(Schema):
     id: int
     external_id: str
     label: str
-    score: float
-    reasons: list[str]
+    score: float  # the probability that the two records are one person or company
+    reasons: list[str]  # each with its weight, strongest first ("同じ携帯電話 +19.8")
+    evidence: list[EvidenceOut]
     url: str
 
 
@@ -46,6 +52,7 @@ class GroupOut(Schema):
     type: str
     score: float
     reasons: list[str]
+    evidence: list[EvidenceOut]
     members: list[MemberOut]
 
 
@@ -110,6 +117,7 @@ def review_queue(request: HttpRequest, type: Kind = "person", limit: int = 50):
         raise ValidationFailed(field_errors={"limit": ["limit は 1〜200 で指定してください。"]})
     return [
         {"id": g.group.pk, "type": type, "score": g.group.score, "reasons": g.group.reasons,
+         "evidence": linkage.evidence(g.group.reasons),
          "members": [{"id": m.pk, "external_id": getattr(m, "external_id", ""), "label": label}
                      for m, label in g.labels()]}
         for g in queue.open_groups(request.user, type, limit=limit)

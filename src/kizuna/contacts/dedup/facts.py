@@ -1,13 +1,19 @@
-"""Reading people and companies into the small records the matcher compares, in batches."""
+"""Reading people and companies into the small records the matcher compares, in batches, and how many
+records of the database share a value (the frequencies a pair judged outside the full scan is weighed by)."""
+
+from collections import Counter
+
+from django.db.models import Count
 
 from kizuna.core import japanese
 
-from ..models import Company, ContactPoint, Person
-from .matching import CompanyFacts, PersonFacts
+from ..models import Company, ContactPoint, Employment, Person
+from .linkage import Frequencies
+from .matching import CompanyFacts, PersonFacts, personal_emails
 
 _PERSON_COLUMNS = (
     "id", "external_id", "family_name", "given_name", "name_search", "kana_search",
-    "company__name", "company__name_key", "postcode", "birthday",
+    "company__name", "company__name_key", "postcode", "city", "street", "birthday",
 )  # fmt: skip
 
 
@@ -25,12 +31,24 @@ def _iso(day) -> str:
 
 
 def _person(row) -> PersonFacts:
-    pk, external_id, family, given, name, reading, company_name, company_key, postcode, birthday = row
+    pk, external_id, family, given, name, reading, company_name, company_key, postcode, city, street, birthday = row
     label = f"{family} {given}".strip() + (f"（{company_name}）" if company_name else "")
     return PersonFacts(
         id=pk, label=label, external_id=external_id, name=name, reading=reading, company=company_key or "",
-        postcode=_postcode(postcode), birthday=_iso(birthday),
+        postcode=_postcode(postcode), address=_address(city, street), birthday=_iso(birthday),
     )  # fmt: skip
+
+
+def _address(city: str, street: str) -> str:
+    return japanese.search_text(f"{city or ''}{street or ''}")
+
+
+def _add_departments(facts: dict[int, PersonFacts], ids) -> None:
+    """The department of each person's current post at their current company."""
+    jobs = Employment.objects.current().filter(person_id__in=ids).exclude(department="")
+    # The primary post wins over a concurrent one (兼務), the newest over an older one: the last row is kept.
+    for person_id, department in jobs.order_by("is_primary", "id").values_list("person_id", "department"):
+        facts[person_id].department = japanese.search_text(department)
 
 
 def _add_points(facts: dict[int, PersonFacts], ids) -> None:
@@ -57,6 +75,7 @@ def people_facts(queryset=None, *, batch: int = 20000, progress=None):
             return
         facts = {row[0]: _person(row) for row in rows}
         _add_points(facts, list(facts))
+        _add_departments(facts, list(facts))
         yield from facts.values()
         last = rows[-1][0]
         done += len(rows)
@@ -73,7 +92,9 @@ def person_facts_from_data(data: dict, *, company: Company | None = None) -> Per
         name=japanese.search_text(family + given),
         reading=japanese.reading_key(str(data.get("family_name_kana") or "") + str(data.get("given_name_kana") or "")),
         company=company.name_key if company else "",
+        department=japanese.search_text(str(data.get("department") or "")),
         postcode=_postcode(str(data.get("postcode") or "")),
+        address=_address(str(data.get("city") or ""), str(data.get("street") or "")),
         birthday=_iso(data.get("birthday")),
     )  # fmt: skip
     for entry in data.get("emails") or []:
@@ -127,3 +148,62 @@ def company_facts_from_data(data: dict) -> CompanyFacts:
         phone=phone.digits if phone.valid else "", postcode=_postcode(str(data.get("postcode") or "")),
         prefecture=japanese.normalize_prefecture(str(data.get("prefecture") or "")) or "",
     )  # fmt: skip
+
+
+# --- frequencies from the database ----------------------------------------------------------------
+
+
+class DatabaseFrequencies(Frequencies):
+    """Frequencies counted in the database for the values of a few records about to be judged (the warning
+    before saving, an import batch): one grouped query per field, for all the values at once. The records not
+    saved yet count as one more holder of their values. Fields without an index to count by (postcode,
+    address) have no table: their agreements weigh the model's average."""
+
+    def __init__(self, kind: str, facts_list, *, unsaved: int = 1):
+        super().__init__()
+        alive = (Person if kind == "person" else Company).objects.alive()
+        self.records = alive.count() + unsaved
+        values: dict[str, dict[str, set]] = {}  # table -> value -> names of the unsaved records holding it
+        for f in facts_list:
+            for table, value in _frequency_values(kind, f):
+                if value:
+                    values.setdefault(table, {}).setdefault(value, set()).add(getattr(f, "name", ""))
+        for table, column in _FREQUENCY_COLUMNS[kind].items():
+            wanted = values.get(table, {})
+            counts = self.counts.setdefault(table, Counter())
+            for chunk in _chunks(sorted(wanted), 500):
+                if column.startswith("points:"):
+                    # Holders are counted by name, as the full scan does (Frequencies.add_holder).
+                    rows = ContactPoint.objects.filter(normalized__in=chunk, person__deleted_at__isnull=True)
+                    for value, name in rows.values_list("normalized", "person__name_search").distinct():
+                        wanted[value].add(name)
+                else:
+                    rows = alive.filter(**{f"{column}__in": chunk}).values(column).annotate(n=Count("id"))
+                    counts.update({row[column]: row["n"] + unsaved for row in rows})
+            for value, names in wanted.items():
+                if column.startswith("points:"):
+                    counts[value] = len(names)
+                else:
+                    counts.setdefault(value, unsaved)
+
+
+_FREQUENCY_COLUMNS = {
+    "person": {"name": "name_search", "reading": "kana_search", "company": "company__name_key",
+               "phone": "points:phone", "mobile": "points:mobile", "email": "points:email"},
+    "company": {"name": "name_key", "phone": "phone_digits"},
+}  # fmt: skip
+
+
+def _frequency_values(kind: str, f):
+    if kind == "person":
+        yield from (("name", f.name), ("reading", f.reading), ("company", f.company))
+        yield from (("phone", n) for n in f.phones)
+        yield from (("mobile", n) for n in f.mobiles)
+        yield from (("email", e) for e in personal_emails(f.emails))
+    else:
+        yield from (("name", f.key), ("phone", f.phone))
+
+
+def _chunks(values: list, size: int):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

@@ -1,15 +1,22 @@
-"""Duplicate matching rules for people and companies: blocking keys and pair scores.
+"""Duplicate matching for people and companies: blocking keys, comparison vectors, hard rules, pair scores.
 
-Pure functions over small normalized records, so the full scan, the create-time warning and the
-benchmarks all judge pairs the same way. The evidence rules follow the GUIDE: a mobile number or a
-personal e-mail follows a person across a job change; a shared office number proves little; name and
-reading are one piece of evidence; the same name at the same company with different mobiles or
-e-mails is usually a different person; 株式会社X and 有限会社X are different companies.
+Pure functions over small normalized records, so the full scan, the warning before saving, the import planner
+and the benchmarks all judge pairs the same way. Each pair is compared field by field into the levels of
+`PERSON_COMPARISONS` / `COMPANY_COMPARISONS`; linkage.py turns the levels into a calibrated probability
+(Fellegi–Sunter, with term-frequency weights). Fields that describe one fact are one comparison, so a fact is
+counted once: name and reading are one name; company, office phone, address and postcode describe one
+workplace (a job change changes them all at once, and colleagues share them all).
+
+What must not be outweighed by any sum of evidence stays a rule (`_person_rule`, `_company_rule`): different
+birthdays; the same company with different mobiles or personal e-mails and nothing personal shared (a namesake
+colleague); different 法人番号; 株式会社X and 有限会社X.
 """
 
 from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Indel
+
+from .linkage import NULL, Comparison, Frequencies, Level, Model, Scorer, shipped
 
 # Mailboxes shared by a team prove nothing about who a person is.
 _ROLE_MAILBOXES = frozenset(
@@ -22,7 +29,10 @@ DIFFERENT_CONTACTS = "連絡先が違う（同姓同名の別人の可能性）"
 DIFFERENT_NUMBERS = "法人番号が違う"
 DIFFERENT_FORMS = "法人格が違う"
 CANNOT_LINK = frozenset({DIFFERENT_BIRTHDAYS, DIFFERENT_CONTACTS, DIFFERENT_NUMBERS, DIFFERENT_FORMS})
+JOB_CHANGE = "転職・異動の可能性"
 MAX_BLOCK = 60  # a key shared by more records than this is too common to be evidence (e.g. a 代表電話)
+NAMESAKE_CAP = 0.2  # the most a pair under DIFFERENT_CONTACTS can score
+FORMS_CAP = 0.1
 
 
 @dataclass(slots=True)
@@ -33,7 +43,9 @@ class PersonFacts:
     name: str = ""  # japanese.search_text of family + given name
     reading: str = ""  # japanese.reading_key of the reading (hiragana)
     company: str = ""  # japanese.company_key of the current company
+    department: str = ""  # japanese.search_text of the current department
     postcode: str = ""  # 7 digits
+    address: str = ""  # japanese.search_text of city + street
     birthday: str = ""  # ISO date
     mobiles: set = field(default_factory=set)  # national digits
     phones: set = field(default_factory=set)  # office and other numbers, national digits
@@ -66,7 +78,36 @@ def personal_emails(emails) -> set:
     return {e for e in emails if e.split("@", 1)[0] not in _ROLE_MAILBOXES}
 
 
+def _shared(a, b) -> str:
+    both = a & b
+    return min(both) if both else ""
+
+
 # --- people ---------------------------------------------------------------------------------------
+
+PERSON_COMPARISONS = (
+    Comparison("name", (
+        Level("exact", "同じ氏名", tf="name", common_reason="よくある氏名"),
+        Level("reading", "同じ読み", tf="reading", common_reason="よくある読み"),
+        Level("similar", "よく似た氏名"),
+        Level("different", "氏名が違う"),
+    )),
+    Comparison("workplace", (
+        Level("company", "同じ会社", tf="company", common_reason="同じ会社（大きな会社）"),
+        Level("phone", "同じ会社電話", tf="phone", common_reason="共有の会社電話"),
+        Level("address", "同じ住所", tf="address", common_reason="多くの会社がある住所"),
+        Level("postcode", "同じ郵便番号", tf="postcode", common_reason="多くの会社がある郵便番号"),
+        Level("different", "会社が違う"),
+    )),
+    Comparison("department", (Level("same", "同じ部署"), Level("different", "部署が違う"))),
+    Comparison("mobile", (Level("same", "同じ携帯電話", tf="mobile", common_reason="共有の携帯電話"),
+                          Level("different", "携帯電話が違う"))),
+    Comparison("email", (Level("same", "同じメール", tf="email", common_reason="共有のメール"),
+                         Level("different", "メールが違う"))),
+    Comparison("birthday", (Level("same", "同じ誕生日"), Level("different", DIFFERENT_BIRTHDAYS))),
+)  # fmt: skip
+_WORKPLACE, _MOBILE, _EMAIL, _BIRTHDAY = 1, 3, 4, 5
+_NONE = (NULL, "")
 
 
 def person_keys(p: PersonFacts):
@@ -91,67 +132,120 @@ def person_keys(p: PersonFacts):
         yield ("cr", p.company, p.reading[:3])  # typos in the kanji, same reading start, same company
 
 
-def _name_level(a: PersonFacts, b: PersonFacts) -> tuple[int, str]:
-    """2 = the same name (or a kana name equal to the other's reading), 1 = a near spelling, 0 = different."""
-    if a.name and a.name == b.name:
-        return 2, "同じ氏名"
-    if (a.reading and a.reading == b.name) or (b.reading and b.reading == a.name):
-        return 2, "同じ読み"
+def person_frequencies(records) -> Frequencies:
+    """How many of `records` hold each name, reading, company, number, address and postcode."""
+    freq = Frequencies()
+    for p in records:
+        freq.records += 1
+        freq.add("name", p.name)
+        freq.add("reading", p.reading if p.reading != p.name else "")
+        if _is_kana(p.name):
+            freq.add("reading", p.name)
+        freq.add("company", p.company)
+        freq.add("address", p.address)
+        freq.add("postcode", p.postcode)
+        holder = p.name or p.reading
+        for number in p.phones:
+            freq.add_holder("phone", number, holder)
+        for number in p.mobiles:
+            freq.add_holder("mobile", number, holder)
+        for email in personal_emails(p.emails):
+            freq.add_holder("email", email, holder)
+    return freq
+
+
+def _name_level(a, b) -> tuple[int, str]:
+    if not (a.name and b.name):
+        return _NONE
+    if a.name == b.name:
+        return 0, a.name
+    if a.reading and a.reading == b.name:
+        return 1, b.name  # a name typed in kana is the other record's reading
+    if b.reading and b.reading == a.name:
+        return 1, a.name
     name_sim = _ratio(a.name, b.name)
     if a.reading and a.reading == b.reading and name_sim >= 0.6:  # 渡辺健/渡部健, not 佐藤真綾/佐藤春香 read さとう
-        return 2, "同じ読み"
-    if name_sim >= 0.85 or (_ratio(a.reading, b.reading) >= 0.9 and name_sim >= 0.5):
-        return 1, "よく似た氏名"
-    return 0, ""
+        return 1, a.reading
+    if name_sim >= 0.85 or (_ratio(a.reading, b.reading) >= 0.9 and name_sim >= 0.5) or _one_slip(a.name, b.name):
+        return 2, ""
+    return 3, ""
 
 
-def score_people(a: PersonFacts, b: PersonFacts) -> tuple[float, list[str]]:
-    """Probability-like score in [0, 1] and the reasons a person would check."""
-    if a.birthday and b.birthday and a.birthday != b.birthday:
-        return 0.0, [DIFFERENT_BIRTHDAYS]
-    level, name_reason = _name_level(a, b)
-    reasons = [name_reason] if name_reason else []
-    shared_mobile = bool(a.mobiles & b.mobiles)
-    shared_email = bool(personal_emails(a.emails) & personal_emails(b.emails))
-    same_company = bool(a.company) and a.company == b.company
-    conflict = bool(a.mobiles and b.mobiles and not a.mobiles & b.mobiles) or bool(
-        same_company and a.emails and b.emails and not a.emails & b.emails
-    )
-    if shared_mobile:
-        reasons.append("同じ携帯電話")
-    if shared_email:
-        reasons.append("同じメール")
-    if shared_mobile or shared_email:
-        if level == 2:
-            return (0.99 if a.company == b.company or not (a.company and b.company) else 0.97), reasons + (
-                [] if same_company or not (a.company and b.company) else ["転職・異動の可能性"]
-            )
-        return (0.93 if level == 1 else 0.5), reasons
-    if level == 0:
-        return 0.0, reasons
-    if conflict:
-        return 0.2, [*reasons, DIFFERENT_CONTACTS]
-    same_office = bool(a.phones & b.phones)
-    same_birthday = bool(a.birthday) and a.birthday == b.birthday
-    same_postcode = bool(a.postcode) and a.postcode == b.postcode
-    reasons += [r for ok, r in ((same_company, "同じ会社"), (same_office, "同じ会社電話"),
-                                (same_birthday, "同じ誕生日"), (same_postcode, "同じ郵便番号")) if ok]  # fmt: skip
-    if level == 2:
-        if same_birthday:
-            return 0.97, reasons
-        if same_company:
-            return (0.96 if same_office or same_postcode else 0.95), reasons
-        if same_office:
-            return 0.93, reasons
-        if same_postcode:
-            return 0.9, reasons
-        return 0.4, reasons
-    if same_company and (same_office or same_postcode or same_birthday):
-        return 0.9, reasons
-    return (0.8 if same_company else 0.2), reasons
+def _one_slip(a: str, b: str) -> bool:
+    """One character typed differently in a name of three or more (渡辺健/渡部健 when no reading tells)."""
+    return len(a) == len(b) >= 3 and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+def _workplace_level(a: PersonFacts, b: PersonFacts) -> tuple[int, str]:
+    if a.company and a.company == b.company:
+        return 0, a.company
+    phone = _shared(a.phones, b.phones)
+    if phone:
+        return 1, phone
+    if a.address and a.address == b.address:
+        return 2, a.address
+    if a.postcode and a.postcode == b.postcode:
+        return 3, a.postcode
+    if (a.company or a.phones or a.address or a.postcode) and (b.company or b.phones or b.address or b.postcode):
+        return 4, ""
+    return _NONE
+
+
+def _pair(a: set, b: set) -> tuple[int, str]:
+    if not (a and b):
+        return _NONE
+    shared = _shared(a, b)
+    return (0, shared) if shared else (1, "")
+
+
+def compare_people(a: PersonFacts, b: PersonFacts) -> tuple:
+    """The comparison vector of two people: (level, shared value) per PERSON_COMPARISONS entry."""
+    workplace = _workplace_level(a, b)
+    if workplace[0] == 0 and a.department and b.department:
+        department = (0, "") if a.department == b.department else (1, "")
+    else:
+        department = _NONE  # a department says something only inside one company
+    birthday = ((0, "") if a.birthday == b.birthday else (1, "")) if a.birthday and b.birthday else _NONE
+    return (
+        _name_level(a, b), workplace, department, _pair(a.mobiles, b.mobiles),
+        _pair(personal_emails(a.emails), personal_emails(b.emails)), birthday,
+    )  # fmt: skip
+
+
+def _domains(emails) -> set:
+    return {e.rsplit("@", 1)[-1] for e in emails}
+
+
+def person_rule(a: PersonFacts, b: PersonFacts, vector) -> tuple[float, str] | None:
+    """(the most the pair may score, the reason) when knowledge outranks the evidence, else None."""
+    if vector[_BIRTHDAY][0] == 1:
+        return 0.0, DIFFERENT_BIRTHDAYS
+    mobile, email = vector[_MOBILE][0], vector[_EMAIL][0]
+    if vector[_WORKPLACE][0] != 0 or mobile == 0 or email == 0:
+        return None
+    # Colleagues with one name: each has a mobile or a mailbox at the company's domain of their own.
+    if mobile == 1 or (email == 1 and _domains(personal_emails(a.emails)) & _domains(personal_emails(b.emails))):
+        return NAMESAKE_CAP, DIFFERENT_CONTACTS
+    return None
 
 
 # --- companies ------------------------------------------------------------------------------------
+
+COMPANY_COMPARISONS = (
+    Comparison("name", (
+        Level("exact", "同じ会社名", tf="name", common_reason="よくある会社名"),
+        Level("reading", "同じ読みの会社名", tf="reading"),
+        Level("similar", "よく似た会社名"),
+        Level("different", "会社名が違う"),
+    )),
+    Comparison("phone", (Level("same", "同じ代表電話", tf="phone", common_reason="共有の代表電話"),
+                         Level("different", "代表電話が違う"))),
+    Comparison("place", (
+        Level("postcode", "同じ郵便番号", tf="postcode", common_reason="多くの会社がある郵便番号"),
+        Level("region", ""),
+        Level("different", "所在地の都道府県が違う"),
+    )),
+)  # fmt: skip
 
 
 def company_keys(c: CompanyFacts):
@@ -167,25 +261,95 @@ def company_keys(c: CompanyFacts):
         yield ("pk", c.postcode, c.key[:2])
 
 
-def score_companies(a: CompanyFacts, b: CompanyFacts) -> tuple[float, list[str]]:
+def company_frequencies(records) -> Frequencies:
+    freq = Frequencies()
+    for c in records:
+        freq.records += 1
+        freq.add("name", c.key)
+        freq.add("reading", c.reading)
+        freq.add("phone", c.phone)
+        freq.add("postcode", c.postcode)
+    return freq
+
+
+def compare_companies(a: CompanyFacts, b: CompanyFacts) -> tuple:
+    if not (a.key and b.key):
+        name = _NONE
+    elif a.key == b.key:
+        name = (0, a.key)
+    elif a.reading and a.reading == b.reading:
+        name = (1, a.reading)
+    else:
+        name = (2, "") if _ratio(a.key, b.key) >= 0.9 else (3, "")
+    phone = ((0, a.phone) if a.phone == b.phone else (1, "")) if a.phone and b.phone else _NONE
+    if a.postcode and a.postcode == b.postcode:
+        place = (0, a.postcode)
+    elif a.prefecture and b.prefecture and a.prefecture != b.prefecture:
+        place = (2, "")
+    elif (a.postcode or a.prefecture) and (b.postcode or b.prefecture):
+        place = (1, "")
+    else:
+        place = _NONE
+    return name, phone, place
+
+
+def company_rule(a: CompanyFacts, b: CompanyFacts, vector) -> tuple[float, str] | None:
     if a.corporate_number and b.corporate_number:
-        if a.corporate_number == b.corporate_number:
-            return 1.0, ["同じ法人番号"]
-        return 0.0, [DIFFERENT_NUMBERS]
+        return (1.0, "同じ法人番号") if a.corporate_number == b.corporate_number else (0.0, DIFFERENT_NUMBERS)
     if a.legal_form and b.legal_form and a.legal_form != b.legal_form:
-        return 0.1, [DIFFERENT_FORMS]  # 株式会社X and 有限会社X are different companies
-    same_name = bool(a.key) and a.key == b.key
-    near_name = same_name or _ratio(a.key, b.key) >= 0.9 or (bool(a.reading) and a.reading == b.reading)
-    same_phone = bool(a.phone) and a.phone == b.phone
-    same_postcode = bool(a.postcode) and a.postcode == b.postcode
-    other_place = bool(a.prefecture and b.prefecture and a.prefecture != b.prefecture)
-    reasons = [r for ok, r in ((same_name, "同じ会社名"), (near_name and not same_name, "よく似た会社名"),
-                               (same_phone, "同じ代表電話"), (same_postcode, "同じ郵便番号"),
-                               (other_place, "所在地の都道府県が違う")) if ok]  # fmt: skip
-    if same_name:
-        if same_phone or same_postcode:
-            return 0.99, reasons
-        return (0.6 if other_place else 0.92), reasons
-    if near_name and (same_phone or same_postcode):
-        return 0.9, reasons
-    return (0.3 if same_phone else 0.0), reasons
+        return FORMS_CAP, DIFFERENT_FORMS  # 株式会社X and 有限会社X are different companies
+    return None
+
+
+# --- scoring --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What the scan needs to know about one kind of record."""
+
+    name: str
+    comparisons: tuple
+    keys: object
+    compare: object
+    rule: object
+    frequencies: object
+
+
+PEOPLE = Kind("person", PERSON_COMPARISONS, person_keys, compare_people, person_rule, person_frequencies)
+COMPANIES = Kind("company", COMPANY_COMPARISONS, company_keys, compare_companies, company_rule, company_frequencies)
+KINDS = {PEOPLE.name: PEOPLE, COMPANIES.name: COMPANIES}
+_default_scorers: dict[str, Scorer] = {}
+
+
+def scorer_for(kind: str, model: Model | None = None, freq: Frequencies | None = None) -> Scorer:
+    """A scorer of `model` (the shipped priors when None) on the data `freq` describes."""
+    if model is None and freq is None:
+        if kind not in _default_scorers:
+            _default_scorers[kind] = Scorer(shipped(kind), KINDS[kind].comparisons)
+        return _default_scorers[kind]
+    return Scorer(model or shipped(kind), KINDS[kind].comparisons, freq)
+
+
+def judge(kind: Kind, scorer: Scorer, a, b, *, explain: bool = True) -> tuple[float, list[str]]:
+    """(probability, reasons) of one pair: the model's evidence, then the rules that outrank it."""
+    vector = kind.compare(a, b)
+    rule = kind.rule(a, b, vector)
+    if rule is not None and rule[0] in (0.0, 1.0):
+        return rule[0], [rule[1]]
+    value, reasons = scorer.score(vector, explain=explain)
+    if rule is not None:
+        return min(value, rule[0]), [*reasons, rule[1]]
+    personal = kind is PEOPLE and (vector[_MOBILE][0] == 0 or vector[_EMAIL][0] == 0)
+    if explain and personal and vector[_WORKPLACE][0] == 4 and a.company and b.company:
+        reasons.append(JOB_CHANGE)
+    return value, reasons
+
+
+def score_people(a: PersonFacts, b: PersonFacts, scorer: Scorer | None = None) -> tuple[float, list[str]]:
+    """Probability that two people are one, and the reasons with their weights."""
+    return judge(PEOPLE, scorer or scorer_for(PEOPLE.name), a, b)
+
+
+def score_companies(a: CompanyFacts, b: CompanyFacts, scorer: Scorer | None = None) -> tuple[float, list[str]]:
+    return judge(COMPANIES, scorer or scorer_for(COMPANIES.name), a, b)

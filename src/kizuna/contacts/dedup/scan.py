@@ -1,12 +1,17 @@
-"""Full duplicate scan: blocking, pair scoring, clusters. Never compares all pairs."""
+"""Full duplicate scan: blocking, pair scoring, clusters that do not chain. Never compares all pairs."""
 
+import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .matching import CANNOT_LINK, MAX_BLOCK, company_keys, person_keys, score_companies, score_people
+from . import linkage
+from .matching import CANNOT_LINK, KINDS, MAX_BLOCK, judge, scorer_for
 
 PERSON, COMPANY = "person", "company"
 DEFAULT_MIN_SCORE = 0.9
+JOIN_SUPPORT = 0.5  # the mean probability a group must have with the members of another to join it
+DISMISSED = "dismissed"  # a person said the two are not duplicates
+MAX_CROSS = 400  # member pairs looked at when two groups would join (the first ones; big groups are rare)
 
 
 @dataclass
@@ -56,90 +61,180 @@ def candidate_pairs(records, keys_of, stats: ScanStats):
                     yield i, j
 
 
-class _Clusters:
-    """Union-find with cannot-link: two groups never join when a member of one is known to differ from a
-    member of the other (same name, different mobiles; different birthdays; dismissed by a person). Without
-    it a sparse third record chains two real namesakes together."""
+class _Groups:
+    """Clusters that do not chain. Two groups join only when no member of one is known to differ from a member
+    of the other (different birthdays, namesake colleagues, dismissed by a person: cannot-link wins over
+    transitivity) and the members match each other on average, not only through the one link that joins them
+    (a sparse record that looks like two namesakes does not make them one)."""
 
-    def __init__(self):
-        self.parent: dict[int, int] = {}
-        self.members: dict[int, set] = {}
-        self.blocked: dict[int, set] = {}  # root → records its members must not join
+    def __init__(self, probability):
+        self.probability = probability  # (i, j) -> probability of two records, i < j
+        self.group: dict[int, list[int]] = {}
+        self.blocked: dict[int, set] = defaultdict(set)
 
-    def find(self, x: int) -> int:
-        root = x
-        while self.parent.get(root, root) != root:
-            root = self.parent[root]
-        while self.parent.get(x, x) != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
+    def members(self, i: int) -> list[int]:
+        return self.group.get(i) or [i]
 
-    def cannot_link(self, a: int, b: int) -> None:
-        self.blocked.setdefault(self.find(a), set()).add(b)
-        self.blocked.setdefault(self.find(b), set()).add(a)
+    def cannot_link(self, i: int, j: int) -> None:
+        self.blocked[i].add(j)
+        self.blocked[j].add(i)
 
-    def union(self, a: int, b: int) -> bool:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
+    def join(self, i: int, j: int) -> bool:
+        a, b = self.members(i), self.members(j)
+        if a is b:
             return True
-        ma, mb = self.members.get(ra, {ra}), self.members.get(rb, {rb})
-        if ma & self.blocked.get(rb, set()) or mb & self.blocked.get(ra, set()):
+        if any(self.blocked.get(x, ()) and self.blocked[x].intersection(b) for x in a):
             return False
-        if len(ma) < len(mb):
-            ra, rb, ma, mb = rb, ra, mb, ma
-        self.parent[rb] = ra
-        self.members[ra] = ma | mb
-        self.members.pop(rb, None)
-        self.blocked[ra] = self.blocked.get(ra, set()) | self.blocked.pop(rb, set())
+        if len(a) + len(b) > 2:
+            cross = [(x, y) for x in a for y in b][:MAX_CROSS]
+            if sum(self.probability(min(x, y), max(x, y)) for x, y in cross) / len(cross) < JOIN_SUPPORT:
+                return False
+        joined = a + b
+        for x in joined:
+            self.group[x] = joined
         return True
 
 
-def find_clusters(kind: str, records, *, min_score: float = DEFAULT_MIN_SCORE, dismissed=frozenset(), stats=None):
-    """Clusters of probable duplicates among `records` (PersonFacts or CompanyFacts), strongest links first.
-    `dismissed` holds (low id, high id) pairs a person marked as not duplicates."""
-    stats = stats or ScanStats()
-    records = list(records)
-    stats.records = len(records)
-    keys_of, score = (person_keys, score_people) if kind == PERSON else (company_keys, score_companies)
-    links = _Clusters()
-    kept = []
-    for i, j in candidate_pairs(records, keys_of, stats):
+def _prepare(kind: str, records, model):
+    spec = KINDS[kind]
+    freq = spec.frequencies(records)
+    return spec, scorer_for(kind, model or linkage.shipped(kind), freq)
+
+
+def _compared(spec, scorer, records, stats, dismissed):
+    """Every candidate pair once: (i, j, evidence weight or None, the rule's cap or None, the rule's reason).
+    A rule that decides (different birthdays, the same 法人番号) leaves no weight; a dismissed pair scores 0."""
+    rows = []
+    for i, j in candidate_pairs(records, spec.keys, stats):
         a, b = records[i], records[j]
         stats.comparisons += 1
         if (min(a.id, b.id), max(a.id, b.id)) in dismissed:
-            links.cannot_link(i, j)
+            rows.append((i, j, None, 0.0, DISMISSED))
             continue
-        value, reasons = score(a, b)
+        vector = spec.compare(a, b)
+        rule = spec.rule(a, b, vector)
+        if rule is not None and rule[0] in (0.0, 1.0):
+            rows.append((i, j, None, rule[0], rule[1]))
+        else:
+            rows.append((i, j, scorer.evidence(vector), *(rule or (None, ""))))
+    return rows
+
+
+def _scored(kind: str, records, model, stats, dismissed=frozenset()):
+    """(spec, scorer, [(probability, i, j, reason of a rule)]) of every compared pair, the prior fitted."""
+    spec, scorer = _prepare(kind, records, model)
+    rows = _compared(spec, scorer, records, stats, dismissed)
+    scorer.fit_prior(row[2] for row in rows if row[2] is not None)
+    scored = []
+    for i, j, evidence, cap, reason in rows:
+        value = cap if evidence is None else linkage.probability(scorer.prior + evidence)
+        if evidence is not None and cap is not None:
+            value = min(value, cap)
+        scored.append((value, i, j, reason))
+    return spec, scorer, scored
+
+
+def find_clusters(kind: str, records, *, min_score: float = DEFAULT_MIN_SCORE, dismissed=frozenset(), stats=None,
+                  model: linkage.Model | None = None):  # fmt: skip
+    """Clusters of probable duplicates among `records` (PersonFacts or CompanyFacts), strongest links first.
+    `dismissed` holds (low id, high id) pairs a person marked as not duplicates; `model` is the stored model
+    (the shipped priors when None), weighed by the frequencies of `records`."""
+    stats = stats or ScanStats()
+    records = list(records)
+    stats.records = len(records)
+    spec, scorer, scored = _scored(kind, records, model, stats, dismissed)
+    known: dict[tuple[int, int], float] = {}
+
+    def probability(i: int, j: int) -> float:
+        if (i, j) not in known:
+            known[(i, j)] = judge(spec, scorer, records[i], records[j], explain=False)[0]
+        return known[(i, j)]
+
+    groups = _Groups(probability)
+    kept = []
+    for value, i, j, reason in scored:
         if value >= min_score:
-            kept.append((i, j, value, reasons))
-        elif CANNOT_LINK.intersection(reasons):
-            links.cannot_link(i, j)
-    kept.sort(key=lambda row: -row[2])
-    kept = [row for row in kept if links.union(row[0], row[1])]
+            kept.append((value, i, j))
+        elif reason in CANNOT_LINK or reason == DISMISSED:
+            groups.cannot_link(i, j)
+        known[(i, j)] = value
+    del scored
+    kept.sort(key=lambda row: (-row[0], row[1], row[2]))
+    kept = [row for row in kept if groups.join(row[1], row[2])]
     stats.pairs = len(kept)
-    groups: dict[int, Cluster] = {}
-    member_ids: dict[int, set] = defaultdict(set)
-    for i, j, value, reasons in kept:
-        root = links.find(i)
-        cluster = groups.setdefault(root, Cluster(score=1.0, reasons=[]))
+    clusters: dict[int, Cluster] = {}
+    for value, i, j in kept:
+        members = groups.members(i)
+        cluster = clusters.setdefault(id(members), Cluster(score=1.0, reasons=[]))
+        if not cluster.members:
+            cluster.members = sorted((records[m] for m in members), key=lambda r: r.id)
+        reasons = judge(spec, scorer, records[i], records[j])[1]
         cluster.score = min(cluster.score, value)
-        cluster.reasons += [r for r in reasons if r not in cluster.reasons]
         cluster.pairs.append((records[i].id, records[j].id, value, reasons))
-        member_ids[root].update((i, j))
-    for root, cluster in groups.items():
-        cluster.members = sorted((records[m] for m in member_ids[root]), key=lambda r: r.id)
-    return sorted(groups.values(), key=lambda c: (-c.score, c.members[0].id)), stats
+        labels = {linkage.reason_label(r) for r in cluster.reasons}
+        cluster.reasons += [r for r in reasons if linkage.reason_label(r) not in labels]
+    return sorted(clusters.values(), key=lambda c: (-c.score, c.members[0].id)), stats
 
 
-def best_matches(kind: str, facts, candidates, *, min_score: float = 0.85, limit: int = 5):
+def scored_pairs(kind: str, records, *, model: linkage.Model | None = None):
+    """(id_a, id_b, probability) of every pair the scan compares (for calibration and benches)."""
+    records = list(records)
+    _spec, _scorer, scored = _scored(kind, records, model, ScanStats())
+    for value, i, j, _reason in scored:
+        yield records[i].id, records[j].id, value
+
+
+def best_matches(kind: str, facts, candidates, *, min_score: float = 0.85, limit: int = 5, scorer=None):
     """[(score, reasons, candidate)] for a record not saved yet against `candidates`, best first."""
-    score = score_people if kind == PERSON else score_companies
+    spec = KINDS[kind]
+    scorer = scorer or scorer_for(kind)
     found = []
     for other in candidates:
         if other.id == facts.id:
             continue
-        value, reasons = score(facts, other)
+        value, reasons = judge(spec, scorer, facts, other)
         if value >= min_score:
             found.append((value, reasons, other))
     found.sort(key=lambda row: (-row[0], row[2].id))
     return found[:limit]
+
+
+# --- training -------------------------------------------------------------------------------------
+
+_TRAINING_BLOCKS = {  # blocking rules whose pairs train m; each leaves out the fields it picked the pairs by
+    PERSON: ((("m", "e"), {"mobile", "email"}), (("n",), {"name"})),
+    COMPANY: ((("k",), {"name"}), (("p",), {"phone"})),
+}
+MAX_TRAINING_BLOCK = 30  # members of one block used for training: 佐藤 健 must not be most of the pairs
+
+
+def _training_keys(kind: str, record):
+    if kind == PERSON:
+        yield from (k for k in KINDS[kind].keys(record) if k[0] in ("m", "e"))
+        if record.name:
+            yield ("n", record.name)
+    else:
+        yield from (k for k in KINDS[kind].keys(record) if k[0] in ("k", "p"))
+
+
+def train(kind: str, records, *, prior: linkage.Model | None = None, seed: int = 1) -> linkage.Model:
+    """A model estimated from `records` by expectation maximisation, starting from `prior` (the shipped priors)."""
+    records = list(records)
+    spec = KINDS[kind]
+    prior = prior or linkage.shipped(kind)
+    rng = random.Random(seed)
+    blocks: dict[tuple, list[int]] = defaultdict(list)
+    for i, record in enumerate(records):
+        for key in set(_training_keys(kind, record)):
+            blocks[key].append(i)
+    training_sets = []
+    for prefixes, fixed in _TRAINING_BLOCKS[kind]:
+        pairs = set()
+        for key, members in blocks.items():
+            if key[0] in prefixes and len(members) > 1:
+                if len(members) > MAX_TRAINING_BLOCK:
+                    members = rng.sample(members, MAX_TRAINING_BLOCK)
+                pairs.update((i, j) for x, i in enumerate(members) for j in members[x + 1 :])
+        training_sets.append((sorted(pairs), fixed))
+    candidates = list(candidate_pairs(records, spec.keys, ScanStats()))
+    return linkage.estimate(prior, spec.comparisons, records, spec.compare, training_sets, candidates)

@@ -4,12 +4,17 @@ and the warning shown before a new or edited record is saved."""
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
-from ..models import Company, ContactPoint, DuplicateDismissal, DuplicateGroup, Person
-from .facts import company_facts, company_facts_from_data, people_facts, person_facts_from_data
-from .scan import COMPANY, DEFAULT_MIN_SCORE, PERSON, ScanStats, best_matches, find_clusters
+from kizuna.core import audit
 
-__all__ = ["COMPANY", "PERSON", "describe", "probable_duplicates", "run_scan", "scan"]
+from ..models import Company, ContactPoint, DuplicateDismissal, DuplicateGroup, LinkageModel, Person
+from . import linkage
+from .facts import DatabaseFrequencies, company_facts, company_facts_from_data, people_facts, person_facts_from_data
+from .matching import scorer_for
+from .scan import COMPANY, DEFAULT_MIN_SCORE, PERSON, ScanStats, best_matches, find_clusters, train
+
+__all__ = ["COMPANY", "PERSON", "describe", "probable_duplicates", "run_scan", "scan", "train_model"]
 WARN_SCORE = 0.5  # the warning before saving errs on the side of asking (a shared mobile under another name)
 
 
@@ -17,10 +22,38 @@ def dismissed_pairs(kind: str) -> set[tuple[int, int]]:
     return set(DuplicateDismissal.objects.filter(kind=kind).values_list("low_id", "high_id"))
 
 
+def _facts(kind: str, progress=None):
+    return people_facts(progress=progress) if kind == PERSON else company_facts(progress=progress)
+
+
+def stored_model(kind: str) -> linkage.Model | None:
+    """The model `kizuna dedup --train` stored for `kind`, or None (the shipped priors are used)."""
+    row = LinkageModel.objects.filter(kind=kind).first()
+    return linkage.Model.from_json(row.params) if row else None
+
+
+def train_model(kind: str, *, actor=None, progress=None) -> linkage.Model:
+    """Estimate the model of `kind` from every live record (no labels needed) and store it."""
+    model = train(kind, _facts(kind, progress))
+    with transaction.atomic():
+        row, _ = LinkageModel.objects.update_or_create(
+            kind=kind, defaults={"params": model.to_json(), "records": model.trained_on,
+                                 "trained_at": timezone.now(), "trained_by": actor if getattr(actor, "pk", None)
+                                 else None},
+        )  # fmt: skip
+        audit.record(actor=actor, action="dedup.train", obj=row, changes={"records": [None, model.trained_on]})
+    return model
+
+
 def scan(kind: str, *, min_score: float = DEFAULT_MIN_SCORE, progress=None):
-    """(clusters, stats) over every live record of `kind`."""
-    facts = people_facts(progress=progress) if kind == PERSON else company_facts(progress=progress)
-    return find_clusters(kind, facts, min_score=min_score, dismissed=dismissed_pairs(kind), stats=ScanStats())
+    """(clusters, stats) over every live record of `kind`, weighed by the stored model."""
+    return find_clusters(kind, _facts(kind, progress), min_score=min_score, dismissed=dismissed_pairs(kind),
+                         stats=ScanStats(), model=stored_model(kind))  # fmt: skip
+
+
+def _scorer(kind: str, facts_list):
+    """The stored model weighed by the database's frequencies of the values of `facts_list`."""
+    return scorer_for(kind, stored_model(kind), DatabaseFrequencies(kind, facts_list, unsaved=1))
 
 
 def refresh_queue(kind: str, clusters) -> int:
@@ -87,7 +120,9 @@ def probable_duplicates(user, kind: str, data: dict, *, exclude_id: int | None =
         facts.id = exclude_id
         dismissed = dismissed_pairs(kind)
         candidates = [c for c in candidates if (min(c.id, exclude_id), max(c.id, exclude_id)) not in dismissed]
-    return best_matches(kind, facts, candidates, min_score=WARN_SCORE)
+    if not candidates:
+        return []
+    return best_matches(kind, facts, candidates, min_score=WARN_SCORE, scorer=_scorer(kind, [facts]))
 
 
 def people_duplicates_many(user, items, *, min_score: float = WARN_SCORE) -> list[list]:
@@ -113,11 +148,12 @@ def people_duplicates_many(user, items, *, min_score: float = WARN_SCORE) -> lis
         for key in candidate.mobiles | candidate.phones | candidate.emails | {candidate.name, candidate.reading}:
             if key:
                 by_key.setdefault(key, []).append(candidate)
+    scorer = _scorer(PERSON, facts_list)
     out = []
     for facts in facts_list:
         keys = facts.mobiles | facts.phones | facts.emails | {facts.name, facts.reading}
         pool = {c.id: c for key in keys if key for c in by_key.get(key, ())}
-        out.append(best_matches(PERSON, facts, pool.values(), min_score=min_score))
+        out.append(best_matches(PERSON, facts, pool.values(), min_score=min_score, scorer=scorer))
     return out
 
 
@@ -127,5 +163,6 @@ def describe(kind: str, matches) -> list[dict]:
     rows = []
     for score, reasons, f in matches:
         rows.append({"id": f.id, "external_id": f.external_id, "label": f.label, "score": round(score, 3),
-                     "reasons": reasons, "url": reverse(view, args=[f.id])})  # fmt: skip
+                     "reasons": reasons, "evidence": linkage.evidence(reasons),
+                     "url": reverse(view, args=[f.id])})  # fmt: skip
     return rows

@@ -82,6 +82,7 @@ ACTION_LABELS = {
     "create": _l("作成"), "update": _l("更新"), "delete": _l("削除"), "restore": _l("復元"),
     "employment.add": _l("職歴を追加"), "employment.update": _l("職歴を更新"), "employment.delete": _l("職歴を削除"),
     "merge": _l("統合"), "merged_into": _l("統合された"), "merge.undo": _l("統合を取り消し"),
+    "dedup.train": _l("重複判定モデルを推定"),
     "duplicate.dismiss": _l("重複ではないと確認"),
     "share": _l("共有・機密扱いを変更"), "view": _l("閲覧（機密扱い）"),
     "privacy.consent": _l("利用目的・取得経路を記録"), "privacy.provision": _l("第三者提供を記録"),
