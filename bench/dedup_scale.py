@@ -1,7 +1,11 @@
 """Duplicate scan at scale: time and peak memory of `kizuna dedup` over N people, beside the plain
 exact-key grouping (SQL GROUP BY on normalized e-mail / phone) a CRM without fuzzy matching would run.
 
-    KIZUNA_DATA_DIR=/tmp/kz-dedup [DATABASE_URL=postgres://...] .venv/bin/python bench/dedup_scale.py --people 1000000
+    KIZUNA_DATA_DIR=/tmp/kz-dedup [DATABASE_URL=postgres://...] .venv/bin/python bench/dedup_scale.py --people 1000000 \
+        [--baseline-src /path/to/an/earlier/checkout/src]
+
+`--baseline-src` also times the scan of another version of the code (e.g. `git worktree add /tmp/old <commit>`)
+on the same database in the same run, so a change to the matcher is compared with what it replaces.
 
 Loads demo data (about 2% of people entered twice with old kanji, half-width readings, other phone
 formats, upper-case e-mails) if the database is empty. Each measurement runs in a fresh process so peak
@@ -53,8 +57,10 @@ def child(mode: str) -> None:
     print(json.dumps(result))
 
 
-def run(mode: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, _CHILD, mode], check=True, capture_output=True, text=True)
+def run(mode: str, src: str | None = None) -> dict:
+    env = dict(os.environ, PYTHONPATH=src) if src else None  # PYTHONPATH comes before the installed package
+    out = subprocess.run([sys.executable, __file__, _CHILD, mode], check=True, capture_output=True, text=True,
+                         env=env)  # fmt: skip
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -62,6 +68,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument(_CHILD, default=None)
+    parser.add_argument("--baseline-src", default=None, help="src/ of another version to time on the same data")
     args = parser.parse_args()
     if args.child:
         child(args.child)
@@ -79,14 +86,16 @@ def main():
     from django.db import connection
 
     print(f"database: {connection.vendor}, people: {Person.objects.alive().count()}")
-    baseline, ours = run("group-by"), run("scan")
-    print(f"{'method':<40}{'seconds':>10}{'peak RSS MB':>14}{'groups':>10}")
-    print(f"{'exact e-mail/phone GROUP BY (baseline)':<40}{baseline['seconds']:>10}{baseline['max_rss_mb']:>14}"
-          f"{baseline['groups']:>10}")  # fmt: skip
-    print(
-        f"{'kizuna dedup (blocking + rapidfuzz)':<40}{ours['seconds']:>10}{ours['max_rss_mb']:>14}{ours['groups']:>10}"
-    )
-    print(f"comparisons: {ours['comparisons']}; planted duplicates found: {ours['planted_found']}/{ours['planted']}")
+    rows = [("exact e-mail/phone GROUP BY (baseline)", run("group-by"))]
+    if args.baseline_src:
+        rows.append((f"kizuna dedup at {args.baseline_src}", run("scan", args.baseline_src)))
+    rows.append(("kizuna dedup (this checkout)", run("scan")))
+    print(f"{'method':<48}{'seconds':>10}{'peak RSS MB':>14}{'groups':>10}")
+    for label, result in rows:
+        print(f"{label:<48}{result['seconds']:>10}{result['max_rss_mb']:>14}{result['groups']:>10}")
+    for label, result in rows[1:]:
+        print(f"{label}: comparisons {result['comparisons']}; planted duplicates found "
+              f"{result['planted_found']}/{result['planted']}")  # fmt: skip
 
 
 if __name__ == "__main__":
