@@ -32,8 +32,9 @@ import time
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from itertools import combinations
 from pathlib import Path
+
+from dedup_quality import UnionFind, cluster_pairs, prf  # the scoring helpers both benches share
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_THRESHOLD = 0.9
@@ -51,45 +52,6 @@ def setup_django():
 
 
 # --- scoring helpers ------------------------------------------------------------------------------
-
-
-def cluster_pairs(groups) -> set:
-    """All (low, high) id pairs inside each group of ids."""
-    return {(min(a, b), max(a, b)) for group in groups for a, b in combinations(sorted(group), 2)}
-
-
-def prf(predicted: set, gold: set) -> tuple[float, float, float]:
-    tp = len(predicted & gold)
-    precision = tp / len(predicted) if predicted else 1.0
-    recall = tp / len(gold) if gold else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
-
-
-class UnionFind:
-    def __init__(self):
-        self.parent = {}
-
-    def find(self, x):
-        root = x
-        while self.parent.get(root, root) != root:
-            root = self.parent[root]
-        while self.parent.get(x, x) != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
-
-    def union(self, a, b):
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-        self.parent.setdefault(a, ra)
-        self.parent.setdefault(b, rb)
-
-    def groups(self):
-        out = defaultdict(list)
-        for x in list(self.parent):
-            out[self.find(x)].append(x)
-        return [g for g in out.values() if len(g) > 1]
 
 
 def row(*cells, widths=(36, 10, 10, 10, 10, 10)):
