@@ -157,7 +157,8 @@ def find_clusters(kind: str, records, *, min_score: float = DEFAULT_MIN_SCORE, d
             kept.append((value, i, j))
         elif reason in CANNOT_LINK or reason == DISMISSED:
             groups.cannot_link(i, j)
-        known[(i, j)] = value
+        if value >= 0.01 or reason == DISMISSED:  # the rest is recomputed if a join asks (memory at 1M)
+            known[(i, j)] = value
     del scored
     kept.sort(key=lambda row: (-row[0], row[1], row[2]))
     kept = [row for row in kept if groups.join(row[1], row[2])]
