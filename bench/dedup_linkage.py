@@ -34,7 +34,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from dedup_quality import UnionFind, cluster_pairs, prf  # the scoring helpers both benches share
+from dedup_quality import FakeCompany, UnionFind, cluster_pairs, prf  # the helpers both benches share
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_THRESHOLD = 0.9
@@ -702,22 +702,14 @@ def _phone_variant(phone: str, rng) -> str:
 # --- Kizuna's matcher -----------------------------------------------------------------------------
 
 
-class _Company:
-    """What person_facts_from_data reads of a company: its name key."""
-
-    def __init__(self, key: str):
-        self.name_key = key
-
-
 def to_facts(records):
     from kizuna.contacts.dedup.facts import person_facts_from_data
-    from kizuna.core import japanese
 
     companies, facts = {}, []
     for r in records:
         name = r.data["company_name"]
         if name and name not in companies:
-            companies[name] = _Company(japanese.company_key(name))
+            companies[name] = FakeCompany(name)
         f = person_facts_from_data(r.data, company=companies.get(name))
         f.id = r.id
         f.label = f"{r.data['family_name']} {r.data['given_name']}（{name}）"

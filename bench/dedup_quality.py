@@ -430,7 +430,7 @@ class FakeCompany:
     def __init__(self, name):
         from kizuna.core import japanese
 
-        self.name_key = japanese.company_key(name)
+        self.name_key, self.legal_form = japanese.company_key(name), japanese.legal_form(name)
 
 
 def to_facts(records):

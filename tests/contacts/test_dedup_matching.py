@@ -10,7 +10,7 @@ class FakeCompany:
     def __init__(self, name):
         from kizuna.core import japanese
 
-        self.name_key = japanese.company_key(name)
+        self.name_key, self.legal_form = japanese.company_key(name), japanese.legal_form(name)
 
 
 def labels(reasons):
@@ -159,3 +159,35 @@ def test_branch_suffix_and_legal_form_in_any_order_meet():
     keys = {japanese.company_key(n) for n in ("株式会社中央福田運輸 横浜支店", "株式会社中央福田運輸",
                                               "中央福田運輸株式会社 大阪支店", "㈱中央福田運輸大阪営業所")}  # fmt: skip
     assert keys == {"中央福田運輸"}
+
+
+def test_namesakes_at_kabushiki_and_yugen_twins_do_not_share_a_workplace():
+    a = person(1, "佐藤", "健一", company="株式会社山田製作所", postcode="1000005")
+    b = person(2, "佐藤", "健一", company="有限会社山田製作所", postcode="4500002")
+    score, reasons = score_people(a, b)
+    assert score < 0.5 and "同じ会社" not in labels(reasons)
+    # An export that drops the legal form still meets the company.
+    c = person(3, "佐藤", "健一", company="山田製作所", postcode="1000005")
+    assert "同じ会社" in labels(score_people(a, c)[1])
+
+
+def test_a_new_mailbox_in_the_same_department_is_not_a_namesake():
+    a = person(1, "中尾", "誠", company="服部技研", department="営業部", emails=["nakao@hattori-giken.co.jp"])
+    b = person(2, "中尾", "誠", company="服部技研", department="営業部", emails=["makoto.nakao@hattori-giken.co.jp"])
+    assert "連絡先が違う（同姓同名の別人の可能性）" not in score_people(a, b)[1]
+    # In another department the same change is a namesake colleague until something personal is shared.
+    c = person(3, "中尾", "誠", company="服部技研", department="経理部", emails=["makoto.nakao@hattori-giken.co.jp"])
+    assert score_people(a, c)[0] <= 0.2
+    d = person(4, "中尾", "誠", company="服部技研", department="経理部", emails=["m.nakao@hattori-giken.co.jp"],
+               birthday="1985-05-02")  # fmt: skip
+    e = person(5, "中尾", "誠", company="服部技研", emails=["nakao@hattori-giken.co.jp"], birthday="1985-05-02")
+    assert score_people(d, e)[0] >= 0.9
+
+
+def test_one_slip_in_a_three_character_name_is_another_given_name():
+    a = person(1, "佐藤", "健", company="山田製作所")
+    b = person(2, "佐藤", "誠", company="山田製作所")
+    assert "よく似た氏名" not in labels(score_people(a, b)[1])
+    c = person(3, "小川", "知子", company="山田製作所")
+    d = person(4, "小川", "智子", company="山田製作所")
+    assert "よく似た氏名" in labels(score_people(c, d)[1])

@@ -13,7 +13,7 @@ from .matching import CompanyFacts, PersonFacts, personal_emails
 
 _PERSON_COLUMNS = (
     "id", "external_id", "family_name", "given_name", "name_search", "kana_search",
-    "company__name", "company__name_key", "postcode", "city", "street", "birthday",
+    "company__name", "company__name_key", "company__legal_form", "postcode", "city", "street", "birthday",
 )  # fmt: skip
 
 
@@ -31,11 +31,11 @@ def _iso(day) -> str:
 
 
 def _person(row) -> PersonFacts:
-    pk, external_id, family, given, name, reading, company_name, company_key, postcode, city, street, birthday = row
+    pk, external_id, family, given, name, reading, company_name, company_key, form, postcode, city, street, day = row
     label = f"{family} {given}".strip() + (f"（{company_name}）" if company_name else "")
     return PersonFacts(
         id=pk, label=label, external_id=external_id, name=name, reading=reading, company=company_key or "",
-        postcode=_postcode(postcode), address=_address(city, street), birthday=_iso(birthday),
+        company_form=form or "", postcode=_postcode(postcode), address=_address(city, street), birthday=_iso(day),
     )  # fmt: skip
 
 
@@ -92,6 +92,7 @@ def person_facts_from_data(data: dict, *, company: Company | None = None) -> Per
         name=japanese.search_text(family + given),
         reading=japanese.reading_key(str(data.get("family_name_kana") or "") + str(data.get("given_name_kana") or "")),
         company=company.name_key if company else "",
+        company_form=company.legal_form if company else "",
         department=japanese.search_text(str(data.get("department") or "")),
         postcode=_postcode(str(data.get("postcode") or "")),
         address=_address(str(data.get("city") or ""), str(data.get("street") or "")),

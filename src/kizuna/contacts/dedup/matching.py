@@ -43,6 +43,7 @@ class PersonFacts:
     name: str = ""  # japanese.search_text of family + given name
     reading: str = ""  # japanese.reading_key of the reading (hiragana)
     company: str = ""  # japanese.company_key of the current company
+    company_form: str = ""  # its legal form: 株式会社X and 有限会社X are one key, two companies
     department: str = ""  # japanese.search_text of the current department
     postcode: str = ""  # 7 digits
     address: str = ""  # japanese.search_text of city + street
@@ -106,7 +107,7 @@ PERSON_COMPARISONS = (
                          Level("different", "メールが違う"))),
     Comparison("birthday", (Level("same", "同じ誕生日"), Level("different", DIFFERENT_BIRTHDAYS))),
 )  # fmt: skip
-_WORKPLACE, _MOBILE, _EMAIL, _BIRTHDAY = 1, 3, 4, 5
+_WORKPLACE, _DEPARTMENT, _MOBILE, _EMAIL, _BIRTHDAY = 1, 2, 3, 4, 5
 _NONE = (NULL, "")
 
 
@@ -172,12 +173,13 @@ def _name_level(a, b) -> tuple[int, str]:
 
 
 def _one_slip(a: str, b: str) -> bool:
-    """One character typed differently in a name of three or more (渡辺健/渡部健 when no reading tells)."""
-    return len(a) == len(b) >= 3 and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    """One character typed differently in a name of four or more (小川知子/小川智子, 森田和也/森田和哉). In a
+    three-character name one slip is often the whole given name (佐藤健/佐藤誠): another person."""
+    return len(a) == len(b) >= 4 and sum(x != y for x, y in zip(a, b, strict=True)) == 1
 
 
 def _workplace_level(a: PersonFacts, b: PersonFacts) -> tuple[int, str]:
-    if a.company and a.company == b.company:
+    if a.company and a.company == b.company and _same_form(a.company_form, b.company_form):
         return 0, a.company
     phone = _shared(a.phones, b.phones)
     if phone:
@@ -189,6 +191,11 @@ def _workplace_level(a: PersonFacts, b: PersonFacts) -> tuple[int, str]:
     if (a.company or a.phones or a.address or a.postcode) and (b.company or b.phones or b.address or b.postcode):
         return 4, ""
     return _NONE
+
+
+def _same_form(a: str, b: str) -> bool:
+    """One company unless both names carry a legal form and the forms differ (an export may drop 株式会社)."""
+    return not (a and b) or a == b
 
 
 def _pair(a: set, b: set) -> tuple[int, str]:
@@ -221,10 +228,17 @@ def person_rule(a: PersonFacts, b: PersonFacts, vector) -> tuple[float, str] | N
     if vector[_BIRTHDAY][0] == 1:
         return 0.0, DIFFERENT_BIRTHDAYS
     mobile, email = vector[_MOBILE][0], vector[_EMAIL][0]
-    if vector[_WORKPLACE][0] != 0 or mobile == 0 or email == 0:
+    if vector[_WORKPLACE][0] != 0 or mobile == 0 or email == 0 or vector[_BIRTHDAY][0] == 0:
         return None
-    # Colleagues with one name: each has a mobile or a mailbox at the company's domain of their own.
-    if mobile == 1 or (email == 1 and _domains(personal_emails(a.emails)) & _domains(personal_emails(b.emails))):
+    # Colleagues with one name: each has a mobile or a mailbox at the company's domain of their own. A new
+    # mailbox in the same department is someone whose address changed (a merger, a new domain policy).
+    if mobile == 1:
+        return NAMESAKE_CAP, DIFFERENT_CONTACTS
+    if (
+        email == 1
+        and vector[_DEPARTMENT][0] != 0
+        and _domains(personal_emails(a.emails)) & _domains(personal_emails(b.emails))
+    ):
         return NAMESAKE_CAP, DIFFERENT_CONTACTS
     return None
 
