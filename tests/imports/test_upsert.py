@@ -143,7 +143,7 @@ def test_today_is_the_day_of_the_new_career(cast, endo):
 
 
 def test_the_history_of_an_import_and_its_revert_reads_as_words(cast, endo):
-    from kizuna.contacts.views.common import history
+    from kizuna.core.history import history
 
     job = upload(cast.owner, HEADER + "遠藤 裕太,伊藤テクノロジー株式会社,製造部,部長,endo@ito-tech.example.jp,"
                  "090-1234-5678,,\r\n")  # fmt: skip

@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kizuna.contacts.views.common import page_view
 from kizuna.core.exceptions import PermissionDenied, StaleVersion, ValidationFailed
+from kizuna.core.pages import page_view
 from kizuna.core.permissions import ACTIONS, APPLICABLE_ACTIONS, OBJECT_TYPES, Scope, is_admin
 
 from . import roles as role_services

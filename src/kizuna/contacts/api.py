@@ -7,6 +7,7 @@ from kizuna.core.api import ErrorOut, HistoryEventOut, expected_version, history
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.pagination import paginate
 from kizuna.core.records import get_child, get_for_user
+from kizuna.core.schemas import Bounded
 from kizuna.core.sharing import note_view
 from kizuna.core.visibility import viewer_for
 
@@ -15,7 +16,6 @@ from .filters import COMPANY_SORTS, PERSON_SORTS, filter_companies, filter_peopl
 from .masking import mask_people, mask_person
 from .models import Company, Employment, Person, Site
 from .schemas import (
-    Bounded,
     CompanyIn,
     CompanyOut,
     CompanyPage,

@@ -13,9 +13,42 @@ class ContactsConfig(AppConfig):
         from .models import Company, Person
 
         visibility.register_masker(Person, mask_person, history=mask_changes)
+        self._register_history()
         # History keys that name people or companies without being a field of the record they are filed under.
         for name in ("merged", "merged_into", "not_duplicate_of"):  # records of the same kind as the row's
             visibility.register_history_field(name, visibility.SAME_KIND)
         for name, model in (("heard_from", Person), ("person", Person), ("people", Person), ("company", Company),
                             ("companies", Company), ("parent", Company)):  # fmt: skip
             visibility.register_history_field(name, model)
+
+    @staticmethod
+    def _register_history():
+        """How people's and companies' audit rows read on their pages (core.history)."""
+        from django.utils.translation import gettext_lazy as _l
+
+        from kizuna.core import history
+
+        from .masking import mask_changes
+        from .models import Employment, Person
+        from .services.merge import history_ids
+
+        history.register_action_labels({
+            "employment.add": _l("職歴を追加"), "employment.update": _l("職歴を更新"),
+            "employment.delete": _l("職歴を削除"), "merge": _l("統合"), "merged_into": _l("統合された"),
+            "merge.undo": _l("統合を取り消し"), "dedup.train": _l("重複判定モデルを推定"),
+            "duplicate.dismiss": _l("重複ではないと確認"),
+        })  # fmt: skip
+        history.register_field_labels({
+            "emails": _l("メール"), "phones": _l("電話"), "tags": _l("タグ"), "company": _l("会社"),
+            "site": _l("拠点"), "department": _l("部署"), "title": _l("役職"), "start_date": _l("開始日"),
+            "end_date": _l("終了日"), "is_primary": _l("主所属"), "merged": _l("統合したレコード"),
+            "merged_into": _l("統合先"), "restored": _l("元に戻したレコード"),
+            "not_duplicate_of": _l("重複ではない相手"), "confirmed": _l("確認済みにした番号"),
+        })  # fmt: skip
+        history.register_choice_fields(Employment)  # a career's values are filed under the person
+        for kind in ("person", "company"):
+            history.register_related_ids(kind, lambda pk, kind=kind: history_ids(kind, pk))
+        # A birthday shown masked on the page (not revealed) is masked in its history too.
+        history.register_page_masker(
+            Person, lambda obj, changes: mask_changes(changes) if getattr(obj, "birthday_masked", False) else changes
+        )

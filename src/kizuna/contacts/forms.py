@@ -33,6 +33,8 @@ def company_label(company: Company) -> str:
 class CompanyField(forms.CharField):
     """A company typed by name (with a datalist of suggestions): '株式会社山田製作所 #12', or a unique name."""
 
+    names_a_record = True  # core.conflict shows it by the company's name
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", 220)
         super().__init__(*args, **kwargs)

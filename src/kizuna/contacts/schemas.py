@@ -5,17 +5,10 @@ from datetime import date, datetime
 from ninja import Schema
 from pydantic import Field
 
-from kizuna.core.schemas import Bounded, Strict
+from kizuna.core.schemas import Strict, UserRef
 from kizuna.core.visibility import viewer_for
 
 from .models import Company
-
-__all__ = ["Bounded", "Strict"]  # the shared input bases, for this app's routers and the others
-
-
-class UserRef(Schema):
-    id: int
-    username: str
 
 
 class CompanyIn(Strict):

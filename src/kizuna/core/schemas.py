@@ -54,3 +54,10 @@ class Bounded(Schema):
 
 class Strict(Bounded):
     model_config = ConfigDict(extra="forbid")
+
+
+class UserRef(Schema):
+    """A user as the API shows them beside a record (owner, author)."""
+
+    id: int
+    username: str

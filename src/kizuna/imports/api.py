@@ -8,8 +8,8 @@ from ninja.files import UploadedFile
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from kizuna.contacts.schemas import Strict
 from kizuna.core.api import ErrorOut
+from kizuna.core.schemas import Strict
 
 from . import services
 

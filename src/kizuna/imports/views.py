@@ -5,8 +5,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kizuna.contacts.views.common import page_view
 from kizuna.core.exceptions import PermissionDenied, ValidationFailed
+from kizuna.core.pages import page_view
 from kizuna.core.permissions import is_admin, may_import
 
 from . import mapping as mapping_module

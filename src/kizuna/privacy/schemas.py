@@ -2,7 +2,7 @@ from datetime import date, datetime
 
 from ninja import Schema
 
-from kizuna.contacts.schemas import Strict
+from kizuna.core.schemas import Strict
 
 
 class PrivacyIn(Strict):

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kizuna.contacts.models import Person
-from kizuna.contacts.views.common import page_view
 from kizuna.core.exceptions import ValidationFailed
+from kizuna.core.pages import page_view
 from kizuna.core.pagination import paginate
 from kizuna.core.records import get_for_user
 

@@ -7,10 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from kizuna.contacts.models import Company, Person
-from kizuna.contacts.schemas import Bounded
 from kizuna.core.api import ErrorOut, HistoryEventOut, expected_version, history, set_etag
 from kizuna.core.exceptions import NotFound, ValidationFailed
 from kizuna.core.records import get_for_user
+from kizuna.core.schemas import Bounded
 from kizuna.core.sharing import note_view
 
 from . import queries, services

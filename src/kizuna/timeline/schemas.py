@@ -7,7 +7,7 @@ from datetime import date, datetime
 from ninja import Schema
 from pydantic import Field
 
-from kizuna.contacts.schemas import Strict, UserRef
+from kizuna.core.schemas import Strict, UserRef
 
 from .models import Source
 

@@ -22,9 +22,9 @@ from kizuna.contacts import services as contacts_services
 from kizuna.contacts.dedup import service as dedup
 from kizuna.contacts.forms import PersonForm
 from kizuna.contacts.models import Company, Person
-from kizuna.contacts.views.common import create_page, edit_page, page_view, require_writer
 from kizuna.core import audit, japanese
 from kizuna.core.exceptions import NotFound, ValidationFailed
+from kizuna.core.pages import create_page, edit_page, page_view, require_writer
 from kizuna.core.permissions import can_write_record
 from kizuna.core.records import get_for_user
 from kizuna.core.sharing import note_view

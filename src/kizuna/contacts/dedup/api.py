@@ -10,9 +10,10 @@ from pydantic import Field
 from kizuna.core.api import ErrorOut
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.records import get_for_user
+from kizuna.core.schemas import Strict
 
 from ..models import Merge
-from ..schemas import CompanyIn, PersonIn, Strict
+from ..schemas import CompanyIn, PersonIn
 from ..services import merge as merging
 from . import linkage, queue, service
 from .tasks import scan_duplicates

@@ -11,17 +11,10 @@ from kizuna.contacts.models import Company, Employment, Person
 from kizuna.contacts.org import org_chart
 from kizuna.contacts.panels import render_panels
 from kizuna.core import japanese
+from kizuna.core.history import record_context
+from kizuna.core.pages import create_page, edit_page, list_page, page_view, require_writer
 from kizuna.core.records import get_child, get_for_user
 from kizuna.core.sharing import note_view
-
-from .common import (
-    create_page,
-    edit_page,
-    list_page,
-    page_view,
-    record_context,
-    require_writer,
-)
 
 
 @page_view

@@ -12,11 +12,10 @@ from kizuna.contacts.dedup.tasks import scan_duplicates
 from kizuna.contacts.models import Merge
 from kizuna.contacts.services import merge as merging
 from kizuna.core.exceptions import Conflict, NotFound, ValidationFailed
+from kizuna.core.pages import page_view
 from kizuna.core.permissions import can_write_record, is_admin, may_scan_everything
 from kizuna.core.records import get_for_user
 from kizuna.core.visibility import viewer_for
-
-from .common import page_view
 
 KINDS = {"person": _l("人"), "company": _l("会社")}
 _SESSION_KEY = "dedup_scan"

@@ -9,10 +9,9 @@ from kizuna.contacts.filters import filter_companies
 from kizuna.contacts.models import Company, Person
 from kizuna.contacts.search import other_results, search_records
 from kizuna.core.exceptions import NotFound, ValidationFailed
+from kizuna.core.pages import page_view
 from kizuna.core.permissions import can_write_records
 from kizuna.core.records import get_for_user
-
-from .common import page_view
 
 TRASH_TYPES = {
     "company": (Company, services.restore_company, "company"),

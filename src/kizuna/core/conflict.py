@@ -12,16 +12,19 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kizuna.core.visibility import has_visibility, viewer_for
+from .visibility import has_visibility, viewer_for
 
-from ..forms import CompanyField
+
+def _names_a_record(field) -> bool:
+    """A text field that stands for a record (a company typed by name): it sets `names_a_record = True`."""
+    return getattr(field, "names_a_record", False)
 
 
 def _instance(field, value):
     """The record a choice field's value names (a pk or the record itself), or None."""
     if isinstance(value, Model) or value in (None, ""):
         return value or None
-    if isinstance(field, CompanyField):
+    if _names_a_record(field):
         try:
             return field.clean(value)
         except forms.ValidationError:
@@ -34,7 +37,7 @@ def _instance(field, value):
 
 
 def _is_choice_of_records(field) -> bool:
-    return isinstance(field, (forms.ModelChoiceField, CompanyField))
+    return isinstance(field, forms.ModelChoiceField) or _names_a_record(field)
 
 
 def _footing(field, value):
