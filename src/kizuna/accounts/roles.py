@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from kizuna.core import audit, records
 from kizuna.core.exceptions import PermissionDenied, ValidationFailed
-from kizuna.core.permissions import APPLICABLE_ACTIONS, BUILTIN_ROLES, Role, Scope, is_admin
+from kizuna.core.permissions import APPLICABLE_ACTIONS, Role, Scope, builtin_roles, is_admin
 
 from .models import Role as RoleModel
 from .models import Team, User
@@ -18,9 +18,17 @@ KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
 
 
 def ensure_builtin_roles(**kwargs) -> None:
-    """Create missing built-in roles (after migrate and after a test database flush); tuned ones are kept."""
-    for key, spec in BUILTIN_ROLES.items():
-        RoleModel.objects.get_or_create(key=key, defaults={"name": str(Role(key).label), "builtin": True, **spec})
+    """Create missing built-in roles (after migrate and after a test database flush); tuned ones are kept, and
+    an object type an app registered since (a new app's records) is granted as out of the box. A type the role
+    already lists, even with no actions, was decided by an admin and stays as it is."""
+    for key, spec in builtin_roles().items():
+        role, created = RoleModel.objects.get_or_create(
+            key=key, defaults={"name": str(Role(key).label), "builtin": True, **spec}
+        )
+        missing = {t: actions for t, actions in spec["permissions"].items() if t not in role.permissions}
+        if not created and missing:
+            role.permissions = {**role.permissions, **missing}
+            role.save(update_fields=["permissions"])
 
 
 def _require_admin(actor) -> None:
@@ -131,7 +139,7 @@ def reset_role(*, actor, role: RoleModel) -> dict:
     """A built-in role back to what it grants out of the box."""
     if not role.builtin:
         raise ValidationFailed("既定に戻せるのは標準のロールだけです。")
-    return update_role(actor=actor, role=role, data=dict(BUILTIN_ROLES[role.key]))
+    return update_role(actor=actor, role=role, data=dict(builtin_roles()[role.key]))
 
 
 def delete_role(*, actor, role: RoleModel) -> None:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _l
 
 
 class ContactsConfig(AppConfig):
@@ -7,11 +8,15 @@ class ContactsConfig(AppConfig):
     verbose_name = "Contacts"
 
     def ready(self):
-        from kizuna.core import visibility
+        from kizuna.core import permissions, visibility
 
         from .masking import mask_changes, mask_person
         from .models import Company, Person
 
+        permissions.register_object_type("person", _l("人"), permissions.ACTIONS)
+        permissions.register_object_type(
+            "company", _l("会社"), ("view", "create", "edit", "delete", "export", "merge", "import")
+        )
         visibility.register_masker(Person, mask_person, history=mask_changes)
         self._register_history()
         # History keys that name people or companies without being a field of the record they are filed under.
@@ -24,8 +29,6 @@ class ContactsConfig(AppConfig):
     @staticmethod
     def _register_history():
         """How people's and companies' audit rows read on their pages (core.history)."""
-        from django.utils.translation import gettext_lazy as _l
-
         from kizuna.core import history
 
         from .masking import mask_changes

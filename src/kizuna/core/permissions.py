@@ -33,14 +33,6 @@ class Visibility(models.TextChoices):
     PRIVATE = "private", _("非公開（担当者と共有先のみ）")
 
 
-OBJECT_TYPES = {
-    "person": _("人"),
-    "company": _("会社"),
-    "activity": _("活動"),
-    "insight": _("インサイト"),
-    "task": _("タスク"),
-    "relationship": _("人間関係"),
-}
 ACTIONS = {
     "view": _("閲覧"),
     "create": _("作成"),
@@ -52,33 +44,39 @@ ACTIONS = {
     "view_sensitive": _("機微項目の閲覧"),
     "reveal": _("機微項目の一時表示（記録あり）"),  # ten minutes, one record, one audit row each time
 }
-_RECORD_ACTIONS = ["view", "create", "edit", "delete"]
-APPLICABLE_ACTIONS = {
-    "person": list(ACTIONS),
-    "company": ["view", "create", "edit", "delete", "export", "merge", "import"],
-    "activity": _RECORD_ACTIONS,
-    "insight": _RECORD_ACTIONS,
-    "task": _RECORD_ACTIONS,
-    "relationship": ["view", "create", "delete"],
-}
+RECORD_ACTIONS = ("view", "create", "edit", "delete")
+MEMBER_ACTIONS = frozenset({"view", "create", "edit", "delete", "export", "merge", "import"})
+READ_ONLY_ACTIONS = frozenset({"view", "export"})
+
+# Filled by each app's AppConfig.ready through register_object_type: {type: label} and {type: [action, ...]}.
+OBJECT_TYPES: dict = {}
+APPLICABLE_ACTIONS: dict[str, list[str]] = {}
 
 
-def _grant(actions_by_type=None, *, only=None) -> dict:
-    actions_by_type = actions_by_type or APPLICABLE_ACTIONS
-    return {t: [a for a in actions_by_type[t] if only is None or a in only] for t in APPLICABLE_ACTIONS}
+def register_object_type(key: str, label, actions=RECORD_ACTIONS) -> None:
+    """An app's record type that roles grant actions on: a row of the permission matrix (設定 → ロール).
+
+    Built-in roles get the type on the next migrate (accounts.roles.ensure_builtin_roles): managers and admins
+    every action, members all but view_sensitive and reveal, read-only roles view and export."""
+    unknown = sorted(set(actions) - set(ACTIONS))
+    if unknown:
+        raise ValueError(f"unknown actions for {key}: {unknown}")
+    OBJECT_TYPES[key] = label
+    APPLICABLE_ACTIONS[key] = [a for a in ACTIONS if a in actions]
 
 
-# What the built-in roles grant when created (and what "既定に戻す" restores).
-BUILTIN_ROLES = {
-    Role.ADMIN: {"scope": Scope.ALL, "administers": True, "permissions": _grant()},
-    Role.MANAGER: {"scope": Scope.TEAM, "administers": False, "permissions": _grant()},
-    Role.MEMBER: {
-        "scope": Scope.STANDARD,
-        "administers": False,
-        "permissions": _grant(only={"view", "create", "edit", "delete", "export", "merge", "import"}),
-    },
-    Role.READ_ONLY: {"scope": Scope.STANDARD, "administers": False, "permissions": _grant(only={"view", "export"})},
-}
+def _grant(only=None) -> dict:
+    return {t: [a for a in actions if only is None or a in only] for t, actions in APPLICABLE_ACTIONS.items()}
+
+
+def builtin_roles() -> dict:
+    """What the built-in roles grant when created (and what "既定に戻す" restores), over the registered types."""
+    return {
+        Role.ADMIN: {"scope": Scope.ALL, "administers": True, "permissions": _grant()},
+        Role.MANAGER: {"scope": Scope.TEAM, "administers": False, "permissions": _grant()},
+        Role.MEMBER: {"scope": Scope.STANDARD, "administers": False, "permissions": _grant(MEMBER_ACTIONS)},
+        Role.READ_ONLY: {"scope": Scope.STANDARD, "administers": False, "permissions": _grant(READ_ONLY_ACTIONS)},
+    }
 
 
 class _NoRole:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _l
 
 
 class TimelineConfig(AppConfig):
@@ -8,6 +9,11 @@ class TimelineConfig(AppConfig):
 
     def ready(self):
         from kizuna.contacts import panels
+        from kizuna.core import permissions
+
+        for key, label in (("activity", _l("活動")), ("insight", _l("インサイト")), ("task", _l("タスク"))):
+            permissions.register_object_type(key, label)
+        permissions.register_object_type("relationship", _l("人間関係"), ("view", "create", "delete"))
 
         from . import views
 

@@ -3,12 +3,12 @@
 import django.utils.timezone
 from django.db import migrations, models
 
-from kizuna.core.permissions import BUILTIN_ROLES, Role
+from kizuna.core.permissions import Role, builtin_roles
 
 
 def create_builtin_roles(apps, schema_editor):
     model = apps.get_model("accounts", "Role")
-    for key, spec in BUILTIN_ROLES.items():
+    for key, spec in builtin_roles().items():
         model.objects.update_or_create(
             key=key, defaults={"name": str(Role(key).label), "builtin": True, **spec}
         )
