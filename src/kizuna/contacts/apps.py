@@ -25,6 +25,11 @@ class ContactsConfig(AppConfig):
         for name, model in (("heard_from", Person), ("person", Person), ("people", Person), ("company", Company),
                             ("companies", Company), ("parent", Company)):  # fmt: skip
             visibility.register_history_field(name, model)
+        from kizuna.core import personal_data
+
+        from . import privacy
+
+        personal_data.register("contacts", disclose=privacy.disclose, erase=privacy.erase)
 
     @staticmethod
     def _register_history():

@@ -30,6 +30,11 @@ class TimelineConfig(AppConfig):
         from . import search
 
         register_source(search.ACTIVITY, title="活動", search=search.search_activities, reindex=search.reindex)
+        from kizuna.core import personal_data
+
+        from . import privacy
+
+        personal_data.register("timeline", disclose=privacy.disclose, audit=privacy.audit, erase=privacy.erase)
 
     @staticmethod
     def _follow_merges():

@@ -1,15 +1,14 @@
-"""開示: everything we hold about one person, as JSON and as a readable PDF."""
+"""開示: everything we hold about one person, as JSON and as a readable PDF. Each app contributes the sections
+about its own rows (core.personal_data)."""
 
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from kizuna.contacts.models import Employment, Person
+from kizuna.contacts.models import Person
 from kizuna.contacts.services.merge import history_ids
-from kizuna.core import audit
+from kizuna.core import audit, personal_data
 from kizuna.core.models import AuditEvent
-from kizuna.timeline.models import Activity, Attachment, FollowUp, Insight, Relationship
 
 from ..models import PrivacyRequest, RequestKind, ThirdPartyProvision
 from ..permissions import require_manage
@@ -38,67 +37,18 @@ def _person(p: Person) -> dict:
     }  # fmt: skip
 
 
-def _activity(a: Activity, ids) -> dict:
-    role = "participant" if any(p.pk in ids for p in a.people.all()) else "source"
-    return {
-        "id": a.pk, "kind": a.get_kind_display(), "occurred_at": _when(a.occurred_at), "subject": a.subject,
-        "body": a.body, "source": a.get_source_display(), "recorded_by": _user(a.recorded_by),
-        "companies": [c.name for c in a.companies.all()], "mentioned_as": role, "deleted": a.deleted_at is not None,
-    }  # fmt: skip
-
-
 def disclosure_data(person: Person) -> dict:
     """Everything held about `person` (and the records merged into it), deleted rows included: we still hold them."""
     ids = history_ids("person", person.pk)
     people = list(Person.objects.filter(pk__in=ids).select_related("company", "owner").order_by("pk"))
     privacy = privacy_of(person)
-    activities = (
-        Activity.objects.filter(Q(people__in=ids) | Q(heard_from__in=ids)).distinct()
-        .select_related("recorded_by").prefetch_related("people", "companies").order_by("occurred_at", "pk")
-    )  # fmt: skip
-    insights = Insight.objects.filter(Q(person__in=ids) | Q(heard_from__in=ids)).select_related("recorded_by")
-    follow_ups = FollowUp.objects.filter(person__in=ids).select_related("assignee")
-    relationships = Relationship.objects.filter(Q(from_person__in=ids) | Q(to_person__in=ids)).select_related(
-        "from_person", "to_person"
-    )
-    attachments = Attachment.objects.filter(person__in=ids)
     provisions = ThirdPartyProvision.objects.filter(people__in=ids).distinct().select_related("recorded_by")
     events = AuditEvent.objects.filter(object_type="contacts.person", object_id__in=[str(i) for i in ids])
     return {
         "generated_at": _when(timezone.now()),
         "person": _person(person),
         "merged_records": [_person(p) for p in people if p.pk != person.pk],
-        "contact_points": [
-            {"kind": c.get_kind_display(), "label": c.get_label_display(), "value": c.value, "extension": c.extension}
-            for p in people for c in p.contact_points.all()
-        ],
-        "careers": [
-            {"company": e.company.name, "site": e.site.name if e.site_id else None, "department": e.department,
-             "title": e.title, "start_date": _when(e.start_date), "end_date": _when(e.end_date),
-             "is_primary": e.is_primary, "deleted": e.deleted_at is not None}
-            for e in Employment.objects.filter(person__in=ids).select_related("company", "site")
-            .order_by("start_date", "pk")
-        ],
-        "tags": sorted({t.name for p in people for t in p.tags.all()}),
-        "activities": [_activity(a, set(ids)) for a in activities],
-        "insights": [
-            {"id": i.pk, "category": i.get_category_display(), "statement": i.statement,
-             "about_person": i.person_id in ids, "source": i.get_source_display(),
-             "recorded_by": _user(i.recorded_by), "created_at": _when(i.created_at)}
-            for i in insights.order_by("created_at", "pk")
-        ],
-        "follow_ups": [
-            {"id": f.pk, "title": f.title, "due_date": _when(f.due_date), "done_at": _when(f.done_at),
-             "assignee": _user(f.assignee)} for f in follow_ups.order_by("pk")
-        ],
-        "relationships": [
-            {"from": str(r.from_person), "to": str(r.to_person), "kind": r.get_kind_display(), "label": r.label}
-            for r in relationships.order_by("pk")
-        ],
-        "attachments": [
-            {"name": a.name, "content_type": a.content_type, "size": a.size, "created_at": _when(a.created_at),
-             "deleted": a.deleted_at is not None} for a in attachments.order_by("pk")
-        ],
+        **personal_data.disclose(ids),  # contact points, careers, tags, activities, ... (each app its own)
         "privacy": {
             "purposes": privacy.purpose_labels(), "purpose_note": privacy.purpose_note,
             "consent_source": privacy.get_consent_source_display() if privacy.consent_source else None,
