@@ -77,7 +77,7 @@ def test_signature_text():
 
 
 @needs_ocr
-def test_card_flow_prefills_confirms_and_keeps_the_photo(cast, settings, tmp_path):
+def test_card_flow_prefills_confirms_and_keeps_the_photo(cast, settings, tmp_path, django_capture_on_commit_callbacks):
     settings.MEDIA_ROOT = tmp_path
     client = Client()
     client.force_login(cast.owner)
@@ -90,8 +90,13 @@ def test_card_flow_prefills_confirms_and_keeps_the_photo(cast, settings, tmp_pat
         "company": "株式会社山田製作所", "title": "部長", "email_0": "taro.tanaka@yamada-ss.co.jp",
         "email_label_0": "work", "phone_0": "090-1111-2222", "lifecycle_stage": "lead", "visibility": "team",
     }  # fmt: skip
-    response = client.post("/timeline/cards/new/", form)
+    refused = client.post("/timeline/cards/new/", {**form, "family_name": ""})  # a name is required
+    assert refused.status_code == 200 and 'value="株式会社山田製作所"' in refused.content.decode()
+    assert not Company.objects.exists()  # the card's new company waits for the person's save
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/timeline/cards/new/", form)
     assert response.status_code == 302
+    assert not list((tmp_path / "pending").iterdir())  # the photo now lives on as the person's attachment
     person = Person.objects.get()
     assert person.company == Company.objects.get(name="株式会社山田製作所")  # registered with the person
     assert person.attachments.get().content_type == "image/png"

@@ -39,6 +39,7 @@ class CompanyField(forms.CharField):
         kwargs.setdefault("max_length", 220)
         super().__init__(*args, **kwargs)
         self.user = None
+        self.allow_new = False  # a name not found comes back as text, for the caller to register (名刺から登録)
 
     def prepare_value(self, value):
         """A company the user may not see is shown as 非公開の会社 #id, never by its name."""
@@ -61,9 +62,15 @@ class CompanyField(forms.CharField):
             if len(found) > 1:
                 raise forms.ValidationError(_("同じ名前の会社が複数あります。候補から選んでください。"))
             company = found[0] if found else None
+        if company is None and self.allow_new and not match:
+            return NewCompany(value)
         if company is None:
             raise forms.ValidationError(_("会社「%(name)s」が見つかりません。") % {"name": value})
         return company
+
+
+class NewCompany(str):
+    """A company name typed on a form that may register it (CompanyField.allow_new)."""
 
 
 class ServiceForm(forms.Form):

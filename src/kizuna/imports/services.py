@@ -21,10 +21,10 @@ from django.utils import timezone
 from kizuna.contacts import services as contacts
 from kizuna.contacts.models import Company, DuplicateGroup, Employment, Person
 from kizuna.contacts.services.bulk import bulk_create_companies, bulk_create_people, contact_point
-from kizuna.contacts.services.common import require_writer
 from kizuna.core import audit, japanese
 from kizuna.core.exceptions import DomainError, NotFound, PermissionDenied, ValidationFailed
 from kizuna.core.permissions import Visibility, is_admin
+from kizuna.core.services import require_writer
 
 from . import mapping as mapping_module
 from . import readers

@@ -1,12 +1,9 @@
 """Timeline pages: the panels on person and company pages, one-line capture, activities, insights, my tasks."""
 
 import uuid
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, HttpResponse
@@ -18,11 +15,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kizuna.contacts import services as contacts_services
 from kizuna.contacts.dedup import service as dedup
 from kizuna.contacts.forms import PersonForm
 from kizuna.contacts.models import Company, Person
-from kizuna.core import audit, japanese
+from kizuna.core import audit
 from kizuna.core.exceptions import NotFound, ValidationFailed
 from kizuna.core.pages import create_page, edit_page, page_view, require_writer
 from kizuna.core.permissions import can_write_record
@@ -33,6 +29,7 @@ from . import brief, cards, queries, services
 from .forms import ActivityForm, FollowUpForm, InsightForm
 from .graph import echarts_data, relationship_graph
 from .models import Activity, Attachment, FollowUp, Insight, Relationship
+from .services import cards as card_services
 
 SUBJECTS = {"person": Person, "company": Company}
 
@@ -420,26 +417,6 @@ def company_brief(request, pk: int):
 _PENDING = "card_pending"
 
 
-def _pending_dir():
-    path = Path(settings.MEDIA_ROOT) / "pending"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _company_or_new(request, data):
-    """A card's company that is not in Kizuna yet is registered with the person (the user saw it on the form)."""
-    raw = (data.get("company") or "").strip()
-    if not raw or "#" in raw:
-        return data
-    key = japanese.company_key(raw)
-    found = list(Company.objects.visible_to(request.user).filter(name_key=key)[:2])
-    if not found:
-        company = contacts_services.create_company(actor=request.user, data={"name": raw})
-        data = data.copy()
-        data["company"] = f"{company.name} #{company.pk}"
-    return data
-
-
 @page_view
 @require_http_methods(["GET", "POST"])
 def card_create(request):
@@ -447,42 +424,34 @@ def card_create(request):
     require_writer(request.user, "person")
     context = {"nav": "people"}
     if request.method == "POST" and request.POST.get("step") == "save":
-        data = _company_or_new(request, request.POST)
-        form = PersonForm(data, user=request.user, with_company=True)
-        token = request.session.get(_PENDING, {}).get(request.POST.get("token", ""), [])
+        form = PersonForm(request.POST, user=request.user, with_company=True)
+        form.fields["company"].allow_new = True  # a card's company that is new is registered with the person
+        token = request.POST.get("token", "")
+        pending = request.session.get(_PENDING, {}).get(token, [])
 
         def create(values):
-            with transaction.atomic():
-                person = contacts_services.create_person(actor=request.user, data=values)
-                for name, stored in token:
-                    pending = Path(stored)
-                    upload = SimpleUploadedFile(name, pending.read_bytes())
-                    services.add_attachment(actor=request.user, upload=upload, person=person)
-                    pending.unlink(missing_ok=True)  # kept now as the person's attachment
+            person = card_services.create_from_card(actor=request.user, values=values, pending=pending)
             return person.get_absolute_url()
 
         return create_page(request, form=form, create=create, template="timeline/card_form.html",
-                           context=context | {"token": request.POST.get("token", ""), "step": "save"},
-                           message=_("名刺から登録しました。"),
+                           context=context | {"token": token, "step": "save"}, message=_("名刺から登録しました。"),
                            duplicates=lambda values: dedup.describe(dedup.PERSON, dedup.probable_duplicates(
-                               request.user, dedup.PERSON, values, company=values.get("company"))))  # fmt: skip
+                               request.user, dedup.PERSON, values, company=_known(values.get("company")))))  # fmt: skip
     if request.method == "POST":
-        texts, stored = [request.POST.get("text", "")], []
         try:
-            for upload in request.FILES.getlist("images")[:4]:
-                data = upload.read()
-                if services.sniff(data[:2048]) not in ("image/png", "image/jpeg", "image/webp", "image/gif"):
-                    raise ValidationFailed(_("「%(n)s」は画像ではありません。") % {"n": upload.name})
-                texts.append(cards.read_card(data))
-                target = _pending_dir() / uuid.uuid4().hex
-                target.write_bytes(data)
-                stored.append((upload.name, str(target)))
+            reading = card_services.read_cards(
+                actor=request.user, images=request.FILES.getlist("images"), text=request.POST.get("text", "")
+            )
         except (ValidationFailed, cards.OcrUnavailable) as exc:
             context["error"] = str(getattr(exc, "message", exc))
             return render(request, "timeline/card_form.html", context)
-        fields = cards.parse_text("\n".join(t for t in texts if t))
         token = uuid.uuid4().hex
-        request.session[_PENDING] = {token: stored}
-        context |= {"form": PersonForm(initial=fields, user=request.user, with_company=True), "token": token,
-                    "step": "save", "ocr_text": "\n".join(t for t in texts if t).strip()}  # fmt: skip
+        request.session[_PENDING] = {token: reading.pending}
+        context |= {"form": PersonForm(initial=reading.fields, user=request.user, with_company=True), "token": token,
+                    "step": "save", "ocr_text": reading.text}  # fmt: skip
     return render(request, "timeline/card_form.html", context)
+
+
+def _known(company):
+    """A company record for the duplicate check; a new name from the card has no colleagues yet."""
+    return None if isinstance(company, str) else company

@@ -1,10 +1,11 @@
 from django.db import transaction
 
 from kizuna.core import audit, japanese, records
+from kizuna.core.services import Errors, require_writer, resolve_ownership, text
 
 from ..models import Company
 from ..search import index_company, index_person
-from .common import Errors, clean_address, require_writer, resolve_ownership, set_tags, text
+from .common import clean_address, set_tags
 
 FIELDS = [
     "name", "name_kana", "corporate_number", "industry", "website", "phone", "postcode", "prefecture", "city",

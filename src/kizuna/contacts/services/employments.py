@@ -6,10 +6,10 @@ from django.db import transaction
 from django.db.models import F
 
 from kizuna.core import audit, japanese, records
+from kizuna.core.services import Errors, text
 
 from ..models import Company, Employment, Person, Site
 from ..search import index_person
-from .common import Errors, text
 
 FIELDS = ["company", "site", "department", "title", "start_date", "end_date", "is_primary"]
 

@@ -2,10 +2,11 @@ from django.db import transaction
 
 from kizuna.core import audit, japanese, records
 from kizuna.core.exceptions import ValidationFailed
+from kizuna.core.services import Errors, require_writer, resolve_ownership, text
 
 from ..models import Company, ContactPoint, Employment, Person
 from ..search import index_person
-from .common import Errors, clean_address, require_writer, resolve_ownership, set_tags, text
+from .common import clean_address, set_tags
 
 FIELDS = [
     "family_name", "given_name", "family_name_kana", "given_name_kana", "birthday", "lifecycle_stage", "notes",

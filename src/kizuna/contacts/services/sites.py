@@ -3,9 +3,10 @@
 from django.db import transaction
 
 from kizuna.core import audit, records
+from kizuna.core.services import Errors, text
 
 from ..models import Company, Site
-from .common import Errors, clean_address, text
+from .common import clean_address
 
 FIELDS = ["name", "kind", "phone", "postcode", "prefecture", "city", "street"]
 

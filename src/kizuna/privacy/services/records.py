@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from kizuna.contacts.models import Person
 from kizuna.contacts.services import update_person
-from kizuna.contacts.services.common import Errors, text
 from kizuna.core import audit, japanese, records
 from kizuna.core.exceptions import NotFound, ValidationFailed
+from kizuna.core.services import Errors, text
 
 from ..models import (
     ConsentSource,

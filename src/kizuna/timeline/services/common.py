@@ -4,8 +4,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from kizuna.contacts.models import Company, Person
-from kizuna.contacts.services.common import Errors, require_writer, resolve_ownership, text
 from kizuna.core import japanese
+from kizuna.core.services import Errors, require_writer, resolve_ownership, text
 
 from ..models import Confidence, Source
 
