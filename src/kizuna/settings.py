@@ -115,6 +115,9 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 KIZUNA_INSIGHT_STALE_MONTHS = int(os.environ.get("KIZUNA_INSIGHT_STALE_MONTHS", "6"))  # "still true?" after this
+KIZUNA_EVENTS_KEEP_DAYS = int(
+    os.environ.get("KIZUNA_EVENTS_KEEP_DAYS", "30")
+)  # dispatched domain events kept this long
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- auth -----------------------------------------------------------------------------------------

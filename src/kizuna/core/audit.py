@@ -8,6 +8,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from . import context
+from . import events as domain_events
 from .models import AuditEvent
 
 _PG_LOCK_KEY = 0x4B5A4E41  # serializes hash-chain appends across connections on PostgreSQL
@@ -65,6 +66,7 @@ def record(*, actor, action: str, obj=None, changes: dict | None = None, label: 
         event.payload_digest = event.compute_payload_digest()
         event.hash = event.compute_hash()
         event.save()
+        domain_events.from_audit(event, obj, actor=actor)  # the domain event of this write, in the same transaction
     return event
 
 

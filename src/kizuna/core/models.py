@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -195,3 +196,53 @@ class SearchDocument(models.Model):
 
     def __str__(self):
         return f"{self.object_type}#{self.object_id}"
+
+
+# --- domain events (written by core/events.py) -----------------------------------------------------------
+class OutboxEvent(models.Model):
+    """A domain event, written in the same transaction as the change it describes (an outbox), so it is never lost
+    when a process dies after the commit; the worker hands it to every registered consumer (automation, webhooks,
+    notifications) at least once. `done` lists the consumers that have handled it."""
+
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    type = models.CharField(max_length=80, db_index=True)  # person.created, deal.stage_changed, ...
+    object_type = models.CharField(max_length=40, blank=True)  # the registered object type: person, company, ...
+    object_id = models.CharField(max_length=64, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_name = models.CharField(max_length=150, blank=True)
+    changes = models.JSONField(default=dict, blank=True)  # {field: [old, new]}
+    data = models.JSONField(default=dict, blank=True)  # what an app event adds (stage, SLA, ids of a bulk write)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    request_id = models.CharField(max_length=64, blank=True)
+    channel = models.CharField(max_length=20, blank=True)
+    depth = models.PositiveSmallIntegerField(default=0)  # how many automated actions led to this change
+    origin = models.CharField(max_length=64, blank=True)  # the automated source of the change ("rule:12"), if any
+    audit_id = models.BigIntegerField(null=True, blank=True)  # the audit row of the same change
+    done = models.JSONField(default=list, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "id"], condition=Q(dispatched_at__isnull=True), name="outbox_pending_idx"
+            ),
+            models.Index(fields=["object_type", "object_id"], name="outbox_object_idx"),
+        ]
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.type} {self.object_type}#{self.object_id}"
+
+
+class PeriodicRun(models.Model):
+    """When each periodic job of `kizuna clock` last ran (one row per job; claimed under a row lock)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self):
+        return self.name

@@ -15,7 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=int(os.environ.get("KIZUNA_WORKERS", 2)))
         parser.add_argument("--threads", type=int, default=4)
-        parser.add_argument("--no-task-worker", action="store_true", help="run `kizuna db_worker` separately")
+        parser.add_argument(
+            "--no-task-worker", action="store_true", help="run `kizuna db_worker` and `kizuna clock` separately"
+        )
 
     def handle(self, *args, host, port, workers, threads, no_task_worker, **options):
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -29,10 +31,12 @@ class Command(BaseCommand):
             os.execv(sys.executable, web)
         # Background jobs (duplicate scans, imports) run in a worker beside the web server; both stop together.
         worker = subprocess.Popen([sys.executable, "-m", "kizuna.cli", "db_worker", "--interval", "1"])
+        # Periodic jobs (time-based rules, reminders, webhook retries, the outbox sweep) run in the clock.
+        ticker = subprocess.Popen([sys.executable, "-m", "kizuna.cli", "clock"])
         server = subprocess.Popen(web)  # noqa: S603 (fixed argv)
 
         def stop(*_):
-            for proc in (server, worker):
+            for proc in (server, worker, ticker):
                 if proc.poll() is None:
                     proc.terminate()
 
@@ -41,4 +45,5 @@ class Command(BaseCommand):
         code = server.wait()
         stop()
         worker.wait()
+        ticker.wait()
         sys.exit(code)

@@ -1,0 +1,256 @@
+"""Domain events: every service write emits a typed event after its transaction commits.
+
+Services do not call anything new: `audit.record()` (which every write already calls inside its transaction) hands
+record writes to `from_audit()`, which writes an `OutboxEvent` row in the same transaction. Apps emit their own
+events (`deal.stage_changed`, `ticket.sla_breached`) with `emit()`. After the commit the worker task
+`dispatch_events` hands each row to every consumer registered with `register_consumer()` (automation, webhooks,
+notifications), at least once and in order; a consumer that fails is retried with backoff without the others
+running again. Nothing is lost if the process dies between the commit and the delivery: the outbox row is there,
+and `kizuna clock` sweeps what was not dispatched.
+
+Event types are `<object type>.<verb>` for record writes (person.created, company.updated, task.deleted,
+person.restored, person.merged) and whatever an app registers with `register_event_type()`.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _l
+
+from . import context
+from .models import OutboxEvent
+
+log = logging.getLogger(__name__)
+
+# --- what events there are ---------------------------------------------------------------------------------------
+RECORD_VERBS = {
+    "created": _l("作成"),
+    "updated": _l("更新"),
+    "deleted": _l("削除"),
+    "restored": _l("復元"),
+    "merged": _l("統合"),
+}
+_AUDIT_VERBS = {"create": "created", "update": "updated", "delete": "deleted", "restore": "restored",
+                "merge": "merged", "merged_into": "deleted", "bulk.create": "created"}  # fmt: skip
+# Audit actions that change nothing a subscriber could act on: reads, exports, sign-ins, the log's own rows.
+_NOT_EVENTS = frozenset({"view", "reveal", "export", "brief.view", "privacy.disclosure.view", "search.throttled",
+                         "audit.redact", "handover.summary", "privacy.disclose", "dedup.train"})  # fmt: skip
+_APP_TYPES: dict[str, object] = {}
+
+
+def register_event_type(key: str, label) -> None:
+    """An app's own event (`deal.stage_changed`), offered to automation triggers and webhook subscriptions."""
+    _APP_TYPES[key] = label
+
+
+def event_types() -> dict:
+    """{event type: label} for every registered object type's record events and every app event."""
+    from .permissions import OBJECT_TYPES
+
+    out = {}
+    for key, label in OBJECT_TYPES.items():
+        for verb, verb_label in RECORD_VERBS.items():
+            if verb != "merged" or key in ("person", "company"):
+                out[f"{key}.{verb}"] = f"{label}: {verb_label}"
+    return out | dict(_APP_TYPES)
+
+
+# --- writing events ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Origin:
+    """An automated change in progress: the events it causes carry its depth and source (loop protection)."""
+
+    depth: int = 0
+    source: str = ""
+
+
+_origin = threading.local()
+
+
+def current_origin() -> Origin:
+    return getattr(_origin, "value", None) or Origin()
+
+
+class caused_by:
+    """`with events.caused_by("rule:12", depth=event.depth + 1):` marks the writes inside as automated."""
+
+    def __init__(self, source: str, *, depth: int):
+        self.origin = Origin(depth=depth, source=source)
+
+    def __enter__(self):
+        self.previous = getattr(_origin, "value", None)
+        _origin.value = self.origin
+        return self.origin
+
+    def __exit__(self, *exc):
+        _origin.value = self.previous
+        return False
+
+
+def _kind(obj) -> str:
+    return getattr(obj, "permission_type", "") or obj._meta.model_name
+
+
+def emit(event_type: str, *, actor, obj=None, object_type: str = "", object_id="", changes=None, data=None,
+         audit_id=None) -> OutboxEvent:  # fmt: skip
+    """Write one event to the outbox inside the caller's transaction; it is dispatched after the commit."""
+    ctx, origin = context.current(), current_origin()
+    event = OutboxEvent.objects.create(
+        type=event_type,
+        object_type=_kind(obj) if obj is not None else object_type,
+        object_id=str(obj.pk) if obj is not None else str(object_id or ""),
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=getattr(actor, "username", "") or "system",
+        changes=changes or {},
+        data=data or {},
+        request_id=ctx.request_id,
+        channel=ctx.channel,
+        depth=origin.depth,
+        origin=origin.source,
+        audit_id=audit_id,
+    )
+    _dispatch_after_commit()
+    return event
+
+
+def from_audit(audit_row, obj, *, actor) -> None:
+    """The event of a record write, from its audit row (called by audit.record in the same transaction)."""
+    action = audit_row.action
+    if action in _NOT_EVENTS or (obj is None and action != "bulk.create"):
+        return
+    if obj is not None and not hasattr(obj, "permission_type"):
+        return  # users, tokens, roles, import jobs: the system's own rows, not domain records
+    if obj is None:  # a bulk load: one event naming the type and how many (an import of 100k rows is one event)
+        kind = audit_row.object_type.rsplit(".", 1)[-1]
+        emit(f"{kind}.created", actor=actor, object_type=kind, data={"bulk": True, **audit_row.changes},
+             audit_id=audit_row.pk)  # fmt: skip
+        return
+    verb = _AUDIT_VERBS.get(action, "updated")
+    data = {} if action in _AUDIT_VERBS else {"action": action}
+    if action == "merged_into":
+        data = {"merged_into": audit_row.changes.get("merged_into", [None, None])[1]}
+    emit(f"{_kind(obj)}.{verb}", actor=actor, obj=obj, changes=audit_row.changes, data=data, audit_id=audit_row.pk)
+
+
+def _dispatch_after_commit() -> None:
+    """One dispatch task per committed transaction, however many events it wrote."""
+    conn = transaction.get_connection()
+    if any(getattr(entry[1], "kizuna_dispatch", False) for entry in conn.run_on_commit):
+        return
+
+    def enqueue():
+        from .tasks import dispatch_events
+
+        try:
+            dispatch_events.enqueue()
+        except Exception:  # the clock sweeps the outbox; a failed enqueue only delays delivery
+            log.exception("could not enqueue event dispatch")
+
+    enqueue.kizuna_dispatch = True
+    transaction.on_commit(enqueue)
+
+
+# --- delivering events -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Consumer:
+    name: str
+    handle: Callable[[OutboxEvent], None]
+
+
+_CONSUMERS: dict[str, Consumer] = {}
+BATCH = 200
+MAX_ATTEMPTS = 12  # about a day of backoff; then the event stays undispatched with its error for an admin
+
+
+def register_consumer(name: str, handle: Callable[[OutboxEvent], None]) -> None:
+    """`handle(event)` runs in its own savepoint after the event's commit; it must tolerate seeing an event twice."""
+    _CONSUMERS[name] = Consumer(name, handle)
+
+
+def consumers() -> list[Consumer]:
+    return list(_CONSUMERS.values())
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 6 * 3600))
+
+
+def _claim(limit: int) -> list[OutboxEvent]:
+    qs = OutboxEvent.objects.filter(dispatched_at__isnull=True, next_attempt_at__lte=timezone.now(),
+                                    attempts__lt=MAX_ATTEMPTS).order_by("id")  # fmt: skip
+    if connection.vendor == "postgresql":
+        qs = qs.select_for_update(skip_locked=True)  # two workers never hand the same event out at once
+    return list(qs[:limit])
+
+
+def dispatch_pending(*, limit: int = 10_000) -> int:
+    """Hand pending events to the consumers; returns how many were handled. Each batch is one transaction."""
+    handled = 0
+    while handled < limit:
+        with transaction.atomic():
+            batch = _claim(min(BATCH, limit - handled))
+            if not batch:
+                break
+            for event in batch:
+                _deliver(event)
+            handled += len(batch)
+    return handled
+
+
+def _deliver(event: OutboxEvent) -> None:
+    errors = []
+    for consumer in consumers():
+        if consumer.name in event.done:
+            continue
+        try:
+            with transaction.atomic():
+                consumer.handle(event)
+            event.done = [*event.done, consumer.name]
+        except Exception as exc:  # one consumer's failure neither blocks the others nor loses the event
+            log.exception("event consumer %s failed on %s", consumer.name, event.event_id)
+            errors.append(f"{consumer.name}: {exc!r}"[:500])
+    now = timezone.now()
+    if errors:
+        event.attempts += 1
+        event.last_error = "\n".join(errors)
+        event.next_attempt_at = now + backoff(event.attempts)
+    else:
+        event.dispatched_at = now
+        event.last_error = ""
+    event.save(update_fields=["done", "attempts", "last_error", "next_attempt_at", "dispatched_at"])
+
+
+def purge_dispatched(*, older_than: timedelta) -> int:
+    """Dispatched events are kept for a while (webhook redelivery, rule history) and then removed."""
+    cutoff = timezone.now() - older_than
+    return OutboxEvent.objects.filter(dispatched_at__lt=cutoff).delete()[0]
+
+
+def payload(event: OutboxEvent) -> dict:
+    """The event as consumers and subscribers see it (before any per-reader masking)."""
+    return {
+        "id": str(event.event_id),
+        "type": event.type,
+        "occurred_at": event.occurred_at.isoformat(),
+        "actor": {"id": event.actor_id, "name": event.actor_name},
+        "object": {"type": event.object_type, "id": event.object_id},
+        "changes": event.changes,
+        "data": event.data,
+        "depth": event.depth,
+    }
+
+
+def erase_person_events(actor, ids, scrub) -> dict:
+    """消去: a person's own events lose their values; events of other records that name them are scrubbed."""
+    own = OutboxEvent.objects.filter(object_type="person", object_id__in=[str(i) for i in ids])
+    count = own.update(changes={}, data={})
+    for event in OutboxEvent.objects.exclude(pk__in=own.values("pk")).filter(changes__isnull=False).iterator():
+        changes, data = scrub(event.changes), scrub(event.data)
+        if changes != event.changes or data != event.data:
+            OutboxEvent.objects.filter(pk=event.pk).update(changes=changes, data=data)
+    return {"events": count}
