@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kizuna.core.middleware.RequestContextMiddleware",
+    "kizuna.core.idempotency.IdempotencyMiddleware",  # Idempotency-Key on API POSTs (after the session user is known)
     "kizuna.accounts.middleware.AccountSecurityMiddleware",  # idle/absolute session timeout, 2FA requirement
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]

@@ -20,7 +20,7 @@ from kizuna.contacts import services
 from kizuna.contacts.models import ContactPoint, Employment, Merge, Person
 from kizuna.contacts.services import merge as merging
 from kizuna.core import japanese, sharing
-from kizuna.core.models import AuditEvent, SearchDocument
+from kizuna.core.models import AuditEvent, OutboxEvent, SearchDocument
 from kizuna.timeline import services as timeline
 from kizuna.timeline.models import Activity
 from kizuna.timeline.services.attachments import add_attachment
@@ -83,10 +83,15 @@ PERSON_BOOKKEEPING = {"version", "updated_at", "updated_by_id"}  # a merge and i
 
 def snapshot() -> dict:
     """Every row of every table of the records and what hangs off them (through tables included), but the audit
-    log and the Merge rows; the survivor's and merged records' version stamps are left out."""
+    log, the outbox of domain events and the Merge rows; the survivor's and merged records' version stamps are left
+    out."""
     rows = {}
     for model in apps.get_models(include_auto_created=True):
-        if model._meta.app_label not in {"contacts", "timeline", "privacy", "core"} or model in (AuditEvent, Merge):
+        if model._meta.app_label not in {"contacts", "timeline", "privacy", "core"} or model in (
+            AuditEvent,
+            OutboxEvent,
+            Merge,
+        ):
             continue
         fields = [f.attname for f in model._meta.concrete_fields]
         if model is Person:

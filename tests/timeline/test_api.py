@@ -188,8 +188,8 @@ def test_list_query_count_budget(cast, api, person, django_assert_max_num_querie
     client = api(cast.owner)
     for i in range(12):
         _activity(client, people=[person.pk], heard_from=person.pk, body=f"訪問{i}")
-    # token, role, person, page, people, companies, participants, owner, seen ×2
-    with django_assert_max_num_queries(10):
+    # token, role, person, page, people, companies, participants, links, owner, seen ×2
+    with django_assert_max_num_queries(11):
         response = client.get(f"{API}/people/{person.pk}/timeline?limit=10")
     assert len(response.json()["items"]) == 10 and response.json()["items"][0]["heard_from"]["id"] == person.pk
 

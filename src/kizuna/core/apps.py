@@ -10,7 +10,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Kizuna core"
 
     def ready(self):
-        from . import clock, events, personal_data
+        from . import clock, events, idempotency, personal_data
 
         # The clock sweeps what a lost enqueue left in the outbox, and keeps it from growing for ever.
         clock.register_periodic("events.sweep", events.dispatch_pending, every=timedelta(minutes=1))
@@ -19,4 +19,5 @@ class CoreConfig(AppConfig):
             lambda: events.purge_dispatched(older_than=timedelta(days=settings.KIZUNA_EVENTS_KEEP_DAYS)),
             every=timedelta(hours=6),
         )
+        clock.register_periodic("idempotency.purge", idempotency.purge_expired, every=timedelta(hours=1))
         personal_data.register("events", erase=events.erase_person_events)

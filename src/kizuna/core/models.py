@@ -246,3 +246,22 @@ class PeriodicRun(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class IdempotencyKey(models.Model):
+    """The first response to an API POST sent with an `Idempotency-Key` header, replayed for 24 hours."""
+
+    principal = models.CharField(max_length=80)  # who sent it: a token's digest or a signed-in user
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # method, path and body; the same key with another body is refused
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)  # null while the first request is still running
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    body = models.BinaryField(default=b"", blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["principal", "key"], name="idempotency_principal_key")]
+
+    def __str__(self):
+        return f"{self.principal} {self.key}"

@@ -15,7 +15,12 @@ class TimelineConfig(AppConfig):
             permissions.register_object_type(key, label)
         permissions.register_object_type("relationship", _l("人間関係"), ("view", "create", "delete"))
 
-        from . import views
+        from . import queries, sources, views
+        from .models import Activity
+
+        sources.register_source("activity", _l("活動"), queries.activity_entries,
+                                kinds=("activity", *Activity.Kind.values))  # fmt: skip
+        sources.register_source("task_done", _l("タスク完了"), queries.task_done_entries)
 
         for kind in ("person", "company"):
             panels.register(kind, views.insight_cards, position="top")

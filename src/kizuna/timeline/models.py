@@ -227,3 +227,21 @@ class Attachment(TrackedModel):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class ActivityLink(models.Model):
+    """An activity about a record of another app (a deal, a ticket): any type registered with
+    timeline.sources.register_linkable. People and companies keep their own many-to-many links."""
+
+    activity = models.ForeignKey(Activity, models.CASCADE, related_name="links")
+    object_type = models.CharField(max_length=40)
+    object_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "object_type", "object_id"], name="activitylink_unique")
+        ]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="activitylink_object_idx")]
+
+    def __str__(self):
+        return f"{self.object_type} #{self.object_id}"

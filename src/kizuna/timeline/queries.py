@@ -5,12 +5,14 @@ from datetime import timedelta
 
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from kizuna.contacts.models import Company, Person
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.pagination import paginate
 from kizuna.core.visibility import viewer_for
 
+from . import sources
 from .models import Activity, FollowUp, Insight
 
 
@@ -36,7 +38,9 @@ def timeline(user, *, person=None, company=None, kinds=(), by_user=None, since=N
         qs = qs.filter(occurred_at__date__gte=since)
     if until:
         qs = qs.filter(occurred_at__date__lte=until)
-    qs = qs.select_related("recorded_by", "heard_from").prefetch_related("people", "companies", "our_participants")
+    qs = qs.select_related("recorded_by", "heard_from").prefetch_related(
+        "people", "companies", "our_participants", "links"
+    )
     return paginate(qs, sort="-occurred_at", cursor=cursor, limit=limit)
 
 
@@ -128,3 +132,55 @@ def seen_companies(user, objs) -> set[int]:
     viewer = viewer_for(user)
     viewer.prime(Company, ids)
     return {pk for pk in ids if viewer.sees_id(Company, pk)}
+
+
+# --- the timeline's own sources (timeline.sources) -------------------------------------------------------------
+def activity_entries(user, filters: sources.Filters, before, limit: int) -> list[sources.Entry]:
+    qs = Activity.objects.visible_to(user).filter(sources.before_q(before, "activity", "occurred_at"))
+    if filters.person is not None:
+        qs = qs.filter(people=filters.person)
+    if filters.company is not None:
+        qs = qs.filter(companies=filters.company)
+    if filters.linked is not None:
+        qs = qs.filter(links__object_type=filters.linked.permission_type, links__object_id=filters.linked.pk)
+    kinds = set(filters.kinds) & set(Activity.Kind.values)
+    if kinds and "activity" not in filters.kinds:
+        qs = qs.filter(kind__in=kinds)
+    if filters.by_user:
+        qs = qs.filter(Q(recorded_by_id=filters.by_user) | Q(our_participants=filters.by_user)).distinct()
+    if filters.since:
+        qs = qs.filter(occurred_at__date__gte=filters.since)
+    if filters.until:
+        qs = qs.filter(occurred_at__date__lte=filters.until)
+    qs = qs.select_related("recorded_by", "heard_from").prefetch_related("people", "companies", "our_participants")
+    rows = qs.order_by("-occurred_at", "-pk")[:limit]
+    return [sources.Entry("activity", a.pk, a.occurred_at, a.get_kind_display(), str(a), a.get_absolute_url(),
+                          obj=a) for a in rows]  # fmt: skip
+
+
+def task_done_entries(user, filters: sources.Filters, before, limit: int) -> list[sources.Entry]:
+    """Tasks done for the person or company: what was promised and kept belongs in its story."""
+    if filters.person is None and filters.company is None:
+        return []
+    qs = FollowUp.objects.visible_to(user).filter(done_at__isnull=False)
+    qs = qs.filter(sources.before_q(before, "task_done", "done_at"))
+    qs = qs.filter(person=filters.person) if filters.person is not None else qs.filter(company=filters.company)
+    if filters.by_user:
+        qs = qs.filter(Q(done_by_id=filters.by_user) | Q(assignee_id=filters.by_user))
+    if filters.since:
+        qs = qs.filter(done_at__date__gte=filters.since)
+    if filters.until:
+        qs = qs.filter(done_at__date__lte=filters.until)
+    rows = qs.select_related("done_by").order_by("-done_at", "-pk")[:limit]
+    return [sources.Entry("task_done", t.pk, t.done_at, str(_("タスク完了")), t.title,
+                          meta=[str(t.done_by.display_name or t.done_by)] if t.done_by else [], obj=t)
+            for t in rows]  # fmt: skip
+
+
+def activities_linked_to(user, obj):
+    """The activities about a record of another app (its page's timeline)."""
+    return (
+        Activity.objects.visible_to(user)
+        .filter(links__object_type=obj.permission_type, links__object_id=obj.pk)
+        .order_by("-occurred_at", "-pk")
+    )

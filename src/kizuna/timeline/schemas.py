@@ -47,6 +47,13 @@ class Provenance(Schema):
 
 
 # --- activities ----------------------------------------------------------------------------------------
+class LinkRef(Strict):
+    """A record of another app that activities may link to (timeline.sources.register_linkable)."""
+
+    type: str = Field(max_length=40)
+    id: int
+
+
 class ActivityIn(Strict):
     kind: str = "note"
     occurred_at: datetime | None = None
@@ -59,6 +66,7 @@ class ActivityIn(Strict):
     people: list[int] = []
     companies: list[int] = []
     our_participants: list[int] | None = Field(None, description="省略時は記録者本人")
+    links: list[LinkRef] = Field([], description="他のアプリのレコード（商談など）へのリンク")
     owner: int | None = None
     visibility: str = "team"
 
@@ -75,6 +83,7 @@ class ActivityPatch(Strict):
     people: list[int] | None = None
     companies: list[int] | None = None
     our_participants: list[int] | None = None
+    links: list[LinkRef] | None = None
     owner: int | None = None
     visibility: str | None = None
 
@@ -89,6 +98,11 @@ class ActivityOut(Provenance):
     people: list[Ref]
     companies: list[Ref]
     our_participants: list[UserRef]
+    links: list[dict] = Field([], description="[{type, id}]: linked records of other apps")
+
+    @staticmethod
+    def resolve_links(obj):
+        return [{"type": link.object_type, "id": link.object_id} for link in obj.links.all()]
 
     @staticmethod
     def resolve_people(obj):

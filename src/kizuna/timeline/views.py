@@ -25,7 +25,7 @@ from kizuna.core.permissions import can_write_record
 from kizuna.core.records import get_for_user
 from kizuna.core.sharing import note_view
 
-from . import brief, cards, queries, services
+from . import brief, cards, queries, services, sources
 from .forms import ActivityForm, FollowUpForm, InsightForm
 from .graph import echarts_data, relationship_graph
 from .models import Activity, Attachment, FollowUp, Insight, Relationship
@@ -51,11 +51,11 @@ def insight_cards(request, obj) -> str:
 
 def timeline_panel(request, obj) -> str:
     kind = "person" if isinstance(obj, Person) else "company"
-    page = queries.timeline(request.user, **_subject(kind, obj))
+    page = sources.merged(request.user, sources.Filters(**_subject(kind, obj)))
     follow_ups = queries.open_follow_ups(request.user).filter(**_subject(kind, obj))[:20]
-    context = {"page": page, "kind": kind, "object": obj, "kinds": Activity.Kind.choices,
+    context = {"page": page, "kind": kind, "object": obj, "kinds": _kinds(),
                "users": get_user_model().objects.filter(is_active=True).order_by("username"),
-               "seen_people": queries.seen_people(request.user, page.items),
+               "seen_people": _seen_people(request.user, page),
                "follow_ups": follow_ups, "can_add": can_write_record(request.user, obj),
                "graph": relationship_graph(request.user, obj) if kind == "company" else None}  # fmt: skip
     if kind == "person":
@@ -65,6 +65,15 @@ def timeline_panel(request, obj) -> str:
         context["graph_data"] = echarts_data(context["graph"])
         context["relmap_id"] = f"relmap-data-{obj.pk}"
     return render_to_string("timeline/partials/timeline_panel.html", context, request=request)
+
+
+def _kinds() -> list:
+    """The timeline filter: the activity kinds, then the other sources (tasks done, an app's records)."""
+    return [*Activity.Kind.choices, *sources.kind_choices()]
+
+
+def _seen_people(user, page) -> set[int]:
+    return queries.seen_people(user, [e.obj for e in page.items if e.source == "activity"])
 
 
 def _date(value):
@@ -122,14 +131,14 @@ def entries(request, kind: str, pk: int):
     filters = {"by_user": request.GET.get("user") or None, "since": _date(request.GET.get("since")),
                "until": _date(request.GET.get("until"))}  # fmt: skip
     try:
-        page = queries.timeline(request.user, **_subject(kind, obj), kinds=selected, **filters,
-                                cursor=request.GET.get("cursor") or None)  # fmt: skip
+        page = sources.merged(request.user, sources.Filters(**_subject(kind, obj), kinds=tuple(selected), **filters),
+                              cursor=request.GET.get("cursor") or None)  # fmt: skip
     except ValidationFailed as exc:
         return HttpResponse(exc.message, status=422)
     more = urlencode([("kind", k) for k in selected] + [(k, request.GET[k]) for k in ("user", "since", "until")
                                                          if request.GET.get(k)])  # fmt: skip
     context = {"page": page, "kind": kind, "object": obj, "more_query": more,
-               "seen_people": queries.seen_people(request.user, page.items)}  # fmt: skip
+               "seen_people": _seen_people(request.user, page)}  # fmt: skip
     return render(request, "timeline/partials/entries.html", context)
 
 

@@ -4,7 +4,8 @@ from django.utils import timezone
 from kizuna.contacts.models import Company, Person
 from kizuna.core import audit, records
 
-from ..models import Activity
+from .. import sources
+from ..models import Activity, ActivityLink
 from ..search import index_activity
 from .common import Errors, companies_of, provenance, require_writer, resolve_ownership, text, visible_many, when
 
@@ -50,16 +51,37 @@ def _clean(actor, data: dict, *, current: Activity | None = None) -> dict:
         if len(users) != len(set(ids)):
             errors.add("our_participants", "自社の参加者が見つかりません。")
         links["our_participants"] = users
+    if "links" in data:
+        links["links"] = _records(actor, data["links"], errors)
     errors.raise_if_any()
     out["_links"] = links
     return out
 
 
+def _records(actor, refs, errors: Errors) -> list[tuple[str, int]]:
+    """`[{"type": "deal", "id": 5}, ...]`: registered types, records the actor can see (else not found)."""
+    found = []
+    for ref in refs or []:
+        kind, pk = (ref.get("type"), ref.get("id")) if isinstance(ref, dict) else (None, None)
+        model = sources.linkable_model(kind) if isinstance(kind, str) else None
+        if model is None or not str(pk).isdigit():
+            errors.add("links", "リンク先の種類または ID が正しくありません。")
+            continue
+        if not model.objects.visible_to(actor).filter(pk=int(pk)).exists():
+            errors.add("links", f"リンク先（{kind} #{pk}）が見つかりません。")
+            continue
+        found.append((kind, int(pk)))
+    return sorted(set(found))
+
+
 def _link_values(activity: Activity) -> dict:
     """The linked records as the history writes them: "name (#id)", so a reader who may not see one reads its
     placeholder (core.visibility); participants are users, named as they are."""
-    return {name: sorted(audit.jsonable(o) if name != "our_participants" else str(o)
-                         for o in getattr(activity, name).all()) for name in LINKS}  # fmt: skip
+    values = {name: sorted(audit.jsonable(o) if name != "our_participants" else str(o)
+                           for o in getattr(activity, name).all()) for name in LINKS}  # fmt: skip
+    # Other apps' records by type and id only: the history never names a record its reader may not see.
+    values["links"] = [str(link) for link in activity.links.order_by("object_type", "object_id")]
+    return values
 
 
 def _set_links(activity: Activity, links: dict) -> None:
@@ -67,6 +89,11 @@ def _set_links(activity: Activity, links: dict) -> None:
         extra = companies_of(links["people"])
         links["companies"] = list(
             {c.pk: c for c in [*links.get("companies", activity.companies.all()), *extra]}.values()
+        )
+    if "links" in links:
+        activity.links.all().delete()
+        ActivityLink.objects.bulk_create(
+            ActivityLink(activity=activity, object_type=kind, object_id=pk) for kind, pk in links.pop("links")
         )
     for name, objs in links.items():
         getattr(activity, name).set(objs)
