@@ -7,15 +7,9 @@ from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from kizuna.accounts.api import router as accounts_router
-from kizuna.contacts.api import router as contacts_router
-from kizuna.contacts.dedup.api import router as dedup_router
-from kizuna.core.access_api import router as access_router
+from kizuna.apps_plugged import api_routers
 from kizuna.core.api import default_auth, error_body
 from kizuna.core.exceptions import DomainError
-from kizuna.imports.api import router as imports_router
-from kizuna.privacy.api import router as privacy_router
-from kizuna.timeline.api import router as timeline_router
 
 api = NinjaAPI(
     title="Kizuna API",
@@ -24,13 +18,8 @@ api = NinjaAPI(
     auth=default_auth(),
     urls_namespace="api",
 )
-api.add_router("/", dedup_router)  # first: /people/duplicates must win over /people/{person_id}
-api.add_router("/", contacts_router)
-api.add_router("/", timeline_router)
-api.add_router("/", imports_router)
-api.add_router("/", privacy_router)
-api.add_router("/", access_router)
-api.add_router("/", accounts_router)
+for router in api_routers():  # each app's AppConfig names its routers and their order (kizuna.apps_plugged)
+    api.add_router("/", router)
 
 
 @api.exception_handler(DomainError)

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from kizuna.api import api
+from kizuna.apps_plugged import url_mounts
 from kizuna.contacts.views import home
 from kizuna.core.views import audit_log, healthz, record_access
 
@@ -13,8 +14,6 @@ urlpatterns = [
     path("accounts/", include("kizuna.accounts.urls")),
     path("settings/", include("kizuna.accounts.settings_urls")),
     path("", home, name="home"),
-    path("", include("kizuna.contacts.urls")),
-    path("timeline/", include("kizuna.timeline.urls")),
-    path("imports/", include("kizuna.imports.urls")),
-    path("privacy/", include("kizuna.privacy.urls")),
+    # Every app that declares `url_prefix` on its AppConfig (contacts at the root, timeline/, imports/, ...).
+    *(path(prefix, include(module)) for prefix, module in url_mounts()),
 ]

@@ -6,8 +6,17 @@ class AccountsConfig(AppConfig):
     name = "kizuna.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+    api_routers = ("kizuna.accounts.api.router",)
+    api_order = 90
 
     def ready(self):
+        from django.utils.translation import gettext_lazy as _l
+
+        from kizuna.core import nav
+
+        nav.register_main("settings", _l("設定"), "settings:user_list", order=85, admin_only=True)
+        nav.register_settings("users", _l("ユーザー"), "settings:user_list", order=10)
+        nav.register_settings("roles", _l("ロールと権限"), "settings:role_list", order=20)
         from . import signals  # noqa: F401 (connects the login audit receivers)
         from .roles import ensure_builtin_roles
 

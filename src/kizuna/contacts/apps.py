@@ -6,9 +6,18 @@ class ContactsConfig(AppConfig):
     name = "kizuna.contacts"
     label = "contacts"
     verbose_name = "Contacts"
+    url_prefix = ""
+    # The duplicates router first: /people/duplicates must win over /people/{person_id}.
+    api_routers = ("kizuna.contacts.dedup.api.router", "kizuna.contacts.api.router")
+    api_order = 10
 
     def ready(self):
-        from kizuna.core import permissions, visibility
+        from kizuna.core import nav, permissions, visibility
+
+        nav.register_main("companies", _l("会社"), "contacts:company_list", order=10)
+        nav.register_main("people", _l("人"), "contacts:person_list", order=20)
+        nav.register_main("duplicates", _l("重複"), "contacts:duplicate_list", order=40)
+        nav.register_main("trash", _l("ゴミ箱"), "contacts:trash", order=90)
 
         from .masking import mask_changes, mask_person
         from .models import Company, Person

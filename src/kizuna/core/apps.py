@@ -8,9 +8,16 @@ class CoreConfig(AppConfig):
     name = "kizuna.core"
     label = "core"
     verbose_name = "Kizuna core"
+    api_routers = ("kizuna.core.access_api.router",)
+    api_order = 60
 
     def ready(self):
-        from . import clock, events, idempotency, personal_data
+        from django.utils.translation import gettext_lazy as _l
+
+        from . import clock, events, idempotency, nav, personal_data
+
+        nav.register_main("audit", _l("監査ログ"), "audit_log", order=80, admin_only=True)
+        nav.register_settings("audit", _l("監査ログ"), "audit_log", order=90)
 
         # The clock sweeps what a lost enqueue left in the outbox, and keeps it from growing for ever.
         clock.register_periodic("events.sweep", events.dispatch_pending, every=timedelta(minutes=1))

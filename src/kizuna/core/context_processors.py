@@ -1,6 +1,14 @@
+from django.utils.functional import SimpleLazyObject
+
+from . import nav
 from .permissions import is_admin
 
 
 def access(request):
-    """What the menus need to know about the user's role."""
-    return {"user_is_admin": is_admin(getattr(request, "user", None))}
+    """What the menus need to know about the user's role, and the menus the apps registered (core.nav)."""
+    user = getattr(request, "user", None)
+    return {
+        "user_is_admin": is_admin(user),
+        "main_menu": SimpleLazyObject(lambda: nav.main_menu(user)),
+        "settings_menu": SimpleLazyObject(lambda: nav.settings_menu(user)),
+    }

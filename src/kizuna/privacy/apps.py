@@ -5,6 +5,9 @@ class PrivacyConfig(AppConfig):
     name = "kizuna.privacy"
     label = "privacy"
     verbose_name = "Privacy (APPI)"
+    url_prefix = "privacy/"
+    api_routers = ("kizuna.privacy.api.router",)
+    api_order = 50
 
     def ready(self):
         from django.utils.translation import gettext_lazy as _l

@@ -6,10 +6,15 @@ class TimelineConfig(AppConfig):
     name = "kizuna.timeline"
     label = "timeline"
     verbose_name = "Timeline"
+    url_prefix = "timeline/"
+    api_routers = ("kizuna.timeline.api.router",)
+    api_order = 30
 
     def ready(self):
         from kizuna.contacts import panels
-        from kizuna.core import permissions
+        from kizuna.core import nav, permissions
+
+        nav.register_main("tasks", _l("タスク"), "timeline:tasks", order=30)
 
         for key, label in (("activity", _l("活動")), ("insight", _l("インサイト")), ("task", _l("タスク"))):
             permissions.register_object_type(key, label)

@@ -18,7 +18,7 @@ from kizuna.accounts.models import Role as RoleModel
 from kizuna.accounts.models import User
 from kizuna.contacts.models import Company, ContactPoint, Employment, Person, Site
 from kizuna.contacts.services.bulk import bulk_create_companies, bulk_create_people, contact_point
-from kizuna.core import japanese
+from kizuna.core import demo, japanese
 from kizuna.core.context import request_context
 from kizuna.core.permissions import OBJECT_TYPES, Role, Visibility, has_perm
 
@@ -96,6 +96,8 @@ class Command(BaseCommand):
             fake.seed_instance(seed)
             company_objs = self._companies(admin, users, fake, rng, companies or max(20, people // 5))
             self._people(admin, users, fake, rng, company_objs, people)
+            for loader in demo.loaders():  # the other apps' demo data (core.demo), through their services
+                self.stdout.write(f"demo: {loader.name}: {loader.load(users, rng)}")
         self.stdout.write(f"demo: {len(company_objs)} companies, {people} people in {time.monotonic() - started:.1f}s")
         self._print_logins()
 

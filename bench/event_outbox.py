@@ -1,0 +1,94 @@
+"""Domain-event outbox benchmark: what writing an OutboxEvent beside each audit row costs concurrent writers.
+
+Every service write appends to the audit hash chain under one lock (pg_advisory_xact_lock on PostgreSQL), and the
+outbox row is written inside the same transaction, so it lengthens the time the lock is held. This times N writer
+threads, each updating its own people through `contacts.services.update_person` for a fixed time, with the outbox
+on and (in the same run, same data) switched off (events.from_audit replaced by a no-op): writes/s and p50/p95
+latency. Modes alternate for --rounds rounds so machine noise hits both.
+
+    KIZUNA_DATA_DIR=/tmp/kz-bench DATABASE_URL=postgres://... .venv/bin/python bench/event_outbox.py \
+        [--writers 16] [--seconds 10] [--rounds 3]
+"""
+
+import argparse
+import os
+import statistics
+import threading
+import time
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--writers", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    from kizuna.accounts import services as accounts
+    from kizuna.accounts.models import User
+    from kizuna.contacts import services as contacts
+    from kizuna.contacts.models import Person
+    from kizuna.core import events
+    from kizuna.core.models import OutboxEvent
+
+    user = User.objects.filter(username="bench-writer").first() or accounts.create_user(
+        actor=None, username="bench-writer", password=None, role="admin"
+    )
+    people = list(Person.objects.filter(family_name="書込", created_by=user).order_by("pk"))
+    for i in range(len(people), args.writers * 4):
+        people.append(contacts.create_person(actor=user, data={"family_name": "書込", "given_name": f"太郎{i}"}))
+    connection.close()
+    real = events.from_audit
+
+    def run(outbox: bool) -> tuple[int, list[float]]:
+        events.from_audit = real if outbox else (lambda *a, **k: None)
+        stop = time.monotonic() + args.seconds
+        latencies: list[float] = []
+        lock = threading.Lock()
+
+        def writer(mine):
+            n, samples = 0, []
+            actor = User.objects.get(pk=user.pk)
+            while time.monotonic() < stop:
+                person = mine[n % len(mine)]
+                started = time.perf_counter()
+                contacts.update_person(actor=actor, person=Person.objects.get(pk=person.pk),
+                                       data={"notes": f"{time.time()}"})  # fmt: skip
+                samples.append((time.perf_counter() - started) * 1000)
+                n += 1
+            with lock:
+                latencies.extend(samples)
+            connection.close()
+
+        threads = [threading.Thread(target=writer, args=(people[i :: args.writers],)) for i in range(args.writers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        events.from_audit = real
+        return len(latencies), latencies
+
+    print(f"database: {connection.vendor}, writers: {args.writers}, {args.seconds:.0f} s per round")
+    results: dict[bool, list] = {True: [], False: []}
+    for _ in range(args.rounds):
+        for outbox in (False, True):
+            count, latencies = run(outbox)
+            results[outbox].append((count / args.seconds, latencies))
+    print(f"{'mode':<22}{'writes/s (median)':>18}{'p50 ms':>10}{'p95 ms':>10}")
+    for outbox, label in ((False, "audit only (before)"), (True, "audit + outbox")):
+        rates = [r for r, _ in results[outbox]]
+        samples = sorted(s for _, lat in results[outbox] for s in lat)
+        p50, p95 = statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+        print(f"{label:<22}{statistics.median(rates):>18.1f}{p50:>10.1f}{p95:>10.1f}")
+    print(f"outbox rows written: {OutboxEvent.objects.count()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""The menus: each app adds its entries from AppConfig.ready, so a new app does not edit the base template.
+
+`register_main("deals", _l("商談"), "sales:deal_list", order=35)` adds a tab to the main menu;
+`register_settings(...)` a tab to 設定 (admins' pages). `visible(user)` decides who sees an entry (default: everyone
+signed in; `admin_only=True`: administrators). Pages say which entry is theirs with `nav` / `tab` in the context."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+from .permissions import is_admin
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    label: object
+    url_name: str
+    order: int = 50
+    visible: Callable | None = None
+
+    def shown_to(self, user) -> bool:
+        return self.visible(user) if self.visible else bool(user and user.is_authenticated)
+
+    @property
+    def url(self) -> str:
+        try:
+            return reverse(self.url_name)
+        except NoReverseMatch:  # an app whose urls are not mounted (a trimmed test settings) shows no dead link
+            return ""
+
+
+_MAIN: dict[str, Entry] = {}
+_SETTINGS: dict[str, Entry] = {}
+
+
+def _add(registry: dict, key, label, url_name, order, admin_only, visible) -> None:
+    registry[key] = Entry(key, label, url_name, order, visible or (is_admin if admin_only else None))
+
+
+def register_main(key: str, label, url_name: str, *, order: int = 50, admin_only=False, visible=None) -> None:
+    _add(_MAIN, key, label, url_name, order, admin_only, visible)
+
+
+def register_settings(key: str, label, url_name: str, *, order: int = 50, admin_only=True, visible=None) -> None:
+    _add(_SETTINGS, key, label, url_name, order, admin_only, visible)
+
+
+def _for(registry: dict, user) -> list[Entry]:
+    return sorted((e for e in registry.values() if e.shown_to(user) and e.url), key=lambda e: (e.order, e.key))
+
+
+def main_menu(user) -> list[Entry]:
+    return _for(_MAIN, user)
+
+
+def settings_menu(user) -> list[Entry]:
+    return _for(_SETTINGS, user)

@@ -1,0 +1,48 @@
+"""Apps plug in from their own folder: menus, settings tabs, URL mounts and API routers come from AppConfig."""
+
+from django.test import Client
+
+from kizuna.apps_plugged import api_routers, url_mounts
+from kizuna.core import nav
+
+
+def keys(entries):
+    return [e.key for e in entries]
+
+
+def test_the_main_menu_is_what_the_apps_registered_in_their_order(cast):
+    member = keys(nav.main_menu(cast.owner))
+    assert member == ["companies", "people", "tasks", "duplicates", "imports", "trash"]
+    admin = keys(nav.main_menu(cast.admin))
+    assert admin.index("audit") < admin.index("settings") < admin.index("trash")
+    assert keys(nav.settings_menu(cast.owner)) == []
+    assert keys(nav.settings_menu(cast.admin))[:2] == ["users", "roles"]
+
+
+def test_a_registered_entry_appears_on_every_page_for_those_it_is_for(cast, monkeypatch):
+    monkeypatch.setattr(nav, "_MAIN", dict(nav._MAIN))
+    nav.register_main("calendar", "カレンダー", "timeline:tasks", order=35, visible=lambda u: u.username == "owner")
+    client = Client()
+    client.force_login(cast.owner)
+    assert ">カレンダー</a>" in client.get("/").content.decode()
+    client.force_login(cast.teammate)
+    assert ">カレンダー</a>" not in client.get("/").content.decode()
+
+
+def test_an_entry_whose_url_is_not_mounted_is_left_out(cast, monkeypatch):
+    monkeypatch.setattr(nav, "_MAIN", dict(nav._MAIN))
+    nav.register_main("ghost", "幽霊", "nowhere:list")
+    assert "ghost" not in keys(nav.main_menu(cast.admin))
+
+
+def test_apps_mount_their_pages_and_routers_from_their_config(cast):
+    mounts = dict((module, prefix) for prefix, module in url_mounts())
+    assert mounts["kizuna.timeline.urls"] == "timeline/" and mounts["kizuna.contacts.urls"] == ""
+    routers = api_routers()
+    from kizuna.contacts.api import router as contacts_router
+    from kizuna.contacts.dedup.api import router as dedup_router
+
+    assert routers.index(dedup_router) < routers.index(contacts_router)  # /people/duplicates before /people/{id}
+    paths = Client().get("/api/v1/openapi.json").json()["paths"]
+    for expected in ("/api/v1/people", "/api/v1/activities", "/api/v1/imports", "/api/v1/roles"):
+        assert any(p.startswith(expected) for p in paths), expected
