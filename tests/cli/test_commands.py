@@ -69,3 +69,27 @@ def test_demo_builds_a_believable_data_set(db, settings, tmp_path):
     assert Employment.objects.filter(end_date__isnull=False).exists()  # some career moves
     assert json.loads((tmp_path / "demo-logins.json").read_text())["tanaka"]["role"] == "manager"
     assert "tanaka" in run("demo", "--print-logins")
+
+
+def test_the_demo_tells_a_story_on_every_timeline(db, settings, tmp_path):
+    """Three months of visits, insights with provenance, tasks (some overdue, some done), relationships and a
+    review queue with the planted duplicates: the first screen after login shows a day worth working."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kizuna.contacts.models import DuplicateGroup
+    from kizuna.timeline.models import Activity, FollowUp, Insight, Relationship
+
+    settings.DATA_DIR = tmp_path
+    run("demo", "--people", "300")
+    assert Activity.objects.count() >= 100 and Activity.objects.values("kind").distinct().count() >= 4
+    assert Activity.objects.filter(occurred_at__lt=timezone.now() - timedelta(days=60)).exists()
+    assert Insight.objects.count() >= 20 and Insight.objects.exclude(confidence="certain").exists()
+    assert not Insight.objects.filter(heard_from__isnull=True).exists()  # who said it, always
+    open_tasks = FollowUp.objects.filter(done_at__isnull=True)
+    assert open_tasks.filter(due_date__lt=timezone.localdate()).exists() and FollowUp.objects.exclude(done_at=None)
+    assert Relationship.objects.count() >= 3
+    assert DuplicateGroup.objects.filter(kind="person").exists()
+    suzuki = User.objects.get(username="suzuki")
+    assert Activity.objects.visible_to(suzuki).filter(recorded_by=suzuki).count() >= 20

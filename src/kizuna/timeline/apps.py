@@ -26,6 +26,11 @@ class TimelineConfig(AppConfig):
         sources.register_source("activity", _l("活動"), queries.activity_entries,
                                 kinds=("activity", *Activity.Kind.values))  # fmt: skip
         sources.register_source("task_done", _l("タスク完了"), queries.task_done_entries)
+        from kizuna.core import demo as demo_data
+
+        from . import demo
+
+        demo_data.register("timeline", demo.load, order=20)
 
         for kind in ("person", "company"):
             panels.register(kind, views.insight_cards, position="top")

@@ -16,6 +16,7 @@ from kizuna.accounts import roles as role_services
 from kizuna.accounts import services as account_services
 from kizuna.accounts.models import Role as RoleModel
 from kizuna.accounts.models import User
+from kizuna.contacts.dedup import service as dedup
 from kizuna.contacts.models import Company, ContactPoint, Employment, Person, Site
 from kizuna.contacts.services.bulk import bulk_create_companies, bulk_create_people, contact_point
 from kizuna.core import demo, japanese
@@ -98,6 +99,10 @@ class Command(BaseCommand):
             self._people(admin, users, fake, rng, company_objs, people)
             for loader in demo.loaders():  # the other apps' demo data (core.demo), through their services
                 self.stdout.write(f"demo: {loader.name}: {loader.load(users, rng)}")
+            # The review queue starts with the duplicates the demo planted, as after a real import.
+            for kind in (dedup.PERSON, dedup.COMPANY):
+                clusters, _stats = dedup.run_scan(kind)
+                self.stdout.write(f"demo: {len(clusters)} {kind} duplicate groups to review")
         self.stdout.write(f"demo: {len(company_objs)} companies, {people} people in {time.monotonic() - started:.1f}s")
         self._print_logins()
 
