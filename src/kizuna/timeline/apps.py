@@ -32,6 +32,7 @@ class TimelineConfig(AppConfig):
 
         demo_data.register("timeline", demo.load, order=20)
 
+        panels.register("home", views.home_today, position="top")
         for kind in ("person", "company"):
             panels.register(kind, views.insight_cards, position="top")
             panels.register(kind, views.timeline_panel, position="bottom")

@@ -3,7 +3,7 @@
 import math
 from datetime import timedelta
 
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -184,3 +184,40 @@ def activities_linked_to(user, obj):
         .filter(links__object_type=obj.permission_type, links__object_id=obj.pk)
         .order_by("-occurred_at", "-pk")
     )
+
+
+# --- the home page: what today asks of me ---------------------------------------------------------------------
+def colleague_activity(user, *, days: int = 14, limit: int = 10):
+    """What colleagues recorded about my accounts lately: the feed that breaks the silos."""
+    since = timezone.now() - timedelta(days=days)
+    mine = Q(companies__owner=user) | Q(people__owner=user)
+    qs = Activity.objects.visible_to(user).filter(mine, occurred_at__gte=since).exclude(recorded_by=user)
+    ids = list(qs.order_by("-occurred_at", "-pk").values_list("pk", flat=True).distinct()[: limit * 3])[:limit]
+    return list(Activity.objects.filter(pk__in=ids).select_related("recorded_by")
+                .prefetch_related("people", "companies").order_by("-occurred_at", "-pk"))  # fmt: skip
+
+
+def insights_to_confirm(user, *, limit: int = 8):
+    """Insights about my accounts that nobody has confirmed for a long time (要確認): still true?"""
+    from django.conf import settings
+
+    cutoff = timezone.now() - timedelta(days=settings.KIZUNA_INSIGHT_STALE_MONTHS * 30)
+    qs = Insight.objects.visible_to(user).filter(Q(person__owner=user) | Q(company__owner=user))
+    qs = qs.filter(Q(confirmed_at__lt=cutoff) | Q(confirmed_at__isnull=True, created_at__lt=cutoff))
+    return list(qs.select_related("person", "company").order_by("confirmed_at", "id")[:limit])
+
+
+def team_week(user) -> list[dict] | None:
+    """For a manager: each member of the team with their activities of the last 7 days (None for others)."""
+    from django.contrib.auth import get_user_model
+
+    from kizuna.core.permissions import Scope, has_perm, scope_of
+
+    if scope_of(user) != Scope.TEAM or not user.team_id:
+        return None
+    since = timezone.now() - timedelta(days=7)
+    members = list(get_user_model().objects.filter(team_id=user.team_id, is_active=True).order_by("username"))
+    counts = dict(Activity.objects.visible_to(user).filter(occurred_at__gte=since, recorded_by__in=members)
+                  .values_list("recorded_by").annotate(n=Count("pk")).values_list("recorded_by", "n"))  # fmt: skip
+    members = [m for m in members if has_perm(m, "activity", "create")]  # reps, not read-only colleagues
+    return [{"user": m, "count": counts.get(m.pk, 0)} for m in members]

@@ -1,6 +1,7 @@
 """Timeline pages: the panels on person and company pages, one-line capture, activities, insights, my tasks."""
 
 import uuid
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -65,6 +66,21 @@ def timeline_panel(request, obj) -> str:
         context["graph_data"] = echarts_data(context["graph"])
         context["relmap_id"] = f"relmap-data-{obj.pk}"
     return render_to_string("timeline/partials/timeline_panel.html", context, request=request)
+
+
+def home_today(request, _obj=None) -> str:
+    """The home page's day: tasks overdue, today and tomorrow; accounts cooling down; what colleagues did on my
+    accounts; insights to confirm; for a manager, the team's week."""
+    groups = queries.my_follow_ups(request.user)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    feed = queries.colleague_activity(request.user)
+    context = {"overdue": groups["overdue"], "today": groups["today"],
+               "tomorrow": [t for t in groups["upcoming"] if t.due_date == tomorrow],
+               "quiet": queries.quiet_accounts(request.user, days=30, limit=6), "feed": feed,
+               "seen_people": queries.seen_people(request.user, feed),
+               "to_confirm": queries.insights_to_confirm(request.user),
+               "team": queries.team_week(request.user)}  # fmt: skip
+    return render_to_string("timeline/partials/home_today.html", context, request=request)
 
 
 def _kinds() -> list:

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from kizuna.contacts import exports, services
 from kizuna.contacts.filters import filter_companies
 from kizuna.contacts.models import Company, Person
+from kizuna.contacts.panels import render_panels
 from kizuna.contacts.search import other_results, search_records
 from kizuna.core.exceptions import NotFound, ValidationFailed
 from kizuna.core.pages import page_view
@@ -31,6 +32,7 @@ def home(request):
         "recent_people": people.select_related("company").order_by("-updated_at", "-id")[:8],
         "recent_companies": companies.order_by("-updated_at", "-id")[:8],
         "can_create": can_write_records(user),
+        "panels": render_panels(request, "home", None),  # the day's work, from the apps that know it
     }
     return render(request, "home.html", context)
 
