@@ -15,6 +15,7 @@ def test_the_main_menu_is_what_the_apps_registered_in_their_order(cast):
     assert member == ["companies", "people", "tasks", "duplicates", "imports", "trash"]
     admin = keys(nav.main_menu(cast.admin))
     assert admin.index("audit") < admin.index("settings") < admin.index("trash")
+    assert "handover" in admin and "handover" in keys(nav.main_menu(cast.manager))
     assert keys(nav.settings_menu(cast.owner)) == []
     assert keys(nav.settings_menu(cast.admin))[:2] == ["users", "roles"]
 

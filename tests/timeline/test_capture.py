@@ -138,3 +138,24 @@ def test_a_garbage_choice_is_an_error_not_a_crash(cast, endos):
     assert "指定されたIDが見つかりません" in html
     html = _capture_html(cast.owner, "@遠藤 電話", **{"resolve:@遠藤": "99999999999999999999", "save": "1"})
     assert "指定されたIDが見つかりません" in html
+
+
+def test_the_saved_note_starts_with_what_happened_not_the_names_it_links(cast, endos):
+    from kizuna.timeline.services import save_capture
+
+    saved = save_capture(cast.owner, ENDO_LINE)
+    assert saved.activity.body == "訪問。決裁は部長"  # 遠藤 and 伊藤テクノロジー are links beside the entry
+    assert list(saved.activity.people.all()) == [endos["there"]]
+    kept = save_capture(cast.owner, "@見知らぬ人 電話。来週また連絡")
+    assert kept.activity.body == "見知らぬ人 電話。来週また連絡"  # a name that found nobody stays in the text
+
+
+def test_a_capture_tells_the_page_to_refresh_its_timeline_and_tasks(cast, endos):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(cast.owner)
+    response = client.post("/timeline/capture/", {"text": ENDO_LINE, "save": "1"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and response["HX-Trigger"] == "kizuna:timeline-changed"
+    page = client.get(endos["ito"].get_absolute_url()).content.decode()
+    assert 'hx-trigger="kizuna:timeline-changed from:body"' in page

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import pgettext_lazy
 
 
 class ContactsConfig(AppConfig):
@@ -14,10 +15,10 @@ class ContactsConfig(AppConfig):
     def ready(self):
         from kizuna.core import nav, permissions, visibility
 
-        nav.register_main("companies", _l("会社"), "contacts:company_list", order=10)
-        nav.register_main("people", _l("人"), "contacts:person_list", order=20)
-        nav.register_main("duplicates", _l("重複"), "contacts:duplicate_list", order=40)
-        nav.register_main("trash", _l("ゴミ箱"), "contacts:trash", order=90)
+        nav.register_main("companies", pgettext_lazy("menu", "会社"), "contacts:company_list", order=10)
+        nav.register_main("people", pgettext_lazy("menu", "人"), "contacts:person_list", order=20)
+        nav.register_main("duplicates", pgettext_lazy("menu", "重複"), "contacts:duplicate_list", order=40)
+        nav.register_main("trash", pgettext_lazy("menu", "ゴミ箱"), "contacts:trash", order=90)
 
         from .masking import mask_changes, mask_person
         from .models import Company, Person

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from .audit import READ_ACTIONS
 from .models import AuditEvent
-from .permissions import can_write_record
+from .permissions import can_write_record, read_only_reason
 from .visibility import viewer_for
 
 _ACTION_LABELS: dict[str, str] = {
@@ -113,4 +113,8 @@ def history(obj, user) -> list[dict]:
 
 def record_context(request, obj) -> dict:
     """What every detail page shows beside the record: may the reader edit it, and its history."""
-    return {"can_edit": can_write_record(request.user, obj), "history": history(obj, request.user)}
+    return {
+        "can_edit": can_write_record(request.user, obj),
+        "history": history(obj, request.user),
+        "read_only_reason": read_only_reason(request.user, obj),
+    }

@@ -156,6 +156,24 @@ def can_write_record(user, record, action: str = "edit") -> bool:
     return has_perm(user, object_type, action) and _in_edit_reach(user, parent)
 
 
+def read_only_reason(user, record) -> str:
+    """Why `user` may read `record` but not change it, in words (empty when they may)."""
+    from django.utils.translation import gettext as _
+
+    if can_write_record(user, record):
+        return ""
+    parent = getattr(record, "access_parent", record)
+    if not has_perm(user, object_type_of(parent), "edit"):
+        role = role_of(user)
+        message = _("あなたのロール（%(role)s）では、この種類の記録を編集できません。")
+        return message % {"role": getattr(role, "name", "") or role.key or "—"}
+    owner, team = getattr(parent, "owner", None), getattr(parent, "team", None)
+    message = _(
+        "この記録は担当者（%(owner)s）と%(team)sのメンバーが編集できます。変更が必要なら担当者に依頼してください。"
+    )
+    return message % {"owner": getattr(owner, "display_name", "") or owner or "—", "team": team or _("担当チーム")}
+
+
 def can_view_sensitive(user, record) -> bool:
     """Mobile numbers, personal e-mail, home address and birthday: roles granted "view_sensitive", and whoever
     may edit the record (they could read it in the edit form anyway). Everyone else sees them masked."""

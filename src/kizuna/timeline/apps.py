@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import pgettext_lazy
 
 
 class TimelineConfig(AppConfig):
@@ -14,7 +15,11 @@ class TimelineConfig(AppConfig):
         from kizuna.contacts import panels
         from kizuna.core import nav, permissions
 
-        nav.register_main("tasks", _l("タスク"), "timeline:tasks", order=30)
+        from .services.handover import may_hand_over_any
+
+        nav.register_main("tasks", pgettext_lazy("menu", "タスク"), "timeline:tasks", order=30)
+        nav.register_main("handover", pgettext_lazy("menu", "引き継ぎ"), "timeline:handover", order=60,
+                          visible=may_hand_over_any)  # fmt: skip
 
         for key, label in (("activity", _l("活動")), ("insight", _l("インサイト")), ("task", _l("タスク"))):
             permissions.register_object_type(key, label)

@@ -20,7 +20,7 @@ def company_brief(user, company, *, activities: int = 20) -> dict:
     key_people = []
     person_insights = Insight.objects.visible_to(user).filter(person__company=company)
     by_person: dict[int, list] = {}
-    for insight in person_insights.select_related("recorded_by").order_by("-confirmed_at"):
+    for insight in person_insights.select_related("recorded_by", "person").order_by("-confirmed_at"):
         by_person.setdefault(insight.person_id, []).append(insight)
     contact_counts = dict(
         Activity.objects.visible_to(user).filter(people__company=company).values_list("people").annotate(n=Count("id"))
@@ -37,7 +37,12 @@ def company_brief(user, company, *, activities: int = 20) -> dict:
         .select_related("from_person", "to_person")
     )
     recent = queries.timeline(user, company=company, limit=activities).items
-    company_insights = list(queries.insights(user, company=company))
+    # Insights about the company's people who have no current career row there (an import without a start date,
+    # a person filed under the company only) would show on the company page but nowhere in the brief.
+    listed = {row["person"].pk for row in key_people}
+    company_insights = list(queries.insights(user, company=company)) + [
+        i for pk, found in by_person.items() if pk not in listed for i in found
+    ]
     return {
         "company": company,
         "generated_at": timezone.now(),

@@ -33,6 +33,7 @@ from .models import Activity, Attachment, FollowUp, Insight, Relationship
 from .services import cards as card_services
 
 SUBJECTS = {"person": Person, "company": Company}
+TIMELINE_CHANGED = "kizuna:timeline-changed"  # an htmx event: panels that show activities or tasks reload
 
 
 # --- panels on the person and company pages -------------------------------------------------------
@@ -185,7 +186,10 @@ def capture(request):
             messages.success(request, _("記録しました。"))
             return redirect(context["saved"].activity.get_absolute_url())
         return render(request, "timeline/capture_page.html", context)
-    return render(request, "timeline/partials/capture_result.html", context)
+    response = render(request, "timeline/partials/capture_result.html", context)
+    if "saved" in context:
+        response["HX-Trigger"] = TIMELINE_CHANGED  # the page's timeline and task lists reload themselves
+    return response
 
 
 @page_view
@@ -197,7 +201,9 @@ def capture_undo(request, pk: int):
     except ValidationFailed as exc:  # not made by a capture: delete it from its own page instead
         return HttpResponse(exc.message, status=422)
     if request.htmx:
-        return HttpResponse(f'<p class="flash-success">{_("取り消しました。")}</p>')
+        return HttpResponse(
+            f'<p class="flash-success">{_("取り消しました。")}</p>', headers={"HX-Trigger": TIMELINE_CHANGED}
+        )
     messages.success(request, _("取り消しました。"))
     return redirect("timeline:tasks")
 
@@ -397,7 +403,7 @@ def handover(request):
     """Pick who hands over to whom and which accounts; preview; then move them in one step."""
     users = get_user_model().objects.filter(is_active=True).exclude(role="readonly").order_by("username")
     data = request.POST if request.method == "POST" else request.GET
-    context = {"nav": "tasks", "users": users, "data": data}
+    context = {"nav": "handover", "users": users, "data": data}
     from_user = users.filter(pk=data.get("from_user") or 0).first()
     to_user = users.filter(pk=data.get("to_user") or 0).first()
     if from_user:

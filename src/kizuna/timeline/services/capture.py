@@ -153,6 +153,16 @@ def plan_capture(actor, text: str, *, resolve: dict | None = None, today=None) -
     return Plan(parsed=parsed, people=people, companies=companies, problems=problems)
 
 
+def _without_leading_names(body: str, plan) -> str:
+    """ "遠藤裕太 伊藤テクノロジー 訪問。…" → "訪問。…": the names the line began with are now links beside the entry;
+    a name that found no record, or one inside a sentence, stays in the text."""
+    linked = {m.text for m in plan.people + plan.companies if m.chosen is not None}
+    words = body.split(" ")
+    while len(words) > 1 and japanese.strip_honorific(words[0]) in linked:
+        words.pop(0)
+    return " ".join(words)
+
+
 def save_capture(actor, text: str, *, resolve: dict | None = None, with_insight: bool = True, today=None) -> Saved:
     plan = plan_capture(actor, text, resolve=resolve, today=today)
     if not plan.ready:
@@ -162,7 +172,8 @@ def save_capture(actor, text: str, *, resolve: dict | None = None, with_insight:
     parsed = plan.parsed
     with transaction.atomic():
         activity = create_activity(actor=actor, data={
-            "kind": parsed.kind, "body": parsed.body or parsed.task, "source": Source.CAPTURE,
+            "kind": parsed.kind, "body": _without_leading_names(parsed.body, plan) or parsed.task,
+            "source": Source.CAPTURE,
             "people": plan.chosen_people, "companies": plan.chosen_companies,
         })  # fmt: skip
         insight = None

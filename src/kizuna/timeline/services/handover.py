@@ -7,7 +7,7 @@ from django.db import transaction
 from kizuna.contacts.models import Company, Person
 from kizuna.core import audit, records
 from kizuna.core.exceptions import PermissionDenied, ValidationFailed
-from kizuna.core.permissions import is_admin, manages_team_of
+from kizuna.core.permissions import Scope, is_admin, manages_team_of, scope_of
 
 from ..models import FollowUp
 
@@ -23,6 +23,11 @@ class HandoverPlan:
     @property
     def counts(self) -> dict:
         return {"companies": len(self.companies), "people": len(self.people), "follow_ups": len(self.follow_ups)}
+
+
+def may_hand_over_any(user) -> bool:
+    """Administrators, and managers for their own team: who sees 引き継ぎ in the menu."""
+    return is_admin(user) or (scope_of(user) == Scope.TEAM and bool(user.team_id))
 
 
 def _may_hand_over(actor, from_user, to_user) -> bool:
