@@ -118,9 +118,7 @@ class IdempotencyMiddleware:
             time.sleep(0.05)
             row = IdempotencyKey.objects.filter(pk=row.pk).first()
             if row is None:  # the first attempt failed and was forgotten: this one may be retried
-                return _error(
-                    409, "idempotency_retry", _("同じキーの最初のリクエストが失敗しました。もう一度送ってください。")
-                )
+                return _error(409, "idempotency_retry", _(FIRST_FAILED))
         if row.completed_at is None:
             return _error(409, "idempotency_in_progress", _(IN_PROGRESS))
         return _replay(row)
