@@ -17,4 +17,5 @@ urlpatterns = [
     path("timeline/", include("kizuna.timeline.urls")),
     path("imports/", include("kizuna.imports.urls")),
     path("privacy/", include("kizuna.privacy.urls")),
+    path("", include("kizuna.notifications.urls")),
 ]
