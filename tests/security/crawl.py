@@ -138,8 +138,8 @@ def seed(cast) -> SimpleNamespace:
     scan_duplicates.call("company", 0.5)
     merge = merging.merge_records(actor=o, kind="person", survivor=secret, others=[secret_twin])
     # Notices about the private activity: the owner's names it; the teammate's and the outsider's must not.
-    about_secret = Notice(kind="mention", title="鍵穴会議であなたに言及しました", body="鍵穴の本文", obj=secret_activity,
-                          url=secret_activity.get_absolute_url())  # fmt: skip
+    about_secret = Notice(kind="mention", title="鍵穴会議であなたに言及しました", body="鍵穴の本文",
+                          obj=secret_activity, url=secret_activity.get_absolute_url())  # fmt: skip
     notices = notify([o, cast.teammate, cast.outsider], about_secret)
     upload = SimpleUploadedFile("鍵穴名簿.csv", "氏名,携帯電話\r\n鍵穴 輸入,090-3141-5926\r\n".encode("cp932"))
     job = imports.upload(actor=o, file=upload, filename="鍵穴名簿.csv", kind="person")
