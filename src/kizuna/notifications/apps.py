@@ -10,10 +10,10 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self):
-        from kizuna.core import actions, clock, events, history, notices
+        from kizuna.core import actions, clock, events, history, notices, personal_data
 
         from . import actions as notify_action
-        from . import consumers, reminders
+        from . import consumers, privacy, reminders
         from .services.inbox import deliver
 
         notices.register_deliverer(deliver)  # every app's notify() lands in the bell (and the digest)
@@ -22,6 +22,7 @@ class NotificationsConfig(AppConfig):
                                 every=timedelta(minutes=15))  # fmt: skip
         clock.register_periodic("notifications.digest", reminders.send_digests, every=timedelta(minutes=15))
         actions.register_action(notify_action.ACTION)
+        personal_data.register("notifications", disclose=privacy.disclose, erase=privacy.erase)
         history.register_action_labels({
             "notifications.preferences": _l("通知設定を変更"),
             "calendar_feed.create": _l("カレンダー配信URLを発行"),
