@@ -50,3 +50,13 @@ def test_a_bulk_import_event_is_no_assignment(cast, dispatch):
     bulk_create_people(actor=cast.admin, people=[Person(family_name="佐藤", given_name="健", owner=cast.owner)])
     dispatch()
     assert not Notification.objects.exists()
+
+
+def test_a_handover_is_one_notice_not_one_per_record(cast, dispatch):
+    c = company(cast.owner)
+    person(cast.owner, company=c.pk)
+    person(cast.owner, "佐藤", "花子", company=c.pk)
+    timeline.create_follow_up(actor=cast.owner, data={"title": "見積", "company": c.pk})
+    timeline.hand_over(actor=cast.manager, from_user=cast.owner, to_user=cast.teammate)
+    dispatch()
+    assert titles(cast.teammate, "assignment") == ["managerさんから担当の引き継ぎがありました"]

@@ -106,6 +106,12 @@ def _assignment(event, kind, verb) -> None:
     if not new_id or new_id == event.actor_id or new_id == user_id(change[0]):
         return
     recipients = {new_id}
+    if event.data.get("action") == "handover":  # 引き継ぎ moves many records at once: one notice, not one each
+        group = f"{event.actor_id}:{event.occurred_at:%Y%m%d%H%M}"  # one run (jobs and the CLI have no request)
+        title = _("%(actor)sさんから担当の引き継ぎがありました") % {"actor": _actor_name(event)}
+        notify(_users(recipients), Notice(kind=kinds.ASSIGNMENT, title=title, url=reverse("timeline:tasks"),
+                                          actor=event.actor, data={"key": f"handover:{group}"[:120]}))  # fmt: skip
+        return
     obj = load(event)
     if obj is None:
         return
