@@ -33,7 +33,10 @@ def load(event):
     model = _models().get(event.object_type)
     if model is None or not str(event.object_id).isdigit():
         return None
-    return model._default_manager.filter(pk=int(event.object_id), deleted_at__isnull=True).first()
+    rows = model._default_manager.filter(pk=int(event.object_id))
+    if any(f.name == "deleted_at" for f in model._meta.concrete_fields):
+        rows = rows.filter(deleted_at__isnull=True)  # a record deleted since the event: nothing to tell
+    return rows.first()
 
 
 def user_id(value) -> int | None:
