@@ -68,3 +68,11 @@ def test_a_webhook_disabled_notice_arrives_through_notify(cast):
     cast.teammate.is_active = False
     notify([cast.teammate], Notice(kind="rule", title="x"))
     assert not Notification.objects.filter(user=cast.teammate).exists()
+
+
+def test_two_rules_on_one_event_with_different_messages_both_notify(cast):
+    p = person(cast.owner)
+    event = OutboxEvent.objects.filter(object_id=str(p.pk)).first()
+    run({"user": str(cast.teammate.pk), "message": "一つ目"}, p, cast.admin, event=event)
+    run({"user": str(cast.teammate.pk), "message": "二つ目"}, p, cast.admin, event=event)
+    assert titles(cast.teammate, "rule") == ["一つ目", "二つ目"]

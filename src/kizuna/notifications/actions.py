@@ -1,5 +1,7 @@
 """The automation rule action "notify": tell a user, the record's owner or a whole team, with a message."""
 
+import hashlib
+
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -48,7 +50,8 @@ def run(ctx, params: dict) -> str:
         return _("%(names)s に通知します: %(message)s") % {"names": names, "message": message[:80]}
     event_id = getattr(ctx.event, "event_id", "") or ""
     rule = ctx.extra.get("rule_id", "")
-    key = f"rule:{rule}:{event_id}" if event_id else ""
+    digest = hashlib.sha256(message.encode()).hexdigest()[:12]  # two rules on one event with other messages: both
+    key = f"rule:{rule}:{event_id}:{digest}" if event_id else ""
     obj = ctx.obj
     notify(users, Notice(kind=kinds.RULE, title=message[:200], body=message if len(message) > 200 else "",
                          url=record_url(obj) if obj is not None else "", obj=obj, actor=ctx.actor,
