@@ -37,28 +37,28 @@ class NotificationPage(Schema):
     unread: int
 
 
-class ListParams(Bounded):
+class NotificationListParams(Bounded):
     unread: bool = False
     before: int | None = None
     limit: int = 25
 
 
-class UnreadOut(Schema):
+class NotificationUnreadOut(Schema):
     unread: int
 
 
-class MarkedOut(Schema):
+class NotificationsMarkedOut(Schema):
     marked: int
 
 
-class PreferencesOut(Schema):
+class NotificationPreferencesOut(Schema):
     in_app_kinds: list[str]
     email_kinds: list[str]
     digest: bool
     kinds: dict[str, str]
 
 
-class PreferencesIn(Strict):
+class NotificationPreferencesIn(Strict):
     in_app_kinds: list[str] | None = None
     email_kinds: list[str] | None = None
     digest: bool | None = None
@@ -76,7 +76,7 @@ def _prefs(pref) -> dict:
 
 
 @router.get("/notifications", response={200: NotificationPage, **ERRORS})
-def list_notifications(request: HttpRequest, params: Query[ListParams]):
+def list_notifications(request: HttpRequest, params: Query[NotificationListParams]):
     limit = max(1, min(params.limit, MAX_LIMIT))
     qs = Notification.objects.for_user(request.user).select_related("actor").order_by("-id")
     if params.unread:
@@ -90,12 +90,12 @@ def list_notifications(request: HttpRequest, params: Query[ListParams]):
             "unread": services.unread_count(request.user)}  # fmt: skip
 
 
-@router.get("/notifications/unread-count", response={200: UnreadOut, **ERRORS})
+@router.get("/notifications/unread-count", response={200: NotificationUnreadOut, **ERRORS})
 def unread_count(request: HttpRequest):
     return {"unread": services.unread_count(request.user)}
 
 
-@router.post("/notifications/read-all", response={200: MarkedOut, **ERRORS})
+@router.post("/notifications/read-all", response={200: NotificationsMarkedOut, **ERRORS})
 def read_all(request: HttpRequest):
     return {"marked": services.mark_all_read(actor=request.user)}
 
@@ -110,12 +110,12 @@ def read_one(request: HttpRequest, notification_id: int):
     return _out(services.mark_read(actor=request.user, notification=notification))
 
 
-@router.get("/notifications/preferences", response={200: PreferencesOut, **ERRORS})
+@router.get("/notifications/preferences", response={200: NotificationPreferencesOut, **ERRORS})
 def get_preferences(request: HttpRequest):
     return _prefs(services.preference_for(request.user))
 
 
-@router.put("/notifications/preferences", response={200: PreferencesOut, **ERRORS})
-def put_preferences(request: HttpRequest, payload: PreferencesIn):
+@router.put("/notifications/preferences", response={200: NotificationPreferencesOut, **ERRORS})
+def put_preferences(request: HttpRequest, payload: NotificationPreferencesIn):
     data = payload.dict(exclude_none=True)
     return _prefs(services.update_preferences(actor=request.user, data=data))
