@@ -12,12 +12,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kizuna.core.notices import Notice, notify
+from kizuna.core.notices import Notice
 from kizuna.timeline.models import FollowUp
 
 from . import kinds
 from .models import Notification, Preference
-from .services.inbox import preference_for
+from .services.inbox import deliver_many, preference_for
+
+BATCH = 500  # reminders delivered per batch (one visibility query per user and batch)
 
 log = logging.getLogger(__name__)
 
@@ -32,20 +34,21 @@ def due_tasks(today=None):
 def remind_due_tasks(*, today=None) -> int:
     """One notice per open task due today or overdue per day, to its assignee; returns how many were new."""
     today = today or timezone.localdate()
-    sent = 0
-    done = set(Notification.objects.filter(kind=kinds.TASK_DUE, key__endswith=f":{today.isoformat()}")
-               .values_list("key", flat=True))  # fmt: skip
+    suffix = f":{today.isoformat()}"
+    done = set(Notification.objects.filter(kind=kinds.TASK_DUE, key__endswith=suffix).values_list("key", flat=True))
+    url = reverse("timeline:tasks")
+    pairs = []
     for task in due_tasks(today).iterator(chunk_size=500):
-        key = f"task_due:{task.pk}:{today.isoformat()}"
+        key = f"task_due:{task.pk}{suffix}"
         if key in done:
             continue
         days = (today - task.due_date).days
         title = (_("今日が期日のタスク: %(task)s") if days == 0 else _("期日を%(days)d日過ぎたタスク: %(task)s")) % {
             "task": task.title[:120], "days": days}  # fmt: skip
-        url = reverse("timeline:tasks")
-        notify([task.assignee], Notice(kind=kinds.TASK_DUE, title=title, url=url, obj=task, data={"key": key}))
-        sent += 1
-    return sent
+        pairs.append((task.assignee, Notice(kind=kinds.TASK_DUE, title=title, url=url, obj=task, data={"key": key})))
+    for start in range(0, len(pairs), BATCH):
+        deliver_many(pairs[start : start + BATCH])
+    return len(pairs)
 
 
 # --- the daily digest ----------------------------------------------------------------------------------------

@@ -17,14 +17,33 @@ log = logging.getLogger(__name__)
 TITLE_MAX = 200
 
 
+def _target(obj):
+    """The record whose visibility decides (an attachment's activity, a relationship's person)."""
+    parent = getattr(obj, "access_parent", None)
+    return parent if parent is not None else obj
+
+
+def _visible(user, objs) -> set:
+    """(model, pk) of those of `objs` that `user` may see through each record's own `visible_to`; a model without
+    one (a webhook subscription of the user's own) counts as seen: the caller vouches for it."""
+    by_model: dict = {}
+    for obj in objs:
+        target = _target(obj)
+        by_model.setdefault(type(target), set()).add(target.pk)
+    seen = set()
+    for model, pks in by_model.items():
+        manager = model._default_manager
+        if not hasattr(manager, "visible_to"):
+            seen |= {(model, pk) for pk in pks}
+            continue
+        seen |= {(model, pk) for pk in manager.visible_to(user).filter(pk__in=pks).values_list("pk", flat=True)}
+    return seen
+
+
 def can_see(user, obj) -> bool:
     """Whether `user` may see `obj` through the record's own visibility (the one read filter)."""
-    parent = getattr(obj, "access_parent", None)
-    target = parent if parent is not None else obj
-    manager = type(target)._default_manager
-    if not hasattr(manager, "visible_to"):
-        return True  # not a visibility-controlled record (a webhook subscription of the user's own): as given
-    return manager.visible_to(user).filter(pk=target.pk).exists()
+    target = _target(obj)
+    return (type(target), target.pk) in _visible(user, [obj])
 
 
 def neutral_title(kind: str) -> str:
@@ -51,10 +70,21 @@ def _wanted(pref: Preference, kind: str) -> tuple[bool, bool]:
 def deliver(users, notice: Notice) -> list[Notification]:
     """core.notices' deliverer: one row per recipient who wants this kind, once per `notice.data["key"]`; a
     recipient who may not see `notice.obj` gets a neutral title with no body and no link."""
-    key = str((notice.data or {}).get("key", ""))[:120]
+    return deliver_many([(user, notice) for user in users])
+
+
+def deliver_many(pairs) -> list[Notification]:
+    """Deliver many (user, notice) pairs at once (the clock's reminders): one query for the preferences, one per
+    user and kind of record for visibility, two inserts."""
+    users = list({user.pk: user for user, _notice in pairs}.values())
     prefs = preferences_of(users)
-    rows = []
-    for user in users:
+    objs_of: dict[int, list] = {}
+    for user, notice in pairs:
+        if notice.obj is not None:
+            objs_of.setdefault(user.pk, []).append(notice.obj)
+    seen = {pk: _visible(next(u for u in users if u.pk == pk), objs) for pk, objs in objs_of.items()}
+    keyed, plain = [], []
+    for user, notice in pairs:
         in_app, by_mail = _wanted(prefs[user.pk], notice.kind)
         if not (in_app or by_mail):
             continue
@@ -63,17 +93,21 @@ def deliver(users, notice: Notice) -> list[Notification]:
         if notice.obj is not None:
             object_type = getattr(notice.obj, "permission_type", "") or notice.obj._meta.model_name
             object_id = str(notice.obj.pk)
-            if not can_see(user, notice.obj):
+            target = _target(notice.obj)
+            if (type(target), target.pk) not in seen[user.pk]:
                 title, body, url, object_type, object_id = neutral_title(notice.kind), "", "", "", ""
-        rows.append(Notification(
+        key = str((notice.data or {}).get("key", ""))[:120]
+        (keyed if key else plain).append(Notification(
             user=user, kind=notice.kind[:40], title=title[:TITLE_MAX], body=body[:2000], url=url[:500],
             actor=notice.actor if getattr(notice.actor, "pk", None) else None, object_type=object_type,
             object_id=object_id, key=key, in_app=in_app,
         ))  # fmt: skip
-    if rows:
-        with transaction.atomic():
-            Notification.objects.bulk_create(rows, ignore_conflicts=bool(key))
-    return rows
+    with transaction.atomic():
+        if keyed:  # the same key again (an event seen twice, a job run twice) is skipped by the unique constraint
+            Notification.objects.bulk_create(keyed, ignore_conflicts=True, batch_size=500)
+        if plain:
+            Notification.objects.bulk_create(plain, batch_size=500)
+    return keyed + plain
 
 
 # --- reading and marking -------------------------------------------------------------------------------------
