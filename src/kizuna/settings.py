@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kizuna.timeline",
     "kizuna.imports",
     "kizuna.privacy",
+    "kizuna.notifications",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +181,11 @@ else:
     _MAILER = {"BACKEND": os.environ.get("KIZUNA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}
 MAILERS = {"default": _MAILER}
 DEFAULT_FROM_EMAIL = os.environ.get("KIZUNA_EMAIL_FROM", "kizuna@localhost")
+# Notifications: the daily digest goes out after this hour (TIME_ZONE); links in mail and calendar feeds use the
+# site's address; the bell asks for its count this often.
+KIZUNA_DIGEST_HOUR = int(os.environ.get("KIZUNA_DIGEST_HOUR", "7"))
+KIZUNA_BASE_URL = os.environ.get("KIZUNA_BASE_URL", "")
+KIZUNA_BELL_POLL_SECONDS = int(os.environ.get("KIZUNA_BELL_POLL_SECONDS", "60"))
 
 # --- sessions, cookies, headers -------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

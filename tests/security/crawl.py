@@ -28,6 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from kizuna.contacts import services as contacts
 from kizuna.contacts.dedup.tasks import scan_duplicates
 from kizuna.contacts.services import merge as merging
+from kizuna.core.notices import Notice, notify
 from kizuna.imports import services as imports
 from kizuna.timeline import services as timeline
 from tests import factories
@@ -136,13 +137,17 @@ def seed(cast) -> SimpleNamespace:
     scan_duplicates.call("person", 0.5)
     scan_duplicates.call("company", 0.5)
     merge = merging.merge_records(actor=o, kind="person", survivor=secret, others=[secret_twin])
+    # Notices about the private activity: the owner's names it; the teammate's and the outsider's must not.
+    about_secret = Notice(kind="mention", title="鍵穴会議であなたに言及しました", body="鍵穴の本文",
+                          obj=secret_activity, url=secret_activity.get_absolute_url())  # fmt: skip
+    notices = notify([o, cast.teammate, cast.outsider], about_secret)
     upload = SimpleUploadedFile("鍵穴名簿.csv", "氏名,携帯電話\r\n鍵穴 輸入,090-3141-5926\r\n".encode("cp932"))
     job = imports.upload(actor=o, file=upload, filename="鍵穴名簿.csv", kind="person")
     return SimpleNamespace(
         cast=cast, secret_co=secret_co, secret=secret, gone=gone, team_co=team_co, team_person=team_person,
         public_co=public_co, public=public, twin=twin, activity=activity, secret_activity=secret_activity,
         team_activity=team_activity, attachment=attachment, insights=insights, tasks=tasks,
-        relationships=relationships, merge=merge, job=job,
+        relationships=relationships, merge=merge, job=job, notifications=[n.pk for n in notices],
         people=[secret, gone, team_person, public, twin], companies=[secret_co, team_co, public_co],
         activities=[activity, secret_activity, team_activity],
         employments=[job_ for person in (secret, team_person, public) for job_ in person.employments.all()],
@@ -210,6 +215,9 @@ def fills(route: Route, w) -> list[dict] | None:
         ("api/v1/merges/<merge_id>", "merge_id", [w.merge.pk]), ("api/v1/imports/<job_id>", "job_id", [w.job.pk]),
         ("api/v1/users/<user_id>", "user_id", _ids(w.users)),
         ("api/v1/duplicates/scan/<task_id>", "task_id", ["00000000-0000-0000-0000-000000000000"]),
+        ("notifications/<int:pk>", "pk", w.notifications),
+        ("api/v1/notifications/<notification_id>", "notification_id", w.notifications),
+        ("calendar/feed/<str:token>", "token", ["kzcal_not-a-valid-token", "x"]),  # a bad secret: 404
     ]  # fmt: skip
     for prefix, name, ids in by_prefix:
         if p.startswith(prefix) and route.params == (name,):

@@ -376,6 +376,14 @@ def duplicate_ids(body):
     return [d["id"] for d in body["duplicates"]]
 
 
+def owners_notice(world, scenario):
+    """A notice in the owner's bell: theirs alone (no role reads another user's notices)."""
+    from kizuna.core.notices import Notice, notify
+
+    [row] = notify([world.users["owner"]], Notice(kind="mention", title="確認してください"))
+    return _t(params={"notification_id": row.pk}, expect_id=row.pk)
+
+
 PERSON_BODY = {"family_name": "田中", "given_name": "太郎", "family_name_kana": "タナカ", "given_name_kana": "タロウ"}
 A = "/api/v1"
 
@@ -495,4 +503,12 @@ OPERATIONS: dict[str, Op] = {
     f"POST {A}/imports/{{job_id}}/dry-run": Op(import_job(), job(200)),
     f"POST {A}/imports/{{job_id}}/start": Op(import_job(), job(202), returns_target=True),
     f"POST {A}/imports/{{job_id}}/revert": Op(import_job(), job(200), returns_target=True),
+    # --- notifications: each user's own bell and preferences -------------------------------------------------
+    f"GET {A}/notifications": Op(collection(), EVERYONE),
+    f"GET {A}/notifications/unread-count": Op(collection(), EVERYONE),
+    f"POST {A}/notifications/read-all": Op(collection(), EVERYONE),
+    f"POST {A}/notifications/{{notification_id}}/read": Op(
+        owners_notice, {NONE: "owner:200 admin,manager,teammate,readonly,outsider,auditor:404"}, returns_target=True),
+    f"GET {A}/notifications/preferences": Op(collection(), EVERYONE),
+    f"PUT {A}/notifications/preferences": Op(collection(body={"digest": True, "email_kinds": ["mention"]}), EVERYONE),
 }  # fmt: skip

@@ -17,6 +17,8 @@ class AccountsConfig(AppConfig):
         nav.register_main("settings", _l("設定"), "settings:user_list", order=85, admin_only=True)
         nav.register_settings("users", _l("ユーザー"), "settings:user_list", order=10)
         nav.register_settings("roles", _l("ロールと権限"), "settings:role_list", order=20)
+        nav.register_user_menu("security", _l("セキュリティ"), "accounts:two_factor", order=60)
+        nav.register_user_menu("tokens", _l("APIトークン"), "accounts:tokens", order=70)
         from . import signals  # noqa: F401 (connects the login audit receivers)
         from .roles import ensure_builtin_roles
 

@@ -11,4 +11,7 @@ def access(request):
         "user_is_admin": is_admin(user),
         "main_menu": SimpleLazyObject(lambda: nav.main_menu(user)),
         "settings_menu": SimpleLazyObject(lambda: nav.settings_menu(user)),
+        "user_menu": SimpleLazyObject(lambda: nav.user_menu(user)),
+        "header_widgets": SimpleLazyObject(lambda: nav.header_widgets(request)),
+        "app_stylesheets": nav.stylesheets(),
     }

@@ -57,3 +57,40 @@ def main_menu(user) -> list[Entry]:
 
 def settings_menu(user) -> list[Entry]:
     return _for(_SETTINGS, user)
+
+
+# --- the header's right side and the page's stylesheets -------------------------------------------------------
+_USER_MENU: dict[str, Entry] = {}
+_WIDGETS: dict[str, tuple[int, Callable]] = {}
+_STYLESHEETS: list[str] = []
+
+
+def register_user_menu(key: str, label, url_name: str, *, order: int = 50, visible=None) -> None:
+    """A link beside the user's name (通知設定, セキュリティ, APIトークン)."""
+    _add(_USER_MENU, key, label, url_name, order, False, visible)
+
+
+def register_header_widget(key: str, render: Callable, *, order: int = 50) -> None:
+    """`render(request) -> str` (escaped HTML) in the header for signed-in users: the notification bell."""
+    _WIDGETS[key] = (order, render)
+
+
+def register_stylesheet(path: str) -> None:
+    """A static CSS file an app's pages need on every page (its header widget's styles)."""
+    if path not in _STYLESHEETS:
+        _STYLESHEETS.append(path)
+
+
+def user_menu(user) -> list[Entry]:
+    return _for(_USER_MENU, user)
+
+
+def header_widgets(request) -> list[str]:
+    user = getattr(request, "user", None)
+    if not (user and user.is_authenticated):
+        return []
+    return [render(request) for _order, render in sorted(_WIDGETS.values(), key=lambda w: w[0])]
+
+
+def stylesheets() -> list[str]:
+    return list(_STYLESHEETS)

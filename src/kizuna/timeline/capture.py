@@ -1,8 +1,8 @@
 """One-line capture: `@田中 #山田製作所 工場見学。仕様には厳しいが納期には寛容 !来週金曜 見積送付`.
 
-`parse()` is pure: it finds the @people, #companies, the !due date with its task, the kind of activity and
-a proposed insight. Resolving names against the database and saving are the service's job
-(timeline/services/capture.py).
+`parse()` is pure: it finds the @people, #companies, @@users (colleagues to notify: `@@鈴木`), the !due date with
+its task, the kind of activity and a proposed insight. Resolving names against the database and saving are the
+service's job (timeline/services/capture.py).
 """
 
 import re
@@ -11,7 +11,9 @@ from datetime import date
 
 from kizuna.core import japanese
 
-_MENTION = re.compile(r"([@＠#＃])([^\s@＠#＃!！。、,，]+)")
+_NAME = r"[^\s@＠#＃!！。、,，]+"
+_MENTION = re.compile(rf"(?<![@＠])([@＠#＃])(?![@＠])({_NAME})")  # @person, #company (not the @@ of a user)
+USER_MENTION = re.compile(rf"[@＠]{{2}}({_NAME})")  # @@鈴木: a user of Kizuna (display name or username)
 _DUE = re.compile(r"[!！]\s*(\S+)\s*([^@＠#＃!！\n]*)")
 _SENTENCE_END = re.compile(r"(?<=[。．!！?？\n])")
 
@@ -42,6 +44,7 @@ class Parsed:
     text: str
     people: list[str] = field(default_factory=list)  # names after @, in order
     companies: list[str] = field(default_factory=list)  # names after #
+    users: list[str] = field(default_factory=list)  # names after @@ (colleagues to notify)
     kind: str = "note"
     body: str = ""  # the note with the markers removed
     due_text: str = ""
@@ -69,6 +72,16 @@ def _insight(body: str) -> tuple[str, str] | None:
     return None
 
 
+def user_mentions(text: str) -> list[str]:
+    """The names after @@ in a note, each once, in order (`@@鈴木さん` → 鈴木). The note keeps them as written."""
+    names: list[str] = []
+    for name in USER_MENTION.findall(japanese.nfkc(text or "")):
+        name = japanese.strip_honorific(name)
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
 def parse(text: str, today: date) -> Parsed:
     text = japanese.collapse_spaces(text) if "\n" not in text else text.strip()
     parsed = Parsed(text=text)
@@ -86,10 +99,11 @@ def parse(text: str, today: date) -> Parsed:
         target = parsed.people if mark in "@＠" else parsed.companies
         if name and name not in target:
             target.append(name)
+    parsed.users = user_mentions(rest)
     body = _MENTION.sub(lambda m: japanese.strip_honorific(m[2]), rest)
     parsed.body = re.sub(r"\s+", " ", body).strip(" 　")
     parsed.kind = _kind(parsed.body)
-    parsed.insight = _insight(_MENTION.sub("", rest))
+    parsed.insight = _insight(USER_MENTION.sub(lambda m: m[1], _MENTION.sub("", rest)))
     if not parsed.body and not parsed.task:
         parsed.problems.append("内容を入力してください。")
     return parsed

@@ -17,6 +17,7 @@ from ..models import Activity, FollowUp, Insight, Source
 from .activities import create_activity, delete_activity
 from .follow_ups import create_follow_up
 from .insights import create_insight
+from .mentions import resolve_user, users_named
 
 MAX_CANDIDATES = 6
 
@@ -24,7 +25,7 @@ MAX_CANDIDATES = 6
 @dataclass
 class Mention:
     text: str
-    kind: str  # "person" | "company"
+    kind: str  # "person" | "company" | "user"
     candidates: list = field(default_factory=list)  # records the user can see, best first
     chosen: object = None
 
@@ -34,7 +35,7 @@ class Mention:
 
     @property
     def key(self) -> str:
-        return ("@" if self.kind == "person" else "#") + self.text
+        return {"person": "@", "company": "#", "user": "@@"}[self.kind] + self.text
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Plan:
     people: list[Mention]
     companies: list[Mention]
     problems: list[str]
+    users: list[Mention] = field(default_factory=list)  # @@colleagues: told after the save (notifications)
 
     @property
     def kind_label(self) -> str:
@@ -150,7 +152,13 @@ def plan_capture(actor, text: str, *, resolve: dict | None = None, today=None) -
         if not mention.candidates and mention.chosen is None:
             kind = "人" if mention.kind == "person" else "会社"
             problems.append(f"「{mention.key}」に当てはまる{kind}が見つかりません（本文には残します）。")
-    return Plan(parsed=parsed, people=people, companies=companies, problems=problems)
+    users = [Mention(name, "user", users_named(name)[:MAX_CANDIDATES], resolve_user(name)) for name in parsed.users]
+    for mention in users:
+        if mention.chosen is None and mention.candidates:
+            problems.append(f"「{mention.key}」に当てはまるユーザーが一人に決まりません（通知しません）。")
+        elif mention.chosen is None:
+            problems.append(f"「{mention.key}」に当てはまるユーザーがいません。")
+    return Plan(parsed=parsed, people=people, companies=companies, problems=problems, users=users)
 
 
 def _without_leading_names(body: str, plan) -> str:
