@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kizuna.accounts.api import router as accounts_router
+from kizuna.automation.api import router as automation_router
 from kizuna.contacts.api import router as contacts_router
 from kizuna.contacts.dedup.api import router as dedup_router
 from kizuna.core.access_api import router as access_router
@@ -31,6 +32,7 @@ api.add_router("/", imports_router)
 api.add_router("/", privacy_router)
 api.add_router("/", access_router)
 api.add_router("/", accounts_router)
+api.add_router("/", automation_router)
 
 
 @api.exception_handler(DomainError)

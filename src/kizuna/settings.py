@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kizuna.timeline",
     "kizuna.imports",
     "kizuna.privacy",
+    "kizuna.automation",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "kizuna.core.context_processors.access",
+                "kizuna.automation.context_processors.access",
             ],
         },
     },
