@@ -193,7 +193,7 @@ def test_days_since_contact(cast, rule, person):
     long_ago = timezone.now() - timedelta(days=120)
     Person.objects.filter(pk=person.pk).update(created_at=long_ago)
     rule(
-        conditions=TO_CUSTOMER + [{"field": "days_since_contact", "op": "gt", "value": "90"}], actions=[tag("久しぶり")]
+        conditions=[*TO_CUSTOMER, {"field": "days_since_contact", "op": "gt", "value": "90"}], actions=[tag("久しぶり")]
     )
     act = timeline.create_activity(actor=cast.owner, data={"body": "電話", "people": [person.pk]})
     Activity.objects.filter(pk=act.pk).update(occurred_at=timezone.now() - timedelta(days=100))
