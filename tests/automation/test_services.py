@@ -4,9 +4,9 @@ import pytest
 
 from kizuna.automation import services
 from kizuna.automation.models import Rule
+from kizuna.automation.permissions import get_rule_for_user
 from kizuna.core.exceptions import NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from kizuna.core.models import AuditEvent
-from kizuna.automation.permissions import get_rule_for_user
 
 TAG = [{"action": "record.add_tag", "params": {"tag": "VIP"}}]
 

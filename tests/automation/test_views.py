@@ -40,8 +40,8 @@ def test_create_a_rule_from_the_form(cast):
         "name": "顧客になったら", "trigger": "person.updated", "enabled": "on",
         "cond_field": ["lifecycle_stage", ""], "cond_op": ["changed_to", "equals"], "cond_value": ["customer", ""],
         "act": [uid, "second"], f"act_{uid}_action": "record.add_tag", f"act_{uid}_tag": "VIP",
-        "act_second_action": "timeline.create_task", "act_second_title": "{{ name }} さんへお礼", "act_second_days": "2",
-        "act_second_business_days": "on",
+        "act_second_action": "timeline.create_task", "act_second_title": "{{ name }} さんへお礼",
+        "act_second_days": "2", "act_second_business_days": "on",
     })  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:2000]
     rule = Rule.objects.get()
