@@ -200,7 +200,15 @@ def dry_run(rule, obj) -> dict:
     return {
         "matched": team_ok and all(o.holds for o in outcomes),
         "team_matches": team_ok,
-        "conditions": [{**o.condition, "holds": o.holds, "note": o.note} for o in outcomes],
+        "conditions": [
+            {
+                **o.condition,
+                "holds": o.holds,
+                "note": o.note,
+                "op_label": str(conditions.OPS.get(o.condition.get("op"), "")),
+            }
+            for o in outcomes
+        ],
         "status": status,
         "actions": results,
     }
