@@ -138,7 +138,8 @@ def _subject(obj) -> dict:
 
 
 def create_task(ctx, params) -> str:
-    context = templating.values(ctx.obj, ctx.actor, ctx.extra.get("rule"))
+    wanted = templating.used(str(params.get("title") or ""))
+    context = templating.values(ctx.obj, ctx.actor, ctx.extra.get("rule"), wanted)
     title = templating.render(str(params.get("title") or ""), context).strip()[:200]
     try:
         days = int(params.get("days") or 0)
@@ -161,7 +162,7 @@ def create_task(ctx, params) -> str:
 # --- notify ------------------------------------------------------------------------------------------------------
 def _notice(ctx, params) -> notices.Notice:
     rule = ctx.extra.get("rule")
-    context = templating.values(ctx.obj, ctx.actor, rule)
+    context = templating.values(ctx.obj, ctx.actor, rule, templating.used(str(params.get("message") or "")))
     body = templating.render(str(params.get("message") or ""), context)
     title = _("ルール「%(rule)s」: %(name)s") % {"rule": rule or "", "name": context["name"]}
     return notices.Notice(kind="rule", title=title, body=body, url=context["url"], obj=ctx.obj, actor=ctx.actor,
@@ -204,7 +205,8 @@ def _addresses(text: str) -> list[str]:
 
 
 def send_email(ctx, params) -> str:
-    context = templating.values(ctx.obj, ctx.actor, ctx.extra.get("rule"))
+    texts = [str(params.get(key) or "") for key in ("to", "subject", "body")]
+    context = templating.values(ctx.obj, ctx.actor, ctx.extra.get("rule"), templating.used(*texts))
     to = _addresses(templating.render(str(params.get("to") or ""), context))
     subject = " ".join(templating.render(str(params.get("subject") or ""), context).split())[:200]  # one line
     body = templating.render(str(params.get("body") or ""), context)

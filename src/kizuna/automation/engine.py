@@ -80,9 +80,18 @@ def _blocked(rule, obj) -> str:
     owner = rule.owner
     if not owner.is_active or not may_manage_rules(owner):
         return _("ルールの実行ユーザー %(user)s にルールを実行する権限がありません。") % {"user": owner}
-    if not type(obj).objects.visible_to(owner, deleted=obj.is_deleted).filter(pk=obj.pk).exists():
+    if not sees(owner, obj):
         return _("ルールの実行ユーザー %(user)s はこのレコードを見られません。") % {"user": owner}
     return ""
+
+
+def sees(user, obj) -> bool:
+    """Whether `user` sees `obj`, remembered on the user object for the rules of one event."""
+    memo = user.__dict__.setdefault("_automation_sees", {})
+    key = (obj.permission_type, obj.pk)
+    if key not in memo:
+        memo[key] = type(obj).objects.visible_to(user, deleted=obj.is_deleted).filter(pk=obj.pk).exists()
+    return memo[key]
 
 
 def run_actions(rule, obj, *, event=None, dry_run: bool = False) -> tuple[str, list[dict]]:
@@ -117,16 +126,7 @@ def run_actions(rule, obj, *, event=None, dry_run: bool = False) -> tuple[str, l
                 log.exception("automation rule %s action %s failed", rule.pk, key)
                 status = RuleRun.Status.ERROR
                 results.append(entry | {"status": "error", "message": repr(exc)[:500]})
-            if not dry_run and obj is not None:
-                _refresh(obj)
     return status, results
-
-
-def _refresh(obj) -> None:
-    fresh = type(obj)._base_manager.filter(pk=obj.pk).first()
-    if fresh is not None:
-        obj.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "_state"})
-        getattr(obj, "_prefetched_objects_cache", {}).clear()
 
 
 def run_rule(rule, obj, *, event=None) -> RuleRun:
@@ -153,7 +153,9 @@ def handle(event) -> None:
     if obj is None:
         return
     done = set(RuleRun.objects.filter(event_id=event.event_id).values_list("rule_id", flat=True))
+    owners: dict = {}
     for rule in rules:
+        rule.owner = owners.setdefault(rule.owner_id, rule.owner)  # one role lookup per owner, not per rule
         if rule.pk in done or event.origin == rule.source:
             continue
         if rule.team_id and getattr(obj, "team_id", None) != rule.team_id:

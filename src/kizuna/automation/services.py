@@ -205,7 +205,7 @@ def move_rule(*, actor, rule: Rule, direction: str) -> bool:
 
         raise ValidationFailed(field_errors={"direction": [_("up か down を指定してください。")]})
     with transaction.atomic():
-        ordered = list(rules_visible_to(actor).select_for_update().order_by("position", "id"))
+        ordered = list(rules_visible_to(actor).select_related(None).select_for_update().order_by("position", "id"))
         index = next(i for i, r in enumerate(ordered) if r.pk == rule.pk)
         other_index = index - 1 if direction == "up" else index + 1
         if not 0 <= other_index < len(ordered):

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from kizuna.core.exceptions import ValidationFailed
+from kizuna.core.permissions import can_view_sensitive
 from kizuna.core.visibility import viewer_for
 
 from . import fields
@@ -47,27 +48,36 @@ def _display(obj, path: str, value) -> str:
     return str(value)
 
 
-def values(obj, user, rule=None) -> dict[str, str]:
-    """The record as `user` may read it: a fresh copy, masked the way their pages show it."""
-    copy = fields.load(obj.permission_type, obj.pk)
-    shown = viewer_for(user).present(copy) if copy is not None else None
+def used(*texts: str) -> set[str]:
+    return {name for text in texts for name in PLACEHOLDER.findall(text or "")}
+
+
+def values(obj, user, rule=None, wanted: set[str] | None = None) -> dict[str, str]:
+    """The record as `user` may read it (a fresh copy, masked the way their pages show it): the placeholders in
+    `wanted` (every one when None), plus `name` and `url`."""
+    from .engine import sees
+
+    if can_view_sensitive(user, obj) and sees(user, obj):
+        shown = obj  # nothing to mask: read the record as it is
+    else:
+        copy = fields.load(obj.permission_type, obj.pk)  # masked in place, so a copy
+        shown = viewer_for(user).present(copy) if copy is not None else None
     if shown is None:
         raise ValidationFailed(_("ルールの実行ユーザーはこのレコードを見られません。"))
-    out = {path: _display(shown, path, fields.value_of(shown, path)) for path, _label in
-           fields.catalog(obj.permission_type)}  # fmt: skip
+    paths = [path for path, _label in fields.catalog(obj.permission_type)]
+    if wanted is not None:
+        paths = [path for path in paths if path in wanted]
+    out = {path: _display(shown, path, fields.value_of(shown, path)) for path in paths}
     for key, value in (getattr(shown, "custom", None) or {}).items():
         out[fields.CUSTOM_PREFIX + str(key)] = _display(shown, key, value)
-    owner = getattr(shown, "owner", None)
-    emails = [p.value for p in shown.contact_points.all() if p.kind == "email"] if hasattr(shown, "contact_points") \
-        else []  # fmt: skip
-    out |= {
-        "name": str(shown),
-        "url": shown.get_absolute_url() if hasattr(shown, "get_absolute_url") else "",
-        "owner_name": str(owner) if owner else "",
-        "owner_email": owner.email if owner else "",
-        "email": emails[0] if emails else "",
-        "rule": str(rule) if rule is not None else "",
-    }
+    out |= {"name": str(shown), "url": shown.get_absolute_url() if hasattr(shown, "get_absolute_url") else "",
+            "rule": str(rule) if rule is not None else ""}  # fmt: skip
+    if wanted is None or {"owner_name", "owner_email"} & wanted:
+        owner = getattr(shown, "owner", None)
+        out |= {"owner_name": str(owner) if owner else "", "owner_email": owner.email if owner else ""}
+    if (wanted is None or "email" in wanted) and hasattr(shown, "contact_points"):
+        emails = [p.value for p in shown.contact_points.all() if p.kind == "email"]
+        out["email"] = emails[0] if emails else ""
     return out
 
 
