@@ -10,13 +10,14 @@ class AutomationConfig(AppConfig):
     verbose_name = "Automation"
 
     def ready(self):
-        from kizuna.core import clock, events, history
+        from kizuna.core import clock, events, history, personal_data
 
-        from . import builtin_actions, engine
+        from . import builtin_actions, engine, privacy
 
         builtin_actions.register()
         events.register_consumer("automation", engine.handle)
         clock.register_periodic("automation.time_rules", engine.run_time_rules, every=timedelta(minutes=10))
+        personal_data.register("automation", disclose=privacy.disclose, erase=privacy.erase)
         history.register_action_labels({
             "automation.rule.create": _l("自動化ルールを作成"), "automation.rule.update": _l("自動化ルールを変更"),
             "automation.rule.enable": _l("自動化ルールを有効化"), "automation.rule.disable": _l("自動化ルールを無効化"),
