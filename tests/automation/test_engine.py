@@ -345,3 +345,20 @@ def test_dry_run_describes_and_writes_nothing(cast, rule, person, delivered):
     assert "VIP" in result["actions"][0]["message"] and "お礼" in result["actions"][2]["message"]
     contacts.update_person(actor=cast.owner, person=person, data={"lifecycle_stage": "customer"})
     assert engine.dry_run(r, person)["matched"] is True
+
+
+def test_rules_on_records_without_their_own_visibility_and_broken_rules_do_not_stop_the_worker(cast, rule, monkeypatch):
+    from kizuna.automation import conditions
+
+    rule(trigger="relationship.deleted", actions=[{"action": "notify.user", "params": {
+        "user": cast.manager.pk, "message": "{{ name }}"}}])  # fmt: skip
+    a, b = factories.person(cast.owner, "甲", "一"), factories.person(cast.owner, "乙", "二")
+    rel = timeline.create_relationship(actor=cast.owner, data={"from_person": a.pk, "to_person": b.pk, "kind": "boss"})
+    timeline.delete_relationship(actor=cast.owner, relationship=rel)  # filed under the relationship itself
+    drain()
+    assert RuleRun.objects.get().status == "ok"
+    broken = rule(conditions=TO_CUSTOMER, actions=[tag("x")])
+    monkeypatch.setattr(conditions, "matches", lambda *args: 1 / 0)
+    became_customer(cast.owner, a)
+    assert "ZeroDivisionError" in RuleRun.objects.get(rule=broken).results[0]["message"]
+    assert not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()

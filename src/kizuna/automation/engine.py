@@ -90,7 +90,13 @@ def sees(user, obj) -> bool:
     memo = user.__dict__.setdefault("_automation_sees", {})
     key = (obj.permission_type, obj.pk)
     if key not in memo:
-        memo[key] = type(obj).objects.visible_to(user, deleted=obj.is_deleted).filter(pk=obj.pk).exists()
+        target = obj
+        if not hasattr(type(obj).objects, "visible_to"):  # a relationship: seen with the record it belongs to
+            target = getattr(obj, "access_parent", None)
+        memo[key] = (
+            target is not None
+            and type(target).objects.visible_to(user, deleted=target.is_deleted).filter(pk=target.pk).exists()
+        )
     return memo[key]
 
 
@@ -160,13 +166,19 @@ def handle(event) -> None:
             continue
         if rule.team_id and getattr(obj, "team_id", None) != rule.team_id:
             continue
-        if not conditions.matches(rule.conditions, obj, event):
-            continue
         try:
             with transaction.atomic():
-                run_rule(rule, obj, event=event)
+                if conditions.matches(rule.conditions, obj, event):
+                    run_rule(rule, obj, event=event)
         except IntegrityError:  # another worker ran it for this event at the same moment
             continue
+        except Exception as exc:  # a broken rule is recorded in its history; the other rules and the worker go on
+            log.exception("automation rule %s failed on %s", rule.pk, event.event_id)
+            RuleRun.objects.create(
+                rule=rule, event_id=event.event_id, event_type=event.type, object_type=event.object_type,
+                object_id=event.object_id, object_label=str(obj)[:300], depth=event.depth, status=RuleRun.Status.ERROR,
+                results=[{"action": "", "label": "", "status": "error", "message": repr(exc)[:500]}],
+            )  # fmt: skip
 
 
 # --- the clock ---------------------------------------------------------------------------------------------------
