@@ -121,3 +121,16 @@ def test_another_teams_manager_gets_404(cast, rule):
         assert client_for(other).get(f"{BASE}{r.pk}/{path}").status_code == 404
     assert client_for(other).post(f"{BASE}{r.pk}/delete/").status_code == 404
     assert Rule.objects.filter(pk=r.pk).exists()
+
+
+def test_the_rule_list_and_api_list_do_not_grow_with_the_rules(cast, rule, django_assert_max_num_queries):
+    from tests.conftest import ApiClient
+
+    for i in range(12):
+        rule(name=f"ルール{i}", actions=TAG, team=cast.team_a.pk if i % 2 else None)
+    client = client_for(cast.admin)
+    api = ApiClient(cast.admin)
+    with django_assert_max_num_queries(12):
+        assert client.get(BASE).status_code == 200
+    with django_assert_max_num_queries(10):  # token check and its audit row included
+        assert len(api.get("/api/v1/automation/rules").json()) == 12
