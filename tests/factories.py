@@ -11,3 +11,10 @@ def person(actor, family="田中", given="太郎", **data):
     data.setdefault("family_name_kana", "タナカ")
     data.setdefault("given_name_kana", "タロウ")
     return services.create_person(actor=actor, data={"family_name": family, "given_name": given, **data})
+
+
+def make_manager(cast, username="manager_b"):
+    """A manager of the other team (営業2部)."""
+    from tests.conftest import make_user
+
+    return make_user(username, "manager", cast.team_b)

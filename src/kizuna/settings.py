@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "kizuna.imports",
     "kizuna.privacy",
     "kizuna.notifications",
+    "kizuna.automation",
 ]
 
 MIDDLEWARE = [

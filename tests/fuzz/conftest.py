@@ -45,6 +45,8 @@ def seeded(cast, settings, tmp_path):
     response = client.client.post(f"{API}/imports", {"file": upload, "kind": "person"}, headers=client.headers)
     assert response.status_code == 201, response.content
     admin = ApiClient(cast.admin, scopes=("read", "write", "admin"))
+    rule = admin.post(f"{API}/automation/rules", {"name": "顧客化", "trigger": "person.updated", "actions": [
+        {"action": "record.add_tag", "params": {"tag": "VIP"}}]}).json()  # fmt: skip
     return SimpleNamespace(
         token=client.headers["Authorization"],
         admin_token=admin.headers["Authorization"],
@@ -62,5 +64,6 @@ def seeded(cast, settings, tmp_path):
             "kind": ["people", "companies", "activities", "insights", "tasks"],
             "key": list(Role.objects.values_list("key", flat=True)),
             "user_id": [cast.teammate.pk, cast.readonly.pk, cast.outsider.pk],
+            "rule_id": [rule["id"]],
         },
     )

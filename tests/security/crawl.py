@@ -143,6 +143,7 @@ def seed(cast) -> SimpleNamespace:
     notices = notify([o, cast.teammate, cast.outsider], about_secret)
     upload = SimpleUploadedFile("鍵穴名簿.csv", "氏名,携帯電話\r\n鍵穴 輸入,090-3141-5926\r\n".encode("cp932"))
     job = imports.upload(actor=o, file=upload, filename="鍵穴名簿.csv", kind="person")
+    rules = _automation_rules(cast)
     return SimpleNamespace(
         cast=cast, secret_co=secret_co, secret=secret, gone=gone, team_co=team_co, team_person=team_person,
         public_co=public_co, public=public, twin=twin, activity=activity, secret_activity=secret_activity,
@@ -152,8 +153,17 @@ def seed(cast) -> SimpleNamespace:
         activities=[activity, secret_activity, team_activity],
         employments=[job_ for person in (secret, team_person, public) for job_ in person.employments.all()],
         sites=list(public_co.sites.all()),
-        users=[cast.owner, cast.outsider, cast.admin],
+        users=[cast.owner, cast.outsider, cast.admin], rules=rules,
     )  # fmt: skip
+
+
+def _automation_rules(cast) -> list:
+    """A manager's rule (team 営業1部) and an administrator's rule over every record."""
+    from kizuna.automation import services as automation
+
+    data = {"name": "顧客化", "trigger": "person.updated",
+            "actions": [{"action": "record.add_tag", "params": {"tag": "VIP"}}]}  # fmt: skip
+    return [automation.create_rule(actor=cast.manager, data=data), automation.create_rule(actor=cast.admin, data=data)]
 
 
 # --- the routes ----------------------------------------------------------------------------------------------
@@ -218,6 +228,8 @@ def fills(route: Route, w) -> list[dict] | None:
         ("notifications/<int:pk>", "pk", w.notifications),
         ("api/v1/notifications/<notification_id>", "notification_id", w.notifications),
         ("calendar/feed/<str:token>", "token", ["kzcal_not-a-valid-token", "x"]),  # a bad secret: 404
+        ("settings/automation/<int:pk>", "pk", _ids(w.rules)),
+        ("api/v1/automation/rules/<rule_id>", "rule_id", _ids(w.rules)),
     ]  # fmt: skip
     for prefix, name, ids in by_prefix:
         if p.startswith(prefix) and route.params == (name,):

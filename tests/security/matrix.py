@@ -331,6 +331,43 @@ def privacy_of(body=None, *, suspended=False, confirm=False):
     return build
 
 
+def automation_rule(body=None):
+    """owners_team_rule: a manager's rule over team A's records; owners_global_rule: an administrator's rule over
+    every record. Only administrators and the team's manager may touch rules; anyone else gets 403."""
+
+    def build(world, scenario):
+        from kizuna.automation import services as automation
+
+        actor = world.users["manager"] if scenario == RULE_TEAM else world.admin
+        rule = automation.create_rule(actor=actor, data={
+            "name": "顧客化", "trigger": "person.updated", "actions": [{"action": "record.add_tag",
+                                                                      "params": {"tag": "VIP"}}]})  # fmt: skip
+        data = body(world) if callable(body) else body
+        return _t(params={"rule_id": rule.pk}, body=data, obj=rule, expect_id=rule.pk)
+
+    return build
+
+
+RULE_TEAM, RULE_ALL = "owners_team_rule", "owners_global_rule"
+RULE_MANAGERS = {NONE: "admin,manager:200 owner,teammate,readonly,outsider,auditor:403"}
+RULE_CREATORS = {NONE: "admin,manager:201 owner,teammate,readonly,outsider,auditor:403"}
+
+
+def rule_managers(ok: int) -> dict[str, str]:
+    return {
+        RULE_TEAM: f"admin,manager:{ok} owner,teammate,readonly,outsider,auditor:403",
+        RULE_ALL: f"admin:{ok} manager:404 owner,teammate,readonly,outsider,auditor:403",
+    }
+
+
+def dry_run_body(world):
+    return {"object_type": "person", "object_id": world.anchor.pk}
+
+
+RULE_BODY = {"name": "顧客化", "trigger": "person.updated",
+             "actions": [{"action": "record.add_tag", "params": {"tag": "VIP"}}]}  # fmt: skip
+
+
 PROVISION = {"provided_on": "2024-06-01", "recipient_name": "株式会社配送センター", "items": ["氏名", "住所"]}
 
 
@@ -511,4 +548,16 @@ OPERATIONS: dict[str, Op] = {
         owners_notice, {NONE: "owner:200 admin,manager,teammate,readonly,outsider,auditor:404"}, returns_target=True),
     f"GET {A}/notifications/preferences": Op(collection(), EVERYONE),
     f"PUT {A}/notifications/preferences": Op(collection(body={"digest": True, "email_kinds": ["mention"]}), EVERYONE),
+    # --- automation rules --------------------------------------------------------------------------------------
+    f"GET {A}/automation/catalog": Op(collection(), RULE_MANAGERS),
+    f"GET {A}/automation/rules": Op(collection(), RULE_MANAGERS),
+    f"POST {A}/automation/rules": Op(collection(body=RULE_BODY), RULE_CREATORS),
+    f"GET {A}/automation/rules/{{rule_id}}": Op(automation_rule(), rule_managers(200), returns_target=True),
+    f"PATCH {A}/automation/rules/{{rule_id}}": Op(automation_rule({"enabled": False}), rule_managers(200),
+                                                 returns_target=True),
+    f"DELETE {A}/automation/rules/{{rule_id}}": Op(automation_rule(), rule_managers(204)),
+    f"POST {A}/automation/rules/{{rule_id}}/move": Op(automation_rule({"direction": "up"}), rule_managers(200),
+                                                     returns_target=True),
+    f"GET {A}/automation/rules/{{rule_id}}/runs": Op(automation_rule(), rule_managers(200)),
+    f"POST {A}/automation/rules/{{rule_id}}/dry-run": Op(automation_rule(dry_run_body), rule_managers(200)),
 }  # fmt: skip

@@ -14,7 +14,6 @@ class AccountsConfig(AppConfig):
 
         from kizuna.core import nav
 
-        nav.register_main("settings", _l("設定"), "settings:user_list", order=85, admin_only=True)
         nav.register_settings("users", _l("ユーザー"), "settings:user_list", order=10)
         nav.register_settings("roles", _l("ロールと権限"), "settings:role_list", order=20)
         nav.register_user_menu("security", _l("セキュリティ"), "accounts:two_factor", order=60)

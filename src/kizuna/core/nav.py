@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _l
 
 from .permissions import is_admin
 
@@ -52,7 +53,13 @@ def _for(registry: dict, user) -> list[Entry]:
 
 
 def main_menu(user) -> list[Entry]:
-    return _for(_MAIN, user)
+    """The main menu; its 設定 tab appears for whoever sees any 設定 page and opens the first of them."""
+    entries = _for(_MAIN, user)
+    tabs = settings_menu(user)
+    if tabs:
+        entries.append(Entry("settings", _l("設定"), tabs[0].url_name, order=85))
+        entries.sort(key=lambda e: (e.order, e.key))
+    return entries
 
 
 def settings_menu(user) -> list[Entry]:
