@@ -16,6 +16,7 @@ from kizuna.core.exceptions import DomainError
 from kizuna.imports.api import router as imports_router
 from kizuna.privacy.api import router as privacy_router
 from kizuna.timeline.api import router as timeline_router
+from kizuna.webhooks.api import router as webhooks_router
 
 api = NinjaAPI(
     title="Kizuna API",
@@ -31,6 +32,7 @@ api.add_router("/", imports_router)
 api.add_router("/", privacy_router)
 api.add_router("/", access_router)
 api.add_router("/", accounts_router)
+api.add_router("/", webhooks_router)
 
 
 @api.exception_handler(DomainError)

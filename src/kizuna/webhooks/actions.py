@@ -29,7 +29,9 @@ def run(ctx, params) -> str:
 
     sub = Subscription.objects.select_related("owner").filter(pk=_pk(params.get("subscription"))).first()
     if sub is None:
-        raise ValidationFailed(_("Webhook が見つかりません。"), field_errors={"subscription": [_("Webhook が見つかりません。")]})
+        raise ValidationFailed(
+            _("Webhook が見つかりません。"), field_errors={"subscription": [_("Webhook が見つかりません。")]}
+        )
     if not sub.is_active:
         raise ValidationFailed(_("Webhook「%(name)s」は無効です。") % {"name": sub.name})
     event = ctx.event

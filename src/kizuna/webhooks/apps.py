@@ -29,11 +29,11 @@ class WebhooksConfig(AppConfig):
         # People and companies are sent in the shape of the API (GET /people/{id}); other records as their fields.
         payloads.register("person", schema=PersonOut, prepare=lambda qs: qs.select_related("company", "owner")
                           .prefetch_related("tags", "contact_points"))  # fmt: skip
-        payloads.register("company", schema=CompanyOut,
-                          prepare=lambda qs: qs.select_related("owner").prefetch_related("tags"))
+        payloads.register(
+            "company", schema=CompanyOut, prepare=lambda qs: qs.select_related("owner").prefetch_related("tags")
+        )
         history.register_action_labels({
             "webhook.create": _l("Webhook を作成"), "webhook.update": _l("Webhook を変更"),
             "webhook.delete": _l("Webhook を削除"), "webhook.rotate_secret": _l("Webhook の署名鍵を再発行"),
             "webhook.redeliver": _l("Webhook を再送"), "webhook.disable": _l("Webhook を自動停止"),
         })  # fmt: skip
-

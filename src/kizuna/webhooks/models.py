@@ -39,14 +39,14 @@ class Subscription(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def etag(self) -> str:
-        return f'"{self.pk}-{self.version}"'
-
     def get_absolute_url(self):
         from django.urls import reverse
 
         return reverse("webhooks:detail", args=[self.pk])
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.pk}-{self.version}"'
 
 
 class Delivery(models.Model):
@@ -101,6 +101,9 @@ class Attempt(models.Model):
 
     class Meta:
         ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.delivery_id} @ {self.at:%Y-%m-%d %H:%M:%S}"
 
     @property
     def ok(self) -> bool:

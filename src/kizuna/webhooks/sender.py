@@ -2,6 +2,7 @@
 host), connect within 5 s and finish within 10 s in all, no redirects followed, at most a few KB of the answer
 read."""
 
+import contextlib
 import http.client
 import socket
 import ssl
@@ -83,10 +84,8 @@ def post(target: Target, body: bytes, headers: dict[str, str]) -> Result:
 def _cut(conn) -> None:
     sock = conn.sock
     if sock is not None:
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 def _ms(started: float) -> int:

@@ -379,4 +379,3 @@ def purge_deliveries(*, older_than: timedelta) -> int:
     """Finished deliveries are kept as long as dispatched events, then removed with their attempts."""
     cutoff = timezone.now() - older_than
     return Delivery.objects.filter(~Q(status=Delivery.Status.PENDING), created_at__lt=cutoff).delete()[0]
-
