@@ -163,8 +163,8 @@ def patch_subscription(request: HttpRequest, response: HttpResponse, subscriptio
 @router.delete("/webhooks/{subscription_id}", response={204: None, **ERRORS})
 def delete_subscription(request: HttpRequest, subscription_id: int):
     _admin(request)
-    services.delete_subscription(actor=request.user, subscription=services.get_subscription(request.user,
-                                                                                            subscription_id))  # fmt: skip
+    sub = services.get_subscription(request.user, subscription_id)
+    services.delete_subscription(actor=request.user, subscription=sub)
     return Status(204, None)
 
 

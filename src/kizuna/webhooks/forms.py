@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _l
 
 from kizuna.core import events
 
-
 URL_HELP = _l("https:// で始まる受信側の URL。社内のアドレスには送れません（管理者の許可リストを除く）。")
 OWNER_HELP = _l("このユーザーが見られるレコードだけを、このユーザーに見える形（マスク込み）で送ります。")
 
