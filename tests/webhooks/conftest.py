@@ -52,3 +52,21 @@ def receiver(settings):
     r = Receiver()
     yield r
     r.close()
+
+
+@pytest.fixture
+def run_worker(monkeypatch, django_capture_on_commit_callbacks):
+    """`kizuna db_worker --batch` inside the test's transaction: its close_old_connections() would close the
+    PostgreSQL connection the test is running in (SQLite's in-memory test database ignores it)."""
+    import io
+
+    from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run():
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO(), stderr=io.StringIO())
+
+    return run

@@ -258,25 +258,22 @@ def test_a_crash_between_the_claim_and_the_log_is_sent_again_after_the_lease(cas
     assert services.send_due() == 1 and Delivery.objects.get().status == "succeeded"
 
 
-def test_the_worker_delivers_after_the_commit(cast, receiver, django_capture_on_commit_callbacks):
+def test_the_worker_delivers_after_the_commit(cast, receiver, django_capture_on_commit_callbacks, run_worker):
     _, secret = subscribe(cast, receiver)
     with django_capture_on_commit_callbacks(execute=True):
         person(cast.owner)
-    out = io.StringIO()
     for _ in range(3):  # dispatch, then the sender it enqueued
-        with django_capture_on_commit_callbacks(execute=True):
-            call_command("db_worker", "--batch", "--no-startup-delay", stdout=out, stderr=io.StringIO())
+        run_worker()
     assert len(receiver.requests) == 1
     Webhook(secret).verify(receiver.requests[0].body, receiver.requests[0].headers)
 
 
-def test_the_clock_wakes_the_sender_for_due_retries(cast, receiver, django_capture_on_commit_callbacks):
+def test_the_clock_wakes_the_sender_for_due_retries(cast, receiver, django_capture_on_commit_callbacks, run_worker):
     subscribe(cast, receiver)
     person(cast.owner)
     events.dispatch_pending()
     transaction.get_connection().run_on_commit.clear()  # as if that commit's enqueue had been lost
     with django_capture_on_commit_callbacks(execute=True):
         call_command("clock", "--once", "--force", stdout=io.StringIO())
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO(), stderr=io.StringIO())
+    run_worker()
     assert len(receiver.requests) == 1
