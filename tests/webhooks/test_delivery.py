@@ -277,3 +277,18 @@ def test_the_clock_wakes_the_sender_for_due_retries(cast, receiver, django_captu
         call_command("clock", "--once", "--force", stdout=io.StringIO())
     run_worker()
     assert len(receiver.requests) == 1
+
+
+def test_other_records_are_sent_as_their_fields_with_hidden_links_left_out(cast, receiver):
+    from kizuna.timeline import services as timeline
+
+    hidden = contacts.create_person(actor=cast.owner, data={"family_name": "鍵穴", "given_name": "秘子",
+                                                            "visibility": "private"})  # fmt: skip
+    _, secret = subscribe(cast, receiver, owner=cast.teammate, types=("task.created",))
+    timeline.create_follow_up(actor=cast.owner, data={"title": "見積送付", "person": hidden.pk, "visibility": "team"})
+    events.dispatch_pending()
+    services.send_due()
+    (req,) = receiver.requests
+    body = Webhook(secret).verify(req.body, req.headers)
+    assert body["record"]["title"] == "見積送付" and body["record"]["person"] is None
+    assert "鍵穴" not in req.body.decode()
