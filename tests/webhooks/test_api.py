@@ -112,3 +112,27 @@ def test_the_negative_set(cast, receiver):
     assert client.request("put", f"{API}/{sub.pk}", {}).status_code == 405
     assert client.get(f"{API}/{sub.pk}/rotate-secret").status_code == 405
     assert Subscription.objects.count() == 1
+
+
+def test_lists_have_a_query_budget(cast, receiver, django_assert_max_num_queries):
+    """No N+1: the subscription list, the delivery log (with every attempt) and the log page stay within budget."""
+    client = admin_client(cast)
+    for i in range(3):
+        client.post(API, body(receiver, name=f"連携{i}"))
+    sub = Subscription.objects.first()
+    receiver.statuses = [500] * 10
+    for i in range(10):
+        contacts.create_person(actor=cast.owner, data={"family_name": "山田", "given_name": f"{i}"})
+    events.dispatch_pending()
+    services.send_due()
+    assert sub.deliveries.count() == 10
+    with django_assert_max_num_queries(8):
+        assert len(client.get(API).json()) == 3
+    with django_assert_max_num_queries(8):
+        assert len(client.get(f"{API}/{sub.pk}/deliveries").json()) == 10
+    from django.test import Client
+
+    page = Client()
+    page.force_login(cast.admin)
+    with django_assert_max_num_queries(12):
+        assert page.get(f"/settings/webhooks/{sub.pk}/").status_code == 200
