@@ -62,7 +62,9 @@ CHECKS = [
 
 SCHEMA = schemathesis.openapi.from_dict(api.get_openapi_schema())
 OPERATIONS = {op.label: op for op in (result.ok() for result in SCHEMA.get_all_operations())}
-ADMIN_OPERATIONS = sorted(label for label, op in OPERATIONS.items() if {"accounts", "access"} & set(op.tags or ()))
+ADMIN_OPERATIONS = sorted(
+    label for label, op in OPERATIONS.items() if {"accounts", "access", "webhooks"} & set(op.tags or ())
+)
 FUZZ_SETTINGS = settings(
     max_examples=MAX_EXAMPLES,
     derandomize="KIZUNA_FUZZ_SEED" not in os.environ,  # a seed explores other cases (reproducible by that seed)
