@@ -64,7 +64,7 @@ def main():
     parser.add_argument("--events", type=int, default=200, help="writes whose delivery latency is measured")
     parser.add_argument("--writes", type=int, default=300, help="writes per throughput run")
     parser.add_argument("--interval", type=float, default=1.0, help="db_worker poll interval (kizuna serve: 1)")
-    parser.add_argument("--gap", type=float, default=0.05, help="seconds between latency writes")
+    parser.add_argument("--gap", type=float, default=0.5, help="seconds between latency writes (0.5: 2 events/s)")
     args = parser.parse_args()
     os.environ.setdefault("KIZUNA_DATA_DIR", tempfile.mkdtemp(prefix="kz-wh-"))
     os.environ["KIZUNA_WEBHOOK_ALLOWED_HOSTS"] = "127.0.0.1"
@@ -149,8 +149,9 @@ def main():
         worker.wait(timeout=30)
         receiver.server.shutdown()
 
-    print(f"\ndatabase: {connection.vendor}, worker interval {args.interval:g} s, {args.events} timed events, "
-          f"{args.writes} writes per throughput run, {os.cpu_count()} CPUs")  # fmt: skip
+    print(f"\ndatabase: {connection.vendor}, worker interval {args.interval:g} s, {args.events} timed events "
+          f"{args.gap:g} s apart, {args.writes} writes per throughput run, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     print(f"{'measure':<44}{'value':>14}")
     print("-" * 58)
     rows = [

@@ -292,3 +292,17 @@ def test_other_records_are_sent_as_their_fields_with_hidden_links_left_out(cast,
     body = Webhook(secret).verify(req.body, req.headers)
     assert body["record"]["title"] == "見積送付" and body["record"]["person"] is None
     assert "鍵穴" not in req.body.decode()
+
+
+def test_one_waiting_sender_serves_every_new_delivery(cast, receiver, django_capture_on_commit_callbacks):
+    """A sender task that is queued and not yet started will send what later transactions add: no second one."""
+    from django_tasks_db.models import DBTaskResult
+
+    subscribe(cast, receiver)
+    for i in range(3):
+        person(cast.owner, given_name=f"{i}")
+        with django_capture_on_commit_callbacks(execute=True):
+            events.dispatch_pending()
+        transaction.get_connection().run_on_commit.clear()  # as each commit would
+    assert Delivery.objects.count() == 3
+    assert DBTaskResult.objects.filter(task_path="kizuna.webhooks.tasks.send_webhooks").count() == 1

@@ -250,6 +250,8 @@ def _send_after_commit(run_after=None) -> None:
     def enqueue():
         from .tasks import send_webhooks
 
+        if run_after is None and _sender_waiting(send_webhooks):
+            return  # a sender not yet started will find this delivery too
         try:
             task = send_webhooks.using(run_after=run_after) if run_after else send_webhooks
             task.enqueue()
@@ -258,6 +260,16 @@ def _send_after_commit(run_after=None) -> None:
 
     enqueue.kizuna_webhooks = run_after is None
     transaction.on_commit(enqueue)
+
+
+def _sender_waiting(task) -> bool:
+    """Whether a sender task is queued, due and not yet claimed by a worker (the database backend only)."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if not isinstance(task.get_backend(), DatabaseBackend):
+        return False
+    return DBTaskResult.objects.ready().filter(task_path=task.module_path).exists()
 
 
 def _due():
