@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kizuna.privacy",
     "kizuna.notifications",
     "kizuna.automation",
+    "kizuna.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -121,6 +122,10 @@ KIZUNA_INSIGHT_STALE_MONTHS = int(os.environ.get("KIZUNA_INSIGHT_STALE_MONTHS", 
 KIZUNA_EVENTS_KEEP_DAYS = int(
     os.environ.get("KIZUNA_EVENTS_KEEP_DAYS", "30")
 )  # dispatched domain events kept this long
+# Outgoing webhooks may not reach loopback, private, link-local, ... addresses (SSRF) unless the host is listed here:
+# comma-separated host names, addresses or networks (`hooks.internal,127.0.0.1,10.1.0.0/16`).
+KIZUNA_WEBHOOK_ALLOWED_HOSTS = [h.strip().lower() for h in os.environ.get("KIZUNA_WEBHOOK_ALLOWED_HOSTS", "").split(",")
+                                if h.strip()]  # fmt: skip
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- auth -----------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ PEOPLE = [("田中", "一郎", "ichiro"), ("髙橋", "花子", "hanako"), ("佐�
 
 
 @pytest.fixture
-def seeded(cast, settings, tmp_path):
+def seeded(cast, settings, tmp_path, monkeypatch):
     """A member's and an admin's token plus the ids of a few companies, people, activities, insights, tasks, an
     import job, roles and users."""
     settings.DATA_DIR = tmp_path  # uploaded import files and attachments stay in the test's folder
@@ -47,6 +47,7 @@ def seeded(cast, settings, tmp_path):
     admin = ApiClient(cast.admin, scopes=("read", "write", "admin"))
     rule = admin.post(f"{API}/automation/rules", {"name": "顧客化", "trigger": "person.updated", "actions": [
         {"action": "record.add_tag", "params": {"tag": "VIP"}}]}).json()  # fmt: skip
+    hook, delivery = _webhook(cast, monkeypatch)
     return SimpleNamespace(
         token=client.headers["Authorization"],
         admin_token=admin.headers["Authorization"],
@@ -65,5 +66,23 @@ def seeded(cast, settings, tmp_path):
             "key": list(Role.objects.values_list("key", flat=True)),
             "user_id": [cast.teammate.pk, cast.readonly.pk, cast.outsider.pk],
             "rule_id": [rule["id"]],
+            "subscription_id": [hook.pk],
+            "delivery_id": [delivery.pk],
         },
     )
+
+
+def _webhook(cast, monkeypatch):
+    """A subscription with one delivery; fuzzed URLs are never looked up in DNS (nor sent: no worker runs)."""
+    from kizuna.core.models import OutboxEvent
+    from kizuna.webhooks import services as webhooks
+    from kizuna.webhooks import ssrf
+
+    def no_dns(host, port):
+        raise OSError("no DNS lookups in the fuzz")
+
+    monkeypatch.setattr(ssrf, "resolve", no_dns)
+    hook, _ = webhooks.create_subscription(actor=cast.admin, data={
+        "name": "連携", "url": "https://93.184.215.14/hook", "event_types": ["person.created"]})  # fmt: skip
+    webhooks.handle_event(OutboxEvent.objects.filter(type="person.created").first())
+    return hook, hook.deliveries.get()

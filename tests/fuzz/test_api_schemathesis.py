@@ -63,7 +63,7 @@ CHECKS = [
 SCHEMA = schemathesis.openapi.from_dict(api.get_openapi_schema())
 OPERATIONS = {op.label: op for op in (result.ok() for result in SCHEMA.get_all_operations())}
 ADMIN_OPERATIONS = sorted(
-    label for label, op in OPERATIONS.items() if {"accounts", "access", "automation"} & set(op.tags or ())
+    label for label, op in OPERATIONS.items() if {"accounts", "access", "automation", "webhooks"} & set(op.tags or ())
 )
 FUZZ_SETTINGS = settings(
     max_examples=MAX_EXAMPLES,

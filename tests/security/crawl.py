@@ -144,7 +144,9 @@ def seed(cast) -> SimpleNamespace:
     upload = SimpleUploadedFile("鍵穴名簿.csv", "氏名,携帯電話\r\n鍵穴 輸入,090-3141-5926\r\n".encode("cp932"))
     job = imports.upload(actor=o, file=upload, filename="鍵穴名簿.csv", kind="person")
     rules = _automation_rules(cast)
+    webhook, webhook_delivery = _webhook(cast)
     return SimpleNamespace(
+        webhook=webhook, webhook_delivery=webhook_delivery,
         cast=cast, secret_co=secret_co, secret=secret, gone=gone, team_co=team_co, team_person=team_person,
         public_co=public_co, public=public, twin=twin, activity=activity, secret_activity=secret_activity,
         team_activity=team_activity, attachment=attachment, insights=insights, tasks=tasks,
@@ -164,6 +166,17 @@ def _automation_rules(cast) -> list:
     data = {"name": "顧客化", "trigger": "person.updated",
             "actions": [{"action": "record.add_tag", "params": {"tag": "VIP"}}]}  # fmt: skip
     return [automation.create_rule(actor=cast.manager, data=data), automation.create_rule(actor=cast.admin, data=data)]
+
+
+def _webhook(cast):
+    """An admin's subscription (owned by the admin, who sees every record) with one delivery of a person event."""
+    from kizuna.core.models import OutboxEvent
+    from kizuna.webhooks import services as webhooks
+
+    hook, _ = webhooks.create_subscription(actor=cast.admin, data={
+        "name": "鍵穴連携", "url": "https://93.184.215.14/hook", "event_types": ["person.created"]})  # fmt: skip
+    webhooks.handle_event(OutboxEvent.objects.filter(type="person.created").first())
+    return hook, hook.deliveries.first()
 
 
 # --- the routes ----------------------------------------------------------------------------------------------
@@ -224,6 +237,8 @@ def fills(route: Route, w) -> list[dict] | None:
         ("api/v1/relationships/<relationship_id>", "relationship_id", relationships),
         ("api/v1/merges/<merge_id>", "merge_id", [w.merge.pk]), ("api/v1/imports/<job_id>", "job_id", [w.job.pk]),
         ("api/v1/users/<user_id>", "user_id", _ids(w.users)),
+        ("settings/webhooks/<int:pk>", "pk", [w.webhook.pk]),
+        ("api/v1/webhooks/<subscription_id>", "subscription_id", [w.webhook.pk]),
         ("api/v1/duplicates/scan/<task_id>", "task_id", ["00000000-0000-0000-0000-000000000000"]),
         ("notifications/<int:pk>", "pk", w.notifications),
         ("api/v1/notifications/<notification_id>", "notification_id", w.notifications),
@@ -256,6 +271,9 @@ def fills(route: Route, w) -> list[dict] | None:
         ("company_pk", "pk"): [{"company_pk": s.company_id, "pk": s.pk} for s in w.sites],
         ("company_id", "site_id"): [{"company_id": s.company_id, "site_id": s.pk} for s in w.sites],
         ("uidb64", "token"): [{"uidb64": "MQ", "token": "set-password"}],
+        ("pk", "delivery_pk"): [{"pk": w.webhook.pk, "delivery_pk": w.webhook_delivery.pk}],
+        ("subscription_id", "delivery_id"): [{"subscription_id": w.webhook.pk,
+                                              "delivery_id": w.webhook_delivery.pk}],
     }  # fmt: skip
     if route.params in pairs:
         return pairs[route.params]

@@ -421,6 +421,26 @@ def owners_notice(world, scenario):
     return _t(params={"notification_id": row.pk}, expect_id=row.pk)
 
 
+def webhook(body=None, *, delivery=False):
+    """A subscription (an IP-literal public URL: nothing is resolved or sent), optionally with one delivery."""
+
+    def build(world, scenario):
+        from kizuna.core.models import OutboxEvent
+        from kizuna.webhooks import services as webhooks
+
+        sub, _ = webhooks.create_subscription(actor=world.admin, data={
+            "name": "基幹連携", "url": "https://93.184.215.14/hook", "event_types": ["person.created"]})  # fmt: skip
+        params = {"subscription_id": sub.pk}
+        if delivery:
+            world.person("public")
+            webhooks.handle_event(OutboxEvent.objects.filter(type="person.created").last())
+            params["delivery_id"] = sub.deliveries.get().pk
+        return _t(params=params, body=body, obj=sub, expect_id=sub.pk if not delivery else None)
+
+    return build
+
+
+WEBHOOK_BODY = {"name": "連携", "url": "https://93.184.215.14/hook", "event_types": ["person.created"]}
 PERSON_BODY = {"family_name": "田中", "given_name": "太郎", "family_name_kana": "タナカ", "given_name_kana": "タロウ"}
 A = "/api/v1"
 
@@ -533,6 +553,17 @@ OPERATIONS: dict[str, Op] = {
     f"DELETE {A}/roles/{{key}}": Op(role(None), admins(204)),
     f"GET {A}/users": Op(collection(), admins(200)),
     f"PATCH {A}/users/{{user_id}}": Op(stranger_access, admins(200)),
+    # --- webhooks (administrators with the admin scope) --------------------------------------------------------
+    f"GET {A}/webhooks": Op(collection(), admins(200)),
+    f"POST {A}/webhooks": Op(collection(body=WEBHOOK_BODY), admins(201)),
+    f"GET {A}/webhooks/event-types": Op(collection(), admins(200)),
+    f"GET {A}/webhooks/{{subscription_id}}": Op(webhook(), admins(200), returns_target=True),
+    f"PATCH {A}/webhooks/{{subscription_id}}": Op(webhook({"name": "改名"}), admins(200), returns_target=True),
+    f"DELETE {A}/webhooks/{{subscription_id}}": Op(webhook(), admins(204)),
+    f"POST {A}/webhooks/{{subscription_id}}/rotate-secret": Op(webhook({}), admins(200), returns_target=True),
+    f"GET {A}/webhooks/{{subscription_id}}/deliveries": Op(webhook(), admins(200)),
+    f"POST {A}/webhooks/{{subscription_id}}/deliveries/{{delivery_id}}/redeliver": Op(webhook({}, delivery=True),
+                                                                                      admins(202)),
     # --- imports ---------------------------------------------------------------------------------------------
     f"POST {A}/imports": Op(collection(files=upload_file), CREATORS),
     f"GET {A}/imports/{{job_id}}": Op(import_job(), job(200), returns_target=True),
