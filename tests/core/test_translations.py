@@ -96,6 +96,7 @@ def f(x, errors, problems):
         lookup(key, errors, label)
     print("メッセージではない")
     normalized = {"髙": "高"}
+    render(request, "error.html", {"status": 400, "message": "文脈のメッセージ"})
     raise ValidationFailed(_(f"{x}を整形してから翻訳"))
 """
     module = ast.parse(source)
@@ -112,6 +113,7 @@ def f(x, errors, problems):
         "人",
         "」の警告",
         "ループの人",
+        "文脈のメッセージ",
     ]
     assert texts[-1].startswith("gettext of a formatted string")
 

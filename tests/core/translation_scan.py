@@ -52,6 +52,7 @@ MESSAGE_CALLS = {
     "CommandError",
 }
 FIELD_FIRST = {"add", "add_error"}  # errors.add(field, message), form.add_error(field, message)
+MESSAGE_KEYS = {"message", "error", "detail"}  # dict entries holding a message
 MESSAGE_ATTRIBUTES = {"default_message"}  # class attributes read as the message of an exception
 WARNING_LISTS = re.compile(r"problem|warning")  # problems.append("…") collects messages shown to the user
 
@@ -131,6 +132,10 @@ def _assignments(tree):
             yield _targets(node.target), node.iter
 
 
+def _key(node) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
 def _params(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[list[str], list[str]]:
     positional = [a.arg for a in [*func.args.posonlyargs, *func.args.args]]
     if positional and positional[0] in ("self", "cls"):
@@ -161,7 +166,10 @@ class Scanner:
                     self.calls.add(cls.name)
                     changed = True
 
-    def message_arguments(self, call: ast.Call, module=None):
+    def message_arguments(self, call: ast.Call | ast.Dict, module=None):
+        if isinstance(call, ast.Dict):  # {"message": "…"}: a template context or a JSON body
+            yield from (v for k, v in zip(call.keys, call.values, strict=True) if _key(k) in MESSAGE_KEYS)
+            return
         name = call_name(call.func)
         local = (id(module), name)
         params = self.params.get(local) if local in self.defined else self.params.get(name)
@@ -178,7 +186,7 @@ class Scanner:
     def message_names(self, tree, module) -> set[str]:
         """Names used as messages under `tree` (in `module`), and the names their values are built from."""
         if id(tree) not in self._walked:
-            calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+            calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call | ast.Dict)]
             self._walked[id(tree)] = (calls, list(_assignments(tree)))
         calls, assignments = self._walked[id(tree)]
         found = set(MESSAGE_ATTRIBUTES)
@@ -239,9 +247,9 @@ class Scanner:
 
         returning: set[str] = set()
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Call):
+            if not isinstance(node, ast.Call | ast.Dict):
                 continue
-            name = call_name(node.func)
+            name = call_name(node.func) if isinstance(node, ast.Call) else ""
             if name in GETTEXT and node.args and not isinstance(node.args[0], ast.Constant | ast.Name | ast.Attribute):
                 found[(node.lineno, node.col_offset)] = node
             for arg in self.message_arguments(node, tree):
