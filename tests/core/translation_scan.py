@@ -2,7 +2,8 @@
 
 A string literal is a message when it reaches a user: an argument of a domain exception, an error body, an HTTP
 response, a Django message, a field error (`errors.add`, `add_error`, `field_errors={...}`), a pydantic error, a
-management command error, a warning list (`problems.append`); a value assigned to a name (variable, constant,
+management command error, a warning list (`problems.append`), a `{"message": …}` entry of a template context or
+JSON body; a value assigned to a name (variable, constant,
 attribute) that is then used in one of those places; what a function returns when its result is used there; and an
 argument of a project function whose parameter ends up in one of those places (`text(..., label="姓")`,
 `visible_one(..., errors, "人")`), across modules.
