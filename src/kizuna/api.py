@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -32,19 +33,19 @@ def domain_error(request, exc: DomainError):
 
 @api.exception_handler(Http404)
 def not_found(request, exc):
-    return api.create_response(request, error_body("not_found", "見つかりません。"), status=404)
+    return api.create_response(request, error_body("not_found", _("見つかりません。")), status=404)
 
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
-    return api.create_response(request, error_body("unauthenticated", "認証が必要です。"), status=401)
+    return api.create_response(request, error_body("unauthenticated", _("認証が必要です。")), status=401)
 
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
     """ninja's own errors (a body that is not JSON: 400) get the one error shape, not {"detail": ...}."""
     if exc.status_code == 400:
-        body = error_body("unreadable_body", "リクエストの本文を読み取れません。JSON の形式を確認してください。")
+        body = error_body("unreadable_body", _("リクエストの本文を読み取れません。JSON の形式を確認してください。"))
     else:
         body = error_body("http_error", str(exc))
     return api.create_response(request, body, status=exc.status_code)
@@ -53,7 +54,7 @@ def http_error(request, exc: HttpError):
 @api.exception_handler(MultiPartParserError)
 def unreadable_upload(request, exc):
     """A broken multipart body (an upload) was Django's HTML 400 page, not the API's error shape."""
-    message = "アップロードされたデータを読み取れません。ファイルを選び直して送信してください。"
+    message = _("アップロードされたデータを読み取れません。ファイルを選び直して送信してください。")
     return api.create_response(request, error_body("unreadable_body", message), status=400)
 
 
@@ -61,7 +62,9 @@ def unreadable_upload(request, exc):
 def body_too_big(request, exc):
     """A JSON body over DATA_UPLOAD_MAX_MEMORY_SIZE was Django's English HTML 400 page."""
     limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024
-    message = f"リクエストの本文が大きすぎます（上限 {limit_mb:.1f} MB）。ファイルはインポートから送ってください。"
+    message = _("リクエストの本文が大きすぎます（上限 %(limit)s MB）。ファイルはインポートから送ってください。") % {
+        "limit": f"{limit_mb:.1f}"
+    }
     return api.create_response(request, error_body("body_too_large", message), status=413)
 
 
@@ -72,5 +75,5 @@ def invalid_input(request, exc: ValidationError):
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload", "data")]
         fields.setdefault(".".join(loc) or "body", []).append(err.get("msg", "invalid"))
     return api.create_response(
-        request, error_body("validation_error", "入力内容に誤りがあります。", fields), status=422
+        request, error_body("validation_error", _("入力内容に誤りがあります。"), fields), status=422
     )

@@ -2,6 +2,7 @@
 Administration through a token needs its `admin` scope as well as an administrator's role."""
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
@@ -78,10 +79,10 @@ class MeOut(UserOut):
 
 def _require_admin(request) -> None:
     if not is_admin(request.user):
-        raise PermissionDenied("管理者だけが使えます。")
+        raise PermissionDenied(_("管理者だけが使えます。"))
     token = getattr(request, "api_token", None)
     if token is not None and not token.allows("admin"):
-        raise PermissionDenied("この API トークンには admin の権限がありません。")
+        raise PermissionDenied(_("この API トークンには %(scope)s の権限がありません。") % {"scope": "admin"})
 
 
 def _user_out(user) -> dict:

@@ -6,6 +6,7 @@ import re
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kizuna.core import audit, records
 from kizuna.core.exceptions import PermissionDenied, ValidationFailed
@@ -33,24 +34,26 @@ def ensure_builtin_roles(**kwargs) -> None:
 
 def _require_admin(actor) -> None:
     if actor is not None and not is_admin(actor):
-        raise PermissionDenied("ロールと権限を変更できるのは管理者だけです。")
+        raise PermissionDenied(_("ロールと権限を変更できるのは管理者だけです。"))
 
 
 def clean_permissions(raw) -> dict:
     """{object_type: [action]} limited to known types and the actions that apply to them, in a stable order."""
     if not isinstance(raw, dict):
-        raise ValidationFailed(field_errors={"permissions": ["権限の形式が正しくありません。"]})
+        raise ValidationFailed(field_errors={"permissions": [_("権限の形式が正しくありません。")]})
     unknown = sorted(set(raw) - set(APPLICABLE_ACTIONS))
     if unknown:
-        raise ValidationFailed(field_errors={"permissions": [f"不明な対象です: {', '.join(unknown)}"]})
+        raise ValidationFailed(
+            field_errors={"permissions": [_("不明な対象です: %(types)s") % {"types": ", ".join(unknown)}]}
+        )
     out = {}
     for object_type, allowed in APPLICABLE_ACTIONS.items():
         given = raw.get(object_type) or []
         if not isinstance(given, list):
-            raise ValidationFailed(field_errors={"permissions": ["権限の形式が正しくありません。"]})
+            raise ValidationFailed(field_errors={"permissions": [_("権限の形式が正しくありません。")]})
         bad = sorted(set(map(str, given)) - set(allowed))
         if bad:
-            message = f"{object_type} に使えない操作です: {', '.join(bad)}"
+            message = _("%(type)s に使えない操作です: %(actions)s") % {"type": object_type, "actions": ", ".join(bad)}
             raise ValidationFailed(field_errors={"permissions": [message]})
         out[object_type] = [a for a in allowed if a in given]
     return out
@@ -62,20 +65,20 @@ def _clean(data: dict, *, current: RoleModel | None) -> dict:
     if current is None:
         key = str(data.get("key") or "").strip().lower()
         if not KEY_PATTERN.match(key):
-            errors["key"] = ["キーは半角英小文字で始まる2〜40文字（英小文字・数字・_・-）です。"]
+            errors["key"] = [_("キーは半角英小文字で始まる2〜40文字（英小文字・数字・_・-）です。")]
         elif RoleModel.objects.filter(key=key).exists():
-            errors["key"] = ["このキーはすでに使われています。"]
+            errors["key"] = [_("このキーはすでに使われています。")]
         out["key"] = key
     if "name" in data or current is None:
         name = str(data.get("name") or "").strip()
         if not name or len(name) > 100:
-            errors["name"] = ["名前を100文字以内で入力してください。"]
+            errors["name"] = [_("名前を100文字以内で入力してください。")]
         out["name"] = name
     if "description" in data:
         out["description"] = str(data.get("description") or "").strip()[:300]
     if "scope" in data:
         if data["scope"] not in Scope.values:
-            errors["scope"] = [f"見える範囲は {', '.join(Scope.values)} のいずれかです。"]
+            errors["scope"] = [_("見える範囲は %(choices)s のいずれかです。") % {"choices": ", ".join(Scope.values)}]
         out["scope"] = data["scope"]
     for flag in ("administers", "require_two_factor"):
         if flag in data:
@@ -119,8 +122,8 @@ def update_role(*, actor, role: RoleModel, data: dict, expected_version=None) ->
             and not _administrators_left(without_role=current)
         ):
             raise ValidationFailed(
-                "管理者がいなくなるため、このロールの管理者権限は外せません。",
-                field_errors={"administers": ["管理者がいなくなるため外せません。"]},
+                _("管理者がいなくなるため、このロールの管理者権限は外せません。"),
+                field_errors={"administers": [_("管理者がいなくなるため外せません。")]},
             )
         changes = audit.diff({k: getattr(current, k) for k in values}, values)
         if not changes:
@@ -138,17 +141,18 @@ def update_role(*, actor, role: RoleModel, data: dict, expected_version=None) ->
 def reset_role(*, actor, role: RoleModel) -> dict:
     """A built-in role back to what it grants out of the box."""
     if not role.builtin:
-        raise ValidationFailed("既定に戻せるのは標準のロールだけです。")
+        raise ValidationFailed(_("既定に戻せるのは標準のロールだけです。"))
     return update_role(actor=actor, role=role, data=dict(builtin_roles()[role.key]))
 
 
 def delete_role(*, actor, role: RoleModel) -> None:
     _require_admin(actor)
     if role.builtin:
-        raise ValidationFailed("標準のロールは削除できません（権限は変更できます）。")
+        raise ValidationFailed(_("標準のロールは削除できません（権限は変更できます）。"))
     in_use = User.objects.filter(role=role.key).count()
     if in_use:
-        raise ValidationFailed(f"このロールのユーザーが {in_use} 人います。先に別のロールに変更してください。")
+        message = _("このロールのユーザーが %(count)s 人います。先に別のロールに変更してください。")
+        raise ValidationFailed(message % {"count": in_use})
     with transaction.atomic():
         audit.record(actor=actor, action="role.delete", obj=role)
         role.delete()
@@ -161,7 +165,7 @@ def set_user_access(*, actor, user: User, role: str | None = None, team: Team | 
     changes: dict = {}
     if role is not None and role != user.role:
         if not RoleModel.objects.filter(key=role).exists():
-            raise ValidationFailed(field_errors={"role": ["そのロールはありません。"]})
+            raise ValidationFailed(field_errors={"role": [_("そのロールはありません。")]})
         changes["role"] = [user.role, role]
     if team is not False and getattr(team, "pk", None) != user.team_id:
         changes["team"] = [user.team, team]
@@ -172,7 +176,7 @@ def set_user_access(*, actor, user: User, role: str | None = None, team: Team | 
     with transaction.atomic():
         loses_admin = "role" in changes or changes.get("is_active") == [True, False]
         if loses_admin and is_admin(user) and not _administrators_left(without_user=user):
-            raise ValidationFailed("最後の管理者のロールは変更・無効化できません。")
+            raise ValidationFailed(_("最後の管理者のロールは変更・無効化できません。"))
         if "role" in changes:
             user.role = role
             user.__dict__.pop("_role_row", None)

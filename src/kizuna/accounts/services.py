@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kizuna.core import audit, context
 from kizuna.core.exceptions import PermissionDenied, ValidationFailed
@@ -21,7 +22,7 @@ from .models import Role as RoleModel
 def get_or_create_team(*, actor, name: str) -> Team:
     name = name.strip()
     if not name:
-        raise ValidationFailed(field_errors={"team": ["チーム名を入力してください。"]})
+        raise ValidationFailed(field_errors={"team": [_("チーム名を入力してください。")]})
     with transaction.atomic():
         team, created = Team.objects.get_or_create(name=name)
         if created:
@@ -46,10 +47,10 @@ def create_user(
     errors: dict[str, list[str]] = {}
     if not username or User.objects.with_username_like(username) is not None:
         # ａｄｍｉｎ and Admin are taken when admin is: a look-alike name could pass for another user
-        errors["username"] = ["このユーザー名は使えません（空か、使用中か、使用中の名前とまぎらわしい名前です）。"]
+        errors["username"] = [_("このユーザー名は使えません（空か、使用中か、使用中の名前とまぎらわしい名前です）。")]
     known = list(RoleModel.objects.values_list("key", flat=True))
     if role not in known:
-        errors["role"] = [f"ロールは {', '.join(known)} のいずれかです。"]
+        errors["role"] = [_("ロールは %(choices)s のいずれかです。") % {"choices": ", ".join(known)}]
     if password and check_password:
         try:
             validate_password(password)
@@ -80,16 +81,17 @@ def create_token(*, actor, user: User, name: str, scopes=("read", "write"), days
     scopes = set(scopes or ())
     errors: dict[str, list[str]] = {}
     if not name or len(name) > 100:
-        errors["name"] = ["名前を 100 文字以内で入力してください。"]
+        errors["name"] = [_("名前を 100 文字以内で入力してください。")]
     unknown = scopes - set(ApiToken.Scope.values)
     if unknown:
-        errors["scopes"] = [f"不明なスコープ: {', '.join(sorted(unknown))}"]
+        errors["scopes"] = [_("不明なスコープ: %(scopes)s") % {"scopes": ", ".join(sorted(unknown))}]
     elif not scopes:
-        errors["scopes"] = ["スコープを 1 つ以上選んでください。"]
+        errors["scopes"] = [_("スコープを 1 つ以上選んでください。")]
     elif ApiToken.Scope.ADMIN in scopes and not is_admin(user):
-        errors["scopes"] = ["管理スコープのトークンは管理者のユーザーにだけ発行できます。"]
+        errors["scopes"] = [_("管理スコープのトークンは管理者のユーザーにだけ発行できます。")]
     if days is not None and not 1 <= days <= MAX_TOKEN_DAYS:
-        errors["days"] = [f"有効期限は 1〜{MAX_TOKEN_DAYS} 日で指定してください（空欄なら無期限）。"]
+        message = _("有効期限は 1〜%(max)s 日で指定してください（空欄なら無期限）。")
+        errors["days"] = [message % {"max": MAX_TOKEN_DAYS}]
     if errors:
         raise ValidationFailed(field_errors=errors)
     raw = "kz_" + secrets.token_urlsafe(32)

@@ -1,6 +1,7 @@
 """/api/v1/companies, /api/v1/people and /api/v1/people/{id}/employments."""
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from kizuna.core.api import ErrorOut, HistoryEventOut, expected_version, history, set_etag
@@ -60,9 +61,10 @@ class CompanyListParams(ListParams):
 
 def _sort(params: ListParams, sorts: dict) -> str:
     if params.sort not in sorts:
-        raise ValidationFailed(field_errors={"sort": [f"sort は {', '.join(sorts)} のいずれかです。"]})
+        message = _("sort は %(choices)s のいずれかです。") % {"choices": ", ".join(sorts)}
+        raise ValidationFailed(field_errors={"sort": [message]})
     if not 1 <= params.limit <= 200:
-        raise ValidationFailed(field_errors={"limit": ["limit は 1〜200 で指定してください。"]})
+        raise ValidationFailed(field_errors={"limit": [_("limit は 1〜200 で指定してください。")]})
     return sorts[params.sort]
 
 

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from itertools import batched
 
+from django.utils.translation import gettext as _
+
 from kizuna.core import audit
 from kizuna.core.exceptions import PermissionDenied, ValidationFailed
 from kizuna.core.permissions import has_perm
@@ -131,17 +133,17 @@ def _csv(columns, rows, encoding: str) -> tuple[bytes, int]:
     for count, row in enumerate(rows, start=1):
         cells = [escape_formula(str(row[key] or "")) for _, key in columns]
         if encoding == "cp932":
-            for (label, _), cell in zip(columns, cells, strict=True):
+            for (label, _key), cell in zip(columns, cells, strict=True):
                 bad = [ch for ch in cell if not _cp932_ok(ch)]
                 if bad and len(problems) < 20:
-                    problems.append(f"{count + 1}行目「{label}」: {''.join(dict.fromkeys(bad))}")
+                    problem = _("%(row)s行目「%(column)s」: %(chars)s")
+                    problems.append(problem % {"row": count + 1, "column": label, "chars": "".join(dict.fromkeys(bad))})
         writer.writerow(cells)
     if problems:
-        raise ExportError(
-            "CP932（Shift_JIS）で表せない文字があります。UTF-8 で書き出すか、文字を直してください: "
-            + "、".join(problems),
-            field_errors={"encoding": problems},
+        message = _(
+            "CP932（Shift_JIS）で表せない文字があります。UTF-8 で書き出すか、文字を直してください: %(problems)s"
         )
+        raise ExportError(message % {"problems": "、".join(problems)}, field_errors={"encoding": problems})
     return buffer.getvalue().encode(encoding), count
 
 
@@ -204,13 +206,15 @@ def _vcf(rows) -> tuple[bytes, int]:
 
 def export(*, actor, kind: str, filters: dict | None = None, fmt: str = "csv", encoding: str = "utf-8-sig") -> Export:
     if not has_perm(actor, kind, "export"):
-        raise PermissionDenied("このロールには書き出しの権限がありません。")
+        raise PermissionDenied(_("このロールには書き出しの権限がありません。"))
     if fmt not in FORMATS:
-        raise ValidationFailed(field_errors={"format": [f"形式は {', '.join(FORMATS)} のいずれかです。"]})
+        message = _("形式は %(choices)s のいずれかです。") % {"choices": ", ".join(FORMATS)}
+        raise ValidationFailed(field_errors={"format": [message]})
     if encoding not in ENCODINGS:
-        raise ValidationFailed(field_errors={"encoding": [f"文字コードは {', '.join(ENCODINGS)} のいずれかです。"]})
+        message = _("文字コードは %(choices)s のいずれかです。") % {"choices": ", ".join(ENCODINGS)}
+        raise ValidationFailed(field_errors={"encoding": [message]})
     if fmt == "vcf" and kind != "person":
-        raise ValidationFailed(field_errors={"format": ["vCard で書き出せるのは人だけです。"]})
+        raise ValidationFailed(field_errors={"format": [_("vCard で書き出せるのは人だけです。")]})
     filters = {k: v for k, v in (filters or {}).items() if v}
     left_out: dict = {}
     columns, rows = records(actor, kind, filters, left_out)

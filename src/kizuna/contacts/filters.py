@@ -1,6 +1,7 @@
 """List filters and sorts shared by the UI lists, the API lists and exports (one definition, one behaviour)."""
 
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
 
 from kizuna.core import japanese
 from kizuna.core.exceptions import ValidationFailed
@@ -17,7 +18,7 @@ def record_id(value, field: str, label: str) -> int:
     text = str(value).strip()
     if text.isdecimal() and int(text) <= _MAX_ID:
         return int(text)
-    message = f"{label}の指定が正しくありません（{text[:20]}）。"
+    message = _("%(label)sの指定が正しくありません（%(value)s）。") % {"label": label, "value": text[:20]}
     raise ValidationFailed(message, field_errors={field: [message]})
 
 
@@ -30,7 +31,7 @@ def filter_people(qs, *, user=None, q="", owner=None, tag="", stage="", prefectu
     if q:
         qs = qs.filter(search.person_match(q, user))
     if owner:
-        qs = qs.filter(owner_id=record_id(owner, "owner", "担当者"))
+        qs = qs.filter(owner_id=record_id(owner, "owner", _("担当者")))
     if tag:
         qs = qs.filter(Exists(Person.tags.through.objects.filter(person_id=OuterRef("pk"), tag__name=tag)))
     if stage:
@@ -38,7 +39,7 @@ def filter_people(qs, *, user=None, q="", owner=None, tag="", stage="", prefectu
     if prefecture:
         qs = qs.filter(prefecture=japanese.normalize_prefecture(prefecture) or prefecture)
     if company:
-        qs = qs.filter(company_id=record_id(company, "company", "会社"))
+        qs = qs.filter(company_id=record_id(company, "company", _("会社")))
     return qs
 
 
@@ -46,7 +47,7 @@ def filter_companies(qs, *, q="", owner=None, tag="", prefecture="", industry=""
     if q:
         qs = qs.filter(search.company_match(q))
     if owner:
-        qs = qs.filter(owner_id=record_id(owner, "owner", "担当者"))
+        qs = qs.filter(owner_id=record_id(owner, "owner", _("担当者")))
     if tag:
         qs = qs.filter(Exists(Company.tags.through.objects.filter(company_id=OuterRef("pk"), tag__name=tag)))
     if prefecture:

@@ -1,8 +1,10 @@
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .context import request_context
 
-NUL_MESSAGE = "リクエストに使えない文字（NUL）が含まれています。入力を確認してください。"
+NUL_MESSAGE = gettext_noop("リクエストに使えない文字（NUL）が含まれています。入力を確認してください。")
 
 
 class RequestContextMiddleware:
@@ -29,4 +31,4 @@ def refuse_nul(request):
     words = [request.path, *request.GET.keys(), *(v for _, values in request.GET.lists() for v in values)]
     if not any("\x00" in word for word in words):
         return None
-    return render(request, "error.html", {"status": 400, "message": NUL_MESSAGE}, status=400)
+    return render(request, "error.html", {"status": 400, "message": _(NUL_MESSAGE)}, status=400)

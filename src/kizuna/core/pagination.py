@@ -13,6 +13,7 @@ from django.core import signing
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from .exceptions import ValidationFailed
 
@@ -30,7 +31,7 @@ def _salt(model) -> str:
 
 
 def _invalid() -> ValidationFailed:
-    return ValidationFailed("ページ位置（cursor）が不正です。", field_errors={"cursor": ["不正な値です。"]})
+    return ValidationFailed(_("ページ位置（cursor）が不正です。"), field_errors={"cursor": [_("不正な値です。")]})
 
 
 def _encode(model, sort: str, value, pk) -> str:
@@ -46,8 +47,8 @@ def _decode(model, cursor: str, sort: str):
         raise _invalid() from None
     if cursor_sort != sort:
         raise ValidationFailed(
-            "並び順が変わったため、最初のページから表示してください。",
-            field_errors={"cursor": ["並び順と一致しません。"]},
+            _("並び順が変わったため、最初のページから表示してください。"),
+            field_errors={"cursor": [_("並び順と一致しません。")]},
         )
     try:  # a signed cursor still gets checked: a nonsense value must not reach the query as a 500
         if isinstance(value, dict):

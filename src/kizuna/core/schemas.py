@@ -2,6 +2,7 @@
 
 from typing import Any, get_args
 
+from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -17,9 +18,9 @@ def _problem(value) -> str | None:
     """Why a value cannot be stored as it is, or None: an integer beyond a 64-bit column (SQLite raises
     OverflowError) or a NUL character (PostgreSQL text cannot hold one), anywhere in lists and dicts."""
     if isinstance(value, int):
-        return None if fits_bigint(value) else "数値が大きすぎます。"
+        return None if fits_bigint(value) else _("数値が大きすぎます。")
     if isinstance(value, str):
-        return "NUL文字（\\x00）は使えません。" if "\x00" in value else None
+        return _("NUL文字（\\x00）は使えません。") if "\x00" in value else None
     if isinstance(value, dict):
         value = [*value.keys(), *value.values()]
     if isinstance(value, list | tuple | set):
@@ -41,7 +42,7 @@ class Bounded(Schema):
     def _no_bool_for_a_number(cls, value, info: ValidationInfo):
         values = value if isinstance(value, list) else [value]
         if any(isinstance(v, bool) for v in values) and not _takes_bool(cls.model_fields[info.field_name].annotation):
-            raise PydanticCustomError("bool_not_expected", "ここに true / false は使えません。")
+            raise PydanticCustomError("bool_not_expected", _("ここに true / false は使えません。"))
         return value
 
     @field_validator("*", mode="after")

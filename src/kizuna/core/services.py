@@ -2,6 +2,7 @@
 may own a record (owner, team, visibility). Each app's own rules live in its services."""
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
 
 from kizuna.core.exceptions import PermissionDenied, ValidationFailed
 from kizuna.core.permissions import Visibility, has_perm, is_admin, manages_team_of
@@ -28,9 +29,9 @@ def text(data: dict, key: str, max_length: int, errors: Errors, *, required: boo
     value = data.get(key)
     value = "" if value is None else str(value).strip()
     if required and not value:
-        errors.add(key, f"{label or key}を入力してください。")
+        errors.add(key, _("%(label)sを入力してください。") % {"label": label or key})
     if len(value) > max_length:
-        errors.add(key, f"{max_length}文字以内で入力してください。")
+        errors.add(key, _("%(max_length)s文字以内で入力してください。") % {"max_length": max_length})
     return value
 
 
@@ -40,14 +41,14 @@ def resolve_ownership(actor, data: dict, errors: Errors, *, current=None) -> dic
     if "visibility" in data or current is None:
         visibility = data.get("visibility") or (current.visibility if current else Visibility.TEAM)
         if visibility not in Visibility.values:
-            errors.add("visibility", "公開範囲は public / team / private のいずれかです。")
+            errors.add("visibility", _("公開範囲は public / team / private のいずれかです。"))
         out["visibility"] = visibility
     if "owner" in data or current is None:
         owner = data.get("owner") or (current.owner if current else actor)
         if not hasattr(owner, "pk"):
             owner = get_user_model().objects.filter(pk=owner, is_active=True).first()
             if owner is None:
-                errors.add("owner", "担当者が見つかりません。")
+                errors.add("owner", _("担当者が見つかりません。"))
                 return out
         allowed = (
             is_admin(actor)
@@ -56,7 +57,7 @@ def resolve_ownership(actor, data: dict, errors: Errors, *, current=None) -> dic
             or (current is not None and current.owner_id == owner.pk)
         )
         if not allowed:
-            errors.add("owner", "この担当者を設定する権限がありません。")
+            errors.add("owner", _("この担当者を設定する権限がありません。"))
         out["owner"] = owner
         out["team"] = owner.team
     return out

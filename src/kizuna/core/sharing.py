@@ -4,6 +4,7 @@ record's visibility level) and the 機密扱い flag. One service for every reco
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from . import audit, records
 from .exceptions import NotFound, ValidationFailed
@@ -25,7 +26,7 @@ def _ids(raw, field: str, errors: dict) -> list[int]:
     try:
         return sorted({int(v) for v in raw})
     except (TypeError, ValueError):
-        errors[field] = ["ID の一覧で指定してください。"]
+        errors[field] = [_("ID の一覧で指定してください。")]
         return []
 
 
@@ -38,13 +39,13 @@ def set_access(*, actor, obj, data: dict, expected_version=None) -> dict:
         ids = _ids(data["shared_with"] or [], "shared_with", errors)
         users = list(get_user_model().objects.filter(pk__in=ids, is_active=True))
         if len(users) != len(ids):
-            errors["shared_with"] = ["共有先のユーザーが見つかりません（無効なユーザーを含みます）。"]
+            errors["shared_with"] = [_("共有先のユーザーが見つかりません（無効なユーザーを含みます）。")]
         targets["shared_with"] = users
     if "shared_with_teams" in data:
         ids = _ids(data["shared_with_teams"] or [], "shared_with_teams", errors)
         teams = list(apps.get_model("accounts", "Team").objects.filter(pk__in=ids))
         if len(teams) != len(ids):
-            errors["shared_with_teams"] = ["共有先のチームが見つかりません。"]
+            errors["shared_with_teams"] = [_("共有先のチームが見つかりません。")]
         targets["shared_with_teams"] = teams
     if errors:
         raise ValidationFailed(field_errors=errors)

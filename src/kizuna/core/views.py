@@ -11,6 +11,7 @@ from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -41,7 +42,8 @@ def _day(request, value: str, label: str):
     try:
         return parse_date(value) if value else None
     except ValueError:
-        messages.error(request, f"{label}「{value[:20]}」は日付として読めないため、絞り込みに使いませんでした。")
+        message = _("%(label)s「%(value)s」は日付として読めないため、絞り込みに使いませんでした。")
+        messages.error(request, message % {"label": label, "value": value[:20]})
         return None
 
 
@@ -58,9 +60,9 @@ def audit_log(request):
         events = events.filter(actor_name=filters["actor"])
     if filters["object_type"]:
         events = events.filter(object_type=filters["object_type"])
-    if since := _day(request, filters["since"], "開始日"):
+    if since := _day(request, filters["since"], _("開始日")):
         events = events.filter(at__date__gte=since)
-    if until := _day(request, filters["until"], "終了日"):
+    if until := _day(request, filters["until"], _("終了日")):
         events = events.filter(at__date__lte=until)
     if request.GET.get("format") == "csv":
         return _audit_csv(request, events, filters)

@@ -6,6 +6,8 @@
 - reading a person's privacy section: whoever may see the person.
 """
 
+from django.utils.translation import gettext as _
+
 from kizuna.core.exceptions import PermissionDenied
 from kizuna.core.permissions import Scope, can_write_record, is_admin, scope_of
 
@@ -23,9 +25,11 @@ def can_record(user, person) -> bool:
 
 def require_manage(user) -> None:
     if not can_manage(user):
-        raise PermissionDenied("この操作は管理者だけが行えます。")
+        raise PermissionDenied(_("この操作は管理者だけが行えます。"))
 
 
 def require_record(user, person) -> None:
     if not can_record(user, person):
-        raise PermissionDenied("利用目的・取得経路と第三者提供記録は、管理者と担当チームのマネージャーが記録します。")
+        raise PermissionDenied(
+            _("利用目的・取得経路と第三者提供記録は、管理者と担当チームのマネージャーが記録します。")
+        )

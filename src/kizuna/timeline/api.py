@@ -4,6 +4,7 @@ from datetime import date
 
 from django.db.models import Q, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from kizuna.contacts.models import Company, Person
@@ -59,7 +60,7 @@ def _user_id(request, value: str | None, field: str) -> int | None:
     if value == "me":
         return request.user.pk
     if not (value.isascii() and value.isdigit() and len(value) <= 18):  # "²" is a digit to isdigit(), not int()
-        raise ValidationFailed(field_errors={field: ["me またはユーザー ID を指定してください。"]})
+        raise ValidationFailed(field_errors={field: [_("me またはユーザー ID を指定してください。")]})
     return int(value)
 
 
@@ -158,7 +159,7 @@ def company_timeline(request: HttpRequest, company_id: int, params: Query[Timeli
 @router.get("/insights", response={200: list[InsightOut], **ERRORS})
 def list_insights(request: HttpRequest, person: int | None = None, company: int | None = None, limit: int = 100):
     if not 1 <= limit <= 500:
-        raise ValidationFailed(field_errors={"limit": ["limit は 1〜500 で指定してください。"]})
+        raise ValidationFailed(field_errors={"limit": [_("limit は 1〜500 で指定してください。")]})
     items = list(queries.insights(
         request.user,
         person=get_for_user(Person, request.user, person) if person else None,
@@ -210,7 +211,7 @@ def confirm_insight(request: HttpRequest, response: HttpResponse, insight_id: in
 def list_tasks(request: HttpRequest, assignee: str | None = None, open: bool | None = None, limit: int = 100):
     """Ordered by due date. `open=true`: not done yet; `open=false`: done; `assignee=me` or a user id."""
     if not 1 <= limit <= 500:
-        raise ValidationFailed(field_errors={"limit": ["limit は 1〜500 で指定してください。"]})
+        raise ValidationFailed(field_errors={"limit": [_("limit は 1〜500 で指定してください。")]})
     assignee_id = _user_id(request, assignee, "assignee")
     if open:
         qs = queries.open_follow_ups(request.user, assignee=assignee_id)

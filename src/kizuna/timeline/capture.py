@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils.translation import gettext as _
+
 from kizuna.core import japanese
 
 _NAME = r"[^\s@＠#＃!！。、,，]+"
@@ -92,7 +94,8 @@ def parse(text: str, today: date) -> Parsed:
         parsed.task = match[2].strip(" 。")
         if parsed.due is None:  # "!見積送付" with no date: the whole thing is the task
             parsed.task = f"{match[1]} {parsed.task}".strip()
-            parsed.problems.append(f"「{match[1]}」は日付として読めないため、期日なしのタスクにします。")
+            problem = _("「%(text)s」は日付として読めないため、期日なしのタスクにします。")
+            parsed.problems.append(problem % {"text": match[1]})
         rest = rest[: match.start()] + rest[match.end() :]
     for mark, name in _MENTION.findall(japanese.nfkc(rest)):  # a multi-line note is not NFKC'd: "´" becomes " ́"
         name = japanese.strip_honorific(name)
@@ -105,5 +108,5 @@ def parse(text: str, today: date) -> Parsed:
     parsed.kind = _kind(parsed.body)
     parsed.insight = _insight(USER_MENTION.sub(lambda m: m[1], _MENTION.sub("", rest)))
     if not parsed.body and not parsed.task:
-        parsed.problems.append("内容を入力してください。")
+        parsed.problems.append(_("内容を入力してください。"))
     return parsed

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.db.models import Count, Max, Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from kizuna.contacts.models import Company, Person
 from kizuna.core.exceptions import ValidationFailed
@@ -21,7 +21,7 @@ def timeline(user, *, person=None, company=None, kinds=(), by_user=None, since=N
     """Newest first. A company's timeline holds the activities linked to it, which includes everything
     recorded with its people (the services link a person's company to the activity)."""
     if not 1 <= limit <= 100:
-        raise ValidationFailed(field_errors={"limit": ["limit は 1〜100 で指定してください。"]})
+        raise ValidationFailed(field_errors={"limit": [_("limit は 1〜100 で指定してください。")]})
     qs = Activity.objects.visible_to(user)
     if person is not None:
         qs = qs.filter(people=person)
@@ -30,7 +30,8 @@ def timeline(user, *, person=None, company=None, kinds=(), by_user=None, since=N
     if kinds:
         unknown = set(kinds) - set(Activity.Kind.values)
         if unknown:
-            raise ValidationFailed(field_errors={"kind": [f"不明な種類: {', '.join(sorted(unknown))}"]})
+            message = _("不明な種類: %(kinds)s") % {"kinds": ", ".join(sorted(unknown))}
+            raise ValidationFailed(field_errors={"kind": [message]})
         qs = qs.filter(kind__in=kinds)
     if by_user:
         qs = qs.filter(Q(recorded_by_id=by_user) | Q(our_participants=by_user)).distinct()

@@ -17,6 +17,7 @@ from datetime import datetime
 from django.core import signing
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.pagination import Page
@@ -116,7 +117,7 @@ def decode(cursor: str) -> Position:
             raise ValueError
     except (signing.BadSignature, ValueError, TypeError):
         raise ValidationFailed(
-            "ページ位置（cursor）が不正です。", field_errors={"cursor": ["不正な値です。"]}
+            _("ページ位置（cursor）が不正です。"), field_errors={"cursor": [_("不正な値です。")]}
         ) from None
     return Position(occurred_at, source, pk)
 
@@ -128,12 +129,13 @@ def _key(entry: Entry) -> Position:
 def merged(user, filters: Filters, *, cursor: str | None = None, limit: int = 25) -> Page:
     """One page of the timeline from every source the filter selects, newest first."""
     if not 1 <= limit <= 100:
-        raise ValidationFailed(field_errors={"limit": ["limit は 1〜100 で指定してください。"]})
+        raise ValidationFailed(field_errors={"limit": [_("limit は 1〜100 で指定してください。")]})
     position = decode(cursor) if cursor else None
     wanted = set(filters.kinds)
     unknown = wanted - {k for s in sources() for k in s.kinds}
     if unknown:
-        raise ValidationFailed(field_errors={"kind": [f"不明な種類: {', '.join(sorted(unknown))}"]})
+        message = _("不明な種類: %(kinds)s") % {"kinds": ", ".join(sorted(unknown))}
+        raise ValidationFailed(field_errors={"kind": [message]})
     rows: list[Entry] = []
     for source in sources():
         if wanted and not wanted & set(source.kinds):

@@ -98,7 +98,7 @@ def _date(value):
     try:
         return parse_date(value) if value else None
     except ValueError:
-        raise ValidationFailed(f"日付「{value[:20]}」は存在しない日です。") from None
+        raise ValidationFailed(_("日付「%(value)s」は存在しない日です。") % {"value": value[:20]}) from None
 
 
 def _relationships(user, person) -> dict:

@@ -1,6 +1,8 @@
 """Pieces shared by the contacts services: tags and address cleaning (the rules every app shares are in
 core.services)."""
 
+from django.utils.translation import gettext as _
+
 from kizuna.core import japanese
 from kizuna.core.services import Errors, text
 
@@ -21,7 +23,7 @@ def clean_address(data: dict, errors: Errors, current=None) -> dict:
         if raw:
             postcode = japanese.normalize_postcode(raw)
             if postcode is None:
-                errors.add("postcode", "郵便番号は7桁の数字で入力してください（例: 100-0001）。")
+                errors.add("postcode", _("郵便番号は7桁の数字で入力してください（例: 100-0001）。"))
             out["postcode"] = postcode.display if postcode else raw
         else:
             out["postcode"] = ""
@@ -29,7 +31,7 @@ def clean_address(data: dict, errors: Errors, current=None) -> dict:
         raw = (data.get("prefecture") or "").strip()
         prefecture = japanese.normalize_prefecture(raw) if raw else ""
         if raw and prefecture is None:
-            errors.add("prefecture", f"都道府県「{raw}」が見つかりません。")
+            errors.add("prefecture", _("都道府県「%(value)s」が見つかりません。") % {"value": raw})
         out["prefecture"] = prefecture or ""
     for key, limit in (("city", 100), ("street", 200)):
         if key in data:

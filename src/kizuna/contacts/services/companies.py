@@ -1,4 +1,5 @@
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from kizuna.core import audit, japanese, records
 from kizuna.core.services import Errors, require_writer, resolve_ownership, text
@@ -18,7 +19,7 @@ def _clean(actor, data: dict, *, current: Company | None = None) -> dict:
     out: dict = {}
     creating = current is None
     if creating or "name" in data:
-        out["name"] = text(data, "name", 200, errors, required=True, label="会社名")
+        out["name"] = text(data, "name", 200, errors, required=True, label=_("会社名"))
     for key, limit in (("name_kana", 200), ("industry", 100), ("notes", 10000)):
         if key in data:
             out[key] = text(data, key, limit, errors)
@@ -31,22 +32,22 @@ def _clean(actor, data: dict, *, current: Company | None = None) -> dict:
         raw = text(data, "corporate_number", 30, errors)
         number = japanese.normalize_corporate_number(raw) if raw else ""
         if raw and not number:
-            errors.add("corporate_number", "法人番号は13桁で、チェックディジットが正しい必要があります。")
+            errors.add("corporate_number", _("法人番号は13桁で、チェックディジットが正しい必要があります。"))
         out["corporate_number"] = number or ""
     if "phone" in data:
         out["phone"] = text(data, "phone", 40, errors)
         phone = japanese.parse_phone(out["phone"]) if out["phone"] else None
         if phone and not phone.valid:
-            errors.add("phone", "電話番号の形式が正しくありません。")
+            errors.add("phone", _("電話番号の形式が正しくありません。"))
         out["phone_digits"] = phone.digits if phone else ""
     if "parent" in data:
         parent = data.get("parent")
         if parent and not isinstance(parent, Company):
             parent = Company.objects.visible_to(actor).filter(pk=parent).first()
             if parent is None:
-                errors.add("parent", "親会社が見つかりません。")
+                errors.add("parent", _("親会社が見つかりません。"))
         if parent and current and parent.pk == current.pk:
-            errors.add("parent", "自社を親会社にはできません。")
+            errors.add("parent", _("自社を親会社にはできません。"))
         out["parent"] = parent or None
     out.update(clean_address(data, errors))
     out.update(resolve_ownership(actor, data, errors, current=current))

@@ -4,6 +4,7 @@ import datetime
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from kizuna.core import audit, japanese, records
 from kizuna.core.services import Errors, text
@@ -22,7 +23,7 @@ def _date(data: dict, key: str, errors: Errors):
         return value
     parsed = japanese.parse_japanese_date(str(value))
     if parsed is None:
-        errors.add(key, "日付の形式が正しくありません（例: 2024/4/1, 令和6年4月1日）。")
+        errors.add(key, _("日付の形式が正しくありません（例: 2024/4/1, 令和6年4月1日）。"))
     return parsed
 
 
@@ -34,7 +35,7 @@ def _clean(actor, data: dict, *, current: Employment | None = None) -> dict:
         if company is not None and not isinstance(company, Company):
             company = Company.objects.visible_to(actor).filter(pk=company).first()
         if company is None:
-            errors.add("company", "会社を選んでください。")
+            errors.add("company", _("会社を選んでください。"))
         out["company"] = company
     if "site" in data:
         site = data.get("site") or None
@@ -42,7 +43,7 @@ def _clean(actor, data: dict, *, current: Employment | None = None) -> dict:
         if site is not None and not isinstance(site, Site):
             site = Site.objects.alive().filter(pk=site, company=company).first()
             if site is None:
-                errors.add("site", "拠点が見つかりません。")
+                errors.add("site", _("拠点が見つかりません。"))
         out["site"] = site
     for key in ("department", "title"):
         if key in data:
@@ -53,7 +54,7 @@ def _clean(actor, data: dict, *, current: Employment | None = None) -> dict:
     start = out.get("start_date", current.start_date if current else None)
     end = out.get("end_date", current.end_date if current else None)
     if start and end and end < start:
-        errors.add("end_date", "終了日は開始日より後にしてください。")
+        errors.add("end_date", _("終了日は開始日より後にしてください。"))
     if "is_primary" in data:
         out["is_primary"] = bool(data.get("is_primary"))
     errors.raise_if_any()

@@ -12,6 +12,7 @@ import datetime
 from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kizuna.core import audit, japanese, records
 from kizuna.core.exceptions import Conflict, PermissionDenied, ValidationFailed
@@ -182,9 +183,9 @@ def merge_records(*, actor, kind: str, survivor, others, choices: dict | None = 
     """Fold `others` into `survivor`. `choices` maps a field to the id of the record whose value survives."""
     others = [o for o in others if o.pk != survivor.pk]
     if not others:
-        raise ValidationFailed(field_errors={"members": ["統合する相手を1件以上選んでください。"]})
+        raise ValidationFailed(field_errors={"members": [_("統合する相手を1件以上選んでください。")]})
     if not has_perm(actor, kind, "merge"):
-        raise PermissionDenied("このロールには統合の権限がありません。")
+        raise PermissionDenied(_("このロールには統合の権限がありません。"))
     for obj in [survivor, *others]:
         records.require_write(actor, obj)
     fields = mergeable_fields(kind)
@@ -192,7 +193,7 @@ def merge_records(*, actor, kind: str, survivor, others, choices: dict | None = 
     choices = default_choices(kind, survivor, others) | {k: int(v) for k, v in (choices or {}).items() if k in fields}
     unknown = {k: v for k, v in choices.items() if v not in by_id}
     if unknown:
-        raise ValidationFailed(field_errors={k: ["統合対象に含まれないレコードです。"] for k in unknown})
+        raise ValidationFailed(field_errors={k: [_("統合対象に含まれないレコードです。")] for k in unknown})
     model = model_for(kind)
     with transaction.atomic():
         current = records.lock(survivor)
@@ -261,12 +262,12 @@ def merge_records(*, actor, kind: str, survivor, others, choices: dict | None = 
 def undo_merge(*, actor, merge: Merge) -> None:
     """Put every moved row back, restore the merged records and the survivor's previous values."""
     if merge.undone_at:
-        raise Conflict("この統合はすでに取り消されています。")
+        raise Conflict(_("この統合はすでに取り消されています。"))
     model = model_for(merge.kind)
     with transaction.atomic():
         survivor = records.lock(model.objects.get(pk=merge.survivor_id))
         if survivor.version != merge.survivor_version:
-            raise Conflict("統合のあとで統合先のレコードが更新されたため、取り消せません。")
+            raise Conflict(_("統合のあとで統合先のレコードが更新されたため、取り消せません。"))
         others = list(model.objects.filter(pk__in=merge.merged_ids))
         for obj in [survivor, *others]:
             records.require_write(actor, obj)
@@ -319,9 +320,9 @@ def dismiss(*, actor, kind: str, objects) -> int:
     """Remember that these records are not duplicates of each other (pairwise)."""
     objects = list(objects)
     if len(objects) < 2:
-        raise ValidationFailed(field_errors={"members": ["2件以上選んでください。"]})
+        raise ValidationFailed(field_errors={"members": [_("2件以上選んでください。")]})
     if not has_perm(actor, kind, "merge"):
-        raise PermissionDenied("このロールには統合の権限がありません。")
+        raise PermissionDenied(_("このロールには統合の権限がありません。"))
     for obj in objects:
         records.require_write(actor, obj)
     ids = sorted(o.pk for o in objects)
@@ -329,7 +330,7 @@ def dismiss(*, actor, kind: str, objects) -> int:
     with transaction.atomic():
         for i, low in enumerate(ids):
             for high in ids[i + 1 :]:
-                _, new = DuplicateDismissal.objects.get_or_create(
+                _dismissal, new = DuplicateDismissal.objects.get_or_create(
                     kind=kind, low_id=low, high_id=high, defaults={"dismissed_by": actor}
                 )
                 created += new

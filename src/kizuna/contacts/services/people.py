@@ -1,4 +1,5 @@
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from kizuna.core import audit, japanese, records
 from kizuna.core.exceptions import ValidationFailed
@@ -81,28 +82,30 @@ def _clean_contact_points(data: dict, errors: Errors) -> tuple[set, list[Contact
         value = str(entry["value"]).strip()
         label = entry.get("label") or ContactPoint.Label.WORK
         if label not in EMAIL_LABELS:
-            errors.add("emails", f"メールの種別「{label}」は使えません。")
+            errors.add("emails", _("メールの種別「%(label)s」は使えません。") % {"label": label})
         point = email_point(value, label, i)
         if point is not None:
             points.append(point)
         elif len(value) > UNPARSED_LIMIT:
-            errors.add("emails", f"メールアドレスの欄が長すぎます（{UNPARSED_LIMIT}文字まで）。")
+            message = _("メールアドレスの欄が長すぎます（%(max)s文字まで）。")
+            errors.add("emails", message % {"max": UNPARSED_LIMIT})
         else:
             unparsed.append(unparsed_entry("email", value, label))
     for i, entry in enumerate(_entries(data.get("phones"))):
         value = str(entry["value"]).strip()
         label = entry.get("label")
         if label and label not in PHONE_LABELS:
-            errors.add("phones", f"電話の種別「{label}」は使えません。")
+            errors.add("phones", _("電話の種別「%(label)s」は使えません。") % {"label": label})
         point = phone_point(value, label, i, extension=str(entry.get("extension") or "").strip())
         if point is not None and len(point.value) > 254:  # digits buried in a long text: keep the text itself
             point = None
         if point is not None:
             if len(point.extension) > 10:
-                errors.add("phones", f"内線「{point.extension}」が長すぎます（10文字まで）。")
+                message = _("内線「%(extension)s」が長すぎます（10文字まで）。")
+                errors.add("phones", message % {"extension": point.extension})
             points.append(point)
         elif len(value) > UNPARSED_LIMIT:
-            errors.add("phones", f"電話番号の欄が長すぎます（{UNPARSED_LIMIT}文字まで）。")
+            errors.add("phones", _("電話番号の欄が長すぎます（%(max)s文字まで）。") % {"max": UNPARSED_LIMIT})
         else:
             unparsed.append(unparsed_entry("phone", value, label))
     return kinds, points, unparsed
@@ -112,7 +115,7 @@ def _clean(actor, data: dict, *, current: Person | None = None) -> dict:
     errors = Errors()
     out: dict = {}
     if current is None or "family_name" in data:
-        family = japanese.strip_honorific(text(data, "family_name", 50, errors, required=True, label="姓"))
+        family = japanese.strip_honorific(text(data, "family_name", 50, errors, required=True, label=_("姓")))
         out["family_name"] = family
     if "given_name" in data:
         out["given_name"] = japanese.strip_honorific(text(data, "given_name", 50, errors))
@@ -127,18 +130,18 @@ def _clean(actor, data: dict, *, current: Person | None = None) -> dict:
         if current is not None:
             clash = clash.exclude(pk=current.pk)
         if clash.exists():
-            errors.add("external_id", "この外部IDはすでに使われています。")
+            errors.add("external_id", _("この外部IDはすでに使われています。"))
     if "lifecycle_stage" in data:
         stage = data.get("lifecycle_stage") or Person.Stage.LEAD
         if stage not in Person.Stage.values:
-            errors.add("lifecycle_stage", "ステージの値が正しくありません。")
+            errors.add("lifecycle_stage", _("ステージの値が正しくありません。"))
         out["lifecycle_stage"] = stage
     if "birthday" in data:
         birthday = data.get("birthday") or None
         if isinstance(birthday, str):
             parsed = japanese.parse_japanese_date(birthday)
             if parsed is None:
-                errors.add("birthday", "日付の形式が正しくありません（例: 1980/4/1, 昭和55年4月1日）。")
+                errors.add("birthday", _("日付の形式が正しくありません（例: 1980/4/1, 昭和55年4月1日）。"))
             birthday = parsed
         out["birthday"] = birthday
     out.update(clean_address(data, errors))
@@ -164,7 +167,7 @@ def _first_job(actor, data: dict, errors: Errors) -> dict | None:
     if not isinstance(company, Company):
         company = Company.objects.visible_to(actor).filter(pk=company).first() if str(company).isdigit() else None
     if company is None:
-        errors.add("company", "会社が見つかりません。")
+        errors.add("company", _("会社が見つかりません。"))
         return None
     return {
         "company": company,
@@ -223,7 +226,7 @@ def _replace_contact_points(person: Person, kinds: set, points: list[ContactPoin
 def create_person(*, actor, data: dict) -> Person:
     require_writer(actor, "person")
     values = _clean(actor, data)
-    _, points, unparsed = values.pop("_points") or (set(), [], [])
+    _kept, points, unparsed = values.pop("_points") or (set(), [], [])
     job = values.pop("_job", None)
     with transaction.atomic():
         person = Person(**values, created_by=actor, updated_by=actor)
@@ -296,7 +299,7 @@ def confirm_contact_point(*, actor, person: Person, point_id, expected_version=N
     records.check_version(person, expected_version)
     point = person.contact_points.filter(pk=point_id if str(point_id).isdigit() else None, needs_review=True).first()
     if point is None:
-        raise ValidationFailed(field_errors={"point": ["確認する連絡先が見つかりません。"]})
+        raise ValidationFailed(field_errors={"point": [_("確認する連絡先が見つかりません。")]})
     with transaction.atomic():
         ContactPoint.objects.filter(pk=point.pk).update(needs_review=False, review_reason="")
         records.record_related_changes(
@@ -316,7 +319,7 @@ def resolve_unparsed_value(*, actor, person: Person, kind: str, value: str, expe
         before = unparsed_values(person)
         left = [e for e in person.unparsed_values or [] if (e.get("kind"), e.get("value")) != (kind, value)]
         if len(left) == len(person.unparsed_values or []):
-            raise ValidationFailed(field_errors={"unparsed": ["その値は要確認の一覧にありません。"]})
+            raise ValidationFailed(field_errors={"unparsed": [_("その値は要確認の一覧にありません。")]})
         person.unparsed_values = left
         Person.objects.filter(pk=person.pk).update(unparsed_values=left)
         records.record_related_changes(

@@ -1,6 +1,7 @@
 """Sites (本社・支店・営業所・工場): part of a company, audited on the company."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from kizuna.core import audit, records
 from kizuna.core.services import Errors, text
@@ -15,11 +16,11 @@ def _clean(data: dict, *, current: Site | None = None) -> dict:
     errors = Errors()
     out: dict = {}
     if current is None or "name" in data:
-        out["name"] = text(data, "name", 100, errors, required=True, label="拠点名")
+        out["name"] = text(data, "name", 100, errors, required=True, label=_("拠点名"))
     if current is None or "kind" in data:
         kind = data.get("kind") or Site.Kind.BRANCH
         if kind not in Site.Kind.values:
-            errors.add("kind", f"種別は {', '.join(Site.Kind.values)} のいずれかです。")
+            errors.add("kind", _("種別は %(choices)s のいずれかです。") % {"choices": ", ".join(Site.Kind.values)})
         out["kind"] = kind
     if "phone" in data:
         out["phone"] = text(data, "phone", 40, errors)

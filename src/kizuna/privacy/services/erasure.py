@@ -16,6 +16,7 @@ import re
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kizuna.contacts.models import Person
 from kizuna.contacts.privacy import PLACEHOLDER
@@ -105,11 +106,11 @@ def erase(*, actor, person: Person, confirm, note: str = "", received_at=None) -
     """Irreversible. `confirm` must be the person's id, typed by whoever asks for the erasure."""
     require_manage(actor)
     if str(confirm).strip() != str(person.pk):
-        message = f"確認のため、この人のID「{person.pk}」を入力してください。消去は取り消せません。"
+        message = _("確認のため、この人のID「%(id)s」を入力してください。消去は取り消せません。") % {"id": person.pk}
         raise ValidationFailed(message, field_errors={"confirm": [message]})
     record = PrivacyRecord.objects.filter(person=person).first()
     if record is not None and record.erased_at:
-        raise ValidationFailed("この人の個人データはすでに消去されています。")
+        raise ValidationFailed(_("この人の個人データはすでに消去されています。"))
     label = placeholder_name(person.pk)
     ids = history_ids("person", person.pk)
     with transaction.atomic():
@@ -124,7 +125,7 @@ def erase(*, actor, person: Person, confirm, note: str = "", received_at=None) -
                 related |= Q(object_label__contains=p.display_name)
         redacted = _redact_audit(actor, ids, own, related, scrub, label)
         counts = {"people": len(people), **personal_data.erase(actor, ids, scrub)}
-        privacy, _ = PrivacyRecord.objects.get_or_create(person=person)
+        privacy, _created = PrivacyRecord.objects.get_or_create(person=person)
         privacy.purpose_note, privacy.consent_note, privacy.suspension_reason = "", "", ""
         privacy.erased_at, privacy.erased_by = timezone.now(), actor
         privacy.updated_at, privacy.updated_by, privacy.version = timezone.now(), actor, privacy.version + 1

@@ -4,6 +4,7 @@ from datetime import date, datetime, time
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kizuna.contacts.models import Person
 from kizuna.contacts.services import update_person
@@ -45,13 +46,13 @@ def _date(data: dict, key: str, errors: Errors, label: str, *, required: bool = 
     value = data.get(key)
     if value in (None, ""):
         if required:
-            errors.add(key, f"{label}を入力してください。")
+            errors.add(key, _("%(label)sを入力してください。") % {"label": label})
         return None
     parsed = value if isinstance(value, date) else japanese.parse_japanese_date(str(value))
     if parsed is None:
-        errors.add(key, f"{label}の形式が正しくありません（例: 2024/4/1、令和6年4月1日）。")
+        errors.add(key, _("%(label)sの形式が正しくありません（例: 2024/4/1、令和6年4月1日）。") % {"label": label})
     elif parsed > timezone.localdate():
-        errors.add(key, f"{label}に未来の日付は指定できません。")
+        errors.add(key, _("%(label)sに未来の日付は指定できません。") % {"label": label})
     return parsed
 
 
@@ -64,7 +65,8 @@ def _clean_consent(data: dict) -> dict:
             raw = [raw]
         unknown = [p for p in raw if p not in Purpose.values]
         if unknown:
-            errors.add("purposes", f"利用目的の値が正しくありません: {', '.join(map(str, unknown))}")
+            message = _("利用目的の値が正しくありません: %(values)s")
+            errors.add("purposes", message % {"values": ", ".join(map(str, unknown))})
         out["purposes"] = [p for p in Purpose.values if p in raw]  # fixed order, no duplicates
     for key, limit in (("purpose_note", 2000), ("consent_note", 2000)):
         if key in data:
@@ -72,10 +74,10 @@ def _clean_consent(data: dict) -> dict:
     if "consent_source" in data:
         source = data.get("consent_source") or ""
         if source and source not in ConsentSource.values:
-            errors.add("consent_source", "取得経路の値が正しくありません。")
+            errors.add("consent_source", _("取得経路の値が正しくありません。"))
         out["consent_source"] = source
     if "consent_date" in data:
-        out["consent_date"] = _date(data, "consent_date", errors, "同意・取得日")
+        out["consent_date"] = _date(data, "consent_date", errors, _("同意・取得日"))
     errors.raise_if_any()
     return out
 
@@ -102,7 +104,7 @@ def set_purpose_and_consent(*, actor, person: Person, data: dict, expected_versi
 def log_request(*, actor, person: Person, kind: str, result: str = "", note: str = "", received_at=None):
     """One row of the request log; the services that carry a request out call it themselves."""
     if kind not in RequestKind.values:
-        raise ValidationFailed(field_errors={"kind": ["請求の種類が正しくありません。"]})
+        raise ValidationFailed(field_errors={"kind": [_("請求の種類が正しくありません。")]})
     now = timezone.now()
     return PrivacyRequest.objects.create(
         person=person, kind=kind, received_at=received_at or now, handled_at=now, handled_by=actor,
@@ -116,9 +118,9 @@ def record_request(*, actor, person: Person, data: dict) -> PrivacyRequest:
     errors = Errors()
     kind = data.get("kind") or ""
     if kind not in RequestKind.values:
-        errors.add("kind", "請求の種類が正しくありません。")
-    received = _date(data, "received_at", errors, "受付日")
-    result = text(data, "result", 2000, errors, required=True, label="対応内容")
+        errors.add("kind", _("請求の種類が正しくありません。"))
+    received = _date(data, "received_at", errors, _("受付日"))
+    result = text(data, "result", 2000, errors, required=True, label=_("対応内容"))
     note = text(data, "note", 2000, errors)
     errors.raise_if_any()
     received_at = None
@@ -134,8 +136,8 @@ def record_request(*, actor, person: Person, data: dict) -> PrivacyRequest:
 def _clean_provision(actor, person: Person, data: dict) -> dict:
     errors = Errors()
     out = {
-        "provided_on": _date(data, "provided_on", errors, "提供日", required=True),
-        "recipient_name": text(data, "recipient_name", 200, errors, required=True, label="提供先"),
+        "provided_on": _date(data, "provided_on", errors, _("提供日"), required=True),
+        "recipient_name": text(data, "recipient_name", 200, errors, required=True, label=_("提供先")),
         "recipient_address": text(data, "recipient_address", 300, errors),
         "recipient_representative": text(data, "recipient_representative", 100, errors),
         "purpose": text(data, "purpose", 300, errors),
@@ -146,18 +148,18 @@ def _clean_provision(actor, person: Person, data: dict) -> dict:
         raw_items = raw_items.replace("、", ",").replace("\n", ",").split(",")
     items = list(dict.fromkeys(str(i).strip()[:100] for i in raw_items if str(i).strip()))
     if not items:
-        errors.add("items", "提供した項目を1つ以上入力してください（例: 氏名、会社名、メールアドレス）。")
+        errors.add("items", _("提供した項目を1つ以上入力してください（例: 氏名、会社名、メールアドレス）。"))
     out["items"] = items
     basis = data.get("basis") or ProvisionBasis.CONSENT
     if basis not in ProvisionBasis.values:
-        errors.add("basis", "根拠の値が正しくありません。")
+        errors.add("basis", _("根拠の値が正しくありません。"))
     out["basis"] = basis
     people = [person]
     for raw in data.get("people") or []:
         try:
             other = records.get_for_user(Person, actor, raw)
         except NotFound:  # hidden or unknown: one message, like every other lookup
-            errors.add("people", f"人が見つかりません: {raw}")
+            errors.add("people", _("人が見つかりません: %(id)s") % {"id": raw})
             continue
         if other.pk != person.pk:
             people.append(other)
@@ -192,7 +194,7 @@ def suspend(*, actor, person: Person, reason: str = "", received_at=None) -> Pri
     with transaction.atomic():
         record = _locked_record(person)
         if record.is_suspended:
-            message = "この人はすでに利用停止中です。"
+            message = _("この人はすでに利用停止中です。")
             raise ValidationFailed(message, field_errors={"suspend": [message]})
         record.suspended_at, record.suspended_by, record.suspension_reason = timezone.now(), actor, reason
         record.version += 1
@@ -211,7 +213,7 @@ def resume(*, actor, person: Person, reason: str = "") -> PrivacyRecord:
     with transaction.atomic():
         record = _locked_record(person)
         if not record.is_suspended:
-            message = "この人は利用停止中ではありません。"
+            message = _("この人は利用停止中ではありません。")
             raise ValidationFailed(message, field_errors={"resume": [message]})
         record.suspended_at, record.suspended_by, record.suspension_reason = None, None, ""
         record.version += 1
@@ -235,9 +237,9 @@ def correct(*, actor, person: Person, data: dict, note: str = "", expected_versi
     require_manage(actor)
     unknown = sorted(set(data) - set(CORRECTABLE))
     if unknown:
-        raise ValidationFailed(field_errors={k: ["この項目は訂正の対象外です。"] for k in unknown})
+        raise ValidationFailed(field_errors={k: [_("この項目は訂正の対象外です。")] for k in unknown})
     if not data:
-        raise ValidationFailed(field_errors={"changes": ["訂正する項目を指定してください。"]})
+        raise ValidationFailed(field_errors={"changes": [_("訂正する項目を指定してください。")]})
     with transaction.atomic():
         changes = update_person(actor=actor, person=person, data=data, expected_version=expected_version)
         fields = sorted(changes)

@@ -1,5 +1,7 @@
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kizuna.contacts.models import Company, Person
 from kizuna.core import audit, records
@@ -22,34 +24,36 @@ def _clean(actor, data: dict, *, current: Activity | None = None) -> dict:
     if current is None or "kind" in data:
         kind = data.get("kind") or Activity.Kind.NOTE
         if kind not in Activity.Kind.values:
-            errors.add("kind", "活動の種類が正しくありません。")
+            errors.add("kind", _("活動の種類が正しくありません。"))
         out["kind"] = kind
     if current is None or "occurred_at" in data:
         out["occurred_at"] = when(data, "occurred_at", errors, default=timezone.now())
     if "duration_minutes" in data:
         minutes = data.get("duration_minutes")
         if minutes not in (None, "") and (not str(minutes).isdigit() or int(minutes) > 24 * 60):
-            errors.add("duration_minutes", "所要時間は0〜1440分で入力してください。")
+            errors.add("duration_minutes", _("所要時間は0〜1440分で入力してください。"))
         out["duration_minutes"] = int(minutes) if str(minutes or "").isdigit() else None
     for key, limit in (("subject", 200), ("body", 20000)):
         if key in data:
             out[key] = text(data, key, limit, errors)
     if current is None and not (out.get("subject") or out.get("body")):
-        errors.add("body", "内容を入力してください。")
+        errors.add("body", _("内容を入力してください。"))
     out.update(provenance(actor, data, errors, current=current))
     out.update(resolve_ownership(actor, data, errors, current=current))
     links = {}
     if "people" in data:
-        links["people"] = visible_many(actor, Person, data["people"], "people", errors, "人")
+        links["people"] = visible_many(actor, Person, data["people"], "people", errors, pgettext("record", "人"))
     if "companies" in data:
-        links["companies"] = visible_many(actor, Company, data["companies"], "companies", errors, "会社")
+        links["companies"] = visible_many(
+            actor, Company, data["companies"], "companies", errors, pgettext("record", "会社")
+        )
     if "our_participants" in data:
         from kizuna.accounts.models import User
 
         ids = [getattr(u, "pk", u) for u in data["our_participants"] or []]
         users = list(User.objects.filter(pk__in=ids, is_active=True))
         if len(users) != len(set(ids)):
-            errors.add("our_participants", "自社の参加者が見つかりません。")
+            errors.add("our_participants", _("自社の参加者が見つかりません。"))
         links["our_participants"] = users
     if "links" in data:
         links["links"] = _records(actor, data["links"], errors)
@@ -65,10 +69,10 @@ def _records(actor, refs, errors: Errors) -> list[tuple[str, int]]:
         kind, pk = (ref.get("type"), ref.get("id")) if isinstance(ref, dict) else (None, None)
         model = sources.linkable_model(kind) if isinstance(kind, str) else None
         if model is None or not str(pk).isdigit():
-            errors.add("links", "リンク先の種類または ID が正しくありません。")
+            errors.add("links", _("リンク先の種類または ID が正しくありません。"))
             continue
         if not model.objects.visible_to(actor).filter(pk=int(pk)).exists():
-            errors.add("links", f"リンク先（{kind} #{pk}）が見つかりません。")
+            errors.add("links", _("リンク先（%(type)s #%(id)s）が見つかりません。") % {"type": kind, "id": pk})
             continue
         found.append((kind, int(pk)))
     return sorted(set(found))

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kizuna.core import audit, records
 from kizuna.core.exceptions import ValidationFailed
@@ -38,19 +39,22 @@ def sniff(head: bytes) -> str | None:
 def add_attachment(*, actor, upload, activity=None, person=None) -> Attachment:
     parent = activity or person
     if parent is None:
-        raise ValidationFailed(field_errors={"file": ["添付先がありません。"]})
+        raise ValidationFailed(field_errors={"file": [_("添付先がありません。")]})
     records.require_write(actor, parent)
     limit = settings.KIZUNA_ATTACHMENT_MAX_BYTES
     if upload.size > limit:
-        message = (
-            f"ファイルが大きすぎます（{upload.size / 1024 / 1024:.1f} MB）。上限は {limit // 1024 // 1024} MB です。"
-        )
+        message = _("ファイルが大きすぎます（%(size)s MB）。上限は %(limit)s MB です。") % {
+            "size": f"{upload.size / 1024 / 1024:.1f}",
+            "limit": limit // 1024 // 1024,
+        }
         raise ValidationFailed(message, field_errors={"file": [message]})
     head = upload.read(2048)
     upload.seek(0)
     content_type = sniff(head)
     if content_type is None:
-        message = f"「{upload.name}」は受け付けられない種類のファイルです（画像・PDF・Office 文書・テキストのみ）。"
+        message = _("「%(name)s」は受け付けられない種類のファイルです（画像・PDF・Office 文書・テキストのみ）。") % {
+            "name": upload.name
+        }
         raise ValidationFailed(message, field_errors={"file": [message]})
     relative = Path("attachments") / timezone.now().strftime("%Y/%m") / uuid.uuid4().hex
     target = Path(settings.MEDIA_ROOT) / relative

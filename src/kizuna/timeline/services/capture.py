@@ -6,6 +6,7 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kizuna.contacts.models import Company, Employment, Person
 from kizuna.core import japanese, records
@@ -124,7 +125,7 @@ def _choose(mention: Mention, resolve: dict, model, actor) -> None:
         ok = pk.isascii() and pk.isdigit() and fits_bigint(int(pk))  # a form posts text: "abc" finds nothing
         chosen = model.objects.visible_to(actor).filter(pk=int(pk)).first() if ok else None
         if chosen is None:
-            message = f"「{mention.key}」に指定されたIDが見つかりません。"
+            message = _("「%(mention)s」に指定されたIDが見つかりません。") % {"mention": mention.key}
             raise ValidationFailed(message, field_errors={"resolve": [message]})
         mention.chosen = chosen
     elif len(mention.candidates) == 1:
@@ -150,14 +151,20 @@ def plan_capture(actor, text: str, *, resolve: dict | None = None, today=None) -
         people.append(mention)
     for mention in people + companies:
         if not mention.candidates and mention.chosen is None:
-            kind = "人" if mention.kind == "person" else "会社"
-            problems.append(f"「{mention.key}」に当てはまる{kind}が見つかりません（本文には残します）。")
+            if mention.kind == "person":
+                problem = _("「%(mention)s」に当てはまる人が見つかりません（本文には残します）。")
+            else:
+                problem = _("「%(mention)s」に当てはまる会社が見つかりません（本文には残します）。")
+            problems.append(problem % {"mention": mention.key})
     users = [Mention(name, "user", users_named(name)[:MAX_CANDIDATES], resolve_user(name)) for name in parsed.users]
     for mention in users:
         if mention.chosen is None and mention.candidates:
-            problems.append(f"「{mention.key}」に当てはまるユーザーが一人に決まりません（通知しません）。")
+            problems.append(
+                _("「%(mention)s」に当てはまるユーザーが一人に決まりません（通知しません）。")
+                % {"mention": mention.key}
+            )
         elif mention.chosen is None:
-            problems.append(f"「{mention.key}」に当てはまるユーザーがいません。")
+            problems.append(_("「%(mention)s」に当てはまるユーザーがいません。") % {"mention": mention.key})
     return Plan(parsed=parsed, people=people, companies=companies, problems=problems, users=users)
 
 
@@ -175,7 +182,10 @@ def save_capture(actor, text: str, *, resolve: dict | None = None, with_insight:
     plan = plan_capture(actor, text, resolve=resolve, today=today)
     if not plan.ready:
         ambiguous = [m.key for m in plan.people + plan.companies if m.ambiguous]
-        message = f"候補が複数あります: {'、'.join(ambiguous)}" if ambiguous else "内容を入力してください。"
+        if ambiguous:
+            message = _("候補が複数あります: %(mentions)s") % {"mentions": "、".join(ambiguous)}
+        else:
+            message = _("内容を入力してください。")
         raise ValidationFailed(message, field_errors={"text": [message]})
     parsed = plan.parsed
     with transaction.atomic():
@@ -207,7 +217,7 @@ def undo_capture(*, actor, activity: Activity) -> None:
     """Remove what one capture created: the activity, its follow-ups and the insights it alone evidences."""
     records.require_write(actor, activity)
     if activity.source != Source.CAPTURE:  # an ordinary activity and its follow-ups are not a capture to undo
-        message = "ひとこと入力で作成した活動ではありません。"
+        message = _("ひとこと入力で作成した活動ではありません。")
         raise ValidationFailed(message, field_errors={"activity": [message]})
     with transaction.atomic():
         for follow_up in activity.follow_ups.alive().filter(created_by=actor):

@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from kizuna.contacts.models import Company, Person
 from kizuna.core import japanese
@@ -20,12 +21,13 @@ def visible_many(actor, model, raw, field: str, errors: Errors, label: str) -> l
     try:
         ids = [int(i) for i in ids]
     except (TypeError, ValueError):
-        errors.add(field, f"{label}の指定が正しくありません。")
+        errors.add(field, _("%(label)sの指定が正しくありません。") % {"label": label})
         return []
     found = model.objects.visible_to(actor).in_bulk(ids)
     missing = [i for i in ids if i not in found]
     if missing:
-        errors.add(field, f"{label}が見つかりません: {', '.join(map(str, missing))}")
+        message = _("%(label)sが見つかりません: %(ids)s")
+        errors.add(field, message % {"label": label, "ids": ", ".join(map(str, missing))})
     return [found[i] for i in dict.fromkeys(ids) if i in found]
 
 
@@ -42,15 +44,15 @@ def provenance(actor, data: dict, errors: Errors, *, current=None, default_sourc
     if current is None or "source" in data:
         source = data.get("source") or (current.source if current else default_source)
         if source not in Source.values:
-            errors.add("source", "情報源の値が正しくありません。")
+            errors.add("source", _("情報源の値が正しくありません。"))
         out["source"] = source
     if current is None or "confidence" in data:
         confidence = data.get("confidence") or (current.confidence if current else Confidence.CERTAIN)
         if confidence not in Confidence.values:
-            errors.add("confidence", "確度は certain / likely / rumor のいずれかです。")
+            errors.add("confidence", _("確度は certain / likely / rumor のいずれかです。"))
         out["confidence"] = confidence
     if "heard_from" in data:
-        out["heard_from"] = visible_one(actor, Person, data.get("heard_from"), "heard_from", errors, "情報提供者")
+        out["heard_from"] = visible_one(actor, Person, data.get("heard_from"), "heard_from", errors, _("情報提供者"))
     return out
 
 
@@ -64,7 +66,7 @@ def when(data: dict, key: str, errors: Errors, *, default=None):
     if parsed is None:
         day = japanese.parse_japanese_date(str(value))
         if day is None:
-            errors.add(key, "日時の形式が正しくありません（例: 2026-11-25 14:00, 2026/11/25）。")
+            errors.add(key, _("日時の形式が正しくありません（例: 2026-11-25 14:00, 2026/11/25）。"))
             return default
         return timezone.make_aware(timezone.datetime(day.year, day.month, day.day, 12, 0))
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)

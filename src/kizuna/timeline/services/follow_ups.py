@@ -1,6 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kizuna.contacts.models import Company, Person
 from kizuna.core import audit, japanese, records
@@ -15,13 +17,13 @@ def _clean(actor, data: dict, *, current: FollowUp | None = None) -> dict:
     errors = Errors()
     out: dict = {}
     if current is None or "title" in data:
-        out["title"] = text(data, "title", 200, errors, required=True, label="タスク")
+        out["title"] = text(data, "title", 200, errors, required=True, label=_("タスク"))
     if "due_date" in data:
         due = data.get("due_date") or None
         if isinstance(due, str):
             parsed = japanese.parse_relative_date(due, timezone.localdate())
             if parsed is None:
-                errors.add("due_date", "期日の形式が正しくありません（例: 2026/12/4、来週金曜、3日後）。")
+                errors.add("due_date", _("期日の形式が正しくありません（例: 2026/12/4、来週金曜、3日後）。"))
             due = parsed
         out["due_date"] = due
     if current is None or "assignee" in data:
@@ -29,9 +31,13 @@ def _clean(actor, data: dict, *, current: FollowUp | None = None) -> dict:
         if not hasattr(assignee, "pk"):
             assignee = get_user_model().objects.filter(pk=assignee, is_active=True).first()
             if assignee is None:
-                errors.add("assignee", "担当者が見つかりません。")
+                errors.add("assignee", _("担当者が見つかりません。"))
         out["assignee"] = assignee
-    for key, model, label in (("person", Person, "人"), ("company", Company, "会社"), ("activity", Activity, "活動")):
+    for key, model, label in (
+        ("person", Person, pgettext("record", "人")),
+        ("company", Company, pgettext("record", "会社")),
+        ("activity", Activity, pgettext("record", "活動")),
+    ):
         if key in data:
             out[key] = visible_one(actor, model, data.get(key), key, errors, label)
     out.update(resolve_ownership(actor, data, errors, current=current))

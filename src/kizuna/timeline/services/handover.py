@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from kizuna.contacts.models import Company, Person
 from kizuna.core import audit, records
@@ -40,9 +41,9 @@ def plan_handover(*, actor, from_user, to_user, company_ids=None) -> HandoverPla
     """What would move: the chosen companies owned by `from_user` (all of them when none are chosen),
     the people at those companies owned by `from_user`, and `from_user`'s open follow-ups on them."""
     if not _may_hand_over(actor, from_user, to_user):
-        raise PermissionDenied("引き継ぎは管理者か、両方の担当者が所属するチームのマネージャーが行います。")
+        raise PermissionDenied(_("引き継ぎは管理者か、両方の担当者が所属するチームのマネージャーが行います。"))
     if from_user.pk == to_user.pk:
-        raise ValidationFailed(field_errors={"to_user": ["引き継ぎ先は別の担当者を選んでください。"]})
+        raise ValidationFailed(field_errors={"to_user": [_("引き継ぎ先は別の担当者を選んでください。")]})
     companies = Company.objects.visible_to(actor).filter(owner=from_user)
     if company_ids:
         companies = companies.filter(pk__in=company_ids)

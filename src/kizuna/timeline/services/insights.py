@@ -1,5 +1,7 @@
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kizuna.contacts.models import Company, Person
 from kizuna.core import audit, records
@@ -15,23 +17,23 @@ def _clean(actor, data: dict, *, current: Insight | None = None) -> dict:
     errors = Errors()
     out: dict = {}
     if current is None or "statement" in data:
-        out["statement"] = text(data, "statement", 300, errors, required=True, label="内容")
+        out["statement"] = text(data, "statement", 300, errors, required=True, label=_("内容"))
     if current is None or "category" in data:
         category = data.get("category") or Insight.Category.OTHER
         if category not in Insight.Category.values:
-            errors.add("category", "分類の値が正しくありません。")
+            errors.add("category", _("分類の値が正しくありません。"))
         out["category"] = category
     if current is None:
-        out["person"] = visible_one(actor, Person, data.get("person"), "person", errors, "人")
-        out["company"] = visible_one(actor, Company, data.get("company"), "company", errors, "会社")
+        out["person"] = visible_one(actor, Person, data.get("person"), "person", errors, pgettext("record", "人"))
+        out["company"] = visible_one(actor, Company, data.get("company"), "company", errors, pgettext("record", "会社"))
         if not (out["person"] or out["company"]) and not errors:
-            errors.add("person", "人か会社のどちらかを指定してください。")
+            errors.add("person", _("人か会社のどちらかを指定してください。"))
     data = {"confidence": Confidence.LIKELY, **data} if current is None else data
     out.update(provenance(actor, data, errors, current=current))
     out.update(resolve_ownership(actor, data, errors, current=current))
     evidence = None
     if "evidence" in data:
-        evidence = visible_many(actor, Activity, data["evidence"], "evidence", errors, "根拠の活動")
+        evidence = visible_many(actor, Activity, data["evidence"], "evidence", errors, _("根拠の活動"))
     errors.raise_if_any()
     out["_evidence"] = evidence
     return out

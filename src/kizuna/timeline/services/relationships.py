@@ -1,4 +1,6 @@
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kizuna.contacts.models import Person
 from kizuna.core import audit, records
@@ -30,19 +32,19 @@ def create_relationship(*, actor, data: dict) -> Relationship:
     """Person ↔ person. Filed under the first person; both must be visible and the first writable."""
     require_writer(actor, "relationship")
     errors = Errors()
-    from_person = visible_one(actor, Person, data.get("from_person"), "from_person", errors, "人")
-    to_person = visible_one(actor, Person, data.get("to_person"), "to_person", errors, "相手")
+    from_person = visible_one(actor, Person, data.get("from_person"), "from_person", errors, pgettext("record", "人"))
+    to_person = visible_one(actor, Person, data.get("to_person"), "to_person", errors, _("相手"))
     kind = data.get("kind") or Relationship.Kind.CUSTOM
     if kind not in Relationship.Kind.values:
-        errors.add("kind", "関係の種類が正しくありません。")
+        errors.add("kind", _("関係の種類が正しくありません。"))
     label = text(data, "label", 100, errors)
     if from_person and to_person and from_person.pk == to_person.pk:
-        errors.add("to_person", "同じ人どうしの関係は登録できません。")
+        errors.add("to_person", _("同じ人どうしの関係は登録できません。"))
     if kind == Relationship.Kind.CUSTOM and not label:
-        errors.add("label", "「その他」の関係には説明を入力してください。")
+        errors.add("label", _("「その他」の関係には説明を入力してください。"))
     errors.raise_if_any()
     if from_person is None or to_person is None:
-        raise ValidationFailed(field_errors={"from_person": ["人を指定してください。"]})
+        raise ValidationFailed(field_errors={"from_person": [_("人を指定してください。")]})
     records.require_write(actor, from_person)
     with transaction.atomic():
         rel = Relationship.objects.create(

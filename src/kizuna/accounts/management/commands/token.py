@@ -1,6 +1,7 @@
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from kizuna.accounts import services
 from kizuna.accounts.models import User
@@ -26,7 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args, action, name, **options):
         user = User.objects.filter(username=name).first()
         if user is None:
-            raise CommandError(f"ユーザー {name} が見つかりません / no such user: {name}")
+            raise CommandError(_("ユーザー %(name)s が見つかりません / no such user: %(name)s") % {"name": name})
         with request_context(channel="cli"):
             if action == "revoke":
                 tokens = list(user.api_tokens.usable().filter(name=options["label"]))

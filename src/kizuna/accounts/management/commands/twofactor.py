@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from kizuna.accounts import two_factor
 from kizuna.accounts.models import User
@@ -21,7 +22,8 @@ class Command(BaseCommand):
             return
         user = User.objects.filter(username=options["name"]).first()
         if user is None:
-            raise CommandError(f"ユーザー {options['name']} が見つかりません / no such user: {options['name']}")
+            message = _("ユーザー %(name)s が見つかりません / no such user: %(name)s")
+            raise CommandError(message % {"name": options["name"]})
         with request_context(channel="cli"):
             was_on = two_factor.reset(actor=None, user=user)
         if was_on:

@@ -1,6 +1,7 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from kizuna.accounts.models import User
 from kizuna.contacts.exports import ENCODINGS, FORMATS, export
@@ -22,7 +23,8 @@ class Command(BaseCommand):
     def handle(self, *args, what, output, format, encoding, user, q, **options):
         actor = (User.objects.filter(username=user) if user else User.objects.filter(role="admin")).first()
         if actor is None:
-            raise CommandError(f"ユーザーが見つかりません / no such user: {user or '(admin)'}")
+            message = _("ユーザーが見つかりません / no such user: %(name)s")
+            raise CommandError(message % {"name": user or "(admin)"})
         kind = "person" if what == "people" else "company"
         try:
             with request_context(channel="cli"):

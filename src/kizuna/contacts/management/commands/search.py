@@ -1,6 +1,7 @@
 import json as jsonlib
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from kizuna.accounts.models import User
 from kizuna.contacts.search import search_records
@@ -20,9 +21,10 @@ class Command(BaseCommand):
     def handle(self, *args, query, type, limit, user, **options):
         actor = (User.objects.filter(username=user) if user else User.objects.filter(role="admin")).first()
         if actor is None:
-            raise CommandError(f"ユーザーが見つかりません / no such user: {user or '(admin)'}")
+            message = _("ユーザーが見つかりません / no such user: %(name)s")
+            raise CommandError(message % {"name": user or "(admin)"})
         try:
-            total, results, _ = search_records(actor, query, type=type, limit=limit)
+            total, results, _more = search_records(actor, query, type=type, limit=limit)
         except DomainError as exc:
             raise CommandError(f"{exc.message} {exc.field_errors}") from exc
         rows = [{"type": r.type, "id": r.id, "external_id": r.external_id, "label": r.label, "matched": r.matched}

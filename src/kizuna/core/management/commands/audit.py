@@ -1,6 +1,7 @@
 import json as jsonlib
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
@@ -20,9 +21,8 @@ class Command(BaseCommand):
         if json:
             self.stdout.write(jsonlib.dumps({"events": total, "redacted": redacted, "broken": broken}))
         if broken:
-            raise CommandError(
-                f"監査ログ {total} 件のうち {len(broken)} 件が改ざんされているか、鎖が切れています: ids {broken[:20]}"
-            )
+            message = _("監査ログ %(total)s 件のうち %(broken)s 件が改ざんされているか、鎖が切れています: ids %(ids)s")
+            raise CommandError(message % {"total": total, "broken": len(broken), "ids": broken[:20]})
         if not json:
             note = f"（うち {redacted} 件は個人情報の消去により内容を伏せています）" if redacted else ""
             self.stdout.write(f"監査ログ {total} 件{note}: 改ざんは見つかりませんでした / chain intact")
