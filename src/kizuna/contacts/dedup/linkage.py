@@ -128,10 +128,9 @@ class Scorer:
         count = self.freq.count(spec.tf, value)
         if count is None:
             return self.weights[index][level], False
-        # How often a record other than the first holds the value by chance: the holders but the first one (the
-        # second record is one of them: that it holds the value is what is being weighed).
+        # `count` includes both records of the pair: the others holding the value are what chance explains.
         base_u = self.model.u[comparison.key][level]
-        u = (max(count - 1, 0) + TF_SMOOTHING * base_u) / (max(self.records, REFERENCE_RECORDS) - 1 + TF_SMOOTHING)
+        u = (max(count - 2, 0) + TF_SMOOTHING * base_u) / (max(self.records, REFERENCE_RECORDS) - 2 + TF_SMOOTHING)
         weight = math.log2(self.model.m[comparison.key][level] / u)
         hit = (weight, weight < self.weights[index][level] - 1 and count > 2)  # "common": others hold it too
         if len(self._tf_cache) < 500_000:

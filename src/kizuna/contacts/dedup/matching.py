@@ -201,6 +201,8 @@ def _workplace_level(a: PersonFacts, b: PersonFacts) -> tuple[int, str]:
     phone = _shared(a.phones, b.phones)
     if phone:
         return 1, phone
+    if a.company and b.company:
+        return 4, ""  # two named companies in one building or postcode are two workplaces
     if a.address and a.address == b.address:
         return 2, a.address
     if a.postcode and a.postcode == b.postcode:
