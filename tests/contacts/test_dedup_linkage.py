@@ -271,3 +271,17 @@ def test_the_warning_counts_a_name_once_per_workplace(cast):
         factories.person(cast.owner, "石池", "誠", company=sano.pk)
     found = dedup.probable_duplicates(cast.owner, PERSON, {"family_name": "石池", "given_name": "誠"}, company=sano)
     assert found and all("よくある氏名" not in labels(reasons) for _, reasons, _ in found)
+
+
+def test_names_read_differently_are_not_a_slip_of_the_pen():
+    a = PersonFacts(id=1, name="佐藤健一", reading="さとうけんいち", company="山田製作所")
+    b = PersonFacts(id=2, name="佐藤健二", reading="さとうけんじ", company="山田製作所")
+    assert compare_people(a, b)[0] == (3, "")  # 氏名が違う
+    c = PersonFacts(id=3, name="森田和哉", company="山田製作所")  # no reading: one slip may be a typo
+    assert compare_people(PersonFacts(id=4, name="森田和也", reading="もりたかずや"), c)[0] == (2, "")
+
+
+def test_a_slip_in_the_given_name_at_one_company_is_compared():
+    a = PersonFacts(id=1, name="森田和也", company="木村建設", postcode="1000005")
+    b = PersonFacts(id=2, name="森田和哉", company="木村建設")
+    assert [(x, y) for x, y, _ in scored_pairs(PERSON, [a, b])] == [(1, 2)]

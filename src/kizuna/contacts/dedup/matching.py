@@ -131,6 +131,8 @@ def person_keys(p: PersonFacts):
             yield ("no", name, number)
     if p.company and p.reading:
         yield ("cr", p.company, p.reading[:3])  # typos in the kanji, same reading start, same company
+    if p.company and len(p.name) >= 4 and not _is_kana(p.name):
+        yield ("cf", p.company, p.name[:2])  # a slip in the given name (森田和也/森田和哉), same company
 
 
 def person_frequencies(records) -> Frequencies:
@@ -179,7 +181,11 @@ def _name_level(a, b) -> tuple[int, str]:
     name_sim = _ratio(a.name, b.name)
     if a.reading and a.reading == b.reading and name_sim >= 0.6:  # 渡辺健/渡部健, not 佐藤真綾/佐藤春香 read さとう
         return 1, a.reading
-    if name_sim >= 0.85 or (_ratio(a.reading, b.reading) >= 0.9 and name_sim >= 0.5) or _one_slip(a.name, b.name):
+    if _ratio(a.reading, b.reading) >= 0.9 and name_sim >= 0.5:
+        return 2, ""
+    if a.reading and b.reading and not (_is_kana(a.name) or _is_kana(b.name)):
+        return 3, ""  # 佐藤健一/佐藤健二 read けんいち and けんじ: two given names, not a slip of the pen
+    if name_sim >= 0.85 or _one_slip(a.name, b.name):
         return 2, ""
     return 3, ""
 
