@@ -61,7 +61,16 @@ def test_namesakes_in_a_busy_business_district_are_not_clustered():
     a, b = records[-2], records[-1]
     _, reasons = score_people(a, b, scorer_for(PERSON, freq=person_frequencies(records)))
     assert "よくある氏名" not in labels(reasons)  # two holders of 600: not common, but
-    assert "多くの会社がある住所" in labels(reasons)  # a building of 200 companies says nothing
+    assert "会社が違う" in labels(reasons)  # two named companies in one building are two workplaces
+
+
+def test_a_busy_address_weighs_little_when_the_company_is_not_known():
+    records = district(namesakes=1)
+    a = PersonFacts(id=9998, name="佐藤健", postcode="1000005", address="千代田区丸の内一丁目")
+    b = PersonFacts(id=9999, name="佐藤健", postcode="1000005", address="千代田区丸の内一丁目")
+    scorer = scorer_for(PERSON, freq=person_frequencies([*records, a, b]))
+    value, reasons = score_people(a, b, scorer)
+    assert "多くの会社がある住所" in labels(reasons) and value < 0.9  # a building of 200 companies says little
 
 
 def test_the_same_person_twice_in_the_district_is_clustered():
@@ -209,3 +218,70 @@ def test_cli_train_then_scan(cast, colleagues):
     out = io.StringIO()
     call_command("dedup", "--train", "--type", "company", stdout=out)
     assert "重複判定モデル" in out.getvalue()
+
+
+def test_one_person_entered_five_times_does_not_make_a_common_name():
+    records = [PersonFacts(id=i, name="石池誠", company="佐野興産", phones=frozenset({"0664821682"})) for i in range(5)]
+    records += [PersonFacts(id=10 + i, name="佐藤健", company=f"会社{i}") for i in range(5)]
+    scorer = scorer_for(PERSON, freq=person_frequencies(records))
+    rare, common = scorer.level_weight(0, 0, "石池誠")
+    assert not common and rare > scorer.level_weight(0, 0, "佐藤健")[0] + 2  # five workplaces carry 佐藤健
+    assert "よくある氏名" not in labels(score_people(records[0], records[1], scorer)[1])
+
+
+def test_a_kana_name_and_a_kanji_name_without_reading_are_not_compared():
+    kana = PersonFacts(id=1, name="おおきしげる", reading="おおきしげる", company="南大塚設備")
+    kanji = PersonFacts(id=2, name="大木茂", company="南大塚設備")
+    assert compare_people(kana, kanji)[0] == (linkage.NULL, "")  # unknown, not "氏名が違う"
+    assert compare_people(kana, PersonFacts(id=3, name="大木茂", reading="おおきまさる"))[0][0] == 3
+
+
+def test_named_companies_in_one_building_are_two_workplaces():
+    a = PersonFacts(id=1, name="大野博", company="星野製菓", postcode="5300001", address="北区梅田1-1")
+    b = PersonFacts(id=2, name="大野博", company="今井技研", postcode="5300001", address="北区梅田1-1")
+    assert compare_people(a, b)[1] == (4, "")  # 会社が違う, not 同じ住所
+    value, reasons = score_people(a, b)
+    assert value < 0.5 and "会社が違う" in labels(reasons)
+
+
+def test_a_shared_mobile_joins_a_job_changer_to_the_records_of_the_old_company():
+    old = dict(name="下木拓也", company="東藤原興産", postcode="1050001", phones=frozenset({"0352777065"}),
+               emails=frozenset({"shimoki@fujiwara.co.jp"}))  # fmt: skip
+    records = [
+        PersonFacts(id=1, mobiles=frozenset({"07041514574"}), **old),
+        PersonFacts(id=2, **old),  # entered twice more without the mobile
+        PersonFacts(id=3, **old),
+        PersonFacts(id=4, name="下木拓也", company="村上商会", mobiles=frozenset({"07041514574"})),  # new job
+    ]
+    clusters, _ = find_clusters(PERSON, records)
+    assert [[m.id for m in c.members] for c in clusters] == [[1, 2, 3, 4]]
+
+
+def test_an_identifier_link_does_not_join_groups_whose_names_differ():
+    known = {(0, 1): 0.99, (1, 2): 0.95, (0, 2): 0.01}  # less than half on average
+    groups = _Groups(lambda i, j: known[(i, j)], lambda i, j: (i, j) == (1, 2), lambda i, j: False)
+    assert groups.join(0, 1) and groups.join(1, 2)  # 1 and 2 share a mobile: 0 only lacks evidence
+    groups = _Groups(lambda i, j: known[(i, j)], lambda i, j: (i, j) == (1, 2), lambda i, j: (i, j) == (0, 2))
+    assert groups.join(0, 1) and not groups.join(1, 2)  # 0's name differs from 2's
+
+
+def test_the_warning_counts_a_name_once_per_workplace(cast):
+    sano = factories.company(cast.owner, "佐野興産株式会社")
+    for _ in range(3):
+        factories.person(cast.owner, "石池", "誠", company=sano.pk)
+    found = dedup.probable_duplicates(cast.owner, PERSON, {"family_name": "石池", "given_name": "誠"}, company=sano)
+    assert found and all("よくある氏名" not in labels(reasons) for _, reasons, _ in found)
+
+
+def test_names_read_differently_are_not_a_slip_of_the_pen():
+    a = PersonFacts(id=1, name="佐藤健一", reading="さとうけんいち", company="山田製作所")
+    b = PersonFacts(id=2, name="佐藤健二", reading="さとうけんじ", company="山田製作所")
+    assert compare_people(a, b)[0] == (3, "")  # 氏名が違う
+    c = PersonFacts(id=3, name="森田和哉", company="山田製作所")  # no reading: one slip may be a typo
+    assert compare_people(PersonFacts(id=4, name="森田和也", reading="もりたかずや"), c)[0] == (2, "")
+
+
+def test_a_slip_in_the_given_name_at_one_company_is_compared():
+    a = PersonFacts(id=1, name="森田和也", company="木村建設", postcode="1000005")
+    b = PersonFacts(id=2, name="森田和哉", company="木村建設")
+    assert [(x, y) for x, y, _ in scored_pairs(PERSON, [a, b])] == [(1, 2)]

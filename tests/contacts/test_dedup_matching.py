@@ -191,3 +191,30 @@ def test_one_slip_in_a_three_character_name_is_another_given_name():
     c = person(3, "小川", "知子", company="山田製作所")
     d = person(4, "小川", "智子", company="山田製作所")
     assert "よく似た氏名" in labels(score_people(c, d)[1])
+
+
+def test_a_head_office_named_by_its_city_is_the_company():
+    from kizuna.core import japanese
+
+    assert japanese.company_key("宮本物産株式会社東京本社") == japanese.company_key("宮本物産株式会社")
+    assert japanese.legal_form("宮本物産株式会社東京本社") == "株式会社"
+    assert japanese.company_key("三井物産(株)大阪本店") == japanese.company_key("三井物産株式会社")
+    assert japanese.company_key("株式会社ニュー東京本社") == japanese.company_key("株式会社ニュー東京")  # the name
+    a = person(1, "小浦", "健二", company="宮本物産株式会社")
+    b = person(2, "小浦", "健二", company="宮本物産株式会社東京本社")
+    assert score_people(a, b)[0] >= 0.9
+
+
+def test_stored_company_keys_are_computed_again(cast):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from kizuna.contacts.models import Company
+    from tests import factories
+
+    company = factories.company(cast.owner, "宮本物産株式会社東京本社")
+    Company.objects.filter(pk=company.pk).update(name_key="宮本物産株式会社東京", legal_form="")
+    import_module("kizuna.contacts.migrations.0008_company_keys_head_office").rekey(apps, None)
+    company.refresh_from_db()
+    assert (company.name_key, company.legal_form) == ("宮本物産", "株式会社")

@@ -194,6 +194,17 @@ def company_key(name: str) -> str:
     return _core_key(split_site(name)[0])
 
 
+def _ends_with_legal_form(text: str) -> bool:
+    """Whether the legal form closes the name (山田製作所株式会社, 山田製作所(株)): what follows is not the name."""
+    folded = nfkc(text).lower().rstrip()
+    return any(folded.endswith(spelling) for spelling, _ in _LEGAL_SPELLINGS)
+
+
+@lru_cache(maxsize=1)
+def _site_places() -> list[str]:
+    return sorted(_PLACES + [p.removesuffix("県") for p in PREFECTURES], key=len, reverse=True)
+
+
 def split_site(name: str) -> tuple[str, str]:
     """('山田製作所', '大阪営業所') for '山田製作所 大阪営業所' or '㈱山田製作所大阪営業所'; (name, '') otherwise."""
     text = collapse_spaces(name)
@@ -205,11 +216,13 @@ def split_site(name: str) -> tuple[str, str]:
     # Without a space, split only before a known place name (大阪営業所), never inside the company name.
     if word := _SITE_WORD_RE.search(text):
         head = text[: word.start()]
-        if word.group() in ("本社", "本店") and _core_key(head):
+        office = word.group() in ("本社", "本店")
+        for place in _site_places():  # 大阪営業所, and 山田製作所株式会社東京本社 (a head office named by its city)
+            rest = head[: -len(place)]
+            if head.endswith(place) and _core_key(rest) and (not office or _ends_with_legal_form(rest)):
+                return rest, text[len(rest) :]
+        if office and _core_key(head):
             return head, word.group()
-        for place in sorted(_PLACES + [p.removesuffix("県") for p in PREFECTURES], key=len, reverse=True):
-            if head.endswith(place) and _core_key(head[: -len(place)]):
-                return head[: -len(place)], text[len(head) - len(place) :]
     return text, ""
 
 

@@ -9,7 +9,7 @@ from kizuna.core import japanese
 
 from ..models import Company, ContactPoint, Employment, Person
 from .linkage import Frequencies
-from .matching import CompanyFacts, PersonFacts, personal_emails
+from .matching import CompanyFacts, PersonFacts, personal_emails, workplace_key
 
 _PERSON_COLUMNS = (
     "id", "external_id", "family_name", "given_name", "name_search", "kana_search",
@@ -164,11 +164,13 @@ class DatabaseFrequencies(Frequencies):
         super().__init__()
         alive = (Person if kind == "person" else Company).objects.alive()
         self.records = alive.count() + unsaved
-        values: dict[str, dict[str, set]] = {}  # table -> value -> names of the unsaved records holding it
+        values: dict[str, dict[str, set]] = {}  # table -> value -> holders among the unsaved records
         for f in facts_list:
             for table, value in _frequency_values(kind, f):
                 if value:
-                    values.setdefault(table, {}).setdefault(value, set()).add(getattr(f, "name", ""))
+                    by_place = kind == "person" and table in _BY_WORKPLACE
+                    holder = workplace_key(f) if by_place else getattr(f, "name", "")
+                    values.setdefault(table, {}).setdefault(value, set()).add(holder)
         for table, column in _FREQUENCY_COLUMNS[kind].items():
             wanted = values.get(table, {})
             counts = self.counts.setdefault(table, Counter())
@@ -178,16 +180,28 @@ class DatabaseFrequencies(Frequencies):
                     rows = ContactPoint.objects.filter(normalized__in=chunk, person__deleted_at__isnull=True)
                     for value, name in rows.values_list("normalized", "person__name_search").distinct():
                         wanted[value].add(name)
+                elif kind == "person" and table in _BY_WORKPLACE:
+                    # A name's holders are counted once per workplace, as the full scan does (workplace_key).
+                    rows = alive.filter(**{f"{column}__in": chunk}).values_list(
+                        column, "company__name_key", "company__legal_form", "postcode"
+                    )
+                    for value, key, form, postcode in rows.distinct():
+                        place = PersonFacts(
+                            id=0, company=key or "", company_form=form or "", postcode=_postcode(postcode)
+                        )
+                        wanted[value].add(workplace_key(place))
                 else:
                     rows = alive.filter(**{f"{column}__in": chunk}).values(column).annotate(n=Count("id"))
                     counts.update({row[column]: row["n"] + unsaved for row in rows})
-            for value, names in wanted.items():
-                if column.startswith("points:"):
-                    counts[value] = len(names)
+            for value, holders in wanted.items():
+                if column.startswith("points:") or (kind == "person" and table in _BY_WORKPLACE):
+                    holders.discard(None)  # a record without a workplace may be any of the holders
+                    counts[value] = max(len(holders), 1)
                 else:
                     counts.setdefault(value, unsaved)
 
 
+_BY_WORKPLACE = ("name", "reading")
 _FREQUENCY_COLUMNS = {
     "person": {"name": "name_search", "reading": "kana_search", "company": "company__name_key",
                "phone": "points:phone", "mobile": "points:mobile", "email": "points:email"},

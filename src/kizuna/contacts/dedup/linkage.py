@@ -56,10 +56,11 @@ class Frequencies:
         if value:
             self.counts.setdefault(table, Counter())[value] += 1
 
-    def add_holder(self, table: str, value: str, holder: str) -> None:
+    def add_holder(self, table: str, value: str, holder: str | None) -> None:
         """Count `value` once per distinct `holder`: a mobile on three records of one name is one person's
-        (entered three times), a number on forty records of forty names is a shared line."""
-        if value:
+        (entered three times), a number on forty records of forty names is a shared line. A holder of None is
+        not known (it may be any of the others): it adds none, and a value only it holds counts as one."""
+        if value and holder is not None:
             key = hash((table, value, holder))
             counts = self.counts.setdefault(table, Counter())
             if key not in self._holders:
@@ -131,7 +132,7 @@ class Scorer:
         base_u = self.model.u[comparison.key][level]
         u = (max(count - 2, 0) + TF_SMOOTHING * base_u) / (max(self.records, REFERENCE_RECORDS) - 2 + TF_SMOOTHING)
         weight = math.log2(self.model.m[comparison.key][level] / u)
-        hit = (weight, weight < self.weights[index][level] - 1)
+        hit = (weight, weight < self.weights[index][level] - 1 and count > 2)  # "common": others hold it too
         if len(self._tf_cache) < 500_000:
             self._tf_cache[cache_key] = hit
         return hit

@@ -131,6 +131,8 @@ def person_keys(p: PersonFacts):
             yield ("no", name, number)
     if p.company and p.reading:
         yield ("cr", p.company, p.reading[:3])  # typos in the kanji, same reading start, same company
+    if p.company and len(p.name) >= 4 and not _is_kana(p.name):
+        yield ("cf", p.company, p.name[:2])  # a slip in the given name (森田和也/森田和哉), same company
 
 
 def person_frequencies(records) -> Frequencies:
@@ -138,10 +140,13 @@ def person_frequencies(records) -> Frequencies:
     freq = Frequencies()
     for p in records:
         freq.records += 1
-        freq.add("name", p.name)
-        freq.add("reading", p.reading if p.reading != p.name else "")
+        # A name is common when many people carry it, not when one person was entered five times: its
+        # holders are counted once per workplace (a record without one may be any of them: it adds none).
+        place = workplace_key(p)
+        freq.add_holder("name", p.name, place)
+        freq.add_holder("reading", p.reading if p.reading != p.name else "", place)
         if _is_kana(p.name):
-            freq.add("reading", p.name)
+            freq.add_holder("reading", p.name, place)
         freq.add("company", p.company)
         freq.add("address", p.address)
         freq.add("postcode", p.postcode)
@@ -155,6 +160,13 @@ def person_frequencies(records) -> Frequencies:
     return freq
 
 
+def workplace_key(p: PersonFacts) -> str | None:
+    """Where a person works, for counting the holders of a name: the company, else the postcode, else None."""
+    if p.company:
+        return f"c{p.company_form}{p.company}"
+    return f"p{p.postcode}" if p.postcode else None
+
+
 def _name_level(a, b) -> tuple[int, str]:
     if not (a.name and b.name):
         return _NONE
@@ -164,12 +176,23 @@ def _name_level(a, b) -> tuple[int, str]:
         return 1, b.name  # a name typed in kana is the other record's reading
     if b.reading and b.reading == a.name:
         return 1, a.name
+    if _unknown_reading(a, b) or _unknown_reading(b, a):
+        return _NONE  # おおきしげる and 大木茂 without a reading: nothing says whether they are one name
     name_sim = _ratio(a.name, b.name)
     if a.reading and a.reading == b.reading and name_sim >= 0.6:  # 渡辺健/渡部健, not 佐藤真綾/佐藤春香 read さとう
         return 1, a.reading
-    if name_sim >= 0.85 or (_ratio(a.reading, b.reading) >= 0.9 and name_sim >= 0.5) or _one_slip(a.name, b.name):
+    if _ratio(a.reading, b.reading) >= 0.9 and name_sim >= 0.5:
+        return 2, ""
+    if a.reading and b.reading and not (_is_kana(a.name) or _is_kana(b.name)):
+        return 3, ""  # 佐藤健一/佐藤健二 read けんいち and けんじ: two given names, not a slip of the pen
+    if name_sim >= 0.85 or _one_slip(a.name, b.name):
         return 2, ""
     return 3, ""
+
+
+def _unknown_reading(a, b) -> bool:
+    """`a` is written in kana only and `b` in kanji without a reading: the two cannot be compared."""
+    return _is_kana(a.name) and not b.reading and not _is_kana(b.name)
 
 
 def _one_slip(a: str, b: str) -> bool:
@@ -184,6 +207,8 @@ def _workplace_level(a: PersonFacts, b: PersonFacts) -> tuple[int, str]:
     phone = _shared(a.phones, b.phones)
     if phone:
         return 1, phone
+    if a.company and b.company:
+        return 4, ""  # two named companies in one building or postcode are two workplaces
     if a.address and a.address == b.address:
         return 2, a.address
     if a.postcode and a.postcode == b.postcode:
@@ -328,10 +353,22 @@ class Kind:
     compare: object
     rule: object
     frequencies: object
+    identified: object = None  # comparison vector -> whether the two share a personal identifier
+    names_differ: object = None  # comparison vector -> whether the two names are known to differ
 
 
-PEOPLE = Kind("person", PERSON_COMPARISONS, person_keys, compare_people, person_rule, person_frequencies)
-COMPANIES = Kind("company", COMPANY_COMPARISONS, company_keys, compare_companies, company_rule, company_frequencies)
+def _person_identified(vector) -> bool:
+    return vector[_MOBILE][0] == 0 or vector[_EMAIL][0] == 0
+
+
+def _names_differ(vector) -> bool:
+    return vector[0][0] == 3  # name is the first comparison of both kinds; "different" its last level
+
+
+PEOPLE = Kind("person", PERSON_COMPARISONS, person_keys, compare_people, person_rule, person_frequencies,
+              _person_identified, _names_differ)  # fmt: skip
+COMPANIES = Kind("company", COMPANY_COMPARISONS, company_keys, compare_companies, company_rule, company_frequencies,
+                 lambda vector: False, _names_differ)  # fmt: skip
 KINDS = {PEOPLE.name: PEOPLE, COMPANIES.name: COMPANIES}
 _default_scorers: dict[str, Scorer] = {}
 

@@ -65,10 +65,14 @@ class _Groups:
     """Clusters that do not chain. Two groups join only when no member of one is known to differ from a member
     of the other (different birthdays, namesake colleagues, dismissed by a person: cannot-link wins over
     transitivity) and the members match each other on average, not only through the one link that joins them
-    (a sparse record that looks like two namesakes does not make them one)."""
+    (a sparse record that looks like two namesakes does not make them one). A link by a personal identifier
+    (the same mobile or personal e-mail) joins even when the others only lack evidence: a job changer's new
+    record shares nothing but the mobile with the old ones; it does not join when a name in the groups differs."""
 
-    def __init__(self, probability):
+    def __init__(self, probability, identified=None, names_differ=None):
         self.probability = probability  # (i, j) -> probability of two records, i < j
+        self.identified = identified  # (i, j) -> whether the two share a personal identifier
+        self.names_differ = names_differ  # (i, j) -> whether the two names are known to differ
         self.group: dict[int, list[int]] = {}
         self.blocked: dict[int, set] = defaultdict(set)
 
@@ -87,12 +91,18 @@ class _Groups:
             return False
         if len(a) + len(b) > 2:
             cross = [(x, y) for x in a for y in b][:MAX_CROSS]
-            if sum(self.probability(min(x, y), max(x, y)) for x, y in cross) / len(cross) < JOIN_SUPPORT:
+            support = sum(self.probability(min(x, y), max(x, y)) for x, y in cross) / len(cross)
+            if support < JOIN_SUPPORT and not self._identified(i, j, cross):
                 return False
         joined = a + b
         for x in joined:
             self.group[x] = joined
         return True
+
+    def _identified(self, i: int, j: int, cross) -> bool:
+        if self.identified is None or not self.identified(min(i, j), max(i, j)):
+            return False
+        return not any(self.names_differ(min(x, y), max(x, y)) for x, y in cross)
 
 
 def _prepare(kind: str, records, model):
@@ -150,7 +160,13 @@ def find_clusters(kind: str, records, *, min_score: float = DEFAULT_MIN_SCORE, d
             known[(i, j)] = judge(spec, scorer, records[i], records[j], explain=False)[0]
         return known[(i, j)]
 
-    groups = _Groups(probability)
+    def identified(i: int, j: int) -> bool:
+        return spec.identified(spec.compare(records[i], records[j]))
+
+    def names_differ(i: int, j: int) -> bool:
+        return spec.names_differ(spec.compare(records[i], records[j]))
+
+    groups = _Groups(probability, identified, names_differ)
     kept = []
     for value, i, j, reason in scored:
         if value >= min_score:
