@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, CharField, Exists, F, Func, OuterRef, Q, Value
+from django.db.models import BooleanField, CharField, F, Func, OuterRef, Q, Subquery, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.lookups import Exact
 
 from . import japanese
 from .bulkinsert import insert_rows
@@ -199,15 +201,19 @@ def _expression(groups: list[list[str]]) -> str:
     return either.join(f"({both.join(group)})" for group in groups)
 
 
-def _indexed(object_type: str, groups: list[list[str]], *, newest_first: bool):
+def _indexed(object_type: str, groups: list[list[str]], *, newest_first: bool = False, nested: bool = False):
     """The documents of `object_type` holding every token of at least one group, read through the index;
-    `newest_first` also orders them by id, descending (on SQLite straight from the FTS5 posting lists)."""
-    docs = SearchDocument.objects.all()
+    `newest_first` also orders them by id, descending (on SQLite straight from the FTS5 posting lists).
+    `nested`: the queryset goes inside another query (its tables get aliases, so no joined FTS5 table)."""
+    # lower(object_type) (a no-op: types are lower case) keeps either planner from reading the type's index
+    # beside the token index: the tokens already belong to the type.
+    unindexed = Func(F("object_type"), function="LOWER", output_field=CharField())
+    docs = SearchDocument.objects.alias(type_unindexed=unindexed).filter(type_unindexed=object_type)
+    if connection.vendor == "sqlite" and nested:
+        fts = "SELECT rowid FROM core_search_fts WHERE core_search_fts MATCH %s"
+        return docs.filter(pk__in=RawSQL(fts, [_expression(groups)]))
     if connection.vendor == "sqlite":
-        # FTS5 is the outer loop and yields rowids newest first, so a LIMIT stops the walk early. `+object_type`
-        # (a no-op) keeps the planner from walking every document of the type through the unique index.
-        unindexed = Func(F("object_type"), template="+%(expressions)s", output_field=CharField())
-        docs = docs.alias(type_unindexed=unindexed).filter(type_unindexed=object_type)
+        # FTS5 is the outer loop and yields rowids newest first, so a LIMIT stops the walk early.
         docs = docs.extra(
             tables=["core_search_fts"],
             where=["core_search_fts.rowid = core_searchdocument.id", "core_search_fts MATCH %s"],
@@ -216,7 +222,7 @@ def _indexed(object_type: str, groups: list[list[str]], *, newest_first: bool):
         return docs.extra(order_by=["-core_search_fts.rowid"]) if newest_first else docs
     # The GIN index's own expression in the WHERE, so that PostgreSQL reads the index (a bitmap) rather than
     # computing to_tsvector row after row; ordering by id + 0 keeps it from walking the id index instead.
-    docs = docs.filter(_GramMatch(_expression(groups)), object_type=object_type)
+    docs = docs.filter(_GramMatch(_expression(groups)))
     return docs.order_by((F("id") + 0).desc()) if newest_first else docs
 
 
@@ -226,12 +232,18 @@ def matching_documents(object_type: str, query: str, *, private: bool = False):
     if not q:
         return SearchDocument.objects.none()
     kind = "s" if private else "g"
-    docs = _indexed(object_type, [[token(g, kind, object_type) for g in _query_grams(q)]], newest_first=False)
+    docs = _indexed(object_type, [[token(g, kind, object_type) for g in _query_grams(q)]], nested=True)
     return docs.filter(private_text__contains=q) if private else docs.filter(text__contains=q)
 
 
 def matching_ids(object_type: str, query: str, *, private: bool = False):
     return matching_documents(object_type, query, private=private).values("object_id")
+
+
+def _exists(records) -> Q:
+    """The document's record is among `records`: a scalar subquery, which PostgreSQL runs per candidate row
+    through the primary key; EXISTS would let it hash every record the reader may see (a million) first."""
+    return Q(Exact(Subquery(records.filter(pk=OuterRef("object_id")).values("pk")[:1]), F("object_id")))
 
 
 @dataclass
@@ -262,11 +274,11 @@ class Search:
             private = Q()
             for q in self.needles:
                 private |= Q(private_text__contains=q)
-            match |= private & Q(Exists(self.reach.filter(pk=OuterRef("object_id"))))
+            match |= private & _exists(self.reach)
         return match
 
     def _seen(self) -> Q:
-        return Q(Exists(self.visible.filter(pk=OuterRef("object_id"))))
+        return _exists(self.visible)
 
     def _exact(self) -> Q:
         return Q(names__contains=f"\n{self.key}\n")
@@ -301,11 +313,11 @@ class Search:
         # PostgreSQL: walk the type's newest documents by id, confirming each row; where the tier is too sparse
         # for that, its GIN bitmap holds few rows, sorted by id.
         walk = SearchDocument.objects.filter(object_type=self.object_type)
-        floor = list(walk.order_by("-id").values_list("id", flat=True)[WALK_WINDOW - 1 : WALK_WINDOW])
-        if floor:
-            walk = walk.filter(id__gte=floor[0])
+        newest = walk.order_by("-id").values_list("id", flat=True).first() or 0
+        if newest > WALK_WINDOW:
+            walk = walk.filter(id__gt=newest - WALK_WINDOW)
         rows = list(walk.filter(condition, self._seen()).order_by("-id").values_list(*fields)[:n])
-        if len(rows) == n or not floor:
+        if len(rows) == n or newest <= WALK_WINDOW:
             return rows
         docs = _indexed(self.object_type, groups, newest_first=True)
         return list(docs.filter(condition, self._seen()).values_list(*fields)[:n])
