@@ -36,7 +36,7 @@ def top_up(people: int, stdout) -> None:
 
     from kizuna.contacts.management.commands.demo import Command
     from kizuna.contacts.models import Company, Person
-    from kizuna.core.audit import request_context
+    from kizuna.core.context import request_context
 
     have = Person.objects.count()
     if have >= people:

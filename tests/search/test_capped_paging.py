@@ -102,3 +102,34 @@ def test_candidates_holding_every_gram_are_still_confirmed(cast, monkeypatch):
         monkeypatch.setattr(search, "COUNT_CAP", cap)
         total, results, _ = search_records(cast.owner, "田中製作", type="person")
         assert [r.label for r in results] == ["田中製作"] and total == (1 if cap else 0)
+
+
+def test_totals_past_the_cap_show_as_cap_plus(cast, data, api, monkeypatch):
+    from django.test import Client
+
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    body = api(cast.owner).get("/api/v1/search?q=田&type=person").json()
+    assert body["total_display"] == "3+" and body["total"] == 3
+    assert api(cast.owner).get("/api/v1/search?q=太郎").json()["total_display"] == "1"
+    monkeypatch.setattr(search, "COUNT_CAP", 1000)
+    assert search_records(cast.owner, "田", type="person")[0].display == "8"
+    monkeypatch.setattr(search, "COUNT_CAP", 1)
+    client = Client()
+    client.force_login(cast.owner)
+    html = client.get("/search/quick/?q=田").content.decode()
+    assert "1+ 件" in html  # people and companies each past the cap
+    monkeypatch.undo()
+    assert "8 件" in client.get("/search/quick/?q=田").content.decode()  # below the cap: the exact count
+
+
+def test_cli_json_reports_the_total_as_shown(cast, data, monkeypatch):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    monkeypatch.setattr(search, "COUNT_CAP", 2)
+    out = StringIO()
+    call_command("search", "田", "--type", "person", "--json", stdout=out)
+    payload = json.loads(out.getvalue())
+    assert payload["total"] == 2 and payload["total_is_estimate"] is True and payload["total_display"] == "2+"

@@ -32,7 +32,7 @@ from .models import SearchDocument
 
 MAX_QUERY_GRAMS = 6  # enough to narrow any query; LIKE confirms the rest
 COUNT_CAP = 1000  # totals are exact up to here; beyond it they are reported as "1,000+"
-WALK_WINDOW = 20_000  # PostgreSQL: a type's newest documents read in order before its GIN index is asked
+WALK_WINDOW = 5_000  # PostgreSQL: ids of a type's newest documents read in order before its GIN index is asked
 CODES = {"person": "p", "company": "c", "activity": "a"}  # token prefixes: each type has its own posting lists
 EXACT, PREFIX, OTHER = 0, 1, 2  # rank tiers: a name equals the key, starts with it, any other match
 
@@ -315,7 +315,7 @@ class Search:
         walk = SearchDocument.objects.filter(object_type=self.object_type)
         newest = walk.order_by("-id").values_list("id", flat=True).first() or 0
         if newest > WALK_WINDOW:
-            walk = walk.filter(id__gt=newest - WALK_WINDOW)
+            walk = walk.filter(id__gt=newest - WALK_WINDOW, id__lte=newest)
         rows = list(walk.filter(condition, self._seen()).order_by("-id").values_list(*fields)[:n])
         if len(rows) == n or newest <= WALK_WINDOW:
             return rows
