@@ -6,8 +6,8 @@ walked through the newest WALK_WINDOW documents, then read from the GIN index: t
 import pytest
 
 from kizuna.contacts import search
-from kizuna.core import search as index
 from kizuna.contacts.search import search_records
+from kizuna.core import search as index
 from tests import factories
 
 

@@ -167,8 +167,8 @@ def clear(object_types) -> None:
             marks = ", ".join(["%s"] * len(object_types))
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "DELETE FROM core_search_fts WHERE rowid IN "
-                    f"(SELECT id FROM core_searchdocument WHERE object_type IN ({marks}))",  # noqa: S608 - placeholders
+                    "DELETE FROM core_search_fts WHERE rowid IN "  # noqa: S608 - placeholders only
+                    f"(SELECT id FROM core_searchdocument WHERE object_type IN ({marks}))",
                     object_types,
                 )
         SearchDocument.objects.filter(object_type__in=object_types).delete()
@@ -210,8 +210,8 @@ def _indexed(object_type: str, groups: list[list[str]], *, newest_first: bool = 
     unindexed = Func(F("object_type"), function="LOWER", output_field=CharField())
     docs = SearchDocument.objects.alias(type_unindexed=unindexed).filter(type_unindexed=object_type)
     if connection.vendor == "sqlite" and nested:
-        fts = "SELECT rowid FROM core_search_fts WHERE core_search_fts MATCH %s"
-        return docs.filter(pk__in=RawSQL(fts, [_expression(groups)]))
+        matching = RawSQL("SELECT rowid FROM core_search_fts WHERE core_search_fts MATCH %s", [_expression(groups)])
+        return docs.filter(pk__in=matching)
     if connection.vendor == "sqlite":
         # FTS5 is the outer loop and yields rowids newest first, so a LIMIT stops the walk early.
         docs = docs.extra(
