@@ -51,7 +51,7 @@ def top_up(people: int, stdout) -> None:
             fake = Faker("ja_JP")
             fake.seed_instance(have)
             companies = list(Company.objects.alive().select_related("owner"))
-            demo._people(users[0], users, fake, random.Random(have), companies, people - have, start=have)
+            demo._people(users[0], users, fake, random.Random(have), companies, people - have, first=have)
     print(f"loaded {people - have} people in {time.monotonic() - started:.0f}s")
 
 
