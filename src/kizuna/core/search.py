@@ -19,10 +19,10 @@ recall is exact by construction and both databases return the same rows in the s
 import hashlib
 import zlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, CharField, F, Func, OuterRef, Q, Subquery, Value
+from django.db.models import BooleanField, CharField, F, Func, Max, OuterRef, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import Exact
 
@@ -303,36 +303,55 @@ class Search:
             return [head + self._groups("g", self.key)], self._prefix() & ~self._exact()
         return self._match_groups(), self._confirm() & (~self._prefix() if self.key is not None else Q())
 
+    @cached_property
+    def _newest_id(self) -> int:
+        return SearchDocument.objects.filter(object_type=self.object_type).aggregate(top=Max("id"))["top"] or 0
+
+    def _window(self):
+        """PostgreSQL: the type's newest WALK_WINDOW ids, read in order through the (object_type, id) index;
+        None when the window holds every document of the type."""
+        docs = SearchDocument.objects.filter(object_type=self.object_type)
+        newest = self._newest_id
+        if newest <= WALK_WINDOW:
+            return None
+        return docs.filter(id__gt=newest - WALK_WINDOW, id__lte=newest).order_by("-id")
+
     def _newest(self, rank: int, n: int) -> list[tuple[int, int]]:
         """The newest `n` visible documents of one rank tier, as (id, object id)."""
         groups, condition = self._tier_query(rank)
         fields = ("id", "object_id")
+        indexed = _indexed(self.object_type, groups, newest_first=True).filter(condition, self._seen())
         if connection.vendor == "sqlite" or rank == EXACT:
-            docs = _indexed(self.object_type, groups, newest_first=True)
-            return list(docs.filter(condition, self._seen()).values_list(*fields)[:n])
+            return list(indexed.values_list(*fields)[:n])
         # PostgreSQL: walk the type's newest documents by id, confirming each row; where the tier is too sparse
         # for that, its GIN bitmap holds few rows, sorted by id.
-        walk = SearchDocument.objects.filter(object_type=self.object_type)
-        newest = walk.order_by("-id").values_list("id", flat=True).first() or 0
-        if newest > WALK_WINDOW:
-            walk = walk.filter(id__gt=newest - WALK_WINDOW, id__lte=newest)
-        rows = list(walk.filter(condition, self._seen()).order_by("-id").values_list(*fields)[:n])
-        if len(rows) == n or newest <= WALK_WINDOW:
-            return rows
-        docs = _indexed(self.object_type, groups, newest_first=True)
-        return list(docs.filter(condition, self._seen()).values_list(*fields)[:n])
+        window = self._window()
+        if window is None:
+            return list(SearchDocument.objects.filter(object_type=self.object_type).filter(
+                condition, self._seen()).order_by("-id").values_list(*fields)[:n])  # fmt: skip
+        rows = list(window.filter(condition, self._seen()).values_list(*fields)[:n])
+        return rows if len(rows) == n else list(indexed.values_list(*fields)[:n])
+
+    def _dense(self, cap: int) -> bool:
+        """PostgreSQL: whether more than `cap` of the newest documents match, found by walking them (a GIN
+        bitmap reads a common gram's whole posting list, however few rows the count needs)."""
+        window = self._window()
+        if connection.vendor == "sqlite" or window is None:
+            return False
+        return len(window.filter(self._confirm(), self._seen()).values_list("id")[: cap + 1]) > cap
 
     def top(self, n: int, cap: int | None = None) -> tuple[int, bool, list[tuple[int, int, int]]]:
         """(matches counted up to `cap`, whether there are more, the first `n` as (tier, doc id, object id)) in
         (tier, newest first) order. Up to `cap` matches are read from the index and ranked at once; beyond
         that each tier is read newest first and stops after `n`, so no query touches every match."""
         cap = COUNT_CAP if cap is None else cap
-        docs = _indexed(self.object_type, self._match_groups(), newest_first=False)
-        docs = docs.filter(self._confirm(), self._seen())
-        found = list(docs.values_list("id", "object_id", "names")[: cap + 1])
-        if len(found) <= cap:
-            ranked = sorted(((self.tier(names), -pk, oid) for pk, oid, names in found))
-            return len(found), False, [(tier, -neg, oid) for tier, neg, oid in ranked[:n]]
+        if not self._dense(cap):
+            docs = _indexed(self.object_type, self._match_groups(), newest_first=False)
+            docs = docs.filter(self._confirm(), self._seen())
+            found = list(docs.values_list("id", "object_id", "names")[: cap + 1])
+            if len(found) <= cap:
+                ranked = sorted(((self.tier(names), -pk, oid) for pk, oid, names in found))
+                return len(found), False, [(tier, -neg, oid) for tier, neg, oid in ranked[:n]]
         out: list[tuple[int, int, int]] = []
         for rank in (EXACT, PREFIX, OTHER) if self.key is not None else (OTHER,):
             if len(out) < n:
