@@ -133,3 +133,19 @@ def test_cli_json_reports_the_total_as_shown(cast, data, monkeypatch):
     call_command("search", "田", "--type", "person", "--json", stdout=out)
     payload = json.loads(out.getvalue())
     assert payload["total"] == 2 and payload["total_is_estimate"] is True and payload["total_display"] == "2+"
+
+
+def test_an_edit_moves_a_record_to_the_front_and_a_reindex_keeps_the_order(cast, data):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from kizuna.contacts import services
+
+    before = [r.label for r in search_records(cast.owner, "田", type="person", limit=100)[1]]
+    call_command("reindex", stdout=StringIO())
+    assert [r.label for r in search_records(cast.owner, "田", type="person", limit=100)[1]] == before
+    yamada = data[2]
+    services.update_person(actor=cast.owner, person=yamada, data={"notes": "更新"}, expected_version=yamada.version)
+    after = [r.label for r in search_records(cast.owner, "田", type="person", limit=100)[1]]
+    assert after[4] == "山田 花子" and after[5:] == [x for x in before[4:] if x != "山田 花子"]
