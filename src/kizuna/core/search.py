@@ -19,10 +19,10 @@ recall is exact by construction and both databases return the same rows in the s
 import hashlib
 import zlib
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, CharField, F, Func, Max, OuterRef, Q, Subquery, Value
+from django.db.models import BooleanField, CharField, F, Func, OuterRef, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import Exact
 
@@ -303,17 +303,11 @@ class Search:
             return [head + self._groups("g", self.key)], self._prefix() & ~self._exact()
         return self._match_groups(), self._confirm() & (~self._prefix() if self.key is not None else Q())
 
-    @cached_property
-    def _newest_id(self) -> int:
-        return SearchDocument.objects.filter(object_type=self.object_type).aggregate(top=Max("id"))["top"] or 0
-
     def _window(self):
-        """PostgreSQL: the type's newest WALK_WINDOW ids, read in order through the (object_type, id) index;
-        None when the window holds every document of the type."""
+        """PostgreSQL: the type's newest WALK_WINDOW ids, read newest first through the (object_type, id) index
+        (the newest id is a subquery, so the walk costs no extra round trip)."""
         docs = SearchDocument.objects.filter(object_type=self.object_type)
-        newest = self._newest_id
-        if newest <= WALK_WINDOW:
-            return None
+        newest = Subquery(docs.order_by("-id").values("id")[:1])
         return docs.filter(id__gt=newest - WALK_WINDOW, id__lte=newest).order_by("-id")
 
     def _newest(self, rank: int, n: int) -> list[tuple[int, int]]:
@@ -325,20 +319,15 @@ class Search:
             return list(indexed.values_list(*fields)[:n])
         # PostgreSQL: walk the type's newest documents by id, confirming each row; where the tier is too sparse
         # for that, its GIN bitmap holds few rows, sorted by id.
-        window = self._window()
-        if window is None:
-            return list(SearchDocument.objects.filter(object_type=self.object_type).filter(
-                condition, self._seen()).order_by("-id").values_list(*fields)[:n])  # fmt: skip
-        rows = list(window.filter(condition, self._seen()).values_list(*fields)[:n])
+        rows = list(self._window().filter(condition, self._seen()).values_list(*fields)[:n])
         return rows if len(rows) == n else list(indexed.values_list(*fields)[:n])
 
     def _dense(self, cap: int) -> bool:
         """PostgreSQL: whether more than `cap` of the newest documents match, found by walking them (a GIN
         bitmap reads a common gram's whole posting list, however few rows the count needs)."""
-        window = self._window()
-        if connection.vendor == "sqlite" or window is None:
+        if connection.vendor == "sqlite":
             return False
-        return len(window.filter(self._confirm(), self._seen()).values_list("id")[: cap + 1]) > cap
+        return len(self._window().filter(self._confirm(), self._seen()).values_list("id")[: cap + 1]) > cap
 
     def top(self, n: int, cap: int | None = None) -> tuple[int, bool, list[tuple[int, int, int]]]:
         """(matches counted up to `cap`, whether there are more, the first `n` as (tier, doc id, object id)) in
