@@ -1,6 +1,7 @@
 """Search benchmark: our gram index vs plain LIKE on the same normalized columns, same data, same run.
 
-    KIZUNA_DATA_DIR=/tmp/kz-bench [DATABASE_URL=postgres://...] .venv/bin/python bench/search_bench.py --people 100000
+    KIZUNA_DATA_DIR=/tmp/kz-bench [DATABASE_URL=postgres://...] PYTHONPATH=src nice -n 10 \
+        .venv/bin/python bench/search_bench.py --people 100000
 
 Loads demo data (people, companies, contact points) if the database is empty, or adds people (to the companies
 already there) until there are `--people`; then times each query class (server time of the search service, with
