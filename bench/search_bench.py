@@ -11,6 +11,8 @@ the total count) and prints p50/p95 in milliseconds for:
 - `header`: what the header box asks while typing (6 people, 6 companies, 5 activities, each with its count).
 `LIKE` is people only: name, reading, company name or a contact point containing the query, counted, newest 20.
 `hits` is the service's total for `all`: exact up to 1,000 per type, `1,000+` beyond.
+Each column is wall time; `--cpu` adds the CPU time the same calls used (this process plus, on PostgreSQL, its
+server backend, from /proc/<pid>/schedstat), which a machine shared with other work does not inflate.
 """
 
 import argparse
@@ -62,6 +64,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, of {', '.join(MODES)}")
     parser.add_argument("--load-only", action="store_true", help="load (or add) the data, measure nothing")
+    parser.add_argument("--cpu", action="store_true", help="also report CPU time (client + PostgreSQL backend)")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
     import django
@@ -101,12 +104,28 @@ def main():
         )
         return qs.count(), list(qs.order_by("-updated_at")[:20])
 
+    backend = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = f"/proc/{cursor.fetchone()[0]}/schedstat"
+
+    def cpu_ms():
+        spent = time.process_time() * 1000
+        if backend:
+            with open(backend) as stat:
+                spent += int(stat.read().split()[0]) / 1e6
+        return spent
+
+    cpu: dict = {}
+
     def timed(fn, *a):
         samples = []
         for _ in range(args.repeat):
-            started = time.perf_counter()
+            started, used = time.perf_counter(), cpu_ms()
             fn(*a)
             samples.append((time.perf_counter() - started) * 1000)
+            cpu.setdefault((fn, a[1:]), []).append(cpu_ms() - used)
         return samples
 
     for mode in modes:  # first-call costs (URLconf and API imports on the first result) are not search time
@@ -117,18 +136,27 @@ def main():
         f"repeat: {args.repeat}, queries per class: {', '.join(f'{k} {len(v)}' for k, v in QUERIES.items())}"
     )
     head = " ".join(f"{m + ' p50':>11} {m + ' p95':>11}" for m in modes)
-    print(f"{'class':<9} {head} {'LIKE p50':>9} {'LIKE p95':>9}  hits (all)")
+    print(f"{'wall ms':<9} {head} {'LIKE p50':>9} {'LIKE p95':>9}  hits (all)")
+    cpu_rows = []
     p = lambda xs, k: statistics.quantiles(xs, n=100, method="inclusive")[k - 1]  # noqa: E731
     for name, queries in QUERIES.items():
         mine = {m: [] for m in modes}
         base, hits = [], []
+        cpu.clear()
         for q in queries:
             for m in modes:
                 mine[m] += timed(ours, q, m)
             base += timed(plain_like, q)
             hits.append(search_records(admin, q, limit=20)[0].display)
         cols = " ".join(f"{p(mine[m], 50):11.1f} {p(mine[m], 95):11.1f}" for m in modes)
-        print(f"{name:<9} {cols} {p(base, 50):9.1f} {p(base, 95):9.1f}  {' '.join(hits)}")
+        print(f"{name:<9} {cols} {p(base, 50):9.1f} {p(base, 95):9.1f}  {' '.join(hits)}", flush=True)
+        used = {m: [x for (fn, rest), xs in cpu.items() if fn is ours and rest == (m,) for x in xs] for m in modes}
+        like = [x for (fn, _), xs in cpu.items() if fn is plain_like for x in xs]
+        cols = " ".join(f"{p(used[m], 50):11.1f} {p(used[m], 95):11.1f}" for m in modes)
+        cpu_rows.append(f"{name:<9} {cols} {p(like, 50):9.1f} {p(like, 95):9.1f}")
+    if args.cpu:
+        print(f"{'CPU ms':<9} {head} {'LIKE p50':>9} {'LIKE p95':>9}")
+        print("\n".join(cpu_rows))
 
 
 if __name__ == "__main__":
