@@ -114,8 +114,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     # The gram index's bitmap for a common pair (佐藤: 140k documents at 1M people) turns lossy at the default
     # 4 MB and every lossy page is re-tokenized: 1.2 s instead of 85 ms (bench/search_bench.py).
+    # JIT compiles a search's plan (its estimate is high because to_tsvector is costed per row) for longer than
+    # the query runs: 80 ms of compiling for a 10 ms query.
     work_mem = os.environ.get("KIZUNA_PG_WORK_MEM", "32MB")
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c work_mem={work_mem}"
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c work_mem={work_mem} -c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 KIZUNA_INSIGHT_STALE_MONTHS = int(os.environ.get("KIZUNA_INSIGHT_STALE_MONTHS", "6"))  # "still true?" after this

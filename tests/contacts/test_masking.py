@@ -127,3 +127,22 @@ def test_search_matches_a_masked_value_only_for_readers_who_see_it(cast, tanaka)
         assert [r.id for r in found] == [tanaka.pk] and "<mark>" in found[0].highlight
         assert tanaka.pk in [p["id"] for p in client_for(user).get("/api/v1/people", {"q": "home.example"}).json()[
             "items"]]  # fmt: skip
+
+
+@pytest.mark.parametrize("window", [5_000, 1])
+def test_masked_values_stay_unsearchable_past_the_count_cap(cast, tanaka, monkeypatch, window):
+    """Past the cap the search reads each rank tier newest first (and, on PostgreSQL, walks the newest documents
+    before the GIN index): the same rule holds on that path."""
+    from kizuna.contacts import search as contacts_search
+    from kizuna.core import search as index
+
+    monkeypatch.setattr(contacts_search, "COUNT_CAP", 0)
+    monkeypatch.setattr(index, "WALK_WINDOW", window)
+    for user in (cast.outsider, cast.readonly):
+        for probe in ["090-1", "0901234", "home.example", "taro@home"]:
+            total, found, _ = search_records(user, probe, type="person")
+            assert tanaka.pk not in [r.id for r in found] and total == 0, (user, probe)
+        assert [r.id for r in search_records(user, "03-1111", type="person")[1]] == [tanaka.pk]
+    for user in (cast.owner, cast.teammate, cast.admin):
+        total, found, _ = search_records(user, "0901234", type="person")
+        assert [r.id for r in found] == [tanaka.pk] and total.is_estimate

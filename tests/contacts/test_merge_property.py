@@ -96,8 +96,9 @@ def snapshot() -> dict:
         fields = [f.attname for f in model._meta.concrete_fields]
         if model is Person:
             fields = [f for f in fields if f not in PERSON_BOOKKEEPING]
-        if model is SearchDocument:  # rewritten on reindex: compare what it holds, not its id
-            fields.remove("id")
+        if model is SearchDocument:  # rewritten on reindex: compare what it holds, not its id or its record's
+            fields.remove("id")  # updated_at (`stamp`, bookkeeping like PERSON_BOOKKEEPING)
+            fields.remove("stamp")
             rows[model._meta.label] = list(model._base_manager.order_by("object_type", "object_id").values(*fields))
             continue
         rows[model._meta.label] = list(model._base_manager.order_by("pk").values(*fields))

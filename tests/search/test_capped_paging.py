@@ -1,11 +1,13 @@
 """Past COUNT_CAP matches the search reads each rank tier in recency order instead of ranking every match.
 With the caps made tiny, the same data goes down that path: paging must still return every match exactly
-once, in the same order as the exact path, and only records the user may see."""
+once, in the same order as the exact path, and only records the user may see. On PostgreSQL a tier is
+walked through the newest WALK_WINDOW documents, then read from the GIN index: tiny windows force both."""
 
 import pytest
 
 from kizuna.contacts import search
 from kizuna.contacts.search import search_records
+from kizuna.core import search as index
 from tests import factories
 
 
@@ -47,22 +49,14 @@ def every_page(user, query, type, limit):
 
 @pytest.mark.parametrize("type", ["person", "company", None])
 @pytest.mark.parametrize("limit", [1, 2, 3, 100])
-@pytest.mark.parametrize(
-    ("tier_probe", "tier_ids", "chunk"),
-    [(100, 1000, 512), (1, 1000, 512), (1, 1000, 1), (1, 2, 2)],
-    ids=["tiers-by-id", "tiers-by-recency", "tiny-chunks", "tiers-screened-in-sql"],
-)
-def test_capped_paging_returns_every_match_in_the_same_order(
-    cast, data, monkeypatch, type, limit, tier_probe, tier_ids, chunk
-):
+@pytest.mark.parametrize("window", [20_000, 1, 3], ids=["walk", "index", "walk-then-index"])
+def test_capped_paging_returns_every_match_in_the_same_order(cast, data, monkeypatch, type, limit, window):
     exact_total, expected, _ = every_page(cast.owner, "田", type, 100)
     assert not exact_total.is_estimate and exact_total == len(expected)
     assert ("person", "田中 秘密") not in expected and ("person", "佐藤 無関係") not in expected
 
     monkeypatch.setattr(search, "COUNT_CAP", 2)
-    monkeypatch.setattr(search, "TIER_PROBE", tier_probe)
-    monkeypatch.setattr(search, "TIER_IDS", tier_ids)
-    monkeypatch.setattr(search, "WALK_CHUNK", chunk)
+    monkeypatch.setattr(index, "WALK_WINDOW", window)
     total, seen, pages = every_page(cast.owner, "田", type, limit)
     assert seen == expected  # recall unchanged, nothing twice, same ranking
     assert total.is_estimate and total == (2 if type else 4)
@@ -108,3 +102,50 @@ def test_candidates_holding_every_gram_are_still_confirmed(cast, monkeypatch):
         monkeypatch.setattr(search, "COUNT_CAP", cap)
         total, results, _ = search_records(cast.owner, "田中製作", type="person")
         assert [r.label for r in results] == ["田中製作"] and total == (1 if cap else 0)
+
+
+def test_totals_past_the_cap_show_as_cap_plus(cast, data, api, monkeypatch):
+    from django.test import Client
+
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    body = api(cast.owner).get("/api/v1/search?q=田&type=person").json()
+    assert body["total_display"] == "3+" and body["total"] == 3
+    assert api(cast.owner).get("/api/v1/search?q=太郎").json()["total_display"] == "1"
+    monkeypatch.setattr(search, "COUNT_CAP", 1000)
+    assert search_records(cast.owner, "田", type="person")[0].display == "8"
+    monkeypatch.setattr(search, "COUNT_CAP", 1)
+    client = Client()
+    client.force_login(cast.owner)
+    html = client.get("/search/quick/?q=田").content.decode()
+    assert "1+ 件" in html  # people and companies each past the cap
+    monkeypatch.undo()
+    assert "8 件" in client.get("/search/quick/?q=田").content.decode()  # below the cap: the exact count
+
+
+def test_cli_json_reports_the_total_as_shown(cast, data, monkeypatch):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    monkeypatch.setattr(search, "COUNT_CAP", 2)
+    out = StringIO()
+    call_command("search", "田", "--type", "person", "--json", stdout=out)
+    payload = json.loads(out.getvalue())
+    assert payload["total"] == 2 and payload["total_is_estimate"] is True and payload["total_display"] == "2+"
+
+
+def test_an_edit_moves_a_record_to_the_front_and_a_reindex_keeps_the_order(cast, data):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from kizuna.contacts import services
+
+    before = [r.label for r in search_records(cast.owner, "田", type="person", limit=100)[1]]
+    call_command("reindex", stdout=StringIO())
+    assert [r.label for r in search_records(cast.owner, "田", type="person", limit=100)[1]] == before
+    yamada = data[2]
+    services.update_person(actor=cast.owner, person=yamada, data={"notes": "更新"}, expected_version=yamada.version)
+    after = [r.label for r in search_records(cast.owner, "田", type="person", limit=100)[1]]
+    assert after[4] == "山田 花子" and after[5:] == [x for x in before[4:] if x != "山田 花子"]

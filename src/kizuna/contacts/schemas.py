@@ -298,6 +298,7 @@ class SearchOut(Schema):
     query: str
     total: int = Field(description="number of matches, counted up to a cap (see total_is_estimate)")
     total_is_estimate: bool = Field(False, description="true when there are more matches than total")
+    total_display: str = Field("", description='the total as shown: "12", or "1,000+" past the cap')
     results: list[SearchResultOut]
     next_cursor: str | None
 
@@ -305,3 +306,8 @@ class SearchOut(Schema):
     def resolve_total_is_estimate(obj) -> bool:
         total = obj.get("total") if isinstance(obj, dict) else getattr(obj, "total", None)
         return bool(getattr(total, "is_estimate", False))
+
+    @staticmethod
+    def resolve_total_display(obj) -> str:
+        total = obj.get("total") if isinstance(obj, dict) else getattr(obj, "total", None)
+        return getattr(total, "display", f"{int(total or 0):,}")

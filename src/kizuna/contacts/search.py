@@ -4,7 +4,7 @@ service used by the header box, /api/v1/search and `kizuna search`."""
 from dataclasses import dataclass
 
 from django.core import signing
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models import Q
 from django.utils.html import escape, format_html
 
 from kizuna.accounts import ratelimit
@@ -18,9 +18,8 @@ from .models import Company, ContactPoint, Person
 
 PERSON, COMPANY = "person", "company"
 TYPES = (PERSON, COMPANY)
-# A person's sensitive contact points (mobile, home phone, personal e-mail) are indexed in a document of their
-# own, searched only for readers who may see them unmasked (core.permissions.sensitive_reach).
-PERSON_SENSITIVE = "person.sensitive"
+# A person's sensitive contact points (mobile, home phone, personal e-mail) are the private part of the person's
+# document, matched only for readers who may see them unmasked (core.permissions.sensitive_reach).
 _CURSOR_SALT = "kizuna.search"
 
 
@@ -51,46 +50,55 @@ def person_sensitive_fields(points, unparsed=()) -> list[str]:
     return fields + [japanese.search_text(str(entry.get("value", ""))) for entry in unparsed or ()]
 
 
+def person_document(person: Person, points=None, company: Company | None = None) -> search.Document:
+    points = list(person.contact_points.all()) if points is None else points
+    return search.Document(
+        person.pk,
+        person_fields(person, points, company),
+        names=(person.name_search, person.kana_search),
+        private=tuple(person_sensitive_fields(points, person.unparsed_values)),
+        stamp=person.updated_at,
+    )
+
+
 def index_person_documents(rows) -> None:
-    """Bulk: [(person, contact points, company)] into both of a person's documents."""
-    rows = list(rows)
-    search.index_many(PERSON, [(p.pk, person_fields(p, points, company)) for p, points, company in rows])
-    sensitive = [(p.pk, person_sensitive_fields(points, p.unparsed_values)) for p, points, _ in rows]
-    search.index_many(PERSON_SENSITIVE, [(pk, fields) for pk, fields in sensitive if fields])
-    search.remove_many(PERSON_SENSITIVE, [pk for pk, fields in sensitive if not fields])
+    """Bulk: [(person, contact points, company)], oldest first."""
+    search.index_many(PERSON, [person_document(p, points, company) for p, points, company in rows])
 
 
 def company_fields(company: Company) -> list[str]:
     return [company.name_search, company.name_key, company.phone_digits, company.corporate_number]
 
 
+def company_document(company: Company) -> search.Document:
+    return search.Document(company.pk, company_fields(company), names=(company.name_key,), stamp=company.updated_at)
+
+
 def index_person(person: Person) -> None:
     if person.deleted_at:
         search.remove(PERSON, person.pk)
-        search.remove(PERSON_SENSITIVE, person.pk)
         return
-    points = list(person.contact_points.all())
-    search.index(PERSON, person.pk, person_fields(person, points))
-    if sensitive := person_sensitive_fields(points, person.unparsed_values):
-        search.index(PERSON_SENSITIVE, person.pk, sensitive)
-    else:
-        search.remove(PERSON_SENSITIVE, person.pk)
+    doc = person_document(person)
+    search.index(PERSON, person.pk, doc.fields, names=doc.names, private=doc.private, stamp=doc.stamp)
 
 
 def index_company(company: Company) -> None:
     if company.deleted_at:
         search.remove(COMPANY, company.pk)
     else:
-        search.index(COMPANY, company.pk, company_fields(company))
+        doc = company_document(company)
+        search.index(COMPANY, company.pk, doc.fields, names=doc.names, stamp=doc.stamp)
 
 
 def reindex(kind: str, *, batch: int = 5000, progress=None) -> int:
-    """Rebuild the index for one type, in batches (memory stays flat)."""
+    """Rebuild the index for one type, in batches (memory stays flat), least recently updated first so that
+    the documents' order is the records' recency order."""
     model = Person if kind == PERSON else Company
-    qs = model.objects.alive().order_by("pk")
-    total, last = 0, 0
+    qs = model.objects.alive().order_by("updated_at", "pk")
+    total, after = 0, None
     while True:
-        chunk = list(qs.filter(pk__gt=last)[:batch])
+        page = qs if after is None else qs.filter(Q(updated_at__gt=after[0]) | Q(updated_at=after[0], pk__gt=after[1]))
+        chunk = list(page[:batch])
         if not chunk:
             return total
         if kind == PERSON:
@@ -101,9 +109,9 @@ def reindex(kind: str, *, batch: int = 5000, progress=None) -> int:
             companies = Company.objects.in_bulk({p.company_id for p in chunk if p.company_id})
             index_person_documents((p, points.get(p.pk, []), companies.get(p.company_id)) for p in chunk)
         else:
-            search.index_many(kind, [(c.pk, company_fields(c)) for c in chunk])
+            search.index_many(kind, [company_document(c) for c in chunk])
         total += len(chunk)
-        last = chunk[-1].pk
+        after = (chunk[-1].updated_at, chunk[-1].pk)
         if progress:
             progress(total)
 
@@ -114,7 +122,7 @@ def person_match(query: str, user=None) -> Q:
     match = Q(pk__in=search.matching_ids(PERSON, query))
     reach = sensitive_reach(user, PERSON) if user is not None else None
     if reach is not None:
-        match |= Q(pk__in=search.matching_ids(PERSON_SENSITIVE, query)) & reach
+        match |= Q(pk__in=search.matching_ids(PERSON, query, private=True)) & reach
     return match
 
 
@@ -151,133 +159,39 @@ class Total(int):
         total.is_estimate = is_estimate
         return total
 
-
-COUNT_CAP = 1000  # beyond this many matches `total` reports the cap and `is_estimate`
-TIER_PROBE = 300  # a rank tier with at most this many name/reading rows is read by id, a bigger one by recency
-TIER_IDS = 2000  # up to this many, a big tier's ids screen the recency walk in Python
-WALK_CHUNK = 512  # the recency walk's first chunk; each next one is 4 times bigger, up to 16 times
-
-
-def _prefix(field: str, q: str) -> Q:
-    """`field` starts with q: a range its index serves (code-point order, as on SQLite and C collations)
-    plus the exact check. Ranking and filtering both use this one predicate, so they always agree."""
-    match = Q(**{f"{field}__startswith": q})
-    if ord(q[-1]) < 0x10FFFF:
-        match &= Q(**{f"{field}__gte": q, f"{field}__lt": q[:-1] + chr(ord(q[-1]) + 1)})
-    return match
+    @property
+    def display(self) -> str:
+        """'12', '1,000+': what the header box, the API (`total_display`) and the CLI show."""
+        return f"{int(self):,}{'+' if self.is_estimate else ''}"
 
 
-def _any(fields, make) -> Q:
-    out = Q()
-    for field in fields:
-        out |= make(field)
-    return out
+COUNT_CAP = 1000  # beyond this many matches of a type `total` reports the cap and `is_estimate`
 
 
-@dataclass
-class _Plan:
-    """One record type's query: the rows `user` may see, how a match is confirmed, and the rank tiers
-    (0: a name field equals the key, 1: starts with it, 2: any other match)."""
-
-    model: type
-    visible: object  # QuerySet: Model.objects.visible_to(user)
-    docs: object  # QuerySet of the SearchDocuments that contain the query
-    confirm: Q  # the same match, checked row by row
-    fields: tuple[str, ...]  # the indexed name/reading columns
-    key: str  # the normalized query they are compared with
-
-    def exact(self) -> Q:
-        return _any(self.fields, lambda f: Q(**{f: self.key}))
-
-    def prefix(self) -> Q:
-        return _any(self.fields, lambda f: _prefix(f, self.key))
-
-    def tier(self, rank: int) -> Q:
-        if rank == 0:
-            return self.exact()
-        if rank == 1:
-            return self.prefix() & ~self.exact()
-        return self.confirm & ~self.exact() & ~self.prefix()
-
-    def ranked(self, qs):
-        rank = Case(When(self.exact(), then=Value(0)), When(self.prefix(), then=Value(1)), default=Value(2))
-        return qs.annotate(rank=rank).order_by("rank", "-updated_at", "-pk")
-
-
-def _plan(user, kind: str, query: str) -> _Plan:
+def _search(user, kind: str, query: str) -> search.Search:
+    """One record type's query: the records `user` may see, what matches, and the key names are ranked by."""
     q = japanese.search_text(query)
     if kind == PERSON:
-        visible = Person.objects.visible_to(user).select_related("company")
-        docs, confirm = search.matching_documents(PERSON, q), Q(search.contains(PERSON, q))
-        reach = sensitive_reach(user, PERSON)
-        if reach is not None:  # a mobile or personal e-mail matches only where the reader sees it unmasked
-            sensitive = search.matching_documents(PERSON_SENSITIVE, q)
-            if reach:
-                sensitive = sensitive.filter(object_id__in=Person.objects.filter(reach).values("pk"))
-            docs |= sensitive
-            confirm |= Q(search.contains(PERSON_SENSITIVE, q)) & reach
-        return _Plan(Person, visible, docs, confirm, ("name_search", "kana_search"), q)
-    key = japanese.company_key(query) or q
-    docs, confirm = search.matching_documents(COMPANY, q), Q(search.contains(COMPANY, q))
-    if key != q:  # 山田製作所株式会社 also finds 株式会社山田製作所
-        docs |= search.matching_documents(COMPANY, key)
-        confirm |= Q(search.contains(COMPANY, key))
-    return _Plan(Company, Company.objects.visible_to(user), docs, confirm, ("name_key",), key)
+        visible = Person.objects.visible_to(user)
+        reach = sensitive_reach(user, PERSON)  # a mobile or personal e-mail matches only where it shows unmasked
+        in_reach = None if reach is None else visible.filter(reach)
+        return search.Search(PERSON, [q], q, visible, in_reach)
+    key = japanese.company_key(query) or q  # 山田製作所株式会社 also finds 株式会社山田製作所
+    needles = [q] if key == q else [q, key]
+    return search.Search(COMPANY, needles, key, Company.objects.visible_to(user))
 
 
-def _recent(plan: _Plan, condition: Q, n: int, members: set | None = None) -> list:
-    """The first `n` visible rows meeting `condition`, most recently updated first, read from the recency
-    index in growing chunks, so that neither database's planner can trade this walk for a scan and sort of
-    every match. With `members` (every id that can qualify) a chunk's ids are screened in Python first."""
-    out: list = []
-    newest_first = plan.visible.order_by("-updated_at", "-pk").values_list("pk", flat=True)
-    start, size = 0, WALK_CHUNK
-    while len(out) < n:
-        chunk = list(newest_first[start : start + size])
-        ids = chunk if members is None else [pk for pk in chunk if pk in members]
-        if ids:
-            rows = plan.visible.filter(condition, pk__in=ids).order_by("-updated_at", "-pk")
-            out += rows[: n - len(out)]
-        if len(chunk) < size:
-            break
-        start, size = start + size, min(size * 4, WALK_CHUNK * 16)
-    return out
-
-
-def _tier_rows(plan: _Plan, rank: int, n: int) -> list:
-    """The first `n` visible, confirmed rows of rank tier 0 or 1, most recently updated first. A small tier is
-    read through the name/reading indexes; a big one (田: thousands of 田中, 田村, ...) by recency."""
-    condition = plan.tier(rank) & plan.confirm
-    ids = list(plan.model.objects.filter(plan.tier(rank)).values_list("pk", flat=True)[:TIER_IDS])
-    if len(ids) <= TIER_PROBE:
-        return list(plan.visible.filter(condition, pk__in=ids).order_by("-updated_at", "-pk")[:n])
-    return _recent(plan, condition, n, set(ids) if len(ids) < TIER_IDS else None)
-
-
-def _top(plan: _Plan, n: int) -> tuple[Total, list]:
-    """(count capped at COUNT_CAP, the first `n` matches as (rank, record)) in (rank, -updated_at, -pk) order.
-
-    Few matches (≤ COUNT_CAP): their ids come from the gram index, then one ranked query over those ids.
-    Many: each rank tier in turn is read in recency order and stops once `n` rows are found, so 田 (a third
-    of all people) costs about what 田中製作 does. Both ways give the same rows in the same order."""
-    seen = plan.visible.filter(pk=OuterRef("object_id")).values("pk")
-    ids = list(plan.docs.filter(Exists(seen)).values_list("object_id", flat=True)[: TIER_IDS + 1])
-    if len(ids) <= TIER_IDS:  # up to a few thousand rows one ranked query beats walking the recency index
-        rows = plan.ranked(plan.visible.filter(pk__in=ids))[:n]
-        total = Total(len(ids)) if len(ids) <= COUNT_CAP else Total(COUNT_CAP, is_estimate=True)
-        return total, [(obj.rank, obj) for obj in rows]
-    out = [(0, obj) for obj in _tier_rows(plan, 0, n)]
-    if len(out) < n:
-        out += [(1, obj) for obj in _tier_rows(plan, 1, n - len(out))]
-    if len(out) < n:  # every other match, so more than COUNT_CAP - n rows: the recency walk meets them soon
-        out += [(2, obj) for obj in _recent(plan, plan.tier(2), n - len(out))]
-    return Total(COUNT_CAP, is_estimate=True), out
+def _records(user, kind: str, ids) -> dict:
+    if kind == PERSON:
+        return Person.objects.visible_to(user).select_related("company").in_bulk(ids)
+    return Company.objects.visible_to(user).in_bulk(ids)
 
 
 def search_records(user, query: str, *, type: str | None = None, limit: int = 20, cursor: str | None = None):
     """(total, results, next_cursor). Results: exact and prefix name/reading matches first, then the most
     recently updated. `total` counts at most COUNT_CAP per type; past that it is a `Total` whose
-    `is_estimate` is true. The cursor is a signed offset; paging visits every match exactly once."""
+    `is_estimate` is true ("1,000+"). The cursor is a signed offset; paging visits every match exactly once.
+    No query reads every match: the index yields the newest matches first and stops (core.search.Search)."""
     if type not in (None, "", *TYPES):
         raise ValidationFailed(field_errors={"type": ["type は person か company です。"]})
     if not 1 <= limit <= 100:
@@ -295,11 +209,14 @@ def search_records(user, query: str, *, type: str | None = None, limit: int = 20
     guard_contact_probe(user, query)
     ranked, total, estimate = [], 0, False
     for kind in TYPES if not type else (type,):
-        count, rows = _top(_plan(user, kind, query), offset + limit + 1)
-        total, estimate = total + count, estimate or count.is_estimate
-        ranked += [(rank, -obj.updated_at.timestamp(), kind, obj) for rank, obj in rows]
-    ranked.sort(key=lambda row: row[:2])  # stable: people before companies on ties, as each type was ordered
-    page = ranked[offset : offset + limit]
+        count, more, rows = _search(user, kind, query).top(offset + limit + 1, COUNT_CAP)
+        total, estimate = total + count, estimate or more
+        ranked += [(tier, -doc, kind, object_id) for tier, doc, object_id in rows]
+    ranked.sort()  # rank tier, then newest first across both types
+    wanted = ranked[offset : offset + limit]
+    ids = {kind: [oid for _, _, k, oid in wanted if k == kind] for kind in TYPES}
+    records = {kind: _records(user, kind, ids[kind]) if ids[kind] else {} for kind in TYPES}
+    page = [(tier, doc, kind, records[kind][oid]) for tier, doc, kind, oid in wanted if oid in records[kind]]
     viewer = viewer_for(user)
     viewer.prime_related([obj for _, _, kind, obj in page if kind == PERSON], "company")
     results = [_result(kind, obj, viewer) for _, _, kind, obj in page]

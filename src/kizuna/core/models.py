@@ -189,10 +189,14 @@ class SearchDocument(models.Model):
     object_type = models.CharField(max_length=40)
     object_id = models.BigIntegerField()
     text = models.TextField()  # normalized fields, one per line
+    names = models.TextField(default="")  # the fields results are ranked by, each between newlines
+    private_text = models.TextField(default="")  # fields only some readers may match on (a mobile number)
     tokens = models.TextField(default="")  # encoded 1-2 grams; indexed by FTS5 (SQLite) or GIN (PostgreSQL)
+    stamp = models.DateTimeField(null=True)  # the record's updated_at when indexed; a new one moves the id up
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["object_type", "object_id"], name="searchdoc_object_unique")]
+        indexes = [models.Index(fields=["object_type", "id"], name="searchdoc_recency_idx")]
 
     def __str__(self):
         return f"{self.object_type}#{self.object_id}"

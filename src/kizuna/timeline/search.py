@@ -1,6 +1,7 @@
 """Activities in the search index: what was said and written is findable from the header box, 1 character up,
 for those who may see the activity."""
 
+from django.db.models import Q
 from django.utils.text import Truncator
 
 from kizuna.contacts.search import Result
@@ -23,14 +24,20 @@ def index_activity(activity: Activity) -> None:
     if activity.deleted_at:
         search.remove(ACTIVITY, activity.pk)
     else:
-        search.index(ACTIVITY, activity.pk, activity_fields(activity))
+        search.index(ACTIVITY, activity.pk, activity_fields(activity), stamp=activity.updated_at)
 
 
 def reindex(progress=None, *, batch: int = 2000) -> int:
-    done, last = 0, 0
-    while chunk := list(Activity.objects.alive().filter(pk__gt=last).order_by("pk")[:batch]):
-        search.index_many(ACTIVITY, [(a.pk, activity_fields(a)) for a in chunk])
-        done, last = done + len(chunk), chunk[-1].pk
+    """Least recently updated first, so that the documents' order is the activities' recency order."""
+    done, after = 0, None
+    qs = Activity.objects.alive().order_by("updated_at", "pk")
+    while chunk := list(
+        (qs if after is None else qs.filter(Q(updated_at__gt=after[0]) | Q(updated_at=after[0], pk__gt=after[1])))[
+            :batch
+        ]
+    ):
+        search.index_many(ACTIVITY, [search.Document(a.pk, activity_fields(a), stamp=a.updated_at) for a in chunk])
+        done, after = done + len(chunk), (chunk[-1].updated_at, chunk[-1].pk)
         if progress:
             progress(done)
     return done
@@ -49,11 +56,16 @@ def _snippet(activity: Activity, query: str) -> tuple[str, str, str]:
 
 
 def search_activities(user, query: str, limit: int = 5) -> list[Result]:
-    """Newest first; visibility through Activity.objects.visible_to like every other read."""
-    ids = search.matching_ids(ACTIVITY, query)
-    rows = Activity.objects.visible_to(user).filter(pk__in=ids).order_by("-occurred_at", "-pk")[:limit]
+    """Most recently written or changed first, read from the index newest first (it stops after `limit`);
+    visibility through Activity.objects.visible_to like every other read."""
+    q = japanese.search_text(query)
+    if not q:
+        return []
+    visible = Activity.objects.visible_to(user)
+    _, _, hits = search.Search(ACTIVITY, [q], None, visible).top(limit, cap=limit)
+    found = visible.in_bulk([object_id for _, _, object_id in hits])
     out = []
-    for activity in rows:
+    for activity in (found[object_id] for _, _, object_id in hits if object_id in found):
         parts = _snippet(activity, query)
         detail = f"{activity.occurred_at:%Y/%m/%d} {activity.get_kind_display()}"
         out.append(Result(ACTIVITY, activity.pk, "", "".join(parts), detail, activity.get_absolute_url(),

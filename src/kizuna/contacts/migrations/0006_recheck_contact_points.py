@@ -12,7 +12,6 @@ def recheck(apps, schema_editor):
     from kizuna.core import japanese
 
     ContactPoint = apps.get_model("contacts", "ContactPoint")
-    changed_people = set()
     last = 0
     while True:
         points = list(ContactPoint.objects.filter(pk__gt=last).order_by("pk")[:BATCH])
@@ -26,25 +25,16 @@ def recheck(apps, schema_editor):
                 if not email.valid:
                     continue
                 if (point.normalized, point.punycode) != (email.normalized, email.punycode):
-                    if point.normalized != email.normalized or email.punycode != email.normalized:
-                        changed_people.add(point.person_id)
                     point.normalized, point.punycode = email.normalized, email.punycode
                     dirty.append(point)
             elif not point.e164:
                 phone = japanese.parse_phone(point.value)
                 if phone.valid:
-                    if point.normalized != phone.digits:
-                        changed_people.add(point.person_id)
                     point.normalized, point.e164 = phone.digits, phone.e164
                 point.needs_review, point.review_reason = True, phone.review_reason
                 dirty.append(point)
         ContactPoint.objects.bulk_update(dirty, ["normalized", "punycode", "e164", "needs_review", "review_reason"])
-    if changed_people:  # the live index writer, as 0004 uses it: the tables are current at this point
-        from kizuna.contacts.models import Person
-        from kizuna.contacts.search import index_person
-
-        for person in Person.objects.filter(pk__in=changed_people, deleted_at__isnull=True):
-            index_person(person)
+    # The people whose values changed are found by search again once 0008 rebuilds every search document.
 
 
 class Migration(migrations.Migration):

@@ -7,7 +7,7 @@ from kizuna.core import audit, japanese, search
 from kizuna.core.bulkinsert import insert_many
 
 from ..models import Company, ContactPoint, Employment, Person
-from ..search import COMPANY, company_fields, index_person_documents
+from ..search import COMPANY, company_document, index_person_documents
 from .people import add_unparsed, email_point, phone_point, unparsed_entry
 
 
@@ -55,7 +55,7 @@ def bulk_create_companies(*, actor, companies: list[Company], batch_size: int = 
                 for key, value in company_search_fields(company.name, company.name_kana).items():
                     setattr(company, key, value)
         created = insert_many(Company, companies, batch_size=batch_size)
-        search.index_many(COMPANY, [(c.pk, company_fields(c)) for c in created])
+        search.index_many(COMPANY, [company_document(c) for c in created])
         audit.record(
             actor=actor,
             action="bulk.create",

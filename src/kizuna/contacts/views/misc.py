@@ -41,10 +41,11 @@ def home(request):
 def quick_search(request):
     """Header search while typing: a few people, companies and (from other apps) activities."""
     q = request.GET.get("q", "").strip()
-    _, people, _ = search_records(request.user, q, type="person", limit=6)
-    _, companies, _ = search_records(request.user, q, type="company", limit=6)
+    people_total, people, _ = search_records(request.user, q, type="person", limit=6)
+    companies_total, companies, _ = search_records(request.user, q, type="company", limit=6)
     others = [(title, rows) for title, rows in other_results(request.user, q, limit=5) if rows]
-    context = {"q": q, "people": people, "companies": companies, "others": others}
+    context = {"q": q, "people": people, "companies": companies, "others": others,
+               "people_total": people_total, "companies_total": companies_total}  # fmt: skip
     return render(request, "contacts/partials/quick_results.html", context)
 
 

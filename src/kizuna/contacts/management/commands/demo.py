@@ -202,7 +202,7 @@ class Command(BaseCommand):
         return created
 
     # --- people ---------------------------------------------------------------------------------------
-    def _people(self, admin, users, fake, rng, companies, count, batch=5000):
+    def _people(self, admin, users, fake, rng, companies, count, batch=5000, first=0):
         owners = [u for u in users if has_perm(u, "person", "create")]
         today = date.today()
         for offset in range(0, count, batch):
@@ -228,7 +228,7 @@ class Command(BaseCommand):
                     visibility=company.visibility if rng.random() < 0.8 else Visibility.PRIVATE,
                     lifecycle_stage=rng.choice(list(Person.Stage)),
                     prefecture=company.prefecture,
-                    external_id=f"DEMO-{offset + i + 1:07d}",
+                    external_id=f"DEMO-{first + offset + i + 1:07d}",
                 )
                 people.append(person)
                 pts = [

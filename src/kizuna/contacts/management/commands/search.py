@@ -32,9 +32,9 @@ class Command(BaseCommand):
         estimate = bool(getattr(total, "is_estimate", False))
         if options["json"]:
             self.stdout.write(_dumps({"query": query, "total": int(total), "total_is_estimate": estimate,
-                                      "results": rows}))  # fmt: skip
+                                      "total_display": total.display, "results": rows}))  # fmt: skip
             return
-        self.stdout.write(f"{total}{'+' if estimate else ''} 件 / results")
+        self.stdout.write(f"{total.display} 件 / results")
         for r in results:
             self.stdout.write(f"  {r.type:<8} {r.id:>8}  {r.label}  {r.detail}")
 
