@@ -13,6 +13,7 @@ from kizuna.contacts.dedup.api import router as dedup_router
 from kizuna.core.access_api import router as access_router
 from kizuna.core.api import default_auth, error_body
 from kizuna.core.exceptions import DomainError
+from kizuna.customfields.api import router as custom_fields_router
 from kizuna.imports.api import router as imports_router
 from kizuna.privacy.api import router as privacy_router
 from kizuna.timeline.api import router as timeline_router
@@ -31,6 +32,7 @@ api.add_router("/", imports_router)
 api.add_router("/", privacy_router)
 api.add_router("/", access_router)
 api.add_router("/", accounts_router)
+api.add_router("/", custom_fields_router)
 
 
 @api.exception_handler(DomainError)

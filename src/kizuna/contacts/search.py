@@ -12,6 +12,7 @@ from kizuna.core import audit, japanese, search
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.permissions import can_view_sensitive, is_active_user, sensitive_reach
 from kizuna.core.visibility import viewer_for
+from kizuna.customfields import access as custom_fields
 
 from .masking import is_sensitive, masked_value
 from .models import Company, ContactPoint, Person
@@ -24,10 +25,11 @@ PERSON_SENSITIVE = "person.sensitive"
 _CURSOR_SALT = "kizuna.search"
 
 
-def person_fields(person: Person, points=None, company: Company | None = None) -> list[str]:
+def person_fields(person: Person, points=None, company: Company | None = None, custom=None) -> list[str]:
+    """`custom`: the searchable custom fields (kizuna.customfields), when the caller read them once for many."""
     points = person.contact_points.all() if points is None else points
     company = person.company if company is None and person.company_id else company
-    fields = [person.name_search, person.kana_search]
+    fields = [person.name_search, person.kana_search, *custom_fields.search_texts(person, custom)]
     if company is not None:
         fields += [company.name_search, company.name_key]
     for point in points:
@@ -54,14 +56,16 @@ def person_sensitive_fields(points, unparsed=()) -> list[str]:
 def index_person_documents(rows) -> None:
     """Bulk: [(person, contact points, company)] into both of a person's documents."""
     rows = list(rows)
-    search.index_many(PERSON, [(p.pk, person_fields(p, points, company)) for p, points, company in rows])
+    custom = custom_fields.searchable(PERSON)
+    search.index_many(PERSON, [(p.pk, person_fields(p, points, company, custom)) for p, points, company in rows])
     sensitive = [(p.pk, person_sensitive_fields(points, p.unparsed_values)) for p, points, _ in rows]
     search.index_many(PERSON_SENSITIVE, [(pk, fields) for pk, fields in sensitive if fields])
     search.remove_many(PERSON_SENSITIVE, [pk for pk, fields in sensitive if not fields])
 
 
-def company_fields(company: Company) -> list[str]:
-    return [company.name_search, company.name_key, company.phone_digits, company.corporate_number]
+def company_fields(company: Company, custom=None) -> list[str]:
+    return [company.name_search, company.name_key, company.phone_digits, company.corporate_number,
+            *custom_fields.search_texts(company, custom)]  # fmt: skip
 
 
 def index_person(person: Person) -> None:
@@ -101,7 +105,8 @@ def reindex(kind: str, *, batch: int = 5000, progress=None) -> int:
             companies = Company.objects.in_bulk({p.company_id for p in chunk if p.company_id})
             index_person_documents((p, points.get(p.pk, []), companies.get(p.company_id)) for p in chunk)
         else:
-            search.index_many(kind, [(c.pk, company_fields(c)) for c in chunk])
+            custom = custom_fields.searchable(COMPANY)
+            search.index_many(kind, [(c.pk, company_fields(c, custom)) for c in chunk])
         total += len(chunk)
         last = chunk[-1].pk
         if progress:
