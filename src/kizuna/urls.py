@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("kizuna.accounts.urls")),
+    path("settings/custom-fields/", include("kizuna.customfields.urls")),
     path("settings/", include("kizuna.accounts.settings_urls")),
     path("", home, name="home"),
     path("", include("kizuna.contacts.urls")),
