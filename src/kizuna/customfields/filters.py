@@ -165,8 +165,9 @@ def sort(qs, *, user, object_type: str, sort: str):
     if field.type not in SORTABLE:
         raise ValidationFailed(field_errors={"sort": [_("この項目では並べ替えができません。")]})
     numeric = field.type in NUMERIC
-    empty = Value(_LOW) if numeric else Value("")
-    qs = qs.annotate(cf_sort=Coalesce(CustomValue(field.key, numeric=numeric), empty))
+    empty = Value(_LOW, output_field=FloatField()) if numeric else Value("", output_field=TextField())
+    output = FloatField() if numeric else TextField()
+    qs = qs.annotate(cf_sort=Coalesce(CustomValue(field.key, numeric=numeric), empty, output_field=output))
     return qs, ("-cf_sort" if descending else "cf_sort")
 
 

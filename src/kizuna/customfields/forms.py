@@ -26,7 +26,7 @@ def _form_field(field: CustomField) -> forms.Field:
         users = get_user_model().objects.filter(is_active=True).order_by("username")
         return forms.ChoiceField(choices=[("", "—")] + [(str(u.pk), str(u)) for u in users], **common)
     if kind == FieldType.MONEY:
-        common["help_text"] = field.help_text or _("円（例: 120000、１２万は120000）")
+        common["help_text"] = field.help_text or _("円（例: 120000、１２０，０００）")
     if kind == FieldType.DATE:
         common["help_text"] = field.help_text or _("例: 2024/4/1、令和6年4月1日")
     limit = 1000 if kind == FieldType.URL else 500
