@@ -95,10 +95,10 @@ def test_export_has_a_column_per_readable_field(cast, fields):
 
 def test_search_finds_text_fields_every_role_reads_and_never_restricted_ones(cast, fields):
     person = _person(cast, fields)
-    total, results, _ = search_records(cast.owner, "うるさい")
+    results = search_records(cast.owner, "うるさい")[1]
     assert [r.id for r in results] == [person.pk]
     for user in (cast.owner, cast.manager, cast.admin):
-        total, results, _ = search_records(user, "与信枠ゼロ")
+        results = search_records(user, "与信枠ゼロ")[1]
         assert results == []  # a field kept from some roles is not in the search document at all
 
 
