@@ -96,6 +96,15 @@ def seed(cast) -> SimpleNamespace:
     contacts.add_employment(actor=o, person=public, data={"company": team_co.pk, "title": "顧問", "current": False})
     contacts.add_site(actor=o, company=public_co, data={"name": "大阪営業所"})
     contacts.update_person(actor=o, person=public, data={"notes": "公開の更新"})  # a history row naming secret_co
+    # A custom field only managers read (and admins): its value on the public person is a secret to every reader,
+    # on the page, in the API, exports, search and the person's history.
+    from kizuna.customfields import services as custom_fields
+
+    custom_fields.create_field(
+        actor=cast.admin,
+        data={"object_type": "person", "key": "vault", "type": "text", "label_ja": "与信", "read_roles": ["manager"]},
+    )
+    contacts.update_person(actor=cast.admin, person=public, data={"custom": {"vault": "鍵穴の与信枠"}})
 
     activity = timeline.create_activity(actor=o, data={
         "subject": "公開の訪問", "body": "三者で打ち合わせ", "visibility": "public",
@@ -184,6 +193,12 @@ def _ids(records):
     return [record.pk for record in records]
 
 
+def _custom_field_ids() -> list[int]:
+    from kizuna.customfields.models import CustomField
+
+    return _ids(CustomField.objects.all()) or [1]
+
+
 def fills(route: Route, w) -> list[dict] | None:
     """The path parameters to try for a route: every seeded record of the route's kind (hidden ones included).
     None means the route is unknown to the crawl — test_every_route_is_crawled names it."""
@@ -200,6 +215,8 @@ def fills(route: Route, w) -> list[dict] | None:
         ("timeline/people/<int:pk>", "pk", people), ("timeline/handover/company/<int:pk>", "pk", companies),
         ("imports/<int:pk>", "pk", [w.job.pk]), ("privacy/people/<int:pk>", "pk", people),
         ("duplicates/merges/<int:pk>", "pk", [w.merge.pk]), ("settings/users/<int:pk>", "pk", _ids(w.users)),
+        ("settings/custom-fields/<int:pk>", "pk", _custom_field_ids()),
+        ("api/v1/custom-fields/<field_id>", "field_id", _custom_field_ids()),
         ("accounts/users/<int:user_id>", "user_id", _ids(w.users)),
         ("accounts/tokens/<int:token_id>", "token_id", [1, 2]),
         ("api/v1/people/<person_id>", "person_id", people), ("api/v1/companies/<company_id>", "company_id", companies),
