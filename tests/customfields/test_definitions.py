@@ -165,7 +165,7 @@ def test_api_administration(cast, api):
     assert admin.get("/api/v1/custom-fields?object_type=company&removed=true").json()[0]["removed"] is True
     assert admin.post(f"/api/v1/custom-fields/{field_id}/restore").json()["removed"] is False
     assert admin.delete(f"/api/v1/custom-fields/{field_id}").status_code == 204
-    assert admin.post(f"/api/v1/custom-fields/{field_id}/purge").status_code == 202
+    assert admin.post(f"/api/v1/custom-fields/{field_id}/purge").json()["purging"] is True
     without_scope = api(cast.admin).post("/api/v1/custom-fields", {"object_type": "company", "key": "x",
                                                                    "type": "text", "label_ja": "X"})  # fmt: skip
     assert without_scope.status_code == 403

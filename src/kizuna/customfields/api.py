@@ -78,8 +78,9 @@ def restore_field(request: HttpRequest, field_id: int):
     return field
 
 
-@router.post("/custom-fields/{field_id}/purge", response={202: None, **ERRORS})
+@router.post("/custom-fields/{field_id}/purge", response={202: CustomFieldOut, **ERRORS})
 def purge_field(request: HttpRequest, field_id: int):
     """Delete a removed field's values from every record (the worker does it in batches), then the field."""
-    services.purge_field(actor=request.user, field=_field(request, field_id))
-    return Status(202, None)
+    field = _field(request, field_id)
+    services.purge_field(actor=request.user, field=field)
+    return Status(202, field)

@@ -53,6 +53,7 @@ class CustomFieldOut(Schema):
     read_roles: list[str] = Field(description="role keys that may read it; empty: every role")
     edit_roles: list[str] = Field(description="role keys that may edit it; empty: every role that may read it")
     removed: bool = False
+    purging: bool = Field(False, description="its values are being deleted; the field goes when that is done")
     version: int
     updated_at: datetime
 
@@ -63,6 +64,10 @@ class CustomFieldOut(Schema):
     @staticmethod
     def resolve_removed(obj):
         return obj.removed_at is not None
+
+    @staticmethod
+    def resolve_purging(obj):
+        return obj.purge_started_at is not None
 
 
 class CustomFieldIn(Strict):
