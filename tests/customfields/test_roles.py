@@ -124,3 +124,14 @@ def test_english_labels_when_the_reader_reads_english(cast, fields):
     with translation.override("en"):
         rows = history(person, cast.owner)
     assert "Internal memo" in [label for row in rows for label, _o, _n in row["changes"]]
+
+
+def test_disclosure_holds_every_custom_value_and_erasure_removes_them(cast, fields):
+    from kizuna.contacts import privacy
+
+    person = _person(cast, fields)
+    disclosed = privacy.disclose([person.pk])["custom"]
+    assert disclosed["与信メモ"] == "与信枠ゼロ秘密" and disclosed["ランク"] == "A"
+    privacy.erase(cast.admin, [person.pk], scrub=None)
+    person.refresh_from_db()
+    assert person.custom == {}
