@@ -121,3 +121,18 @@ def test_companies_have_their_own_fields(cast, fields):
     assert "custom.rank" in info.value.field_errors
     changes = services.update_company(actor=cast.owner, company=company, data={"custom": {"tier": "2次"}})
     assert changes == {"custom.tier": ["1次", "2次"]}
+
+
+def test_a_merge_keeps_every_custom_value_and_its_undo_restores_them(cast, fields):
+    from kizuna.contacts.services.merge import merge_records, undo_merge
+
+    survivor = factories.person(cast.owner, custom={"rank": "A"})
+    other = factories.person(cast.owner, custom={"rank": "C", "memo": "相手だけの値"})
+    merge = merge_records(actor=cast.owner, kind="person", survivor=survivor, others=[other])
+    survivor.refresh_from_db()
+    assert survivor.custom == {"rank": "A", "memo": "相手だけの値"}
+    row = AuditEvent.objects.filter(action="merge", object_id=str(survivor.pk)).get()
+    assert row.changes["custom.memo"] == [None, "相手だけの値"]
+    undo_merge(actor=cast.owner, merge=merge)
+    survivor.refresh_from_db()
+    assert survivor.custom == {"rank": "A"}
