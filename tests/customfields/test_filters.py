@@ -134,3 +134,36 @@ def test_postgresql_gin_index_exists(db):
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'person_custom_gin'")
         (definition,) = cursor.fetchone()
     assert "gin" in definition and "jsonb_path_ops" in definition
+
+
+def _plan(qs) -> str:
+    query, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # a handful of rows: make the planner show whether it could
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {'QUERY PLAN ' if connection.vendor == 'sqlite' else ''}{query}", params)
+        return " ".join(str(row) for row in cursor.fetchall())
+
+
+def test_a_sort_by_a_filterable_field_reads_its_index(cast, fields, people):
+    from kizuna.contacts.filters import PERSON_SORTS, sorted_by
+    from kizuna.core.pagination import paginate
+
+    amount = fields["amount"]
+    field_services.apply_indexes("person", "amount", amount.type, True)  # PostgreSQL: the worker's job
+    qs, sorts = sorted_by(Person.objects.all(), user=cast.owner, object_type="person", sort="-custom.amount",
+                          sorts=PERSON_SORTS)  # fmt: skip
+    assert "cfs_contacts_person_amount" in _plan(qs.order_by("-cf_sort", "-pk")[:26])
+    first = paginate(qs, sort=sorts["-custom.amount"], limit=2)
+    assert [p.family_name for p in first.items] == ["青木", "馬場"]
+    field_services.update_field(actor=cast.admin, field=fields["amount"], data={"filterable": False})
+    field_services.apply_indexes("person", "amount", amount.type, False)
+    with pytest.raises(ValidationFailed):
+        sorted_by(Person.objects.all(), user=cast.owner, object_type="person", sort="-custom.amount",
+                  sorts=PERSON_SORTS)  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM " + ("sqlite_master WHERE type='index' AND name=%s"
+                       if connection.vendor == "sqlite" else "pg_indexes WHERE indexname=%s"),
+                       ["cfs_contacts_person_amount"])  # fmt: skip
+        assert cursor.fetchone()[0] == 0

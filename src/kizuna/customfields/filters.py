@@ -26,7 +26,7 @@ KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 PREFIX = "custom."
 SORTABLE = (FieldType.TEXT, FieldType.NUMBER, FieldType.MONEY, FieldType.DATE, FieldType.CHOICE, FieldType.URL)
 NUMERIC = (FieldType.NUMBER, FieldType.MONEY)
-_LOW = -1e15  # an empty number sorts as this (below any value the fields accept)
+_LOW = "-1000000000000000"  # an empty number sorts as this (below any value the fields accept), as SQL text
 
 
 class CustomValue(Func):
@@ -50,6 +50,28 @@ class CustomValue(Func):
 
     def as_sql(self, compiler, connection, **extra):
         raise NotImplementedError("custom fields run on SQLite and PostgreSQL")
+
+
+class SortValue(Func):
+    """What a list sorts by: the value, an empty one as -1e15 (numbers) or '' (text), so that every row has a
+    value to page by. The literal is written into the SQL, so the expression index of sort_index_sql matches."""
+
+    def __init__(self, key: str, *, numeric: bool):
+        if not KEY_RE.match(key):
+            raise ValueError(f"not a custom field key: {key!r}")
+        self.key, self.numeric = key, numeric
+        super().__init__(F("custom"), output_field=FloatField() if numeric else TextField())
+
+    def as_sqlite(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"coalesce(json_extract({column}, '$.{self.key}'), {_LOW if self.numeric else "''"})", params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        value = f"({column} ->> '{self.key}')"
+        if self.numeric:
+            return f"coalesce({value}::double precision, {_LOW})", params
+        return f"coalesce({value}, '')", params
 
 
 class _Holds(Func):
@@ -80,6 +102,20 @@ def sqlite_index_sql(model, key: str, *, create: bool) -> str:
     if not create:
         return f'DROP INDEX IF EXISTS "{name}"'
     return f"""CREATE INDEX IF NOT EXISTS "{name}" ON "{model._meta.db_table}" (json_extract("custom", '$.{key}'))"""
+
+
+def sort_index_sql(model, key: str, *, numeric: bool, create: bool, vendor: str) -> str:
+    """The index a filterable, sortable field gets on both databases: the sort expression (SortValue), then id."""
+    name = f"cfs_{model._meta.db_table}_{key}"[:63]
+    if not create:
+        return f'DROP INDEX IF EXISTS "{name}"'
+    if vendor == "sqlite":
+        expr = f"""coalesce(json_extract("custom", '$.{key}'), {_LOW if numeric else "''"})"""
+    elif numeric:
+        expr = f"""(coalesce(("custom" ->> '{key}')::double precision, {_LOW}))"""
+    else:
+        expr = f"""(coalesce(("custom" ->> '{key}'), ''))"""
+    return f'CREATE INDEX IF NOT EXISTS "{name}" ON "{model._meta.db_table}" ({expr}, "id")'
 
 
 def params_from(query) -> dict:
@@ -148,7 +184,7 @@ def apply(qs, *, user, object_type: str, params: dict | None):
             if connection.vendor == "postgresql":
                 qs = qs.exclude(custom__contains={key: True})
             else:
-                qs = qs.alias(**{alias: Coalesce(expr, Value(0.0))}).filter(**{alias: 0})
+                qs = qs.alias(**{alias: Coalesce(expr, Value(0.0), output_field=FloatField())}).filter(**{alias: 0})
             continue
         qs = _condition(qs, field, op, raw, path)
     return qs
@@ -164,10 +200,7 @@ def sort(qs, *, user, object_type: str, sort: str):
     field = _field(user, object_type, sort.lstrip("-")[len(PREFIX) :])
     if field.type not in SORTABLE:
         raise ValidationFailed(field_errors={"sort": [_("この項目では並べ替えができません。")]})
-    numeric = field.type in NUMERIC
-    empty = Value(_LOW, output_field=FloatField()) if numeric else Value("", output_field=TextField())
-    output = FloatField() if numeric else TextField()
-    qs = qs.annotate(cf_sort=Coalesce(CustomValue(field.key, numeric=numeric), empty, output_field=output))
+    qs = qs.annotate(cf_sort=SortValue(field.key, numeric=field.type in NUMERIC))
     return qs, ("-cf_sort" if descending else "cf_sort")
 
 

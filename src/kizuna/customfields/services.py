@@ -12,7 +12,7 @@ from kizuna.core.permissions import is_admin
 from kizuna.core.services import Errors, text
 
 from . import access, registry
-from .filters import KEY_RE, sqlite_index_sql
+from .filters import KEY_RE, NUMERIC, SORTABLE, sort_index_sql, sqlite_index_sql
 from .models import CHOICE_TYPES, TEXT_TYPES, CustomField, FieldType
 
 EDITABLE = ["label_ja", "label_en", "help_text", "required", "position", "choices", "filterable", "read_roles",
@@ -101,13 +101,35 @@ def _clean(data: dict, *, current: CustomField | None) -> dict:
 
 
 def _sync_index(field: CustomField) -> None:
-    """SQLite: an expression index on the field's value while it is filterable and not removed. (PostgreSQL
-    filters through the GIN index over the whole column that the model's migration creates.)"""
-    entry = registry.get(field.object_type)
-    if connection.vendor != "sqlite" or entry is None:
+    """While a field is filterable and not removed: on SQLite an expression index on its value (PostgreSQL
+    filters through the GIN index over the whole column that the model's migration creates); on both, when it can
+    be sorted by, an index on its sort expression and id. SQLite builds them at once; PostgreSQL in the worker,
+    CONCURRENTLY, so that writes to a big table are not blocked while the index is built."""
+    args = (field.object_type, field.key, field.type, field.filterable and not field.is_removed)
+    if connection.vendor == "sqlite":
+        apply_indexes(*args)
+    else:
+        from .tasks import sync_indexes
+
+        transaction.on_commit(lambda: sync_indexes.enqueue(*args))
+
+
+def apply_indexes(object_type: str, key: str, kind: str, wanted: bool) -> None:
+    entry = registry.get(object_type)
+    if entry is None:
         return
+    sort_sql = sort_index_sql(entry.model, key, numeric=kind in NUMERIC, create=wanted and kind in SORTABLE,
+                              vendor=connection.vendor)  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(sqlite_index_sql(entry.model, field.key, create=field.filterable and not field.is_removed))
+        if connection.vendor == "sqlite":
+            cursor.execute(sqlite_index_sql(entry.model, key, create=wanted))
+            cursor.execute(sort_sql)
+        elif connection.in_atomic_block:  # (tests) rows written in this transaction must be checked first
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(sort_sql)
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        else:
+            cursor.execute(sort_sql.replace(" INDEX ", " INDEX CONCURRENTLY ", 1))
 
 
 def _reindex_later(field: CustomField, *, before: dict | None = None) -> None:

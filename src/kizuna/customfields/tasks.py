@@ -16,3 +16,12 @@ def reindex(object_type: str) -> int:
 
     entry = registry.get(object_type)
     return entry.reindex() if entry is not None and entry.reindex is not None else 0
+
+
+@task
+def sync_indexes(object_type: str, key: str, kind: str, wanted: bool) -> None:
+    """PostgreSQL: build (CONCURRENTLY) or drop the sort index of a field that became (or stopped being)
+    filterable."""
+    from .services import apply_indexes
+
+    apply_indexes(object_type, key, kind, wanted)
