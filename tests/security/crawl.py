@@ -273,10 +273,12 @@ def queries(route: Route, w) -> list[dict]:
     probes = [{"q": q} for q in ("鍵穴", "カギアナ", "3141", "kagiana", "2718", "masked-mail", "班内", "公開")]
     extra = {
         "search/quick/": probes,
-        "people/": [*probes, {"company": hidden_company}, {"company": w.team_co.pk}, {"tag": "鍵穴"}],
+        "people/": [*probes, {"company": hidden_company}, {"company": w.team_co.pk}, {"tag": "鍵穴"},
+                    {"custom.vault": "鍵穴"}, {"sort": "-custom.vault"}, {"cols_set": "1", "col": "vault"}],
         "companies/": [*probes, {"parent": hidden_company}],
         "companies/options/": [*probes, {"company": hidden_company}, {"parent": hidden_company}],
-        "export/<str:kind>/": [{"format": f} for f in ("csv", "xlsx", "vcf")] + [{"encoding": "cp932"}],
+        "export/<str:kind>/": [{"format": f} for f in ("csv", "xlsx", "vcf")] + [{"encoding": "cp932"},
+                                                                                 {"custom.vault": "鍵穴"}],
         "duplicates/<str:kind>/": [{"status": "open"}],
         "duplicates/<str:kind>/review/": [
             {"ids": f"{w.public.pk},{w.twin.pk}"}, {"ids": f"{hidden_person},{w.public.pk}"},
@@ -296,7 +298,9 @@ def queries(route: Route, w) -> list[dict]:
         "companies/<int:pk>/": [{"tab": "history"}, {"tab": "people"}],
         "audit/": [{"q": "鍵穴"}],
         "api/v1/search": probes,
-        "api/v1/people": [{"q": "鍵穴"}, {"company": hidden_company}, {"q": "2718"}],
+        "api/v1/people": [{"q": "鍵穴"}, {"company": hidden_company}, {"q": "2718"}, {"custom.vault": "鍵穴"},
+                          {"sort": "-custom.vault"}],
+        "api/v1/custom-fields": [{"object_type": "person"}, {"object_type": "person", "removed": "true"}],
         "api/v1/companies": [{"q": "鍵穴"}, {"parent": hidden_company}],
         "api/v1/activities": [{"person": w.public.pk}, {"company": hidden_company}],
         "api/v1/insights": [{"person": w.public.pk}, {"company": w.public_co.pk}],
