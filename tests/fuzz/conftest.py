@@ -45,6 +45,18 @@ def seeded(cast, settings, tmp_path):
     response = client.client.post(f"{API}/imports", {"file": upload, "kind": "person"}, headers=client.headers)
     assert response.status_code == 201, response.content
     admin = ApiClient(cast.admin, scopes=("read", "write", "admin"))
+    field = admin.post(
+        f"{API}/custom-fields",
+        {
+            "object_type": "person",
+            "key": "rank",
+            "type": "choice",
+            "label_ja": "ランク",
+            "choices": ["A", "B"],
+            "filterable": True,
+        },
+    )
+    assert field.status_code == 201, field.content
     return SimpleNamespace(
         token=client.headers["Authorization"],
         admin_token=admin.headers["Authorization"],
@@ -62,5 +74,6 @@ def seeded(cast, settings, tmp_path):
             "kind": ["people", "companies", "activities", "insights", "tasks"],
             "key": list(Role.objects.values_list("key", flat=True)),
             "user_id": [cast.teammate.pk, cast.readonly.pk, cast.outsider.pk],
+            "field_id": [field.json()["id"]],
         },
     )
