@@ -168,7 +168,7 @@ def clean(actor, object_type: str, raw, *, creating: bool) -> dict:
             except Invalid as exc:
                 errors.setdefault(path, []).append(str(exc))
     for field in fields.values():
-        missing = patch.get(field.key) is None and (creating or field.key in patch)
+        missing = patch.get(field.key) is None and (creating or field.key in patch) and field.path not in errors
         if field.required and field.type != FieldType.CHECKBOX and missing and access.can_edit(actor, field):
             errors.setdefault(field.path, []).append(_("%(label)sを入力してください。") % {"label": field.label})
     if errors:
