@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "axes",
     "kizuna.core",
     "kizuna.accounts",
+    "kizuna.customfields",
     "kizuna.contacts",
     "kizuna.timeline",
     "kizuna.imports",

@@ -48,6 +48,18 @@ def seeded(cast, settings, tmp_path, monkeypatch):
     rule = admin.post(f"{API}/automation/rules", {"name": "顧客化", "trigger": "person.updated", "actions": [
         {"action": "record.add_tag", "params": {"tag": "VIP"}}]}).json()  # fmt: skip
     hook, delivery = _webhook(cast, monkeypatch)
+    field = admin.post(
+        f"{API}/custom-fields",
+        {
+            "object_type": "person",
+            "key": "rank",
+            "type": "choice",
+            "label_ja": "ランク",
+            "choices": ["A", "B"],
+            "filterable": True,
+        },
+    )
+    assert field.status_code == 201, field.content
     return SimpleNamespace(
         token=client.headers["Authorization"],
         admin_token=admin.headers["Authorization"],
@@ -68,6 +80,7 @@ def seeded(cast, settings, tmp_path, monkeypatch):
             "rule_id": [rule["id"]],
             "subscription_id": [hook.pk],
             "delivery_id": [delivery.pk],
+            "field_id": [field.json()["id"]],
         },
     )
 

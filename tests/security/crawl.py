@@ -97,6 +97,15 @@ def seed(cast) -> SimpleNamespace:
     contacts.add_employment(actor=o, person=public, data={"company": team_co.pk, "title": "顧問", "current": False})
     contacts.add_site(actor=o, company=public_co, data={"name": "大阪営業所"})
     contacts.update_person(actor=o, person=public, data={"notes": "公開の更新"})  # a history row naming secret_co
+    # A custom field only managers read (and admins): its value on the public person is a secret to every reader,
+    # on the page, in the API, exports, search and the person's history.
+    from kizuna.customfields import services as custom_fields
+
+    custom_fields.create_field(
+        actor=cast.admin,
+        data={"object_type": "person", "key": "vault", "type": "text", "label_ja": "与信", "read_roles": ["manager"]},
+    )
+    contacts.update_person(actor=cast.admin, person=public, data={"custom": {"vault": "鍵穴の与信枠"}})
 
     activity = timeline.create_activity(actor=o, data={
         "subject": "公開の訪問", "body": "三者で打ち合わせ", "visibility": "public",
@@ -212,6 +221,12 @@ def _ids(records):
     return [record.pk for record in records]
 
 
+def _custom_field_ids() -> list[int]:
+    from kizuna.customfields.models import CustomField
+
+    return _ids(CustomField.objects.all()) or [1]
+
+
 def fills(route: Route, w) -> list[dict] | None:
     """The path parameters to try for a route: every seeded record of the route's kind (hidden ones included).
     None means the route is unknown to the crawl — test_every_route_is_crawled names it."""
@@ -228,6 +243,8 @@ def fills(route: Route, w) -> list[dict] | None:
         ("timeline/people/<int:pk>", "pk", people), ("timeline/handover/company/<int:pk>", "pk", companies),
         ("imports/<int:pk>", "pk", [w.job.pk]), ("privacy/people/<int:pk>", "pk", people),
         ("duplicates/merges/<int:pk>", "pk", [w.merge.pk]), ("settings/users/<int:pk>", "pk", _ids(w.users)),
+        ("settings/custom-fields/<int:pk>", "pk", _custom_field_ids()),
+        ("api/v1/custom-fields/<field_id>", "field_id", _custom_field_ids()),
         ("accounts/users/<int:user_id>", "user_id", _ids(w.users)),
         ("accounts/tokens/<int:token_id>", "token_id", [1, 2]),
         ("api/v1/people/<person_id>", "person_id", people), ("api/v1/companies/<company_id>", "company_id", companies),
@@ -294,10 +311,12 @@ def queries(route: Route, w) -> list[dict]:
     probes = [{"q": q} for q in ("鍵穴", "カギアナ", "3141", "kagiana", "2718", "masked-mail", "班内", "公開")]
     extra = {
         "search/quick/": probes,
-        "people/": [*probes, {"company": hidden_company}, {"company": w.team_co.pk}, {"tag": "鍵穴"}],
+        "people/": [*probes, {"company": hidden_company}, {"company": w.team_co.pk}, {"tag": "鍵穴"},
+                    {"custom.vault": "鍵穴"}, {"sort": "-custom.vault"}, {"cols_set": "1", "col": "vault"}],
         "companies/": [*probes, {"parent": hidden_company}],
         "companies/options/": [*probes, {"company": hidden_company}, {"parent": hidden_company}],
-        "export/<str:kind>/": [{"format": f} for f in ("csv", "xlsx", "vcf")] + [{"encoding": "cp932"}],
+        "export/<str:kind>/": [{"format": f} for f in ("csv", "xlsx", "vcf")] + [{"encoding": "cp932"},
+                                                                                 {"custom.vault": "鍵穴"}],
         "duplicates/<str:kind>/": [{"status": "open"}],
         "duplicates/<str:kind>/review/": [
             {"ids": f"{w.public.pk},{w.twin.pk}"}, {"ids": f"{hidden_person},{w.public.pk}"},
@@ -317,7 +336,9 @@ def queries(route: Route, w) -> list[dict]:
         "companies/<int:pk>/": [{"tab": "history"}, {"tab": "people"}],
         "audit/": [{"q": "鍵穴"}],
         "api/v1/search": probes,
-        "api/v1/people": [{"q": "鍵穴"}, {"company": hidden_company}, {"q": "2718"}],
+        "api/v1/people": [{"q": "鍵穴"}, {"company": hidden_company}, {"q": "2718"}, {"custom.vault": "鍵穴"},
+                          {"sort": "-custom.vault"}],
+        "api/v1/custom-fields": [{"object_type": "person"}, {"object_type": "person", "removed": "true"}],
         "api/v1/companies": [{"q": "鍵穴"}, {"parent": hidden_company}],
         "api/v1/activities": [{"person": w.public.pk}, {"company": hidden_company}],
         "api/v1/insights": [{"person": w.public.pk}, {"company": w.public_co.pk}],

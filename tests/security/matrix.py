@@ -316,6 +316,21 @@ def role(key: str | None, body=None):
     return build
 
 
+def custom_field(body=None, *, removed=False):
+    """A custom field of people (removed, for a purge), written directly: the builder is no administrator."""
+
+    def build(world, scenario):
+        from django.utils import timezone
+
+        from kizuna.customfields.models import CustomField
+
+        field = CustomField.objects.create(object_type="person", key="probe", type="text", label_ja="検証",
+                                           removed_at=timezone.now() if removed else None)  # fmt: skip
+        return _t(params={"field_id": field.pk}, body=body)
+
+    return build
+
+
 def privacy_of(body=None, *, suspended=False, confirm=False):
     """The scenario's person for a privacy operation (no If-Match: the privacy record has its own, optional)."""
 
@@ -564,6 +579,14 @@ OPERATIONS: dict[str, Op] = {
     f"GET {A}/webhooks/{{subscription_id}}/deliveries": Op(webhook(), admins(200)),
     f"POST {A}/webhooks/{{subscription_id}}/deliveries/{{delivery_id}}/redeliver": Op(webhook({}, delivery=True),
                                                                                       admins(202)),
+    # --- custom fields ---------------------------------------------------------------------------------------
+    f"GET {A}/custom-fields": Op(collection(query={"object_type": "person"}), EVERYONE),
+    f"POST {A}/custom-fields": Op(collection(body={"object_type": "person", "key": "rank", "type": "text",
+                                                   "label_ja": "ランク"}), admins(201)),
+    f"PATCH {A}/custom-fields/{{field_id}}": Op(custom_field(body={"label_en": "Probe"}), admins(200)),
+    f"DELETE {A}/custom-fields/{{field_id}}": Op(custom_field(), admins(204)),
+    f"POST {A}/custom-fields/{{field_id}}/restore": Op(custom_field(removed=True), admins(200)),
+    f"POST {A}/custom-fields/{{field_id}}/purge": Op(custom_field(removed=True), admins(202)),
     # --- imports ---------------------------------------------------------------------------------------------
     f"POST {A}/imports": Op(collection(files=upload_file), CREATORS),
     f"GET {A}/imports/{{job_id}}": Op(import_job(), job(200), returns_target=True),

@@ -11,9 +11,10 @@ from kizuna.core.records import get_child, get_for_user
 from kizuna.core.schemas import Bounded
 from kizuna.core.sharing import note_view
 from kizuna.core.visibility import viewer_for
+from kizuna.customfields import filters as custom_filters
 
 from . import services
-from .filters import COMPANY_SORTS, PERSON_SORTS, filter_companies, filter_people
+from .filters import COMPANY_SORTS, PERSON_SORTS, filter_companies, filter_people, sorted_by
 from .masking import mask_people, mask_person
 from .models import Company, Employment, Person, Site
 from .schemas import (
@@ -59,6 +60,13 @@ class CompanyListParams(ListParams):
     industry: str = ""
 
 
+CUSTOM_DOC = (
+    " Custom fields marked filterable (GET /api/v1/custom-fields) filter as custom.<key>=<value> (text: contains;"
+    " multi_choice: holds the choice), custom.<key>.min / custom.<key>.max (number, money, date) and sort as"
+    " sort=custom.<key> or sort=-custom.<key>."
+)
+
+
 def _sort(params: ListParams, sorts: dict) -> str:
     if params.sort not in sorts:
         message = _("sort は %(choices)s のいずれかです。") % {"choices": ", ".join(sorts)}
@@ -82,18 +90,20 @@ def _with_etag(response: HttpResponse, obj):
 
 
 # --- companies -------------------------------------------------------------------------------------
-@router.get("/companies", response={200: CompanyPage, **ERRORS})
+@router.get("/companies", response={200: CompanyPage, **ERRORS}, description="Companies, in keyset pages." + CUSTOM_DOC)
 def list_companies(request: HttpRequest, params: Query[CompanyListParams]):
-    sort = _sort(params, COMPANY_SORTS)
     qs = filter_companies(
         _companies(request.user),
+        user=request.user,
+        custom=custom_filters.params_from(request.GET),
         q=params.q,
         owner=params.owner,
         tag=params.tag,
         prefecture=params.prefecture,
         industry=params.industry,
     )
-    return paginate(qs, sort=sort, cursor=params.cursor, limit=params.limit)
+    qs, sorts = sorted_by(qs, user=request.user, object_type="company", sort=params.sort, sorts=COMPANY_SORTS)
+    return paginate(qs, sort=_sort(params, sorts), cursor=params.cursor, limit=params.limit)
 
 
 @router.post("/companies", response={201: CompanyOut, **ERRORS})
@@ -133,12 +143,12 @@ def restore_company(request: HttpRequest, response: HttpResponse, company_id: in
 
 
 # --- people ----------------------------------------------------------------------------------------
-@router.get("/people", response={200: PersonPage, **ERRORS})
+@router.get("/people", response={200: PersonPage, **ERRORS}, description="People, in keyset pages." + CUSTOM_DOC)
 def list_people(request: HttpRequest, params: Query[PersonListParams]):
-    sort = _sort(params, PERSON_SORTS)
     qs = filter_people(
         _people(request.user),
         user=request.user,
+        custom=custom_filters.params_from(request.GET),
         q=params.q,
         owner=params.owner,
         tag=params.tag,
@@ -146,7 +156,8 @@ def list_people(request: HttpRequest, params: Query[PersonListParams]):
         prefecture=params.prefecture,
         company=params.company,
     )
-    page = paginate(qs, sort=sort, cursor=params.cursor, limit=params.limit)
+    qs, sorts = sorted_by(qs, user=request.user, object_type="person", sort=params.sort, sorts=PERSON_SORTS)
+    page = paginate(qs, sort=_sort(params, sorts), cursor=params.cursor, limit=params.limit)
     mask_people(request.user, page.items)
     viewer_for(request.user).prime_related(page.items, "company")  # the employers, named or null, in one query
     return page

@@ -40,6 +40,12 @@ class ContactsConfig(AppConfig):
         from . import privacy
 
         personal_data.register("contacts", disclose=privacy.disclose, erase=privacy.erase)
+        from kizuna.customfields import registry as custom_fields
+
+        from . import search
+
+        custom_fields.register(Person, reindex=lambda: search.reindex(search.PERSON))
+        custom_fields.register(Company, reindex=lambda: search.reindex(search.COMPANY))
 
     @staticmethod
     def _register_history():

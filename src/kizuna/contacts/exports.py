@@ -18,6 +18,8 @@ from kizuna.core.exceptions import PermissionDenied, ValidationFailed
 from kizuna.core.permissions import has_perm
 from kizuna.core.spreadsheet import escape_formula
 from kizuna.core.visibility import viewer_for
+from kizuna.customfields import access as custom_access
+from kizuna.customfields.values import display as custom_display
 
 from .filters import filter_companies, filter_people
 from .models import Company, Person
@@ -76,7 +78,7 @@ def _person_rows(user, people):
     for chunk in batched(people, 2000):
         viewer.prime(Person, [p.pk for p in chunk])
         viewer.prime_related(chunk, "company")  # an employer the reader may not see is left blank
-        yield from _person_chunk(viewer, chunk)
+        yield from zip(_person_chunk(viewer, chunk), chunk, strict=True)
 
 
 def _person_chunk(viewer, people):
@@ -107,7 +109,24 @@ def _company_rows(companies):
             "name": c.name, "name_kana": c.name_kana, "corporate_number": c.corporate_number, "industry": c.industry,
             "phone": c.phone, "postcode": c.postcode, "prefecture": c.prefecture, "city": c.city, "street": c.street,
             "website": c.website, "tags": "、".join(t.name for t in c.tags.all()), "notes": c.notes,
-        }  # fmt: skip
+        }, c  # fmt: skip
+
+
+def _with_custom(user, kind: str, columns: list, rows):
+    """The custom fields `user` may read, as columns after the fixed ones (labelled in the reader's language)."""
+    from django.contrib.auth import get_user_model
+
+    fields = custom_access.readable(user, kind)
+    if not fields:
+        return columns, (row for row, _obj in rows)
+    names = {u.pk: u for u in get_user_model().objects.all()} if any(f.type == "user" for f in fields) else {}
+
+    def extended():
+        for row, obj in rows:
+            stored = obj.custom or {}
+            yield row | {f.path: custom_display(f, stored.get(f.key), users=names) for f in fields}
+
+    return columns + [(f.label, f.path) for f in fields], extended()
 
 
 def records(user, kind: str, filters: dict, left_out: dict | None = None):
@@ -118,10 +137,12 @@ def records(user, kind: str, filters: dict, left_out: dict | None = None):
         qs = _exclude(kind, filter_people(Person.objects.visible_to(user), user=user, **filters), left_out)
         qs = qs.select_related("company")
         qs = qs.prefetch_related("contact_points", "tags", "employments").order_by("kana_search", "id")
-        return PERSON_COLUMNS, _person_rows(user, qs.iterator(chunk_size=2000))
-    qs = _exclude(kind, filter_companies(Company.objects.visible_to(user), **filters), left_out)
+        return _with_custom(user, kind, PERSON_COLUMNS, _person_rows(user, qs.iterator(chunk_size=2000)))
+    qs = _exclude(kind, filter_companies(Company.objects.visible_to(user), user=user, **filters), left_out)
     qs = qs.prefetch_related("tags")
-    return COMPANY_COLUMNS, _company_rows(qs.order_by("name_key", "id").iterator(chunk_size=2000))
+    return _with_custom(
+        user, kind, COMPANY_COLUMNS, _company_rows(qs.order_by("name_key", "id").iterator(chunk_size=2000))
+    )
 
 
 def _csv(columns, rows, encoding: str) -> tuple[bytes, int]:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from kizuna.core import japanese
 from kizuna.core.exceptions import ValidationFailed
+from kizuna.customfields import filters as custom_filters
 
 from . import search
 from .models import Company, Person
@@ -26,8 +27,9 @@ PERSON_SORTS = {"updated": "-updated_at", "created": "-created_at", "name": "kan
 COMPANY_SORTS = {"updated": "-updated_at", "created": "-created_at", "name": "name_key"}
 
 
-def filter_people(qs, *, user=None, q="", owner=None, tag="", stage="", prefecture="", company=None):
-    """`user` decides whether `q` may match sensitive contact points (those the user sees unmasked)."""
+def filter_people(qs, *, user=None, q="", owner=None, tag="", stage="", prefecture="", company=None, custom=None):
+    """`user` decides whether `q` may match sensitive contact points (those the user sees unmasked), and which
+    custom fields `custom` ({"<key>": v, "<key>.min": v, ...}: kizuna.customfields.filters) may filter by."""
     if q:
         qs = qs.filter(search.person_match(q, user))
     if owner:
@@ -40,10 +42,12 @@ def filter_people(qs, *, user=None, q="", owner=None, tag="", stage="", prefectu
         qs = qs.filter(prefecture=japanese.normalize_prefecture(prefecture) or prefecture)
     if company:
         qs = qs.filter(company_id=record_id(company, "company", _("会社")))
+    if custom:
+        qs = custom_filters.apply(qs, user=user, object_type="person", params=custom)
     return qs
 
 
-def filter_companies(qs, *, q="", owner=None, tag="", prefecture="", industry=""):
+def filter_companies(qs, *, user=None, q="", owner=None, tag="", prefecture="", industry="", custom=None):
     if q:
         qs = qs.filter(search.company_match(q))
     if owner:
@@ -54,4 +58,15 @@ def filter_companies(qs, *, q="", owner=None, tag="", prefecture="", industry=""
         qs = qs.filter(prefecture=japanese.normalize_prefecture(prefecture) or prefecture)
     if industry:
         qs = qs.filter(industry=industry)
+    if custom:
+        qs = custom_filters.apply(qs, user=user, object_type="company", params=custom)
     return qs
+
+
+def sorted_by(qs, *, user, object_type: str, sort: str, sorts: dict):
+    """(queryset, sorts) for a list's `sort`: the fixed sorts, or [-]custom.<key> of a filterable custom field
+    (the queryset then carries the value to sort and page by)."""
+    if not custom_filters.is_custom_sort(sort):
+        return qs, sorts
+    qs, order = custom_filters.sort(qs, user=user, object_type=object_type, sort=sort)
+    return qs, sorts | {sort: order}

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kizuna.core import japanese, visibility
 from kizuna.core.permissions import Visibility
+from kizuna.customfields import forms as custom_forms
 
 from .models import Company, ContactPoint, Person, Site
 
@@ -119,6 +120,12 @@ class CompanyForm(ServiceForm):
         super().__init__(*args, **kwargs)
         self.fields["parent"].user = user
         self.fields["owner"] = owner_field()
+        custom_forms.add_fields(self, user, "company")
+
+    def service_data(self) -> dict:
+        data = super().service_data()
+        custom_forms.pop_values(self, data)
+        return data
 
 
 class PersonForm(ServiceForm):
@@ -158,6 +165,7 @@ class PersonForm(ServiceForm):
             self.fields[f"email_label_{i}"] = forms.ChoiceField(choices=self.EMAIL_LABELS, required=False)
             self.fields[f"phone_{i}"] = forms.CharField(label=_("電話"), required=False, max_length=60)
             self.fields[f"phone_label_{i}"] = forms.ChoiceField(choices=self.PHONE_LABELS, required=False)
+        custom_forms.add_fields(self, user, "person")
 
     def contact_rows(self):
         return [
@@ -176,6 +184,7 @@ class PersonForm(ServiceForm):
             if phone:
                 phones.append({"value": phone, "label": phone_label or None})
         data["emails"], data["phones"] = emails, phones
+        custom_forms.pop_values(self, data)
         if not data.get("company"):
             for key in ("company", "department", "title"):
                 data.pop(key, None)
@@ -197,7 +206,7 @@ class PersonForm(ServiceForm):
         for i, point in enumerate(phones[: PersonForm.CONTACT_ROWS]):
             initial[f"phone_{i}"] = f"{point.value} 内線{point.extension}" if point.extension else point.value
             initial[f"phone_label_{i}"] = point.label
-        return initial
+        return initial | custom_forms.initial(person)
 
 
 def company_initial(company: Company) -> dict:
@@ -208,7 +217,7 @@ def company_initial(company: Company) -> dict:
     initial["parent"] = company_label(company.parent) if company.parent else ""
     initial["owner"] = company.owner_id
     initial["tags"] = "、".join(t.name for t in company.tags.all())
-    return initial
+    return initial | custom_forms.initial(company)
 
 
 class EmploymentForm(ServiceForm):

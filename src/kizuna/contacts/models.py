@@ -55,6 +55,7 @@ class Company(VisibleModel, AddressMixin):
     )
     notes = models.TextField(_("メモ"), blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="companies", verbose_name=_("タグ"))
+    custom = models.JSONField(_("カスタム項目"), default=dict, blank=True, editable=False)  # kizuna.customfields
 
     class Meta:
         verbose_name = _("会社")
@@ -134,6 +135,7 @@ class Person(VisibleModel, AddressMixin):
     # Phones and e-mails that could not be read as such, kept as entered for someone to look at (要確認):
     # [{"kind": "phone"|"email", "value": as entered, "label": ContactPoint.Label, "reason": ReviewReason}].
     unparsed_values = models.JSONField(_("未解析の値"), default=list, blank=True, editable=False)
+    custom = models.JSONField(_("カスタム項目"), default=dict, blank=True, editable=False)  # kizuna.customfields
 
     class Meta:
         verbose_name = _("人")

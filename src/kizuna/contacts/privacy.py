@@ -1,6 +1,7 @@
 """Contacts' personal data about a person beyond the person row itself (registered in core.personal_data):
-contact points, careers and tags are disclosed; on erasure the contact points and tags go, careers keep only the
-company and dates, the row keeps its company and stage under a placeholder name, and a merge's undo values go."""
+contact points, careers, tags and custom field values are disclosed; on erasure the contact points, tags and custom
+values go, careers keep only the company and dates, the row keeps its company and stage under a placeholder name,
+and a merge's undo values go."""
 
 from django.utils import timezone
 
@@ -31,7 +32,16 @@ def disclose(ids) -> dict:
             for e in careers
         ],
         "tags": sorted({t.name for p in people for t in p.tags.all()}),
+        "custom": _custom(people),
     }  # fmt: skip
+
+
+def _custom(people) -> dict:
+    """Every custom value held about the person (removed fields' kept values too), by the field's label."""
+    from kizuna.customfields.models import CustomField
+
+    labels = dict(CustomField.objects.filter(object_type="person").values_list("key", "label_ja"))
+    return {labels.get(k, k): v for p in people for k, v in sorted((p.custom or {}).items())}
 
 
 def erase(actor, ids, scrub) -> dict:
@@ -45,7 +55,7 @@ def erase(actor, ids, scrub) -> dict:
         Person.objects.filter(pk=p.pk).update(
             family_name=PLACEHOLDER, given_name=f"#{p.pk}", family_name_kana="", given_name_kana="",
             name_search="", kana_search="", birthday=None, postcode="", prefecture="", city="", street="",
-            notes="", unparsed_values=[], external_id="", deleted_at=p.deleted_at or now,
+            notes="", unparsed_values=[], custom={}, external_id="", deleted_at=p.deleted_at or now,
             deleted_by_id=p.deleted_by_id or actor.pk, version=p.version + 1, updated_at=now, updated_by=actor,
         )  # fmt: skip
         search.remove(PERSON, p.pk)

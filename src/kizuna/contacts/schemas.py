@@ -1,12 +1,14 @@
 """API shapes. Inputs forbid unknown fields, so `version`, `created_by` and the like cannot be mass-assigned."""
 
 from datetime import date, datetime
+from typing import Any
 
 from ninja import Schema
 from pydantic import Field
 
 from kizuna.core.schemas import Strict, UserRef
 from kizuna.core.visibility import viewer_for
+from kizuna.customfields.schemas import CUSTOM_IN, CUSTOM_OUT, CUSTOM_PATCH, custom_out
 
 from .models import Company
 
@@ -27,6 +29,7 @@ class CompanyIn(Strict):
     tags: list[str] = []
     owner: int | None = None
     visibility: str = "team"
+    custom: dict[str, Any] = CUSTOM_IN
 
 
 class CompanyPatch(Strict):
@@ -45,6 +48,7 @@ class CompanyPatch(Strict):
     tags: list[str] | None = None
     owner: int | None = None
     visibility: str | None = None
+    custom: dict[str, Any] | None = CUSTOM_PATCH
 
 
 class CompanyOut(Schema):
@@ -66,6 +70,7 @@ class CompanyOut(Schema):
     owner: UserRef | None
     team_id: int | None
     visibility: str
+    custom: dict[str, Any] = CUSTOM_OUT
     version: int
     created_at: datetime
     updated_at: datetime
@@ -73,6 +78,10 @@ class CompanyOut(Schema):
     @staticmethod
     def resolve_tags(obj):
         return [t.name for t in obj.tags.all()]
+
+    @staticmethod
+    def resolve_custom(obj, context):
+        return custom_out(obj, context)
 
 
 class ContactPointIn(Strict):
@@ -133,6 +142,7 @@ class PersonIn(Strict):
     company: int | None = Field(None, description="現在の会社の ID（主所属の職歴が作られます）")
     department: str = ""
     title: str = ""
+    custom: dict[str, Any] = CUSTOM_IN
 
 
 class PersonPatch(Strict):
@@ -153,6 +163,7 @@ class PersonPatch(Strict):
     tags: list[str] | None = None
     owner: int | None = None
     visibility: str | None = None
+    custom: dict[str, Any] | None = CUSTOM_PATCH
 
 
 class PersonOut(Schema):
@@ -180,6 +191,7 @@ class PersonOut(Schema):
     owner: UserRef | None
     team_id: int | None
     visibility: str
+    custom: dict[str, Any] = CUSTOM_OUT
     version: int
     created_at: datetime
     updated_at: datetime
@@ -187,6 +199,10 @@ class PersonOut(Schema):
     @staticmethod
     def resolve_tags(obj):
         return [t.name for t in obj.tags.all()]
+
+    @staticmethod
+    def resolve_custom(obj, context):
+        return custom_out(obj, context)
 
     @staticmethod
     def resolve_company(obj, context):

@@ -12,6 +12,7 @@ from kizuna.core import audit, japanese, search
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.permissions import can_view_sensitive, is_active_user, sensitive_reach
 from kizuna.core.visibility import viewer_for
+from kizuna.customfields import access as custom_fields
 
 from .masking import is_sensitive, masked_value
 from .models import Company, ContactPoint, Person
@@ -23,10 +24,11 @@ TYPES = (PERSON, COMPANY)
 _CURSOR_SALT = "kizuna.search"
 
 
-def person_fields(person: Person, points=None, company: Company | None = None) -> list[str]:
+def person_fields(person: Person, points=None, company: Company | None = None, custom=None) -> list[str]:
+    """`custom`: the searchable custom fields (kizuna.customfields), when the caller read them once for many."""
     points = person.contact_points.all() if points is None else points
     company = person.company if company is None and person.company_id else company
-    fields = [person.name_search, person.kana_search]
+    fields = [person.name_search, person.kana_search, *custom_fields.search_texts(person, custom)]
     if company is not None:
         fields += [company.name_search, company.name_key]
     for point in points:
@@ -50,11 +52,11 @@ def person_sensitive_fields(points, unparsed=()) -> list[str]:
     return fields + [japanese.search_text(str(entry.get("value", ""))) for entry in unparsed or ()]
 
 
-def person_document(person: Person, points=None, company: Company | None = None) -> search.Document:
+def person_document(person: Person, points=None, company: Company | None = None, custom=None) -> search.Document:
     points = list(person.contact_points.all()) if points is None else points
     return search.Document(
         person.pk,
-        person_fields(person, points, company),
+        person_fields(person, points, company, custom),
         names=(person.name_search, person.kana_search),
         private=tuple(person_sensitive_fields(points, person.unparsed_values)),
         stamp=person.updated_at,
@@ -63,15 +65,18 @@ def person_document(person: Person, points=None, company: Company | None = None)
 
 def index_person_documents(rows) -> None:
     """Bulk: [(person, contact points, company)], oldest first."""
-    search.index_many(PERSON, [person_document(p, points, company) for p, points, company in rows])
+    custom = custom_fields.searchable(PERSON)  # read once for the batch
+    search.index_many(PERSON, [person_document(p, points, company, custom) for p, points, company in rows])
 
 
-def company_fields(company: Company) -> list[str]:
-    return [company.name_search, company.name_key, company.phone_digits, company.corporate_number]
+def company_fields(company: Company, custom=None) -> list[str]:
+    return [company.name_search, company.name_key, company.phone_digits, company.corporate_number,
+            *custom_fields.search_texts(company, custom)]  # fmt: skip
 
 
-def company_document(company: Company) -> search.Document:
-    return search.Document(company.pk, company_fields(company), names=(company.name_key,), stamp=company.updated_at)
+def company_document(company: Company, custom=None) -> search.Document:
+    fields = company_fields(company, custom)
+    return search.Document(company.pk, fields, names=(company.name_key,), stamp=company.updated_at)
 
 
 def index_person(person: Person) -> None:
@@ -109,7 +114,8 @@ def reindex(kind: str, *, batch: int = 5000, progress=None) -> int:
             companies = Company.objects.in_bulk({p.company_id for p in chunk if p.company_id})
             index_person_documents((p, points.get(p.pk, []), companies.get(p.company_id)) for p in chunk)
         else:
-            search.index_many(kind, [company_document(c) for c in chunk])
+            custom = custom_fields.searchable(COMPANY)
+            search.index_many(kind, [company_document(c, custom) for c in chunk])
         total += len(chunk)
         after = (chunk[-1].updated_at, chunk[-1].pk)
         if progress:

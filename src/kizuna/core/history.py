@@ -7,7 +7,8 @@ and sensitive values masked (core.visibility). Apps register from their AppConfi
 - `register_field_labels({...})`: history keys that are not a model field (or read better otherwise);
 - `register_choice_fields(model)`: a model whose fields' choices name values filed under another record;
 - `register_related_ids(model_name, ids)`: `ids(pk)` → the pks whose history is this record's too (merged ones);
-- `register_page_masker(model, mask)`: `mask(obj, changes)` for values the page itself shows masked.
+- `register_page_masker(model, mask)`: `mask(obj, changes)` for values the page itself shows masked;
+- `register_field_labeler(label)`: `label(model, name)` → a label for keys defined at run time (custom.<key>), or None.
 """
 
 import re
@@ -30,6 +31,7 @@ _FIELD_LABELS: dict[str, str] = {"shared_with": _l("共有先"), "shared_with_te
 _CHOICE_MODELS: list = []
 _RELATED_IDS: dict[str, Callable[[int], list[int]]] = {}
 _PAGE_MASKERS: dict[type, Callable] = {}
+_FIELD_LABELERS: list[Callable] = []
 _ROW_ID = re.compile(r" \(#\d+\)$")  # how the audit log names a linked record: people read the name only
 LIMIT = 50
 
@@ -55,6 +57,11 @@ def register_page_masker(model, mask: Callable) -> None:
     _PAGE_MASKERS[model] = mask
 
 
+def register_field_labeler(label: Callable) -> None:
+    if label not in _FIELD_LABELERS:
+        _FIELD_LABELERS.append(label)
+
+
 def action_label(action: str) -> str:
     return str(_ACTION_LABELS.get(action, action))
 
@@ -62,6 +69,9 @@ def action_label(action: str) -> str:
 def field_label(model, name: str) -> str:
     if name in _FIELD_LABELS:
         return _FIELD_LABELS[name]
+    for labeler in _FIELD_LABELERS:
+        if (label := labeler(model, name)) is not None:
+            return label
     try:
         return model._meta.get_field(name).verbose_name
     except FieldDoesNotExist:

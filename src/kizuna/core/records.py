@@ -37,7 +37,8 @@ def lock(obj):
 
 
 def snapshot(obj, fields) -> dict:
-    return {f: getattr(obj, f) for f in fields}
+    """{field: value}; a `custom.<key>` name reads that key of the record's custom values (kizuna.customfields)."""
+    return {f: (obj.custom or {}).get(f[7:]) if f.startswith("custom.") else getattr(obj, f) for f in fields}
 
 
 def touch(obj, actor) -> None:

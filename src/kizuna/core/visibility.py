@@ -34,6 +34,8 @@ _HISTORY_MASKERS: dict[type, Callable] = {}
 # History keys that name records without being a field of the record the row is filed under → their model.
 _HISTORY_FIELDS: dict[str, object] = {}
 SAME_KIND = "same kind"  # the key names records of the row's own model ("merged")
+# filter(user, model, changes) → changes: history keys a reader may not see at all (custom fields by role).
+_HISTORY_FILTERS: list[Callable] = []
 
 
 def register_masker(model, mask: Callable, *, history: Callable | None = None) -> None:
@@ -48,6 +50,12 @@ def register_history_field(name: str, model) -> None:
     """A history key that names records of `model` (or of the row's own model: SAME_KIND) when it is not a
     model field of the record the row is filed under (a career's "company" is filed under the person)."""
     _HISTORY_FIELDS[name] = model
+
+
+def register_history_filter(keep: Callable) -> None:
+    """`keep(user, model, changes)` returns the history row without the keys `user` may not read."""
+    if keep not in _HISTORY_FILTERS:
+        _HISTORY_FILTERS.append(keep)
 
 
 def has_visibility(model) -> bool:
@@ -146,6 +154,8 @@ class Viewer:
         """A history row of `obj` as this user may read it: names of hidden records replaced, and the
         sensitive values masked where `obj` is masked for them."""
         model = type(obj)._meta.concrete_model
+        for keep in _HISTORY_FILTERS:
+            changes = keep(self.user, model, changes)
         changes = self.history_changes(model, changes, with_ids=with_ids)
         if model in _HISTORY_MASKERS and self.sight(obj) == MASKED:
             changes = _HISTORY_MASKERS[model](changes)

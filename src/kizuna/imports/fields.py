@@ -7,6 +7,7 @@ one of:
 - a contact-point field with its label: `"phone:office"`, `"phone:home"`, `"phone:fax"`, `"phone:other"`,
   `"email:work"`, `"email:personal"`, `"email:other"` (`"mobile"` = `"phone:mobile"`, `"fax"` = `"phone:fax"`;
   a plain `"phone"` is labelled 携帯 for 070/080/090 numbers and 会社 otherwise);
+- `"custom:<key>"`: a custom field of the record type (kizuna.customfields.imports);
 - `"label:<column number>"`: this column holds, row by row, the label of the values in that other column
   (Google Contacts' `Phone 1 - Label` beside `Phone 1 - Value`: Work, Mobile, Home, Work Fax, * Other, 携帯 ...;
   for a memo column, the text put before its value).
@@ -15,6 +16,8 @@ Several columns may go to the contact points (phone, mobile, fax, email), to not
 line, named by its header unless the header is a memo's), to tags, to street/address2 (joined) and to website;
 every other field takes one column.
 """
+
+from kizuna.customfields import imports as custom_columns
 
 PERSON_FIELDS = (
     "external_id", "full_name", "family_name", "given_name", "full_name_kana", "family_name_kana",
@@ -72,6 +75,8 @@ def parse_spec(value: str) -> Spec | None:
     head, sep, tail = value.partition(":")
     if head == "label" and sep:
         return Spec("", "", int(tail)) if tail.isascii() and tail.isdigit() and len(tail) <= 4 else None
+    if head == "custom" and sep:
+        return Spec(value) if custom_columns.is_key(tail) else None
     if head in _FIXED_LABEL and not sep:
         return Spec(*_FIXED_LABEL[head])
     if sep:
@@ -91,6 +96,8 @@ def spec_label(value: str, headers: list[str] | None = None) -> str:
     """How the wizard names a mapping value."""
     if value in SPEC_LABELS:
         return SPEC_LABELS[value]
+    if custom := custom_columns.label(value):
+        return custom
     spec = parse_spec(value)
     if spec is not None and spec.label_of is not None:
         header = headers[spec.label_of] if headers and spec.label_of < len(headers) else ""
@@ -108,7 +115,7 @@ def choices(kind: str) -> list[tuple[str, str]]:
         if field in LABELS:
             out += [(f"{field}:{label}", SPEC_LABELS[f"{field}:{label}"]) for label in LABELS[field]
                     if (field, label) not in _FIXED_LABEL.values()]  # fmt: skip
-    return out
+    return out + custom_columns.choices(kind)
 
 
 def validate_mapping(mapping: dict[int, str], *, kind: str = "person") -> list[str]:
@@ -120,7 +127,7 @@ def validate_mapping(mapping: dict[int, str], *, kind: str = "person") -> list[s
         spec = parse_spec(value)
         if (
             spec is None
-            or (spec.label_of is None and spec.field not in FIELDS[kind])
+            or (spec.label_of is None and spec.field not in FIELDS[kind] and not custom_columns.known(kind, spec.field))
             or (spec.field and spec.field not in CONTACT_FIELDS and spec.label)
         ):
             problems.append(f"{index + 1}列目の項目「{value}」はこの取り込みでは使えません。")
@@ -137,7 +144,7 @@ def validate_mapping(mapping: dict[int, str], *, kind: str = "person") -> list[s
         fields.add(field)
         if field in seen and field not in MULTI:
             problems.append(
-                f"「{FIELD_LABELS[field]}」が{seen[field] + 1}列目と{index + 1}列目の両方に指定されています。"
+                f"「{spec_label(field)}」が{seen[field] + 1}列目と{index + 1}列目の両方に指定されています。"
             )
         seen.setdefault(field, index)
     if kind == "person" and not fields & {"full_name", "family_name"}:

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from kizuna.core import japanese
 from kizuna.core.masking import MASK
+from kizuna.customfields import imports as custom_columns
 
 from .fields import (  # noqa: F401 - the mapping's vocabulary, re-exported for its users
     COMPANY_FIELDS,
@@ -721,4 +722,6 @@ def map_row(values: list[str], mapping: dict[int, str], *, kind: str = "person",
         tags.append(REVIEW_TAG)
     if tags:
         data["tags"] = tags
+    if custom := custom_columns.row_values(raw):
+        data["custom"] = custom
     return RowResult(data, errors, warnings)

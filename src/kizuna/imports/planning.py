@@ -72,6 +72,8 @@ def changes_nothing(person: Person, data: dict) -> bool:
             return False
     if data.get("notes") and data["notes"].strip() not in (person.notes or ""):
         return False
+    if data.get("custom"):  # custom fields' cells are typed by the service: taken as a change
+        return False
     if set(data.get("tags") or ()) - set(person.tags.values_list("name", flat=True)):
         return False
     have = {(p.kind, p.normalized) for p in person.contact_points.all()}

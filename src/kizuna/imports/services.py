@@ -422,6 +422,8 @@ def _before(person_or_company, data: dict) -> dict:
                            for p in person_or_company.contact_points.filter(kind=kind)]  # fmt: skip
         elif key == "tags":
             before[key] = list(person_or_company.tags.values_list("name", flat=True))
+        elif key == "custom":  # the keys the row sets, as they were (None: unset), so that a revert restores them
+            before[key] = {k: (person_or_company.custom or {}).get(k) for k in data[key]}
         elif hasattr(person_or_company, key):
             value = getattr(person_or_company, key)
             before[key] = value.isoformat() if hasattr(value, "isoformat") else value
@@ -542,7 +544,7 @@ def _bulkable(plan: RowPlan) -> bool:
     validates and explains."""
     data = plan.data
     return (plan.action == "create" and not plan.duplicates and not plan.deferred and not data.get("tags")
-            and not data.get("record_kind")
+            and not data.get("record_kind") and not data.get("custom")
             and all(len(str(data.get(k) or "")) <= n for k, n in _LIMITS.items()))  # fmt: skip
 
 

@@ -2,7 +2,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kizuna.core import audit, japanese, records
+from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.services import Errors, require_writer, resolve_ownership, text
+from kizuna.customfields import values as custom_values
 
 from ..models import Company
 from ..search import index_company, index_person
@@ -51,6 +53,12 @@ def _clean(actor, data: dict, *, current: Company | None = None) -> dict:
         out["parent"] = parent or None
     out.update(clean_address(data, errors))
     out.update(resolve_ownership(actor, data, errors, current=current))
+    try:  # checked even when a creation carries no custom values (required fields)
+        out["_custom"] = custom_values.clean(actor, "company", data.get("custom"), creating=creating)
+    except ValidationFailed as exc:
+        for field, messages in exc.field_errors.items():
+            for message in messages:
+                errors.add(field, message)
     errors.raise_if_any()
     if "name" in out or "name_kana" in out:
         name = out.get("name", current.name if current else "")
@@ -64,11 +72,13 @@ def _clean(actor, data: dict, *, current: Company | None = None) -> dict:
 def create_company(*, actor, data: dict) -> Company:
     require_writer(actor, "company")
     values = _clean(actor, data)
+    custom = custom_values.merge({}, values.pop("_custom"))
     with transaction.atomic():
-        company = Company(**values, created_by=actor, updated_by=actor)
+        company = Company(**values, custom=custom, created_by=actor, updated_by=actor)
         company.save()
         tags = set_tags(company, data.get("tags")) if "tags" in data else []
-        snapshot = records.snapshot(company, FIELDS) | {"tags": tags}
+        fields = FIELDS + custom_values.history_paths({}, custom)
+        snapshot = records.snapshot(company, fields) | {"tags": tags}
         audit.record(actor=actor, action="create", obj=company, changes=audit.diff({}, snapshot))
         index_company(company)
     return company
@@ -78,9 +88,17 @@ def update_company(*, actor, company: Company, data: dict, expected_version=None
     require_writer(actor, "company", "edit")
     records.check_version(company, expected_version)  # a stale form is a conflict before its values are checked
     values = _clean(actor, data, current=company)
+    patch = values.pop("_custom")
     with transaction.atomic():
+        stored = records.lock(company).custom  # other keys as stored now, not as this copy read them
+        fields = FIELDS
+        if patch:
+            values["custom"] = custom_values.merge(stored, patch)
+            fields = FIELDS + custom_values.history_paths(stored, values["custom"])
+        else:
+            company.custom = stored
         changes = records.apply_changes(
-            actor=actor, obj=company, data=values, fields=FIELDS, expected_version=expected_version
+            actor=actor, obj=company, data=values, fields=fields, expected_version=expected_version
         )
         if "tags" in data:
             before = sorted(company.tags.values_list("name", flat=True))
@@ -89,7 +107,9 @@ def update_company(*, actor, company: Company, data: dict, expected_version=None
                 tags = {"tags": [before, after]}
                 records.record_related_changes(actor=actor, obj=company, changes=tags, version_bumped=bool(changes))
                 changes |= tags
-        if {"name", "name_kana", "phone", "corporate_number"} & changes.keys():
+        if {"name", "name_kana", "phone", "corporate_number"} & changes.keys() or any(
+            k.startswith("custom.") for k in changes
+        ):
             index_company(company)
             if {"name", "name_kana"} & changes.keys():  # people are found by their company's name too
                 for person in company.current_people.alive().select_related("company"):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from kizuna.core import audit, japanese, records
 from kizuna.core.exceptions import Conflict, PermissionDenied, ValidationFailed
 from kizuna.core.permissions import has_perm
+from kizuna.customfields.values import history_paths
 
 from ..models import (
     Company,
@@ -208,6 +209,13 @@ def merge_records(*, actor, kind: str, survivor, others, choices: dict | None = 
                 model.objects.filter(pk=source_id).update(external_id="")  # the id is unique: free it first
             setattr(survivor, field, value)
         _renormalize(kind, survivor)
+        # Custom values: the survivor's as stored, plus the keys only the others hold (never dropped).
+        custom_before = dict(current.custom or {})
+        survivor.custom = dict(custom_before)
+        for obj in others:
+            for key, value in (locked[obj.pk].custom or {}).items():
+                survivor.custom.setdefault(key, value)
+        undo["custom"] = custom_before
         other_ids = [o.pk for o in others]
         unparsed_before = None
         if kind == DuplicateKind.PERSON:
@@ -236,6 +244,8 @@ def merge_records(*, actor, kind: str, survivor, others, choices: dict | None = 
         records.touch(survivor, actor)
         survivor.save()
         changes = audit.diff(before, records.snapshot(survivor, fields))
+        for path in history_paths(custom_before, survivor.custom):
+            changes[path] = [custom_before.get(path[7:]), survivor.custom.get(path[7:])]
         if unparsed_before is not None and unparsed_before != unparsed_values(survivor):
             changes["unparsed_values"] = [unparsed_before, unparsed_values(survivor)]
         changes["merged"] = [None, [f"{o} (#{o.pk})" for o in others]]
@@ -286,6 +296,8 @@ def undo_merge(*, actor, merge: Merge) -> None:
             setattr(survivor, field, model_field.to_python(value) if value is not None else empty)
         if "unparsed_values" in merge.undo:
             survivor.unparsed_values = merge.undo["unparsed_values"]
+        if "custom" in merge.undo:
+            survivor.custom = merge.undo["custom"]
         if "survivor_parent" in merge.undo:
             survivor.parent_id = merge.undo["survivor_parent"]
         survivor.tags.remove(*merge.undo.get("tags", []))

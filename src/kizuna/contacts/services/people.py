@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from kizuna.core import audit, japanese, records
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.services import Errors, require_writer, resolve_ownership, text
+from kizuna.customfields import values as custom_values
 
 from ..models import Company, ContactPoint, Employment, Person
 from ..search import index_person
@@ -149,6 +150,12 @@ def _clean(actor, data: dict, *, current: Person | None = None) -> dict:
     points = _clean_contact_points(data, errors)
     if current is None and data.get("company"):
         out["_job"] = _first_job(actor, data, errors)
+    try:  # checked even when a creation carries no custom values (required fields)
+        out["_custom"] = custom_values.clean(actor, "person", data.get("custom"), creating=current is None)
+    except ValidationFailed as exc:
+        for field, messages in exc.field_errors.items():
+            for message in messages:
+                errors.add(field, message)
     errors.raise_if_any()
     if {"family_name", "given_name", "family_name_kana", "given_name_kana"} & out.keys():
 
@@ -228,15 +235,17 @@ def create_person(*, actor, data: dict) -> Person:
     values = _clean(actor, data)
     _kept, points, unparsed = values.pop("_points") or (set(), [], [])
     job = values.pop("_job", None)
+    custom = custom_values.merge({}, values.pop("_custom"))
     with transaction.atomic():
-        person = Person(**values, created_by=actor, updated_by=actor)
+        person = Person(**values, custom=custom, created_by=actor, updated_by=actor)
         add_unparsed(person, unparsed)
         person.save()
         for point in points:
             point.person = person
         ContactPoint.objects.bulk_create(points)
         tags = set_tags(person, data.get("tags")) if "tags" in data else []
-        snapshot = records.snapshot(person, FIELDS) | _contact_values(person) | {"tags": tags}
+        fields = FIELDS + custom_values.history_paths({}, custom)
+        snapshot = records.snapshot(person, fields) | _contact_values(person) | {"tags": tags}
         if person.unparsed_values:
             snapshot["unparsed_values"] = unparsed_values(person)
         if job:
@@ -254,12 +263,20 @@ def update_person(*, actor, person: Person, data: dict, expected_version=None) -
     records.check_version(person, expected_version)  # a stale form is a conflict before its values are checked
     values = _clean(actor, data, current=person)
     points = values.pop("_points")
+    patch = values.pop("_custom")
     with transaction.atomic():
         # Under the row lock, the kept values are the stored ones, not those this copy read earlier (the save
         # below writes the whole row).
-        person.unparsed_values = records.lock(person).unparsed_values
+        locked = records.lock(person)
+        person.unparsed_values = locked.unparsed_values
+        fields = FIELDS
+        if patch:
+            values["custom"] = custom_values.merge(locked.custom, patch)
+            fields = FIELDS + custom_values.history_paths(locked.custom, values["custom"])
+        else:
+            person.custom = locked.custom
         changes = records.apply_changes(
-            actor=actor, obj=person, data=values, fields=FIELDS, expected_version=expected_version
+            actor=actor, obj=person, data=values, fields=fields, expected_version=expected_version
         )
         extra = {}
         if points is not None:

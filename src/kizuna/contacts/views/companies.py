@@ -5,7 +5,7 @@ from django.views.decorators.http import require_http_methods
 
 from kizuna.contacts import services
 from kizuna.contacts.dedup import service as dedup
-from kizuna.contacts.filters import COMPANY_SORTS, filter_companies
+from kizuna.contacts.filters import COMPANY_SORTS, filter_companies, sorted_by
 from kizuna.contacts.forms import CompanyForm, SiteForm, company_initial
 from kizuna.contacts.models import Company, Employment, Person
 from kizuna.contacts.org import org_chart
@@ -15,6 +15,9 @@ from kizuna.core.history import record_context
 from kizuna.core.pages import create_page, edit_page, list_page, page_view, require_writer
 from kizuna.core.records import get_child, get_for_user
 from kizuna.core.sharing import note_view
+from kizuna.customfields import access as custom_access
+from kizuna.customfields import filters as custom_filters
+from kizuna.customfields import lists as custom_lists
 
 
 @page_view
@@ -24,12 +27,19 @@ def company_list(request):
         params["owner"] = request.user.pk
     queryset = filter_companies(
         Company.objects.visible_to(request.user).select_related("owner").prefetch_related("tags"),
+        user=request.user,
+        custom=custom_filters.params_from(request.GET),
         **{k: v for k, v in params.items() if v},
     )
+    queryset, sorts = sorted_by(
+        queryset, user=request.user, object_type="company", sort=request.GET.get("sort", ""), sorts=COMPANY_SORTS
+    )
+    custom = custom_lists.context(request, "company")
     return list_page(
-        request, queryset=queryset, sorts=COMPANY_SORTS, template="contacts/company_list.html",
+        request, queryset=queryset, sorts=sorts, template="contacts/company_list.html",
         partial="contacts/partials/company_table.html",
-        extra={"nav": "companies", "filters": request.GET, "prefectures": japanese.PREFECTURES},
+        extra={"nav": "companies", "filters": request.GET, "prefectures": japanese.PREFECTURES, **custom},
+        prepare=lambda items: custom_lists.fill_cells(items, custom["custom_columns"]),
     )  # fmt: skip
 
 
@@ -49,6 +59,7 @@ def company_detail(request, pk: int):
         "sites": company.sites.alive(),
         "subsidiaries": Company.objects.visible_to(request.user).filter(parent=company),
         "panels": render_panels(request, "company", company),
+        "custom_rows": custom_access.rows(request.user, company),
         **record_context(request, company),
     }
     return render(request, "contacts/company_detail.html", context)

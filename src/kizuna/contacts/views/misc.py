@@ -13,6 +13,7 @@ from kizuna.core.exceptions import NotFound, ValidationFailed
 from kizuna.core.pages import page_view
 from kizuna.core.permissions import can_write_records
 from kizuna.core.records import get_for_user
+from kizuna.customfields import filters as custom_filters
 
 TRASH_TYPES = {
     "company": (Company, services.restore_company, "company"),
@@ -89,6 +90,7 @@ def export_list(request, kind: str):
     keys = ("q", "owner", "tag", "stage", "prefecture", "company") if kind == "person" else (
         "q", "owner", "tag", "prefecture", "industry")  # fmt: skip
     filters = {k: request.GET.get(k, "") for k in keys}
+    filters["custom"] = custom_filters.params_from(request.GET)
     if filters.get("owner") == "me":
         filters["owner"] = request.user.pk
     try:

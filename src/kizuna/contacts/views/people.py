@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kizuna.contacts import services
 from kizuna.contacts.dedup import service as dedup
-from kizuna.contacts.filters import PERSON_SORTS, filter_people
+from kizuna.contacts.filters import PERSON_SORTS, filter_people, sorted_by
 from kizuna.contacts.forms import EmploymentForm, PersonForm, company_label
 from kizuna.contacts.masking import mask_people, mask_person
 from kizuna.contacts.models import Employment, Person
@@ -19,6 +19,9 @@ from kizuna.core.pages import create_page, edit_page, list_page, page_view, requ
 from kizuna.core.permissions import has_perm
 from kizuna.core.records import get_child, get_for_user
 from kizuna.core.sharing import note_view
+from kizuna.customfields import access as custom_access
+from kizuna.customfields import filters as custom_filters
+from kizuna.customfields import lists as custom_lists
 
 
 @page_view
@@ -31,14 +34,24 @@ def person_list(request):
         .select_related("company", "owner")
         .prefetch_related("tags", "contact_points"),
         user=request.user,
+        custom=custom_filters.params_from(request.GET),
         **{k: v for k, v in params.items() if v},
     )
+    queryset, sorts = sorted_by(
+        queryset, user=request.user, object_type="person", sort=request.GET.get("sort", ""), sorts=PERSON_SORTS
+    )
+    custom = custom_lists.context(request, "person")
+
+    def prepare(items):
+        mask_people(request.user, items)
+        custom_lists.fill_cells(items, custom["custom_columns"])
+
     return list_page(
-        request, queryset=queryset, sorts=PERSON_SORTS, template="contacts/person_list.html",
+        request, queryset=queryset, sorts=sorts, template="contacts/person_list.html",
         partial="contacts/partials/person_table.html",
         extra={"nav": "people", "filters": request.GET, "prefectures": japanese.PREFECTURES,
-               "stages": Person.Stage.choices},
-        prepare=lambda items: mask_people(request.user, items),
+               "stages": Person.Stage.choices, **custom},
+        prepare=prepare,
     )  # fmt: skip
 
 
@@ -53,6 +66,7 @@ def person_detail(request, pk: int):
     context = {"object": person, "nav": "people", "jobs": jobs, "panels": render_panels(request, "person", person),
                "review_points": review, "unparsed": person.unparsed_entries,
                "can_reveal": has_perm(request.user, "person", "reveal"),
+               "custom_rows": custom_access.rows(request.user, person),
                **record_context(request, person)}  # fmt: skip
     return render(request, "contacts/person_detail.html", context)
 

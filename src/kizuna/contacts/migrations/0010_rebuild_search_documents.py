@@ -18,6 +18,10 @@ def rebuild(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("contacts", "0008_company_keys_head_office"), ("core", "0007_search_names_private_text_recency")]
+    dependencies = [
+        ("contacts", "0009_custom_values"),  # the live models read today's columns
+        ("core", "0007_search_names_private_text_recency"),
+        ("customfields", "0001_custom_field_definitions"),  # which custom fields are searchable
+    ]
 
     operations = [migrations.RunPython(rebuild, migrations.RunPython.noop)]
