@@ -63,10 +63,10 @@ def bulk_create(actor, job: ImportJob, plans: list[RowPlan], cache: dict) -> lis
             birthday=date.fromisoformat(birthday) if birthday else None, notes=data.get("notes", ""),
             owner=actor, team=actor.team, visibility=Visibility.TEAM, company_id=company_id,
         ))  # fmt: skip
-        entries = [("email", e) for e in data.get("emails", [])] + [("phone", e) for e in data.get("phones", [])]
-        points[i] = [
+        points[i] = [  # positions count within a kind, as the person service counts them
             contact_point(kind, e["value"], e.get("label") or _DEFAULT_LABEL[kind], n, extension=e.get("extension", ""))
-            for n, (kind, e) in enumerate(entries)
+            for kind, key in (("email", "emails"), ("phone", "phones"))
+            for n, e in enumerate(data.get(key, []))
         ]
         if company_id:
             jobs[i] = [Employment(company_id=company_id, department=data.get("department", ""),

@@ -7,7 +7,8 @@ from itertools import chain
 from .. import readers
 from ..models import ImportJob
 from ..planning import Planner
-from .common import BATCH, Summary, _error, _require_owner, _rows, _tally
+from . import common
+from .common import Summary, _error, _require_owner, _rows, _tally
 
 
 def dry_run(*, actor, job: ImportJob, preview: int = 50) -> Summary:
@@ -34,7 +35,7 @@ def dry_run(*, actor, job: ImportJob, preview: int = 50) -> Summary:
 
     for row_number, values in chain([first] if first else [], rows):
         batch.append((row_number, values))  # batched as the run batches, so both plan alike
-        if len(batch) >= BATCH:
+        if len(batch) >= common.BATCH:
             flush()
     flush()
     return summary

@@ -12,13 +12,15 @@ from .. import readers
 from ..models import ImportJob, ImportRow
 from ..planning import Planner
 from . import batch as batch_path
-from .common import BATCH, MAX_ERRORS, Summary, _count, _error, _rows
+from . import common
+from .common import MAX_ERRORS, Summary, _count, _error, _rows
 from .rows import _apply_one
 
 
-def run(job_id: int) -> Summary:
+def run(job_id: int, *, bulk: bool = True) -> Summary:
     """Import the rows after `job.position`. A crash leaves every finished batch in place; running the job
-    again continues with the next row and never applies a row twice."""
+    again continues with the next row and never applies a row twice. `bulk=False` sends every row through the
+    contacts services one at a time (the reference the batch path gives the same results as)."""
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     actor = job.created_by
     if job.status in (ImportJob.Status.DONE, ImportJob.Status.REVERTED):
@@ -39,11 +41,11 @@ def run(job_id: int) -> Summary:
             if row_number <= job.position:  # done before a crash or a stop
                 continue
             batch.append((row_number, values))
-            if len(batch) >= BATCH:
-                _commit(actor, job, planner, batch, cache, summary)
+            if len(batch) >= common.BATCH:
+                _commit(actor, job, planner, batch, cache, summary, bulk=bulk)
                 batch = []
         if batch:
-            _commit(actor, job, planner, batch, cache, summary)
+            _commit(actor, job, planner, batch, cache, summary, bulk=bulk)
     except DomainError as exc:
         job.status, job.message = ImportJob.Status.FAILED, exc.message
         job.save(update_fields=["status", "message"])
@@ -56,7 +58,7 @@ def run(job_id: int) -> Summary:
     return summary
 
 
-def _commit(actor, job, planner, batch, cache, summary: Summary) -> None:
+def _commit(actor, job, planner, batch, cache, summary: Summary, *, bulk: bool = True) -> None:
     with transaction.atomic():
         rows = [ImportRow(job=job, row_number=n, action="skipped") for n, v in batch if isinstance(v, readers.RowIssue)]
         for n, v in batch:
@@ -68,11 +70,11 @@ def _commit(actor, job, planner, batch, cache, summary: Summary) -> None:
         companies = [p for p in plans if p.data.get("record_kind")]
         for plan in companies:
             _apply_one(actor, job, planner, plan, cache, summary, rows)
-        bulk = [p for p in plans if job.kind == "person" and batch_path.bulkable(p)]
-        rows += batch_path.bulk_create(actor, job, bulk, cache) if bulk else []
-        for plan in bulk:
+        many = [p for p in plans if bulk and job.kind == "person" and batch_path.bulkable(p)]
+        rows += batch_path.bulk_create(actor, job, many, cache) if many else []
+        for plan in many:
             _count(summary, plan)
-        done = {id(p) for p in bulk + companies}  # by identity: dataclass equality would compare every field
+        done = {id(p) for p in many + companies}  # by identity: dataclass equality would compare every field
         for plan in (p for p in plans if id(p) not in done):
             _apply_one(actor, job, planner, plan, cache, summary, rows)
         ImportRow.objects.bulk_create(rows, batch_size=1000)
