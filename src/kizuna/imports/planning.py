@@ -119,6 +119,10 @@ class Planner:
         self.mapping = {int(k): v for k, v in job.mapping.items()}
         self.seen: dict[str, int] = {}  # match key → first row in this file
 
+    def key_of(self, data: dict) -> str:
+        """The row's match key (external id, first e-mail or first phone, as the job matches)."""
+        return self._key(data)
+
     def _key(self, data: dict) -> str:
         if self.job.match_on == "email":
             emails = data.get("emails") or []

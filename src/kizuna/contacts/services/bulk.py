@@ -6,7 +6,7 @@ from django.db import transaction
 from kizuna.core import audit, japanese, search
 from kizuna.core.bulkinsert import insert_many
 
-from ..models import Company, ContactPoint, Employment, Person
+from ..models import Company, ContactPoint, Employment, Person, Tag
 from ..search import COMPANY, company_fields, index_person_documents
 from .people import add_unparsed, email_point, phone_point, unparsed_entry
 
@@ -108,3 +108,18 @@ def bulk_create_people(
             label=f"{len(created)} people",
         )
     return created
+
+
+def bulk_set_tags(pairs) -> None:
+    """[(person, tag names)] for people just created: the same cleaning as `set_tags`, the missing tags and the
+    links in a few statements."""
+    wanted = {p.pk: sorted({str(n).strip()[:50] for n in names or [] if str(n).strip()}) for p, names in pairs}
+    names = {n for cleaned in wanted.values() for n in cleaned}
+    if not names:
+        return
+    tags = dict(Tag.objects.filter(name__in=names).values_list("name", "pk"))
+    Tag.objects.bulk_create([Tag(name=n) for n in sorted(names - tags.keys())], ignore_conflicts=True)
+    tags |= dict(Tag.objects.filter(name__in=names - tags.keys()).values_list("name", "pk"))
+    link = Person.tags.through
+    link.objects.bulk_create([link(person_id=pk, tag_id=tags[n]) for pk, cleaned in wanted.items() for n in cleaned],
+                             batch_size=2000)  # fmt: skip

@@ -3,8 +3,8 @@ and audit as the services."""
 
 from datetime import date
 
-from kizuna.contacts.models import Company, Employment, Person
-from kizuna.contacts.services.bulk import bulk_create_companies, bulk_create_people, contact_point
+from kizuna.contacts.models import Company, DuplicateGroup, Employment, Person
+from kizuna.contacts.services.bulk import bulk_create_companies, bulk_create_people, bulk_set_tags, contact_point
 from kizuna.core import japanese
 from kizuna.core.permissions import Visibility
 
@@ -18,15 +18,15 @@ _LIMITS = {"family_name": 50, "given_name": 50, "family_name_kana": 50, "given_n
 
 
 def bulkable(plan: RowPlan) -> bool:
-    """A clean new person goes through the bulk path; anything unusual through the person service, which
-    validates and explains."""
+    """A new person goes through the bulk path (probable duplicates and tags too); a value too long for its
+    column, a company row and a row repeating one not saved yet through the person service, which validates
+    and explains."""
     data = plan.data
-    return (plan.action == "create" and not plan.duplicates and not plan.deferred and not data.get("tags")
-            and not data.get("record_kind")
+    return (plan.action == "create" and not plan.deferred and not data.get("record_kind")
             and all(len(str(data.get(k) or "")) <= n for k, n in _LIMITS.items()))  # fmt: skip
 
 
-def _resolve_companies(actor, plans: list[RowPlan], cache: dict) -> None:
+def resolve_companies(actor, plans: list[RowPlan], cache: dict) -> None:
     """Find the batch's companies in one query and register the missing ones in one bulk insert."""
     wanted = {}
     for plan in plans:
@@ -50,7 +50,7 @@ def bulk_create(actor, job: ImportJob, plans: list[RowPlan], cache: dict) -> lis
     """New people of a batch in a few statements: the same normalization, search index and audit (one row
     for the batch) as the services' bulk path used by demo data."""
     people, points, jobs = [], {}, {}
-    _resolve_companies(actor, plans, cache)
+    resolve_companies(actor, plans, cache)
     for i, plan in enumerate(plans):
         data = dict(plan.data)
         company_id = _company_for(actor, data, cache)
@@ -72,5 +72,21 @@ def bulk_create(actor, job: ImportJob, plans: list[RowPlan], cache: dict) -> lis
             jobs[i] = [Employment(company_id=company_id, department=data.get("department", ""),
                                   title=data.get("title", ""), is_primary=True)]  # fmt: skip
     created = bulk_create_people(actor=actor, people=people, points=points, employments=jobs)
+    bulk_set_tags((person, plan.data["tags"]) for plan, person in zip(plans, created, strict=True)
+                  if plan.data.get("tags"))  # fmt: skip
+    _queue_duplicates(plans, created)
     return [ImportRow(job=job, row_number=plan.row_number, action="created", object_id=person.pk)
             for plan, person in zip(plans, created, strict=True)]  # fmt: skip
+
+
+def _queue_duplicates(plans: list[RowPlan], created: list[Person]) -> None:
+    """Each new person with probable duplicates among the existing people is one open group of the review
+    queue, as the row-by-row path queues it."""
+    groups = []
+    for plan, person in zip(plans, created, strict=True):
+        if plan.duplicates:
+            members = sorted({person.pk, *(d[2].id for d in plan.duplicates)})
+            groups.append(DuplicateGroup(kind="person", score=max(d[0] for d in plan.duplicates),
+                                         reasons=sorted({r for d in plan.duplicates for r in d[1]}),
+                                         member_ids=members, first_id=members[0]))  # fmt: skip
+    DuplicateGroup.objects.bulk_create(groups, batch_size=1000)

@@ -15,6 +15,7 @@ from . import batch as batch_path
 from . import common
 from .common import MAX_ERRORS, Summary, _count, _error, _rows
 from .rows import _apply_one
+from .updates import apply_updates
 
 
 def run(job_id: int, *, bulk: bool = True) -> Summary:
@@ -70,13 +71,11 @@ def _commit(actor, job, planner, batch, cache, summary: Summary, *, bulk: bool =
         companies = [p for p in plans if p.data.get("record_kind")]
         for plan in companies:
             _apply_one(actor, job, planner, plan, cache, summary, rows)
-        many = [p for p in plans if bulk and job.kind == "person" and batch_path.bulkable(p)]
-        rows += batch_path.bulk_create(actor, job, many, cache) if many else []
-        for plan in many:
-            _count(summary, plan)
-        done = {id(p) for p in many + companies}  # by identity: dataclass equality would compare every field
-        for plan in (p for p in plans if id(p) not in done):
-            _apply_one(actor, job, planner, plan, cache, summary, rows)
+        if bulk and job.kind == "person":
+            rows += _batched(actor, job, planner, [p for p in plans if not p.data.get("record_kind")], cache, summary)
+        else:
+            for plan in (p for p in plans if not p.data.get("record_kind")):
+                _apply_one(actor, job, planner, plan, cache, summary, rows)
         ImportRow.objects.bulk_create(rows, batch_size=1000)
         job.position = batch[-1][0]
         job.created_companies = [*job.created_companies, *cache.pop("_created", [])]
@@ -84,3 +83,33 @@ def _commit(actor, job, planner, batch, cache, summary: Summary, *, bulk: bool =
                       "duplicates": summary.duplicates}  # fmt: skip
         job.errors = summary.errors[:MAX_ERRORS]
         job.save(update_fields=["position", "counts", "errors", "created_companies"])
+
+
+def _batched(actor, job, planner, plans, cache, summary: Summary) -> list:
+    """The batch path: new people in bulk, then the rest of the creates and skips row by row, then the
+    updates in bulk, then the rows repeating a row of this batch, planned again once it is saved (in rounds:
+    the second repetition of a row after the first)."""
+    rows: list = []
+    many = [p for p in plans if batch_path.bulkable(p)]
+    rows += batch_path.bulk_create(actor, job, many, cache) if many else []
+    for plan in many:
+        _count(summary, plan)
+    done = {id(p) for p in many}  # by identity: dataclass equality would compare every field
+    for plan in (p for p in plans if id(p) not in done and p.action != "update" and not p.deferred):
+        _apply_one(actor, job, planner, plan, cache, summary, rows)
+    updates = [p for p in plans if p.action == "update" and not p.deferred]
+    rows += apply_updates(actor, job, updates, cache, summary) if updates else []
+    deferred = [p for p in plans if p.deferred]
+    while deferred:
+        keys, now, later = set(), [], []
+        for plan in deferred:
+            key = planner.key_of(plan.data)
+            (later if key in keys else now).append(plan)
+            keys.add(key)
+        again = planner.plan_many([(p.row_number, p.values) for p in now])
+        updates = [p for p in again if p.action == "update" and not p.deferred]
+        rows += apply_updates(actor, job, updates, cache, summary) if updates else []
+        for plan in (p for p in again if p.action != "update" or p.deferred):
+            _apply_one(actor, job, planner, plan, cache, summary, rows)
+        deferred = later
+    return rows
