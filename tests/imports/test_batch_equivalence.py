@@ -3,12 +3,15 @@ time: the same people, companies, careers, contact points, tags, unparsed values
 and JSON summary, for a file with variants of its own rows, updates of existing people, rows repeated in the
 file, errors and masked cells; and a revert of either leaves the same database."""
 
+import json
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from kizuna.contacts.models import Company, ContactPoint, DuplicateGroup, Employment, Person
-from kizuna.core.models import SearchDocument
+from kizuna.core.models import AuditEvent, SearchDocument
 from kizuna.imports import services
 from kizuna.imports.models import ImportRow
 from tests import factories
@@ -83,7 +86,12 @@ def _snapshot() -> dict:
     names = {"person": key, "person.sensitive": key, "company": companies}
     index = sorted((d.object_type, names[d.object_type][d.object_id], d.text, " ".join(sorted(d.tokens.split())))
                    for d in SearchDocument.objects.all())  # fmt: skip
-    return {"people": people, "companies": company_rows, "groups": groups, "index": index,
+    history = sorted(  # what each record's history page reads (ids of related rows aside)
+        (e.action, e.object_type, (key if e.object_type == "contacts.person" else companies).get(int(e.object_id or 0)),
+         re.sub(r"#\d+", "#", json.dumps(e.changes, ensure_ascii=False, sort_keys=True)), e.actor_id, e.object_label)
+        for e in AuditEvent.objects.filter(object_type__in=["contacts.person", "contacts.company"])
+    )  # fmt: skip
+    return {"people": people, "companies": company_rows, "groups": groups, "index": index, "history": history,
             "employments": Employment.objects.count(), "points": ContactPoint.objects.count()}  # fmt: skip
 
 
@@ -122,7 +130,7 @@ def test_the_batch_path_and_the_row_by_row_path_give_the_same_import(cast, small
     assert summary["notices"]  # the masked column
     assert after["groups"] and any(p["unparsed"] for p in after["people"].values())
     assert batched[0] == summary
-    for name in ("people", "companies", "groups", "index", "employments", "points"):
+    for name in ("people", "companies", "groups", "index", "history", "employments", "points"):
         assert batched[1][name] == after[name], name
     assert batched[2] == rows
     assert batched[3] == reverted

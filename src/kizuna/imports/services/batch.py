@@ -4,7 +4,7 @@ and audit as the services."""
 from datetime import date
 
 from kizuna.contacts.models import Company, DuplicateGroup, Employment, Person
-from kizuna.contacts.services.bulk import bulk_create_companies, bulk_create_people, bulk_set_tags, contact_point
+from kizuna.contacts.services.bulk import bulk_create_companies, bulk_create_people, contact_point
 from kizuna.core import japanese
 from kizuna.core.permissions import Visibility
 
@@ -41,7 +41,7 @@ def resolve_companies(actor, plans: list[RowPlan], cache: dict) -> None:
                 owner=actor, team=actor.team, visibility=Visibility.TEAM)
         for key, (name, details) in wanted.items() if key not in cache
     ]  # fmt: skip
-    for company in bulk_create_companies(actor=actor, companies=new) if new else []:
+    for company in bulk_create_companies(actor=actor, companies=new, audit_each=True) if new else []:
         cache[company.name_key] = company.pk
         cache.setdefault("_created", []).append(company.pk)
 
@@ -71,9 +71,9 @@ def bulk_create(actor, job: ImportJob, plans: list[RowPlan], cache: dict) -> lis
         if company_id:
             jobs[i] = [Employment(company_id=company_id, department=data.get("department", ""),
                                   title=data.get("title", ""), is_primary=True)]  # fmt: skip
-    created = bulk_create_people(actor=actor, people=people, points=points, employments=jobs)
-    bulk_set_tags((person, plan.data["tags"]) for plan, person in zip(plans, created, strict=True)
-                  if plan.data.get("tags"))  # fmt: skip
+    tags = {i: plan.data["tags"] for i, plan in enumerate(plans) if plan.data.get("tags")}
+    created = bulk_create_people(actor=actor, people=people, points=points, employments=jobs, tags=tags,
+                                 audit_each=True)  # fmt: skip
     _queue_duplicates(plans, created)
     return [ImportRow(job=job, row_number=plan.row_number, action="created", object_id=person.pk)
             for plan, person in zip(plans, created, strict=True)]  # fmt: skip
