@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kizuna.core import audit
+from kizuna.core.bulkinsert import insert_many
 from kizuna.core.exceptions import DomainError, ValidationFailed
 
 from .. import readers
@@ -76,7 +77,7 @@ def _commit(actor, job, planner, batch, cache, summary: Summary, *, bulk: bool =
         else:
             for plan in (p for p in plans if not p.data.get("record_kind")):
                 _apply_one(actor, job, planner, plan, cache, summary, rows)
-        ImportRow.objects.bulk_create(rows, batch_size=1000)
+        insert_many(ImportRow, rows)
         job.position = batch[-1][0]
         job.created_companies = [*job.created_companies, *cache.pop("_created", [])]
         job.counts = {"created": summary.created, "updated": summary.updated, "skipped": summary.skipped,
