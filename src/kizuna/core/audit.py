@@ -8,6 +8,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from . import context
+from .bulkinsert import insert_many
 from .models import AuditEvent
 
 _PG_LOCK_KEY = 0x4B5A4E41  # serializes hash-chain appends across connections on PostgreSQL
@@ -91,7 +92,7 @@ def record_many(*, actor, events) -> int:
             event.payload_digest = event.compute_payload_digest()
             event.hash = last = event.compute_hash()
             rows.append(event)
-        AuditEvent.objects.bulk_create(rows, batch_size=500)
+        insert_many(AuditEvent, rows, batch_size=500)
     return len(rows)
 
 
