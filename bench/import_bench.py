@@ -1,6 +1,6 @@
 """Import benchmark: a CP932 CSV of N rows through the import service (decode, header mapping, normalization,
 upsert matching, duplicate check against the existing people, services, search index, audit) beside a plain
-`csv` + `bulk_create` loader on the same file and machine, with the peak memory (RSS) of the process after each phase.
+`csv` + `bulk_create` loader on the same file and machine, with the peak memory (RSS) of the process during each phase.
 
 About 30% of the file's rows are variants of other rows, as in lists exported from other systems: the same
 person again under another customer id, with full-width digits, half-width or hiragana readings, old kanji
@@ -114,14 +114,27 @@ def make_file(rows: int, *, seed: int = 11, variants: float = 0.3, existing_ids:
     return out.getvalue().encode("cp932", errors="replace")
 
 
+def _reset_peak() -> None:
+    """Linux: writing 5 to clear_refs resets the peak RSS (VmHWM) of this process, so each phase shows its own."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        pass
+
+
 def _peak_rss_mb() -> float:
-    """The peak resident set size of this process so far (the phases run in order, so the first phase that
-    needs more memory shows it)."""
+    """The peak resident set size of this process since `_reset_peak` (VmHWM), in MB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _timed(label: str, rows: int, work, profile: int = 0):
     profiler = cProfile.Profile() if profile else None
+    _reset_peak()
     started = time.perf_counter()
     if profiler:
         profiler.enable()
