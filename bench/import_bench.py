@@ -1,47 +1,163 @@
 """Import benchmark: a CP932 CSV of N rows through the import service (decode, header mapping, normalization,
 upsert matching, duplicate check against the existing people, services, search index, audit) beside a plain
-`csv` + `bulk_create` loader on the same file and machine. Also reports peak memory of the streaming reader.
+`csv` + `bulk_create` loader on the same file and machine, with the peak memory (RSS) of the process during each phase.
 
-    KIZUNA_DATA_DIR=/tmp/kz-import [DATABASE_URL=postgres://...] .venv/bin/python bench/import_bench.py \
-        [--rows 10000] [--existing 100000]
+About 30% of the file's rows are variants of other rows, as in lists exported from other systems: the same
+person again under another customer id, with full-width digits, half-width or hiragana readings, old kanji
+(髙/﨑/齋/邊/澤), another legal form (株式会社X, ㈱X, X(株)) or another phone format; some rows update people
+already in the database (their external id) or repeat an earlier row of the file (the same customer id).
+
+    KIZUNA_DATA_DIR=/tmp/kz-import [DATABASE_URL=postgres://...] nice -n 10 .venv/bin/python bench/import_bench.py \
+        [--rows 100000] [--existing 0] [--variants 0.3] [--profile 40] [--skip-run]
 """
 
 import argparse
+import cProfile
 import csv
 import io
 import os
+import pstats
 import random
 import resource
 import time
 
+_OLD = {"高": "髙", "崎": "﨑", "斉": "齋", "辺": "邊", "沢": "澤", "浜": "濱", "島": "嶋", "広": "廣", "国": "國"}
+_FORMS = ("株式会社{}", "{}株式会社", "㈱{}", "{}(株)", "(株){}", "{} 株式会社")
+_HALF_KANA = str.maketrans(
+    "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン",
+    "ｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜｦﾝ",
+)
+_WIDE = str.maketrans("0123456789-", "０１２３４５６７８９－")
+HEADER = ["顧客ID", "氏名", "フリガナ", "会社名", "部署", "役職", "電話番号", "携帯電話", "メールアドレス", "郵便番号",
+          "住所", "タグ", "備考"]  # fmt: skip
 
-def _file(rows: int, seed: int = 11, prefix: str = "IMP-") -> bytes:
+
+def _hiragana(text: str) -> str:
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+
+
+def _variant(row: list[str], rng: random.Random, number: int) -> list[str]:
+    """The same person as `row`, as another system spells them, under another customer id."""
+    out = list(row)
+    out[0] = f"ALT-{number:07d}"
+    for _ in range(rng.randint(1, 3)):
+        kind = rng.choice(("width", "kana", "kanji", "form", "phone", "mobile", "spaces"))
+        if kind == "width":
+            out[6], out[7] = out[6].translate(_WIDE), out[7].translate(_WIDE)
+        elif kind == "kana":
+            out[2] = out[2].translate(_HALF_KANA) if rng.random() < 0.5 else _hiragana(out[2])
+        elif kind == "kanji":
+            out[1] = "".join(_OLD.get(c, c) for c in out[1])
+        elif kind == "form":
+            core = out[3].replace("株式会社", "").replace("有限会社", "").replace("合同会社", "").strip()
+            out[3] = rng.choice(_FORMS).format(core) if "有限" not in out[3] and "合同" not in out[3] else out[3]
+        elif kind == "phone":
+            out[6] = out[6].replace("-", "") if rng.random() < 0.5 else f"({out[6][:2]}){out[6][3:]}"
+        elif kind == "mobile":
+            out[7] = out[7].replace("-", " ")
+        else:
+            out[1] = out[1].replace(" ", "　")
+    out[8] = out[8] if rng.random() < 0.7 else ""  # the other system lacks the e-mail now and then
+    return out
+
+
+def make_file(rows: int, *, seed: int = 11, variants: float = 0.3, existing_ids: int = 0) -> bytes:
+    """CP932 bytes of `rows` rows. Of the rows, `variants` are variants of earlier rows; 3% repeat an earlier
+    row's customer id (an update within the file); when `existing_ids`, 5% carry the id of a demo person
+    (DEMO-0000001…) and update them; a few rows have errors (no name, a bad postcode, a bad e-mail), masked
+    cells (****) or tags."""
     from faker import Faker
 
     fake = Faker("ja_JP")
     fake.seed_instance(seed)
     rng = random.Random(seed)
+    companies = [fake.company() for _ in range(max(rows // 40, 10))]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["顧客ID", "氏名", "フリガナ", "会社名", "部署", "役職", "電話番号", "携帯電話", "メールアドレス",
-                     "郵便番号", "住所"])  # fmt: skip
+    writer.writerow(HEADER)
+    base: list[list[str]] = []
     for i in range(rows):
+        roll = rng.random()
+        if base and roll < variants:
+            writer.writerow(_variant(rng.choice(base), rng, i))
+            continue
+        if base and roll < variants + 0.03:
+            row = list(rng.choice(base))
+            row[5], row[12] = rng.choice(("部長", "主任", "")), "展示会で再会"
+            writer.writerow(row)
+            continue
         family, family_kana, _ = fake.last_name_pair()
         given, given_kana, _ = fake.first_name_pair()
-        writer.writerow([
-            f"{prefix}{i:07d}", f"{family} {given}", f"{family_kana} {given_kana}", fake.company(), "購買部", "課長",
+        customer = f"IMP-{i:07d}"
+        if existing_ids and roll < variants + 0.08:
+            customer = f"DEMO-{rng.randint(1, existing_ids):07d}"
+        row = [
+            customer, f"{family} {given}", f"{family_kana} {given_kana}", rng.choice(companies),
+            rng.choice(("購買部", "資材部", "製造部", "品質保証部")), rng.choice(("課長", "", "係長", "部長")),
             f"03-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}",
             f"090-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}", f"u{i}@example.jp",
-            f"{rng.randint(100, 999)}-{rng.randint(1000, 9999)}", "東京都千代田区千代田1-1",
-        ])  # fmt: skip
+            f"{rng.randint(100, 999)}-{rng.randint(1000, 9999)}", "東京都千代田区千代田1-1", "", "",
+        ]  # fmt: skip
+        odd = rng.random()
+        if odd < 0.005:
+            row[1] = ""  # no name: an error, skipped
+        elif odd < 0.01:
+            row[9] = "12-34"  # a bad postcode: an error, kept in the notes
+        elif odd < 0.015:
+            row[8] = "u@@example"  # no address: kept as entered (要確認)
+        elif odd < 0.02:
+            row[7] = "090-****-1234"  # a masked cell of an export: no data
+        elif odd < 0.04:
+            row[11] = rng.choice(("展示会", "重要顧客", "展示会、見積中"))
+        base.append(row)
+        writer.writerow(row)
     return out.getvalue().encode("cp932", errors="replace")
+
+
+def _reset_peak() -> None:
+    """Linux: writing 5 to clear_refs resets the peak RSS (VmHWM) of this process, so each phase shows its own."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        pass
+
+
+def _peak_rss_mb() -> float:
+    """The peak resident set size of this process since `_reset_peak` (VmHWM), in MB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _timed(label: str, rows: int, work, profile: int = 0):
+    profiler = cProfile.Profile() if profile else None
+    _reset_peak()
+    started = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    result = work()
+    if profiler:
+        profiler.disable()
+    seconds = time.perf_counter() - started
+    print(f"{label:<46}{rows / seconds:>10,.0f} rows/s {seconds:>8.1f} s   peak RSS {_peak_rss_mb():,.0f} MB",
+          flush=True)  # fmt: skip
+    if profiler:
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("tottime").print_stats(profile)
+        stats.sort_stats("cumulative").print_stats("kizuna", profile)
+    return result
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=10_000)
-    parser.add_argument("--existing", type=int, default=100_000)
-    parser.add_argument("--prefix", default="IMP-", help="external ids of the file; a new prefix = new people")
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--existing", type=int, default=0, help="demo people in the database before the import")
+    parser.add_argument("--variants", type=float, default=0.3)
+    parser.add_argument("--profile", type=int, default=0, help="print the top N functions of the dry run and run")
+    parser.add_argument("--skip-run", action="store_true", help="dry run only")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
     import django
@@ -52,45 +168,47 @@ def main():
     from django.db import connection, transaction
 
     from kizuna.accounts.models import User
-    from kizuna.contacts.models import Person
+    from kizuna.contacts.models import DuplicateGroup, Person
     from kizuna.imports import readers, services
 
     call_command("migrate", verbosity=0)
-    if not Person.objects.exists():
+    if not User.objects.filter(username="admin").exists():
         call_command("demo", people=args.existing, stdout=open(os.devnull, "w"))  # noqa: SIM115
     admin = User.objects.get(username="admin")
-    data = _file(args.rows, seed=sum(map(ord, args.prefix)), prefix=args.prefix)  # another prefix, other people
-    print(f"database: {connection.vendor}, existing people: {Person.objects.count()}, file: {args.rows} rows, "
-          f"{len(data) / 1e6:.1f} MB CP932")  # fmt: skip
+    existing = Person.objects.count()
+    data = make_file(args.rows, variants=args.variants, existing_ids=existing)
+    print(f"database: {connection.vendor}, existing people: {existing}, file: {args.rows} rows "
+          f"({args.variants:.0%} variants), {len(data) / 1e6:.1f} MB CP932", flush=True)  # fmt: skip
 
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
-    with readers.read_table(data, filename="bench.csv") as table:
-        count = sum(1 for _ in table.rows)
-    read_s = time.perf_counter() - started
-    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
-    print(f"{'read + decode only':<44}{count / read_s:>12,.0f} rows/s   peak memory growth {grown:.0f} MB")
+    def read():
+        with readers.read_table(data, filename="bench.csv") as table:
+            return sum(1 for _ in table.rows)
 
-    started = time.perf_counter()
-    with transaction.atomic():  # the baseline: no normalization, no matching, no checks, no index, no audit
-        rows = list(csv.reader(io.StringIO(data.decode("cp932"))))[1:]
-        people = [Person(family_name=r[1].split()[0], given_name=r[1].split()[-1], external_id=f"BASE-{i}",
-                         owner=admin, team=admin.team) for i, r in enumerate(rows)]  # fmt: skip
-        Person.objects.bulk_create(people, batch_size=2000)
-        transaction.set_rollback(True)
-    base_s = time.perf_counter() - started
-    print(f"{'plain csv + bulk_create (baseline)':<44}{args.rows / base_s:>12,.0f} rows/s")
+    _timed("read + decode only", args.rows, read)
+
+    def baseline():
+        with transaction.atomic():  # no normalization, no matching, no checks, no index, no audit
+            rows = list(csv.reader(io.StringIO(data.decode("cp932"))))[1:]
+            people = [Person(family_name=(r[1].split() or ["-"])[0], given_name=r[1].split()[-1] if r[1] else "",
+                             external_id=f"BASE-{i}", owner=admin, team=admin.team)
+                      for i, r in enumerate(rows)]  # fmt: skip
+            Person.objects.bulk_create(people, batch_size=2000)
+            transaction.set_rollback(True)
+
+    _timed("plain csv + bulk_create (baseline)", args.rows, baseline)
 
     job = services.upload(actor=admin, file=SimpleUploadedFile("bench.csv", data), filename="bench.csv")
-    started = time.perf_counter()
-    summary = services.dry_run(actor=admin, job=job, preview=0)
-    dry_s = time.perf_counter() - started
-    print(f"{'kizuna import, dry run (all checks)':<44}{args.rows / dry_s:>12,.0f} rows/s")
-    started = time.perf_counter()
-    summary = services.run(job.pk)
-    run_s = time.perf_counter() - started
-    print(f"{'kizuna import, run (services, index, audit)':<44}{args.rows / run_s:>12,.0f} rows/s   "
-          f"created {summary.created}, updated {summary.updated}, skipped {summary.skipped}")  # fmt: skip
+    dry = _timed("kizuna import, dry run (all checks)", args.rows,
+                 lambda: services.dry_run(actor=admin, job=job, preview=0), args.profile)  # fmt: skip
+    print(f"  dry run: create {dry.created}, update {dry.updated}, skip {dry.skipped}, "
+          f"duplicates {dry.duplicates}, errors {len(dry.errors)}", flush=True)  # fmt: skip
+    if args.skip_run:
+        return
+    groups = DuplicateGroup.objects.count()
+    summary = _timed("kizuna import, run (write, index, audit, queue)", args.rows,
+                     lambda: services.run(job.pk), args.profile)  # fmt: skip
+    print(f"  run: created {summary.created}, updated {summary.updated}, skipped {summary.skipped}, "
+          f"duplicate groups queued {DuplicateGroup.objects.count() - groups}", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

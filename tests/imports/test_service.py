@@ -72,7 +72,9 @@ def test_probable_duplicates_are_created_and_queued_never_merged(cast):
 def test_resume_after_a_crash_never_applies_a_row_twice(cast, monkeypatch):
     rows = [f"C-{i:04d},田中 {i}郎,タナカ,山田製作所,,,,,t{i}@example.jp,,,\r\n" for i in range(1, 1201)]
     job = upload(cast.owner, cp932(*rows))
-    real = services._bulk_create
+    from kizuna.imports.services import batch
+
+    real = batch.bulk_create
     calls = {"n": 0}
 
     def crash_in_the_second_batch(*args, **kw):
@@ -81,12 +83,12 @@ def test_resume_after_a_crash_never_applies_a_row_twice(cast, monkeypatch):
             raise RuntimeError("power cut")
         return real(*args, **kw)
 
-    monkeypatch.setattr(services, "_bulk_create", crash_in_the_second_batch)
+    monkeypatch.setattr(batch, "bulk_create", crash_in_the_second_batch)
     with pytest.raises(RuntimeError):
         services.run(job.pk)
     job.refresh_from_db()
     assert job.position == 501 and Person.objects.count() == 500  # the first batch landed, the second rolled back
-    monkeypatch.setattr(services, "_bulk_create", real)
+    monkeypatch.setattr(batch, "bulk_create", real)
     services.run(job.pk)
     assert Person.objects.count() == 1200 and ImportRow.objects.filter(job=job).count() == 1200
     assert sorted(Person.objects.values_list("external_id", flat=True))[:2] == ["C-0001", "C-0002"]

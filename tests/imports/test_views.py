@@ -92,5 +92,5 @@ def test_showing_the_wizard_again_does_not_read_the_file_again(cast, monkeypatch
     def must_not_run(**kwargs):
         raise AssertionError("the stored dry run should have been used")
 
-    monkeypatch.setattr("kizuna.imports.services.dry_run", must_not_run)
+    monkeypatch.setattr("kizuna.imports.services.checking.dry_run", must_not_run)
     assert "作成 1" in client.get(f"/imports/{job.pk}/").content.decode()

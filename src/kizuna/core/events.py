@@ -137,6 +137,27 @@ def from_audit(audit_row, obj, *, actor) -> None:
     emit(f"{_kind(obj)}.{verb}", actor=actor, obj=obj, changes=audit_row.changes, data=data, audit_id=audit_row.pk)
 
 
+def from_audit_many(audit_rows, objs, *, actor) -> int:
+    """`from_audit` for an import batch: the same events, written with one insert per 500."""
+    ctx, origin = context.current(), current_origin()
+    out = []
+    for row, obj in zip(audit_rows, objs, strict=True):
+        if row.action in _NOT_EVENTS or obj is None or not hasattr(obj, "permission_type"):
+            continue
+        verb = _AUDIT_VERBS.get(row.action, "updated")
+        out.append(OutboxEvent(
+            type=f"{_kind(obj)}.{verb}", object_type=_kind(obj), object_id=str(obj.pk),
+            actor=actor if getattr(actor, "pk", None) else None, actor_name=getattr(actor, "username", "") or "system",
+            changes=row.changes, data={} if row.action in _AUDIT_VERBS else {"action": row.action},
+            request_id=ctx.request_id, channel=ctx.channel, depth=origin.depth, origin=origin.source,
+            audit_id=row.pk,
+        ))  # fmt: skip
+    if out:
+        OutboxEvent.objects.bulk_create(out, batch_size=500)
+        _dispatch_after_commit()
+    return len(out)
+
+
 def _dispatch_after_commit() -> None:
     """One dispatch task per committed transaction, however many events it wrote."""
     conn = transaction.get_connection()

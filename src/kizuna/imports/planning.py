@@ -4,8 +4,10 @@ repeating an earlier one of the file, and look for probable duplicates of existi
 
 from dataclasses import dataclass, field
 
+from django.db.models import Prefetch
+
 from kizuna.contacts.dedup import service as dedup
-from kizuna.contacts.models import Company, ContactPoint, Person
+from kizuna.contacts.models import Company, ContactPoint, Employment, Person
 from kizuna.core import japanese
 
 from . import mapping as mapping_module
@@ -74,7 +76,7 @@ def changes_nothing(person: Person, data: dict) -> bool:
         return False
     if data.get("custom"):  # custom fields' cells are typed by the service: taken as a change
         return False
-    if set(data.get("tags") or ()) - set(person.tags.values_list("name", flat=True)):
+    if set(data.get("tags") or ()) - {tag.name for tag in person.tags.all()}:
         return False
     have = {(p.kind, p.normalized) for p in person.contact_points.all()}
     have |= {(e.get("kind"), str(e.get("value"))) for e in person.unparsed_values or []}
@@ -84,8 +86,10 @@ def changes_nothing(person: Person, data: dict) -> bool:
             if (kind, _point_key(kind, value)) not in have and (kind, value) not in have:
                 return False
     if name := data.get("company_name"):
-        job = next((j for j in person.employments.alive().current().select_related("company")
-                    if japanese.company_key(j.company.name) == japanese.company_key(name)), None)  # fmt: skip
+        jobs = getattr(person, "current_jobs", None)  # read for the whole batch by the planner
+        if jobs is None:
+            jobs = person.employments.alive().current().select_related("company")
+        job = next((j for j in jobs if japanese.company_key(j.company.name) == japanese.company_key(name)), None)
         if job is None or any(data.get(k) and not _same(getattr(job, k), data[k]) for k in ("department", "title")):
             return False
     return True
@@ -121,6 +125,10 @@ class Planner:
         self.mapping = {int(k): v for k, v in job.mapping.items()}
         self.seen: dict[str, int] = {}  # match key → first row in this file
 
+    def key_of(self, data: dict) -> str:
+        """The row's match key (external id, first e-mail or first phone, as the job matches)."""
+        return self._key(data)
+
     def _key(self, data: dict) -> str:
         if self.job.match_on == "email":
             emails = data.get("emails") or []
@@ -151,7 +159,10 @@ class Planner:
         """match key → the person the actor can see, for a whole batch in one query."""
         if not keys:
             return {}
-        people = Person.objects.visible_to(self.actor)
+        people = Person.objects.visible_to(self.actor).prefetch_related(
+            "tags", "contact_points",
+            Prefetch("employments", Employment.objects.alive().current().select_related("company"), "current_jobs"),
+        )  # what `changes_nothing` reads, for the whole batch  # fmt: skip
         if self.job.match_on == "external_id":  # `!= ""` lets the planner use the partial unique index
             return {p.external_id: p for p in people.filter(external_id__in=keys).exclude(external_id="")}
         kind = "email" if self.job.match_on == "email" else "phone"

@@ -137,9 +137,9 @@ def people_duplicates_many(user, items, *, min_score: float = WARN_SCORE) -> lis
     ids = set()
     if numbers:
         ids |= set(ContactPoint.objects.filter(normalized__in=numbers).values_list("person_id", flat=True))
-    if company_ids:
-        colleagues = Person.objects.filter(company_id__in=company_ids).values_list("pk", "name_search", "kana_search")
-        ids |= {pk for pk, name, kana in colleagues if name in names or kana in names}
+    if company_ids and names:  # by the name and reading indexes, not by reading every colleague
+        same_name = Q(name_search__in=names) | Q(kana_search__in=names)
+        ids |= set(Person.objects.filter(same_name, company_id__in=company_ids).values_list("pk", flat=True))
     if not ids:
         return [[] for _ in items]
     ids = list(Person.objects.visible_to(user).filter(pk__in=list(ids)[:20000]).values_list("pk", flat=True))

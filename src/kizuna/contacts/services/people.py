@@ -112,7 +112,8 @@ def _clean_contact_points(data: dict, errors: Errors) -> tuple[set, list[Contact
     return kinds, points, unparsed
 
 
-def _clean(actor, data: dict, *, current: Person | None = None) -> dict:
+def _clean(actor, data: dict, *, current: Person | None = None, clashes: set | None = None) -> dict:
+    """`clashes`: the external ids known to be taken by someone else (a batch looked them up at once)."""
     errors = Errors()
     out: dict = {}
     if current is None or "family_name" in data:
@@ -126,7 +127,10 @@ def _clean(actor, data: dict, *, current: Person | None = None) -> dict:
     for key, limit in (("notes", 10000), ("external_id", 100)):
         if key in data:
             out[key] = text(data, key, limit, errors)
-    if out.get("external_id"):
+    if out.get("external_id") and clashes is not None:
+        if out["external_id"] in clashes:
+            errors.add("external_id", _("この外部IDはすでに使われています。"))
+    elif out.get("external_id"):
         clash = Person.objects.filter(external_id=out["external_id"]).exclude(external_id="")  # the partial index
         if current is not None:
             clash = clash.exclude(pk=current.pk)
