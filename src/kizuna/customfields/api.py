@@ -18,7 +18,7 @@ router = Router(tags=["custom-fields"])
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 412, 422)}
 
 
-class ListParams(Bounded):
+class CustomFieldListParams(Bounded):
     object_type: str = ""
     removed: bool = False
 
@@ -40,7 +40,7 @@ def _field(request, field_id: int) -> CustomField:
 
 
 @router.get("/custom-fields", response={200: list[CustomFieldOut], **ERRORS})
-def list_fields(request: HttpRequest, params: Query[ListParams]):
+def list_fields(request: HttpRequest, params: Query[CustomFieldListParams]):
     """The custom fields of `object_type` (person, company, ...) that the caller may read, in order, with the
     JSON type of their values. `removed=true` (administrators) lists the removed ones waiting for a purge."""
     if registry.get(params.object_type) is None:
