@@ -11,6 +11,8 @@ import functools
 import re
 from typing import NamedTuple
 
+from django.utils.translation import gettext as _
+
 from kizuna.core import japanese
 from kizuna.core.masking import MASK
 from kizuna.customfields import imports as custom_columns
@@ -191,7 +193,7 @@ class AutoMapping(dict):
 
 def _column_name(headers: list[str], index: int) -> str:
     header = headers[index] if index < len(headers) else ""
-    return f"「{header}」" if header else f"{index + 1}列目"
+    return _("「%(header)s」") % {"header": header} if header else _("%(column)s列目") % {"column": index + 1}
 
 
 def _label_columns(headers: list[str], result: "AutoMapping") -> None:
@@ -226,8 +228,12 @@ def auto_map(headers: list[str], *, kind: str = "person") -> AutoMapping:
             result.duplicates.append((index, field, taken[base]))
             result.unmapped.append(index)
             result.warnings.append(
-                f"列{_column_name(headers, index)}も「{FIELD_LABELS[base]}」のようですが、"
-                f"列{_column_name(headers, taken[base])}を使います。"
+                _("列%(column)sも「%(field)s」のようですが、列%(used)sを使います。")
+                % {
+                    "column": _column_name(headers, index),
+                    "field": FIELD_LABELS[base],
+                    "used": _column_name(headers, taken[base]),
+                }
             )
         else:
             taken.setdefault(base, index)
@@ -242,8 +248,10 @@ def auto_map(headers: list[str], *, kind: str = "person") -> AutoMapping:
     _label_columns(headers, result)
     if not result:
         result.warnings.append(
-            "1行目の見出しから項目を判別できませんでした。列の対応を指定してください"
-            "（1行目からデータが始まっている場合は、見出し行を追加してください）。"
+            _(
+                "1行目の見出しから項目を判別できませんでした。列の対応を指定してください"
+                "（1行目からデータが始まっている場合は、見出し行を追加してください）。"
+            )
         )
     else:
         result.warnings.extend(validate_mapping(result, kind=kind))
@@ -298,11 +306,11 @@ def split_address(address: str) -> tuple[str, str, str]:
     """(prefecture, city, street). The city is taken only when it is clearly one (…市, …市…区, …区, …郡…町/村);
     otherwise it stays '' and the rest is the street, so nothing is lost."""
     prefecture, rest = japanese.split_prefecture(address)
-    for city in _CITY_EXCEPTIONS:
-        if rest.startswith(city):
-            if ward := re.match(rf"{_CITY_NAME}{{1,4}}区", rest[len(city) :]):
-                city += ward.group()
-            return prefecture, city, rest[len(city) :].strip()
+    for known in _CITY_EXCEPTIONS:
+        if rest.startswith(known):
+            if ward := re.match(rf"{_CITY_NAME}{{1,4}}区", rest[len(known) :]):
+                known += ward.group()
+            return prefecture, known, rest[len(known) :].strip()
     if match := _CITY.match(rest):
         return prefecture, match.group(), rest[match.end() :].strip()
     return prefecture, "", rest
@@ -411,8 +419,9 @@ def _split_name(full: str, field: str, warnings: list) -> tuple[str, str]:
         warnings.append(
             (
                 field,
-                f"氏名「{full}」を姓と名に分けられませんでした。全体を姓として登録し、"
-                f"「{REVIEW_TAG}」のタグを付けます。",
+                # the tag named in the message is REVIEW_TAG
+                _("氏名「%(name)s」を姓と名に分けられませんでした。全体を姓として登録し、「要確認」のタグを付けます。")
+                % {"name": full},
             )
         )
     return family, given
@@ -424,7 +433,10 @@ def _split_kana(full: str, warnings: list) -> tuple[str, str]:
         family, given = text.split(" ", 1)
         return family, given.replace(" ", "")
     warnings.append(
-        ("full_name_kana", f"フリガナ「{full}」を姓と名に分けられませんでした。全体をセイとして登録します。")
+        (
+            "full_name_kana",
+            _("フリガナ「%(kana)s」を姓と名に分けられませんでした。全体をセイとして登録します。") % {"kana": full},
+        )
     )
     return text, ""
 
@@ -453,7 +465,7 @@ def _person_names(raw: dict, data: dict, errors: list, warnings: list) -> bool:
         if value:
             data[key] = value
             if not _KANA_ONLY.match(value):
-                warnings.append((key, f"フリガナ「{value}」にかな以外の文字が含まれています。"))
+                warnings.append((key, _("フリガナ「%(kana)s」にかな以外の文字が含まれています。") % {"kana": value}))
     return bool(family) and not given and bool(full or _first(raw, "given_name"))
 
 
@@ -488,7 +500,13 @@ def _phones(raw: dict, data: dict, errors: list, *, kind: str, warnings: list | 
                     continue
                 seen.add(phone.digits)
                 if phone.needs_review and warnings is not None:
-                    warnings.append((field, f"電話番号「{value}」は番号計画にない番号です。要確認として登録します。"))
+                    warnings.append(
+                        (
+                            field,
+                            _("電話番号「%(phone)s」は番号計画にない番号です。要確認として登録します。")
+                            % {"phone": value},
+                        )
+                    )
                 entry = {"value": value, "label": label}
                 if phone.extension:
                     entry["extension"] = phone.extension
@@ -570,7 +588,13 @@ def _address(raw: dict, data: dict, errors: list, warnings: list) -> None:
     street = _joined(raw, "street")
     prefecture = japanese.normalize_prefecture(prefecture_raw) if prefecture_raw else ""
     if prefecture_raw and not prefecture:
-        warnings.append(("prefecture", f"都道府県「{prefecture_raw}」が見つかりません。番地の先頭に残します。"))
+        warnings.append(
+            (
+                "prefecture",
+                _("都道府県「%(prefecture)s」が見つかりません。番地の先頭に残します。")
+                % {"prefecture": prefecture_raw},
+            )
+        )
         street = f"{prefecture_raw} {street}".strip()
     building = _joined(raw, "address2")
     parts = _squashed(f"{city}{street}{building}")
@@ -579,7 +603,13 @@ def _address(raw: dict, data: dict, errors: list, warnings: list) -> None:
     if address:
         a_prefecture, a_city, a_street = split_address(address)
         if prefecture and a_prefecture and prefecture != a_prefecture:
-            warnings.append(("address", f"住所「{address}」の都道府県が都道府県の列（{prefecture}）と違います。"))
+            warnings.append(
+                (
+                    "address",
+                    _("住所「%(address)s」の都道府県が都道府県の列（%(prefecture)s）と違います。")
+                    % {"address": address, "prefecture": prefecture},
+                )
+            )
         prefecture = prefecture or a_prefecture
         if not city and not street:
             city, street = a_city, a_street
