@@ -453,7 +453,7 @@ def _person_names(raw: dict, data: dict, errors: list, warnings: list) -> bool:
     if family:
         data["family_name"] = family
     else:
-        errors.append(("family_name", "氏名（姓）が空のため登録できません。"))
+        errors.append(("family_name", _("氏名（姓）が空のため登録できません。")))
     if given:
         data["given_name"] = given
     family_kana = japanese.collapse_spaces(_first(raw, "family_name_kana"))
@@ -487,11 +487,19 @@ def _phones(raw: dict, data: dict, errors: list, *, kind: str, warnings: list | 
                     or ("mobile" if phone.is_mobile else "office")
                 )
                 if not phone.valid and kind == "company":
-                    errors.append((field, f"電話番号「{value}」を番号として読めません。備考に残します。"))
+                    errors.append(
+                        (field, _("電話番号「%(phone)s」を番号として読めません。備考に残します。") % {"phone": value})
+                    )
                     unread.append({"value": value, "label": label})
                     continue
                 if not phone.valid:
-                    errors.append((field, f"電話番号「{value}」を番号として読めません。入力のまま要確認に残します。"))
+                    errors.append(
+                        (
+                            field,
+                            _("電話番号「%(phone)s」を番号として読めません。入力のまま要確認に残します。")
+                            % {"phone": value},
+                        )
+                    )
                     if value not in seen:
                         seen.add(value)
                         unread.append({"value": value, "label": label})
@@ -541,7 +549,12 @@ def _emails(raw: dict, data: dict, errors: list) -> None:
             if japanese.is_valid_email(value):
                 entries.append({"value": value, "label": label})
             else:
-                errors.append(("email", f"メールアドレス「{value}」を読めません。入力のまま要確認に残します。"))
+                errors.append(
+                    (
+                        "email",
+                        _("メールアドレス「%(email)s」を読めません。入力のまま要確認に残します。") % {"email": value},
+                    )
+                )
                 unread.append({"value": value, "label": label})
     if entries or unread:
         data["emails"] = entries + unread
@@ -580,8 +593,8 @@ def _address(raw: dict, data: dict, errors: list, warnings: list) -> None:
         if postcode:
             data["postcode"] = postcode.display
         else:
-            errors.append(("postcode", f"郵便番号「{postcode_raw}」は7桁の数字ではありません（例: 100-0001）。"
-                                       "備考に残します。"))  # fmt: skip
+            errors.append(("postcode", _("郵便番号「%(postcode)s」は7桁の数字ではありません（例: 100-0001）。"
+                                         "備考に残します。") % {"postcode": postcode_raw}))  # fmt: skip
             data.setdefault("_note_lines", []).append(f"郵便番号: {postcode_raw}")
     prefecture_raw = japanese.collapse_spaces(_first(raw, "prefecture"))
     city = japanese.collapse_spaces(_first(raw, "city"))
@@ -642,9 +655,14 @@ def _corporate_number(value: str, errors: list) -> str:
         return number
     digits = re.sub(r"[\s\-]", "", japanese.nfkc(value))
     if re.fullmatch(r"\d{13}", digits):
-        errors.append(("corporate_number", f"法人番号「{value}」のチェックディジットが正しくありません。"))
+        errors.append(
+            (
+                "corporate_number",
+                _("法人番号「%(number)s」のチェックディジットが正しくありません。") % {"number": value},
+            )
+        )
     else:
-        errors.append(("corporate_number", f"法人番号「{value}」は13桁の数字ではありません。"))
+        errors.append(("corporate_number", _("法人番号「%(number)s」は13桁の数字ではありません。") % {"number": value}))
     return ""
 
 
@@ -667,8 +685,8 @@ def _birthday(raw: dict, data: dict, errors: list) -> None:
         if birthday := japanese.parse_japanese_date(value):
             data["birthday"] = birthday.isoformat()
         else:
-            errors.append(("birthday", f"生年月日「{value}」を日付として読めません（例: 1980/4/1、昭和55年4月1日）。"
-                                       "備考に残します。"))  # fmt: skip
+            errors.append(("birthday", _("生年月日「%(date)s」を日付として読めません（例: 1980/4/1、昭和55年4月1日）。"
+                                         "備考に残します。") % {"date": value}))  # fmt: skip
             data.setdefault("_note_lines", []).append(f"生年月日: {value}")
 
 
@@ -729,7 +747,7 @@ def map_row(values: list[str], mapping: dict[int, str], *, kind: str = "person",
         if name := _first(raw, "name"):
             data["name"] = name
         else:
-            errors.append(("name", "会社名が空のため登録できません。"))
+            errors.append(("name", _("会社名が空のため登録できません。")))
         if kana := japanese.collapse_spaces(_first(raw, "name_kana")):
             data["name_kana"] = kana
         if (value := _first(raw, "corporate_number")) and (number := _corporate_number(value, errors)):

@@ -216,7 +216,7 @@ class Planner:
                 in_batch.add(key)
             if key in hidden:
                 plan.action = "skip"
-                plan.errors.append(("external_id", "この外部IDは、あなたが見られないレコードで使われています。"))
+                plan.errors.append(("external_id", _("この外部IDは、あなたが見られないレコードで使われています。")))
             elif key in existing:
                 plan.action, plan.existing = "update", existing[key]
                 plan.warnings += settle_conflicts(plan.existing, plan.data, kind="person", file_wins=self.file_wins)

@@ -274,7 +274,13 @@ def _read_vcard(data: bytes, encoding: str) -> Table:
                 )))  # fmt: skip
                 continue
             except Exception as exc:  # vobject raises many kinds of errors for malformed cards
-                table.row_errors.append(RowIssue(number, f"{number}件目: vCardを読み取れませんでした（{exc}）。"))
+                table.row_errors.append(
+                    RowIssue(
+                        number,
+                        _("%(number)s件目: vCardを読み取れませんでした（%(error)s）。")
+                        % {"number": number, "error": exc},
+                    )
+                )
                 continue
             if misdeclared:
                 table.warnings.append(
