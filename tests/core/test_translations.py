@@ -26,16 +26,6 @@ from tests.core.translation_scan import GETTEXT, JA, Scanner, call_name
 SRC = Path(kizuna.__file__).parent
 CATALOG = SRC / "locale" / "en" / "LC_MESSAGES" / "django.mo"
 
-# Pending: files being rewritten elsewhere right now; they get wrapped once that work lands. Delete entries (or the
-# whole list) as they are done — nothing else refers to it.
-PENDING = (
-    "imports/",
-    "contacts/dedup/",
-    "core/search.py",
-    "contacts/search.py",
-    "contacts/services/bulk.py",
-)
-
 
 def _relative(path: Path) -> str:
     return path.relative_to(SRC).as_posix()
@@ -44,20 +34,15 @@ def _relative(path: Path) -> str:
 def _python_files():
     for path in sorted(SRC.rglob("*.py")):
         rel = _relative(path)
-        if "migrations" in path.parts or rel.startswith(PENDING):
+        if "migrations" in path.parts:
             continue
         yield path, rel
 
 
 def unwrapped_messages() -> list[str]:
     trees = {rel: ast.parse(path.read_text(encoding="utf-8")) for path, rel in _python_files()}
-    # Pending modules still teach the scanner which functions take messages.
-    scanner = Scanner([*trees.values(), *(ast.parse(p.read_text(encoding="utf-8")) for p in _pending_files())])
+    scanner = Scanner(list(trees.values()))
     return [f"{rel}:{line}: {text[:60]}" for rel, tree in trees.items() for line, text in scanner.problems(tree)]
-
-
-def _pending_files():
-    return [p for p in SRC.rglob("*.py") if _relative(p).startswith(PENDING) and "migrations" not in p.parts]
 
 
 def test_every_message_is_wrapped_in_gettext():
@@ -178,9 +163,7 @@ def template_msgids(source: str):
 
 def _templates():
     for path in sorted(SRC.rglob("templates/**/*.html")):
-        rel = _relative(path)
-        if not rel.startswith(PENDING):
-            yield path, rel
+        yield path, _relative(path)
 
 
 def test_every_template_translation_has_english():

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.core import signing
 from django.db.models import Q
 from django.utils.html import escape, format_html
+from django.utils.translation import gettext as _
 
 from kizuna.accounts import ratelimit
 from kizuna.core import audit, japanese, search
@@ -199,17 +200,17 @@ def search_records(user, query: str, *, type: str | None = None, limit: int = 20
     `is_estimate` is true ("1,000+"). The cursor is a signed offset; paging visits every match exactly once.
     No query reads every match: the index yields the newest matches first and stops (core.search.Search)."""
     if type not in (None, "", *TYPES):
-        raise ValidationFailed(field_errors={"type": ["type は person か company です。"]})
+        raise ValidationFailed(field_errors={"type": [_("type は person か company です。")]})
     if not 1 <= limit <= 100:
-        raise ValidationFailed(field_errors={"limit": ["limit は 1〜100 で指定してください。"]})
+        raise ValidationFailed(field_errors={"limit": [_("limit は 1〜100 で指定してください。")]})
     offset = 0
     if cursor:
         try:
             offset = int(signing.loads(cursor, salt=_CURSOR_SALT))
         except (signing.BadSignature, ValueError, TypeError):
-            raise ValidationFailed(field_errors={"cursor": ["不正な値です。"]}) from None
+            raise ValidationFailed(field_errors={"cursor": [_("不正な値です。")]}) from None
         if offset < 0:
-            raise ValidationFailed(field_errors={"cursor": ["不正な値です。"]})
+            raise ValidationFailed(field_errors={"cursor": [_("不正な値です。")]})
     if not japanese.search_text(query):
         return Total(0), [], None
     guard_contact_probe(user, query)
@@ -284,7 +285,7 @@ def _highlight(results: list[Result], page: list, query: str, user=None) -> None
     q = japanese.search_text(query)
     queries = [q] + ([key] if (key := japanese.company_key(query)) and key != q else [])
     people = []
-    for result, (_, _, kind, obj) in zip(results, page, strict=True):
+    for result, (*_key, kind, obj) in zip(results, page, strict=True):
         if kind == COMPANY:
             digits = [("phone", obj.phone, japanese.phone_digits), ("corporate_number", obj.corporate_number, None)]
             fields = [("name", obj.name, None), ("reading", obj.name_kana, None), *digits]

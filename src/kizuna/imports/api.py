@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field, field_validator
@@ -67,7 +68,7 @@ class JobPatch(Strict):
     def _column_numbers(cls, value):
         """Keys are column numbers as written by the API ("0", "1", ...); int() would also take "-1" or "１"."""
         if value and any(not (key.isascii() and key.isdigit() and len(key) <= 4) for key in value):
-            raise PydanticCustomError("column_number", "列は 0 から始まる列番号で指定してください。")
+            raise PydanticCustomError("column_number", _("列は 0 から始まる列番号で指定してください。"))
         return value
 
 

@@ -17,6 +17,8 @@ line, named by its header unless the header is a memo's), to tags, to street/add
 every other field takes one column.
 """
 
+from django.utils.translation import gettext as _
+
 from kizuna.customfields import imports as custom_columns
 
 PERSON_FIELDS = (
@@ -101,7 +103,11 @@ def spec_label(value: str, headers: list[str] | None = None) -> str:
     spec = parse_spec(value)
     if spec is not None and spec.label_of is not None:
         header = headers[spec.label_of] if headers and spec.label_of < len(headers) else ""
-        return f"「{header}」の種別" if header else f"{spec.label_of + 1}列目の種別"
+        return (
+            _("「%(header)s」の種別") % {"header": header}
+            if header
+            else _("%(column)s列目の種別") % {"column": spec.label_of + 1}
+        )
     return FIELD_LABELS.get(value, value)
 
 
@@ -130,25 +136,32 @@ def validate_mapping(mapping: dict[int, str], *, kind: str = "person") -> list[s
             or (spec.label_of is None and spec.field not in FIELDS[kind] and not custom_columns.known(kind, spec.field))
             or (spec.field and spec.field not in CONTACT_FIELDS and spec.label)
         ):
-            problems.append(f"{index + 1}列目の項目「{value}」はこの取り込みでは使えません。")
+            problems.append(
+                _("%(column)s列目の項目「%(value)s」はこの取り込みでは使えません。")
+                % {"column": index + 1, "value": value}
+            )
             continue
         if spec.label_of is not None:
             target = parse_spec(mapping.get(spec.label_of, ""))
             if target is None or target.field not in {"phone", "email", "notes"}:
                 problems.append(
-                    f"{index + 1}列目は{spec.label_of + 1}列目の種別の列に指定されていますが、"
-                    f"{spec.label_of + 1}列目は電話・メール・備考の列ではありません。"
+                    _(
+                        "%(column)s列目は%(target)s列目の種別の列に指定されていますが、"
+                        "%(target)s列目は電話・メール・備考の列ではありません。"
+                    )
+                    % {"column": index + 1, "target": spec.label_of + 1}
                 )
             continue
         field = base_field(value)
         fields.add(field)
         if field in seen and field not in MULTI:
             problems.append(
-                f"「{spec_label(field)}」が{seen[field] + 1}列目と{index + 1}列目の両方に指定されています。"
+                _("「%(field)s」が%(first)s列目と%(second)s列目の両方に指定されています。")
+                % {"field": spec_label(field), "first": seen[field] + 1, "second": index + 1}
             )
         seen.setdefault(field, index)
     if kind == "person" and not fields & {"full_name", "family_name"}:
-        problems.append("氏名（または姓）の列を指定してください。")
+        problems.append(_("氏名（または姓）の列を指定してください。"))
     if kind == "company" and "name" not in fields:
-        problems.append("会社名の列を指定してください。")
+        problems.append(_("会社名の列を指定してください。"))
     return problems

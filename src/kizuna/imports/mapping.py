@@ -11,6 +11,8 @@ import functools
 import re
 from typing import NamedTuple
 
+from django.utils.translation import gettext as _
+
 from kizuna.core import japanese
 from kizuna.core.masking import MASK
 from kizuna.customfields import imports as custom_columns
@@ -191,7 +193,7 @@ class AutoMapping(dict):
 
 def _column_name(headers: list[str], index: int) -> str:
     header = headers[index] if index < len(headers) else ""
-    return f"「{header}」" if header else f"{index + 1}列目"
+    return _("「%(header)s」") % {"header": header} if header else _("%(column)s列目") % {"column": index + 1}
 
 
 def _label_columns(headers: list[str], result: "AutoMapping") -> None:
@@ -226,8 +228,12 @@ def auto_map(headers: list[str], *, kind: str = "person") -> AutoMapping:
             result.duplicates.append((index, field, taken[base]))
             result.unmapped.append(index)
             result.warnings.append(
-                f"列{_column_name(headers, index)}も「{FIELD_LABELS[base]}」のようですが、"
-                f"列{_column_name(headers, taken[base])}を使います。"
+                _("列%(column)sも「%(field)s」のようですが、列%(used)sを使います。")
+                % {
+                    "column": _column_name(headers, index),
+                    "field": FIELD_LABELS[base],
+                    "used": _column_name(headers, taken[base]),
+                }
             )
         else:
             taken.setdefault(base, index)
@@ -242,8 +248,10 @@ def auto_map(headers: list[str], *, kind: str = "person") -> AutoMapping:
     _label_columns(headers, result)
     if not result:
         result.warnings.append(
-            "1行目の見出しから項目を判別できませんでした。列の対応を指定してください"
-            "（1行目からデータが始まっている場合は、見出し行を追加してください）。"
+            _(
+                "1行目の見出しから項目を判別できませんでした。列の対応を指定してください"
+                "（1行目からデータが始まっている場合は、見出し行を追加してください）。"
+            )
         )
     else:
         result.warnings.extend(validate_mapping(result, kind=kind))
@@ -298,11 +306,11 @@ def split_address(address: str) -> tuple[str, str, str]:
     """(prefecture, city, street). The city is taken only when it is clearly one (…市, …市…区, …区, …郡…町/村);
     otherwise it stays '' and the rest is the street, so nothing is lost."""
     prefecture, rest = japanese.split_prefecture(address)
-    for city in _CITY_EXCEPTIONS:
-        if rest.startswith(city):
-            if ward := re.match(rf"{_CITY_NAME}{{1,4}}区", rest[len(city) :]):
-                city += ward.group()
-            return prefecture, city, rest[len(city) :].strip()
+    for known in _CITY_EXCEPTIONS:
+        if rest.startswith(known):
+            if ward := re.match(rf"{_CITY_NAME}{{1,4}}区", rest[len(known) :]):
+                known += ward.group()
+            return prefecture, known, rest[len(known) :].strip()
     if match := _CITY.match(rest):
         return prefecture, match.group(), rest[match.end() :].strip()
     return prefecture, "", rest
@@ -411,8 +419,9 @@ def _split_name(full: str, field: str, warnings: list) -> tuple[str, str]:
         warnings.append(
             (
                 field,
-                f"氏名「{full}」を姓と名に分けられませんでした。全体を姓として登録し、"
-                f"「{REVIEW_TAG}」のタグを付けます。",
+                # the tag named in the message is REVIEW_TAG
+                _("氏名「%(name)s」を姓と名に分けられませんでした。全体を姓として登録し、「要確認」のタグを付けます。")
+                % {"name": full},
             )
         )
     return family, given
@@ -424,7 +433,10 @@ def _split_kana(full: str, warnings: list) -> tuple[str, str]:
         family, given = text.split(" ", 1)
         return family, given.replace(" ", "")
     warnings.append(
-        ("full_name_kana", f"フリガナ「{full}」を姓と名に分けられませんでした。全体をセイとして登録します。")
+        (
+            "full_name_kana",
+            _("フリガナ「%(kana)s」を姓と名に分けられませんでした。全体をセイとして登録します。") % {"kana": full},
+        )
     )
     return text, ""
 
@@ -441,7 +453,7 @@ def _person_names(raw: dict, data: dict, errors: list, warnings: list) -> bool:
     if family:
         data["family_name"] = family
     else:
-        errors.append(("family_name", "氏名（姓）が空のため登録できません。"))
+        errors.append(("family_name", _("氏名（姓）が空のため登録できません。")))
     if given:
         data["given_name"] = given
     family_kana = japanese.collapse_spaces(_first(raw, "family_name_kana"))
@@ -453,7 +465,7 @@ def _person_names(raw: dict, data: dict, errors: list, warnings: list) -> bool:
         if value:
             data[key] = value
             if not _KANA_ONLY.match(value):
-                warnings.append((key, f"フリガナ「{value}」にかな以外の文字が含まれています。"))
+                warnings.append((key, _("フリガナ「%(kana)s」にかな以外の文字が含まれています。") % {"kana": value}))
     return bool(family) and not given and bool(full or _first(raw, "given_name"))
 
 
@@ -475,11 +487,19 @@ def _phones(raw: dict, data: dict, errors: list, *, kind: str, warnings: list | 
                     or ("mobile" if phone.is_mobile else "office")
                 )
                 if not phone.valid and kind == "company":
-                    errors.append((field, f"電話番号「{value}」を番号として読めません。備考に残します。"))
+                    errors.append(
+                        (field, _("電話番号「%(phone)s」を番号として読めません。備考に残します。") % {"phone": value})
+                    )
                     unread.append({"value": value, "label": label})
                     continue
                 if not phone.valid:
-                    errors.append((field, f"電話番号「{value}」を番号として読めません。入力のまま要確認に残します。"))
+                    errors.append(
+                        (
+                            field,
+                            _("電話番号「%(phone)s」を番号として読めません。入力のまま要確認に残します。")
+                            % {"phone": value},
+                        )
+                    )
                     if value not in seen:
                         seen.add(value)
                         unread.append({"value": value, "label": label})
@@ -488,7 +508,13 @@ def _phones(raw: dict, data: dict, errors: list, *, kind: str, warnings: list | 
                     continue
                 seen.add(phone.digits)
                 if phone.needs_review and warnings is not None:
-                    warnings.append((field, f"電話番号「{value}」は番号計画にない番号です。要確認として登録します。"))
+                    warnings.append(
+                        (
+                            field,
+                            _("電話番号「%(phone)s」は番号計画にない番号です。要確認として登録します。")
+                            % {"phone": value},
+                        )
+                    )
                 entry = {"value": value, "label": label}
                 if phone.extension:
                     entry["extension"] = phone.extension
@@ -523,7 +549,12 @@ def _emails(raw: dict, data: dict, errors: list) -> None:
             if japanese.is_valid_email(value):
                 entries.append({"value": value, "label": label})
             else:
-                errors.append(("email", f"メールアドレス「{value}」を読めません。入力のまま要確認に残します。"))
+                errors.append(
+                    (
+                        "email",
+                        _("メールアドレス「%(email)s」を読めません。入力のまま要確認に残します。") % {"email": value},
+                    )
+                )
                 unread.append({"value": value, "label": label})
     if entries or unread:
         data["emails"] = entries + unread
@@ -562,15 +593,21 @@ def _address(raw: dict, data: dict, errors: list, warnings: list) -> None:
         if postcode:
             data["postcode"] = postcode.display
         else:
-            errors.append(("postcode", f"郵便番号「{postcode_raw}」は7桁の数字ではありません（例: 100-0001）。"
-                                       "備考に残します。"))  # fmt: skip
+            errors.append(("postcode", _("郵便番号「%(postcode)s」は7桁の数字ではありません（例: 100-0001）。"
+                                         "備考に残します。") % {"postcode": postcode_raw}))  # fmt: skip
             data.setdefault("_note_lines", []).append(f"郵便番号: {postcode_raw}")
     prefecture_raw = japanese.collapse_spaces(_first(raw, "prefecture"))
     city = japanese.collapse_spaces(_first(raw, "city"))
     street = _joined(raw, "street")
     prefecture = japanese.normalize_prefecture(prefecture_raw) if prefecture_raw else ""
     if prefecture_raw and not prefecture:
-        warnings.append(("prefecture", f"都道府県「{prefecture_raw}」が見つかりません。番地の先頭に残します。"))
+        warnings.append(
+            (
+                "prefecture",
+                _("都道府県「%(prefecture)s」が見つかりません。番地の先頭に残します。")
+                % {"prefecture": prefecture_raw},
+            )
+        )
         street = f"{prefecture_raw} {street}".strip()
     building = _joined(raw, "address2")
     parts = _squashed(f"{city}{street}{building}")
@@ -579,7 +616,13 @@ def _address(raw: dict, data: dict, errors: list, warnings: list) -> None:
     if address:
         a_prefecture, a_city, a_street = split_address(address)
         if prefecture and a_prefecture and prefecture != a_prefecture:
-            warnings.append(("address", f"住所「{address}」の都道府県が都道府県の列（{prefecture}）と違います。"))
+            warnings.append(
+                (
+                    "address",
+                    _("住所「%(address)s」の都道府県が都道府県の列（%(prefecture)s）と違います。")
+                    % {"address": address, "prefecture": prefecture},
+                )
+            )
         prefecture = prefecture or a_prefecture
         if not city and not street:
             city, street = a_city, a_street
@@ -612,9 +655,14 @@ def _corporate_number(value: str, errors: list) -> str:
         return number
     digits = re.sub(r"[\s\-]", "", japanese.nfkc(value))
     if re.fullmatch(r"\d{13}", digits):
-        errors.append(("corporate_number", f"法人番号「{value}」のチェックディジットが正しくありません。"))
+        errors.append(
+            (
+                "corporate_number",
+                _("法人番号「%(number)s」のチェックディジットが正しくありません。") % {"number": value},
+            )
+        )
     else:
-        errors.append(("corporate_number", f"法人番号「{value}」は13桁の数字ではありません。"))
+        errors.append(("corporate_number", _("法人番号「%(number)s」は13桁の数字ではありません。") % {"number": value}))
     return ""
 
 
@@ -637,8 +685,8 @@ def _birthday(raw: dict, data: dict, errors: list) -> None:
         if birthday := japanese.parse_japanese_date(value):
             data["birthday"] = birthday.isoformat()
         else:
-            errors.append(("birthday", f"生年月日「{value}」を日付として読めません（例: 1980/4/1、昭和55年4月1日）。"
-                                       "備考に残します。"))  # fmt: skip
+            errors.append(("birthday", _("生年月日「%(date)s」を日付として読めません（例: 1980/4/1、昭和55年4月1日）。"
+                                         "備考に残します。") % {"date": value}))  # fmt: skip
             data.setdefault("_note_lines", []).append(f"生年月日: {value}")
 
 
@@ -699,7 +747,7 @@ def map_row(values: list[str], mapping: dict[int, str], *, kind: str = "person",
         if name := _first(raw, "name"):
             data["name"] = name
         else:
-            errors.append(("name", "会社名が空のため登録できません。"))
+            errors.append(("name", _("会社名が空のため登録できません。")))
         if kana := japanese.collapse_spaces(_first(raw, "name_kana")):
             data["name_kana"] = kana
         if (value := _first(raw, "corporate_number")) and (number := _corporate_number(value, errors)):

@@ -5,6 +5,7 @@ repeating an earlier one of the file, and look for probable duplicates of existi
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
 from kizuna.contacts.dedup import service as dedup
 from kizuna.contacts.models import Company, ContactPoint, Employment, Person
@@ -50,10 +51,10 @@ def settle_conflicts(record, data: dict, *, kind: str, file_wins=()) -> list[tup
             data.pop(key, None)
         shown = " ".join(str(v) for v in kept.values() if v)
         written = " ".join(map(str, given.values()))
-        message = (
-            f"{CONFLICT_LABELS.get(name, name)}がファイル（{written}）と登録済み（{shown}）で違います。"
+        message = _(
+            "%(field)sがファイル（%(written)s）と登録済み（%(shown)s）で違います。"
             "登録済みの値を残します（ファイルの値にするには、列の対応で「ファイルを優先」を選んでください）。"
-        )
+        ) % {"field": CONFLICT_LABELS.get(name, name), "written": written, "shown": shown}
         conflicts.append((name, message))
     return conflicts
 
@@ -207,7 +208,7 @@ class Planner:
         for plan in live:
             key = keys[id(plan)]
             if key and key in self.seen:
-                message = f"ファイル内の {self.seen[key]} 行目と同じ相手です（更新として扱います）。"
+                message = _("ファイル内の %(row)s 行目と同じ相手です（更新として扱います）。") % {"row": self.seen[key]}
                 plan.warnings.append((self.job.match_on, message))
                 plan.deferred = key in in_batch and key not in existing  # its first row is not saved yet
             elif key:
@@ -215,7 +216,7 @@ class Planner:
                 in_batch.add(key)
             if key in hidden:
                 plan.action = "skip"
-                plan.errors.append(("external_id", "この外部IDは、あなたが見られないレコードで使われています。"))
+                plan.errors.append(("external_id", _("この外部IDは、あなたが見られないレコードで使われています。")))
             elif key in existing:
                 plan.action, plan.existing = "update", existing[key]
                 plan.warnings += settle_conflicts(plan.existing, plan.data, kind="person", file_wins=self.file_wins)
@@ -231,6 +232,8 @@ class Planner:
             plan.duplicates = found
             if found:
                 names = "、".join(f"{d[2].label} (#{d[2].id})" for d in found[:3])
-                message = f"既存の {names} と重複している可能性があります（確認キューに入ります）。"
+                message = _("既存の %(names)s と重複している可能性があります（確認キューに入ります）。") % {
+                    "names": names
+                }
                 plan.warnings.append(("family_name", message))
         return plans

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -115,7 +116,7 @@ def company_duplicates(request: HttpRequest, payload: CompanyIn):
 def review_queue(request: HttpRequest, type: Kind = "person", limit: int = 50):
     """Open groups of probable duplicates whose members the caller can all see, best first."""
     if not 1 <= limit <= 200:
-        raise ValidationFailed(field_errors={"limit": ["limit は 1〜200 で指定してください。"]})
+        raise ValidationFailed(field_errors={"limit": [_("limit は 1〜200 で指定してください。")]})
     return [
         {"id": g.group.pk, "type": type, "score": g.group.score, "reasons": g.group.reasons,
          "evidence": linkage.evidence(g.group.reasons),

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from itertools import batched
 
 from django.tasks.exceptions import TaskResultDoesNotExist
+from django.utils.translation import gettext as _
 
 from kizuna.core.exceptions import NotFound, PermissionDenied
 from kizuna.core.permissions import may_scan_everything
@@ -52,7 +53,7 @@ def open_groups(user, kind: str, *, limit: int = 50, batch: int = 200) -> list[G
 def require_scanner(user) -> None:
     """A full scan reads every record; managers and admins start it."""
     if not may_scan_everything(user):
-        raise PermissionDenied("重複チェックの実行はマネージャーと管理者に限られます。")
+        raise PermissionDenied(_("重複チェックの実行はマネージャーと管理者に限られます。"))
 
 
 def scan_state(task_id: str) -> dict:

@@ -208,7 +208,7 @@ def _read_delimited(
     table.delimiter = delimiter
     table._closer = close
     if name == "euc-jp" or "推定" in note:
-        table.warnings.append(f"文字コード: {note}")
+        table.warnings.append(_("文字コード: %(note)s") % {"note": note})
     records = _records(lines, delimiter, table)
     header, after = _find_header(records, header_row, lambda values: not any(v.strip() for v in values))
     early = [issue for issue in table.row_errors if issue.row_number <= header[0]]
@@ -356,7 +356,8 @@ def _data_rows(records: Iterator[tuple], table: Table) -> Iterator[tuple[int, li
                 values = values + [""] * (width - len(values))
             elif len(values) > width and any(v.strip() for v in values[width:]) and not warned:
                 table.warnings.append(
-                    f"{number}行目などで見出しより列が多くなっています。余分な列は見出しなしで扱います。"
+                    _("%(row)s行目などで見出しより列が多くなっています。余分な列は見出しなしで扱います。")
+                    % {"row": number}
                 )
                 warned = True
             yield number, values
@@ -566,7 +567,9 @@ def _read_xlsx(stream: BinaryIO, sheet: str | int | None, header_row: int | None
                     padded = isinstance(value, (int, float)) and texts[i] != _cell_text(value, None)
                     if padded and headers[i] not in padded_warned:
                         padded_warned.add(headers[i])
-                        table.warnings.append(f"列「{headers[i]}」の数値は先頭の0が消えていたため補いました。")
+                        table.warnings.append(
+                            _("列「%(header)s」の数値は先頭の0が消えていたため補いました。") % {"header": headers[i]}
+                        )
                 texts += [""] * (len(headers) - len(texts))
                 yield number, texts
         finally:

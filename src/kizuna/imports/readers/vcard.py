@@ -8,6 +8,8 @@ written as 内線 for the mapping to read."""
 import codecs
 import re
 
+from django.utils.translation import gettext as _
+
 from .base import _CODECS, ReadError, RowIssue, Table
 from .encoding import _canonical_encoding, decode, detect_encoding
 
@@ -126,7 +128,7 @@ def _is_company_card(card, values: dict) -> bool:
 def _card_values(card) -> dict[str, str]:
     out: dict[str, list[str]] = {}
 
-    def add(key: str, value: str) -> None:
+    def keep(key: str, value: str) -> None:
         if value and value not in out.setdefault(key, []):
             out[key].append(value)
 
@@ -138,55 +140,55 @@ def _card_values(card) -> dict[str, str]:
         types = {t.upper() for t in line.params.get("TYPE", [])} | {t.upper() for t in line.singletonparams}
         types = {part for t in types for part in t.split(",")}
         if name == "FN":
-            add("full_name", _unescape(line.value))
+            keep("full_name", _unescape(line.value))
         elif name == "N":
             family, given = _parts(line.value, 2)
-            add("family_name", family)
-            add("given_name", given)
+            keep("family_name", family)
+            keep("given_name", given)
         elif name == "X-PHONETIC-LAST-NAME":
-            add("family_name_kana", _unescape(line.value))
+            keep("family_name_kana", _unescape(line.value))
         elif name == "X-PHONETIC-FIRST-NAME":
-            add("given_name_kana", _unescape(line.value))
+            keep("given_name_kana", _unescape(line.value))
         elif name == "SOUND" and "X-IRMC-N" in types:
             family, given = _parts(line.value, 2)
-            add("family_name_kana", family)
-            add("given_name_kana", given)
+            keep("family_name_kana", family)
+            keep("given_name_kana", given)
         elif name == "SORT-STRING":
-            add("full_name_kana", _unescape(line.value))
+            keep("full_name_kana", _unescape(line.value))
         elif name == "ORG":
             company, department = _parts(line.value, 2)
-            add("company", company)
-            add("department", department)
+            keep("company", company)
+            keep("department", department)
         elif name == "TITLE":
-            add("title", _unescape(line.value))
+            keep("title", _unescape(line.value))
         elif name == "TEL":
             key = _tel_key(types, labels.get(line.group, ""))
-            add("phone:home" if key == "phone" and "HOME" in types else key, _unescape(line.value))
+            keep("phone:home" if key == "phone" and "HOME" in types else key, _unescape(line.value))
         elif name == "EMAIL":
-            add("email:personal" if "HOME" in types else "email", _unescape(line.value))
+            keep("email:personal" if "HOME" in types else "email", _unescape(line.value))
         elif name == "URL":
-            add("website", _unescape(line.value))
+            keep("website", _unescape(line.value))
         elif name == "ADR":
             _box, extended, street, city, region, code, country = _parts(line.value, 7)
             if not address_seen:  # the first (macOS lists the preferred one first) fills the address
                 address_seen = True
-                add("postcode", code)
-                add("prefecture", region)
-                add("city", city)
-                add("street", " ".join(part for part in (street, extended) if part))
+                keep("postcode", code)
+                keep("prefecture", region)
+                keep("city", city)
+                keep("street", " ".join(part for part in (street, extended) if part))
                 if country and country not in ("日本", "Japan", "JP"):
-                    add("street", country)
+                    keep("street", country)
                 continue
             kind = next((label for key, label in _ADDRESS_KINDS.items() if key in types), "その他")
             text = " ".join(p for p in (code, region, city, street, extended, country) if p)
-            add("notes", f"住所（{kind}）: {text}")  # a second address is kept, not dropped
+            keep("notes", f"住所（{kind}）: {text}")  # a second address is kept, not dropped
         elif name == "BDAY":
             birthday = _unescape(line.value)
             if re.fullmatch(r"\d{8}", birthday):
                 birthday = f"{birthday[:4]}-{birthday[4:6]}-{birthday[6:]}"
-            add("birthday", birthday)
+            keep("birthday", birthday)
         elif name == "NOTE":
-            add("notes", _unescape(line.value))
+            keep("notes", _unescape(line.value))
     if "full_name_kana" in out and ("family_name_kana" in out or "given_name_kana" in out):
         del out["full_name_kana"]
     if _is_company_card(card, out):
@@ -272,11 +274,21 @@ def _read_vcard(data: bytes, encoding: str) -> Table:
                 )))  # fmt: skip
                 continue
             except Exception as exc:  # vobject raises many kinds of errors for malformed cards
-                table.row_errors.append(RowIssue(number, f"{number}件目: vCardを読み取れませんでした（{exc}）。"))
+                table.row_errors.append(
+                    RowIssue(
+                        number,
+                        _("%(number)s件目: vCardを読み取れませんでした（%(error)s）。")
+                        % {"number": number, "error": exc},
+                    )
+                )
                 continue
             if misdeclared:
                 table.warnings.append(
-                    f"{number}件目: CHARSET=SHIFT_JIS と書かれていますが、中身はUTF-8でした。UTF-8として読みました。"
+                    _(
+                        "%(number)s件目: CHARSET=SHIFT_JIS と書かれていますが、中身はUTF-8でした。"
+                        "UTF-8として読みました。"
+                    )
+                    % {"number": number}
                 )
             if values:
                 yield number, [values.get(key, "") for key in VCARD_FIELDS]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from kizuna.core import audit
 from kizuna.core.exceptions import ValidationFailed
@@ -23,14 +24,19 @@ def upload(*, actor, file, filename: str, kind: str = "person", encoding: str = 
            match_on: str = "external_id") -> ImportJob:  # fmt: skip
     """Keep the file (outside the static root), read its header, guess the mapping. Nothing is imported yet."""
     if kind not in ImportJob.Kind.values:
-        raise ValidationFailed(field_errors={"kind": ["種類は person か company です。"]})
+        raise ValidationFailed(field_errors={"kind": [_("種類は person か company です。")]})
     require_writer(actor, kind, "import")
     if match_on not in MATCH_KEYS:
-        raise ValidationFailed(field_errors={"match_on": ["照合キーは external_id / email / phone のいずれかです。"]})
+        raise ValidationFailed(
+            field_errors={"match_on": [_("照合キーは external_id / email / phone のいずれかです。")]}
+        )
     size = getattr(file, "size", None)
     limit = settings.KIZUNA_IMPORT_MAX_BYTES
     if size is not None and size > limit:
-        message = f"ファイルが大きすぎます（{size / 1024 / 1024:.0f} MB）。上限は {limit // 1024 // 1024} MB です。"
+        message = _("ファイルが大きすぎます（%(size).0f MB）。上限は %(limit)s MB です。") % {
+            "size": size / 1024 / 1024,
+            "limit": limit // 1024 // 1024,
+        }
         raise ValidationFailed(message, field_errors={"file": [message]})
     target = _storage() / f"{uuid.uuid4().hex}{Path(filename).suffix.lower()[:10]}"
     with open(target, "wb") as out:
@@ -51,7 +57,7 @@ def upload(*, actor, file, filename: str, kind: str = "person", encoding: str = 
     template = _best_template(kind, headers)
     if template is not None:
         job.mapping = _template_mapping(template, headers)
-        job.message = f"テンプレート「{template.name}」の列の対応を使いました。"
+        job.message = _("テンプレート「%(name)s」の列の対応を使いました。") % {"name": template.name}
     job.save()
     audit.record(actor=actor, action="import.upload", obj=job, changes={"file": [None, job.filename]})
     return job
@@ -78,12 +84,12 @@ def save_template(*, actor, job: ImportJob, name: str) -> MappingTemplate:
     _require_owner(actor, job)
     name = (name or "").strip()[:100]
     if not name:
-        raise ValidationFailed(field_errors={"template": ["テンプレートの名前を入力してください。"]})
+        raise ValidationFailed(field_errors={"template": [_("テンプレートの名前を入力してください。")]})
     with open_table(job) as table:
         headers = table.headers
     columns = {mapping_module.header_key(headers[int(i)]): field for i, field in job.mapping.items()
                if int(i) < len(headers)}  # fmt: skip
-    template, _ = MappingTemplate.objects.update_or_create(
+    template, _created = MappingTemplate.objects.update_or_create(
         kind=job.kind, name=name, defaults={"columns": columns, "created_by": actor}
     )
     audit.record(actor=actor, action="import.template", obj=template, changes={"columns": [None, columns]})
@@ -99,12 +105,12 @@ def set_mapping(*, actor, job: ImportJob, mapping: dict, encoding: str | None = 
         allowed = set(SINGLE_VALUES[job.kind])
         unknown = [f for f in file_wins if f not in allowed]
         if unknown:
-            message = f"「ファイルを優先」にできない項目です: {'、'.join(map(str, unknown))}"
+            message = _("「ファイルを優先」にできない項目です: %(fields)s") % {"fields": "、".join(map(str, unknown))}
             raise ValidationFailed(message, field_errors={"file_wins": [message]})
         job.file_wins = sorted(set(file_wins))
     new_sheet = bool(sheet) and sheet != job.sheet
     if header_row is not None and (header_row < 1 or header_row > readers.base.MAX_ROWS):
-        raise ValidationFailed(field_errors={"header_row": ["見出し行は1以上の行番号で指定してください。"]})
+        raise ValidationFailed(field_errors={"header_row": [_("見出し行は1以上の行番号で指定してください。")]})
     if new_sheet or (header_row is not None and header_row != (job.header_row or 1)):
         job.sheet = sheet if new_sheet else job.sheet
         job.header_row = header_row if header_row is not None else None
@@ -136,9 +142,9 @@ def start(*, actor, job: ImportJob) -> ImportJob:
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.status == ImportJob.Status.RUNNING:
-            raise ValidationFailed("このインポートは実行中です。終わるまでお待ちください。")
+            raise ValidationFailed(_("このインポートは実行中です。終わるまでお待ちください。"))
         if job.status in (ImportJob.Status.DONE, ImportJob.Status.REVERTED):
-            raise ValidationFailed("このインポートはすでに終わっています。")
+            raise ValidationFailed(_("このインポートはすでに終わっています。"))
         resumed = job.status == ImportJob.Status.FAILED
         job.status, job.message = ImportJob.Status.RUNNING, ""
         job.save(update_fields=["status", "message"])

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kizuna.contacts import services as contacts
 from kizuna.contacts.models import Company, Employment, Person
@@ -42,7 +43,7 @@ def revert(*, actor, job: ImportJob) -> int:
     _require_owner(actor, job)
     job.refresh_from_db()  # what the run recorded, which may have been another process
     if job.status == ImportJob.Status.REVERTED:
-        raise ValidationFailed("このインポートはすでに取り消されています。")
+        raise ValidationFailed(_("このインポートはすでに取り消されています。"))
     undone = 0
     with transaction.atomic():
         for row in job.rows.exclude(action="skipped").order_by("-row_number"):

@@ -4,6 +4,7 @@ from itertools import chain
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kizuna.core import audit
 from kizuna.core.bulkinsert import insert_many
@@ -26,7 +27,7 @@ def run(job_id: int, *, bulk: bool = True) -> Summary:
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     actor = job.created_by
     if job.status in (ImportJob.Status.DONE, ImportJob.Status.REVERTED):
-        raise ValidationFailed("このインポートはすでに終わっています。")
+        raise ValidationFailed(_("このインポートはすでに終わっています。"))
     job.status, job.started_at = ImportJob.Status.RUNNING, job.started_at or timezone.now()
     job.save(update_fields=["status", "started_at"])
     summary = Summary(encoding=job.encoding, errors=list(job.errors))

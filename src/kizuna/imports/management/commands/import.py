@@ -3,6 +3,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from kizuna.accounts.models import User
 from kizuna.core.context import request_context
@@ -52,10 +53,10 @@ class Command(BaseCommand):
 
         actor = (User.objects.filter(username=user) if user else User.objects.filter(role="admin")).first()
         if actor is None:
-            raise CommandError(f"ユーザーが見つかりません / no such user: {user or '(admin)'}")
+            raise CommandError(_("ユーザーが見つかりません / no such user: %(user)s") % {"user": user or "(admin)"})
         source = Path(path)
         if not source.is_file():
-            raise CommandError(f"ファイルが見つかりません / no such file: {path}")
+            raise CommandError(_("ファイルが見つかりません / no such file: %(path)s") % {"path": path})
         try:
             with request_context(channel="cli"), open(source, "rb") as fh:
                 job = services.upload(actor=actor, file=fh, filename=source.name, kind=type, encoding=encoding,
