@@ -60,3 +60,23 @@ def login(page, username, password=PASSWORD):
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def run_worker(*, attempts: int = 50) -> None:
+    """The real task worker, once over the queue. The browser's page keeps polling the live server (the bell, an
+    import's progress); on the tests' shared in-memory SQLite a poll's open read makes the worker's exclusive
+    transaction fail at once with "table is locked" (shared cache has no busy wait), so the worker tries again."""
+    import io
+    import time
+
+    from django.core.management import call_command
+    from django.db import OperationalError
+
+    for attempt in range(attempts):
+        try:
+            call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO(), stderr=io.StringIO())
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.1)

@@ -1,13 +1,9 @@
 """An admin imports a Shift_JIS list exported from Excel: the wizard shows the decoded rows, the columns it
 recognised and what would happen, before anything is written."""
 
-import io
-
-from django.core.management import call_command
-
 from kizuna.contacts.models import Person
 from tests.conftest import make_user
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, run_worker
 
 LIST = (
     "顧客ID,氏名,フリガナ,会社名,電話番号,携帯電話,メールアドレス,住所\r\n"
@@ -32,6 +28,6 @@ def test_import_wizard(page, shot, transactional_db):
     shot(page, "import-preview")
     assert not Person.objects.exists()
     page.click("button:has-text('インポートを開始')")
-    call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO(), stderr=io.StringIO())
+    run_worker()
     page.wait_for_selector("#import-progress:has-text('完了')")
     assert Person.objects.filter(family_name="髙橋", company__name="㈱﨑山製作所").exists()

@@ -1,14 +1,11 @@
 """An administrator adds a webhook under 設定, a person is added, the worker sends it to a real receiver on
 127.0.0.1 and the delivery shows in the log."""
 
-import io
-
-from django.core.management import call_command
 from standardwebhooks.webhooks import Webhook
 
 from kizuna.contacts import services as contacts
 from tests.conftest import make_user
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, run_worker
 from tests.webhooks.conftest import Receiver
 
 
@@ -32,7 +29,7 @@ def test_a_subscription_and_its_delivery_log(page, shot, settings, transactional
 
         contacts.create_person(actor=member, data={"family_name": "黒田", "given_name": "官兵衛"})
         for _ in range(2):  # the event dispatch, then the sender it enqueues
-            call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO(), stderr=io.StringIO())
+            run_worker()
         assert len(receiver.requests) == 1
         body = Webhook(secret).verify(receiver.requests[0].body, receiver.requests[0].headers)
         assert body["record"]["family_name"] == "黒田"
