@@ -112,20 +112,25 @@ def _career_change(actor, person: Person, company_id: int, post: dict) -> dict:
     return {"added": [added.pk], "ended": ended}
 
 
-def _before(person_or_company, data: dict) -> dict:
+def _before(person_or_company, data: dict, *, points=None, tags=None) -> dict:
+    """The values a row is about to change, as revert needs them. `points` and `tags`: what a batch has already
+    read for this record (else they are read here)."""
     before = {}
     for key in data:
         if key in ("emails", "phones"):
             kind = "email" if key == "emails" else "phone"
-            before[key] = [{"value": str(p), "label": p.label}
-                           for p in person_or_company.contact_points.filter(kind=kind)]  # fmt: skip
+            held = person_or_company.contact_points.filter(kind=kind) if points is None else [
+                p for p in points if p.kind == kind]  # fmt: skip
+            before[key] = [{"value": str(p), "label": p.label} for p in held]
         elif key == "tags":
-            before[key] = list(person_or_company.tags.values_list("name", flat=True))
+            before[key] = list(person_or_company.tags.values_list("name", flat=True) if tags is None else tags)
         elif key == "custom":  # the keys the row sets, as they were (None: unset), so that a revert restores them
             before[key] = {k: (person_or_company.custom or {}).get(k) for k in data[key]}
         elif hasattr(person_or_company, key):
             value = getattr(person_or_company, key)
             before[key] = value.isoformat() if hasattr(value, "isoformat") else value
+    if isinstance(person_or_company, Person):  # values kept unread are restored by revert too
+        before["_unparsed"] = [[e.get("kind"), e.get("value")] for e in person_or_company.unparsed_values or []]
     return before
 
 
@@ -158,7 +163,6 @@ def _apply(actor, job: ImportJob, plan: RowPlan, cache: dict, summary: Summary) 
         data |= _merged_points(person, data)
         _append_notes(person, data)
         before = _before(person, data)
-        before["_unparsed"] = [[e.get("kind"), e.get("value")] for e in person.unparsed_values or []]
         contacts.update_person(actor=actor, person=person, data=data)
         if company_id:
             before["_careers"] = _career_change(actor, person, company_id, post)

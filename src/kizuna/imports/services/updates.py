@@ -16,7 +16,7 @@ from ..models import ImportJob, ImportRow
 from ..planning import RowPlan
 from .batch import resolve_companies
 from .common import Summary, _count, _error
-from .rows import _append_notes, _company_for
+from .rows import _append_notes, _before, _company_for
 
 
 def _rounds(plans: list[RowPlan]) -> list[list[RowPlan]]:
@@ -48,22 +48,6 @@ def _merged_points(points: list, data: dict) -> dict:
                 have.add(norm)
         out[key] = current
     return out
-
-
-def _before(person, data: dict, points: list, tags: list) -> dict:
-    """`rows._before` over what the round read."""
-    before = {}
-    for key in data:
-        if key in ("emails", "phones"):
-            kind = "email" if key == "emails" else "phone"
-            before[key] = [{"value": str(p), "label": p.label} for p in points if p.kind == kind]
-        elif key == "tags":
-            before[key] = list(tags)
-        elif hasattr(person, key):
-            value = getattr(person, key)
-            before[key] = value.isoformat() if hasattr(value, "isoformat") else value
-    before["_unparsed"] = [[e.get("kind"), e.get("value")] for e in person.unparsed_values or []]
-    return before
 
 
 def _careers(actor, moves: list, companies: dict) -> list[dict]:
@@ -127,7 +111,7 @@ def apply_updates(actor, job: ImportJob, plans: list[RowPlan], cache: dict, summ
             post = {key: data.pop(key, "") for key in ("department", "title")}
             data |= _merged_points(points.get(person.pk, []), data)
             _append_notes(person, data)
-            befores.append(_before(person, data, points.get(person.pk, []), tags.get(person.pk, [])))
+            befores.append(_before(person, data, points=points.get(person.pk, []), tags=tags.get(person.pk, [])))
             posts.append((company_id, post))
             items.append((person, data))
         results = contacts_batch.update_people(actor=actor, items=items)
