@@ -96,11 +96,11 @@ def _kind(obj) -> str:
     return getattr(obj, "permission_type", "") or obj._meta.model_name
 
 
-def emit(event_type: str, *, actor, obj=None, object_type: str = "", object_id="", changes=None, data=None,
-         audit_id=None) -> OutboxEvent:  # fmt: skip
-    """Write one event to the outbox inside the caller's transaction; it is dispatched after the commit."""
+def _event(event_type: str, *, actor, obj=None, object_type: str = "", object_id="", changes=None, data=None,
+           audit_id=None) -> OutboxEvent:  # fmt: skip
+    """An unsaved outbox row, stamped with the request and the automated origin in progress."""
     ctx, origin = context.current(), current_origin()
-    event = OutboxEvent.objects.create(
+    return OutboxEvent(
         type=event_type,
         object_type=_kind(obj) if obj is not None else object_type,
         object_id=str(obj.pk) if obj is not None else str(object_id or ""),
@@ -114,44 +114,47 @@ def emit(event_type: str, *, actor, obj=None, object_type: str = "", object_id="
         origin=origin.source,
         audit_id=audit_id,
     )
+
+
+def emit(event_type: str, *, actor, obj=None, object_type: str = "", object_id="", changes=None, data=None,
+         audit_id=None) -> OutboxEvent:  # fmt: skip
+    """Write one event to the outbox inside the caller's transaction; it is dispatched after the commit."""
+    event = _event(event_type, actor=actor, obj=obj, object_type=object_type, object_id=object_id,
+                   changes=changes, data=data, audit_id=audit_id)  # fmt: skip
+    event.save()
     _dispatch_after_commit()
     return event
 
 
-def from_audit(audit_row, obj, *, actor) -> None:
-    """The event of a record write, from its audit row (called by audit.record in the same transaction)."""
+def _record_event(audit_row, obj, *, actor) -> OutboxEvent | None:
+    """The (unsaved) event of one audited write, or None when the row is no change to a domain record."""
     action = audit_row.action
     if action in _NOT_EVENTS or (obj is None and action != "bulk.create"):
-        return
+        return None
     if obj is not None and not hasattr(obj, "permission_type"):
-        return  # users, tokens, roles, import jobs: the system's own rows, not domain records
+        return None  # users, tokens, roles, import jobs: the system's own rows, not domain records
     if obj is None:  # a bulk load: one event naming the type and how many (an import of 100k rows is one event)
         kind = audit_row.object_type.rsplit(".", 1)[-1]
-        emit(f"{kind}.created", actor=actor, object_type=kind, data={"bulk": True, **audit_row.changes},
-             audit_id=audit_row.pk)  # fmt: skip
-        return
-    verb = _AUDIT_VERBS.get(action, "updated")
+        return _event(f"{kind}.created", actor=actor, object_type=kind, data={"bulk": True, **audit_row.changes},
+                      audit_id=audit_row.pk)  # fmt: skip
     data = {} if action in _AUDIT_VERBS else {"action": action}
     if action == "merged_into":
         data = {"merged_into": audit_row.changes.get("merged_into", [None, None])[1]}
-    emit(f"{_kind(obj)}.{verb}", actor=actor, obj=obj, changes=audit_row.changes, data=data, audit_id=audit_row.pk)
+    return _event(f"{_kind(obj)}.{_AUDIT_VERBS.get(action, 'updated')}", actor=actor, obj=obj,
+                  changes=audit_row.changes, data=data, audit_id=audit_row.pk)  # fmt: skip
+
+
+def from_audit(audit_row, obj, *, actor) -> None:
+    """The event of a record write, from its audit row (called by audit.record in the same transaction)."""
+    event = _record_event(audit_row, obj, actor=actor)
+    if event is not None:
+        event.save()
+        _dispatch_after_commit()
 
 
 def from_audit_many(audit_rows, objs, *, actor) -> int:
     """`from_audit` for an import batch: the same events, written with one insert per 500."""
-    ctx, origin = context.current(), current_origin()
-    out = []
-    for row, obj in zip(audit_rows, objs, strict=True):
-        if row.action in _NOT_EVENTS or obj is None or not hasattr(obj, "permission_type"):
-            continue
-        verb = _AUDIT_VERBS.get(row.action, "updated")
-        out.append(OutboxEvent(
-            type=f"{_kind(obj)}.{verb}", object_type=_kind(obj), object_id=str(obj.pk),
-            actor=actor if getattr(actor, "pk", None) else None, actor_name=getattr(actor, "username", "") or "system",
-            changes=row.changes, data={} if row.action in _AUDIT_VERBS else {"action": row.action},
-            request_id=ctx.request_id, channel=ctx.channel, depth=origin.depth, origin=origin.source,
-            audit_id=row.pk,
-        ))  # fmt: skip
+    out = [e for row, obj in zip(audit_rows, objs, strict=True) if (e := _record_event(row, obj, actor=actor))]
     if out:
         OutboxEvent.objects.bulk_create(out, batch_size=500)
         _dispatch_after_commit()

@@ -22,23 +22,14 @@ def timeline(user, *, person=None, company=None, kinds=(), by_user=None, since=N
     recorded with its people (the services link a person's company to the activity)."""
     if not 1 <= limit <= 100:
         raise ValidationFailed(field_errors={"limit": [_("limit は 1〜100 で指定してください。")]})
-    qs = Activity.objects.visible_to(user)
-    if person is not None:
-        qs = qs.filter(people=person)
-    if company is not None:
-        qs = qs.filter(companies=company)
     if kinds:
         unknown = set(kinds) - set(Activity.Kind.values)
         if unknown:
             message = _("不明な種類: %(kinds)s") % {"kinds": ", ".join(sorted(unknown))}
             raise ValidationFailed(field_errors={"kind": [message]})
-        qs = qs.filter(kind__in=kinds)
-    if by_user:
-        qs = qs.filter(Q(recorded_by_id=by_user) | Q(our_participants=by_user)).distinct()
-    if since:
-        qs = qs.filter(occurred_at__date__gte=since)
-    if until:
-        qs = qs.filter(occurred_at__date__lte=until)
+    filters = sources.Filters(person=person, company=company, kinds=tuple(kinds), by_user=by_user, since=since,
+                              until=until)  # fmt: skip
+    qs = _activities(user, filters)
     qs = qs.select_related("recorded_by", "heard_from").prefetch_related(
         "people", "companies", "our_participants", "links"
     )
@@ -136,8 +127,9 @@ def seen_companies(user, objs) -> set[int]:
 
 
 # --- the timeline's own sources (timeline.sources) -------------------------------------------------------------
-def activity_entries(user, filters: sources.Filters, before, limit: int) -> list[sources.Entry]:
-    qs = Activity.objects.visible_to(user).filter(sources.before_q(before, "activity", "occurred_at"))
+def _activities(user, filters: sources.Filters):
+    """The activities `user` may see that the timeline's filters select (a person's, a company's, a record's)."""
+    qs = Activity.objects.visible_to(user)
     if filters.person is not None:
         qs = qs.filter(people=filters.person)
     if filters.company is not None:
@@ -153,6 +145,11 @@ def activity_entries(user, filters: sources.Filters, before, limit: int) -> list
         qs = qs.filter(occurred_at__date__gte=filters.since)
     if filters.until:
         qs = qs.filter(occurred_at__date__lte=filters.until)
+    return qs
+
+
+def activity_entries(user, filters: sources.Filters, before, limit: int) -> list[sources.Entry]:
+    qs = _activities(user, filters).filter(sources.before_q(before, "activity", "occurred_at"))
     qs = qs.select_related("recorded_by", "heard_from").prefetch_related("people", "companies", "our_participants")
     rows = qs.order_by("-occurred_at", "-pk")[:limit]
     return [sources.Entry("activity", a.pk, a.occurred_at, a.get_kind_display(), str(a), a.get_absolute_url(),
