@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "kizuna.notifications",
     "kizuna.automation",
     "kizuna.webhooks",
+    "kizuna.sales",
 ]
 
 MIDDLEWARE = [
