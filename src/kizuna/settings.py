@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "kizuna.automation",
     "kizuna.webhooks",
     "kizuna.sales",
+    "kizuna.support",
 ]
 
 MIDDLEWARE = [

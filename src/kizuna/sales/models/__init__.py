@@ -1,0 +1,15 @@
+"""Sales models, one module per area; each is imported here so Django finds it."""
+
+from .deals import Deal, DealContact, DealLine, DealSource, DealStageChange, Pipeline, Product, Stage, TaxRate
+
+__all__ = [
+    "Deal",
+    "DealContact",
+    "DealLine",
+    "DealSource",
+    "DealStageChange",
+    "Pipeline",
+    "Product",
+    "Stage",
+    "TaxRate",
+]

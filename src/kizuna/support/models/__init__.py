@@ -1,0 +1,5 @@
+"""Support models, one module per area; each is imported here so Django finds it."""
+
+from .tickets import Attachment, CallReason, Channel, ChannelKind, Message, Ticket
+
+__all__ = ["Attachment", "CallReason", "Channel", "ChannelKind", "Message", "Ticket"]
