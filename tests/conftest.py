@@ -23,6 +23,8 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # One event dispatch per transaction, so a test can run the worker right after its commit.
+    settings.KIZUNA_EVENTS_DISPATCH_DELAY = 0
 
 
 def make_user(username, role, team=None, **extra):

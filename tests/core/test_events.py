@@ -83,6 +83,29 @@ def test_events_are_dispatched_after_the_commit_by_the_worker(cast, seen):
     assert len(seen) == 2  # handed out once
 
 
+@pytest.mark.django_db(transaction=True)
+def test_writers_wake_the_worker_once_per_dispatch_delay_and_no_event_waits_for_the_sweep(cast, seen, settings,
+                                                                                         monkeypatch):  # fmt: skip
+    from django_tasks_db.models import DBTaskResult
+
+    settings.KIZUNA_EVENTS_DISPATCH_DELAY = 0.2
+    monkeypatch.setitem(events._next_dispatch, "at", 0.0)
+    clock_now = [1000.0]
+    monkeypatch.setattr(events.time, "monotonic", lambda: clock_now[0])
+    dispatches = DBTaskResult.objects.filter(task_path__endswith="dispatch_events")
+    p = person(cast.owner)  # its own transaction: queues a dispatch that starts 0.2 s from now
+    first = dispatches.get()
+    assert first.run_after > timezone.now()
+    contacts.update_person(actor=cast.owner, person=p, data={"given_name": "華子"})
+    assert dispatches.count() == 1  # committed before the queued dispatch starts: that dispatch claims it
+    clock_now[0] += 0.25
+    contacts.update_person(actor=cast.owner, person=Person.objects.get(pk=p.pk), data={"given_name": "花子"})
+    assert dispatches.count() == 2  # the first dispatch may have started: this write needs its own
+    dispatches.update(run_after=timezone.now())
+    run_worker()
+    assert [t for t, *_ in seen] == ["person.created", "person.updated", "person.updated"]
+
+
 def test_a_failing_consumer_is_retried_with_backoff_and_the_others_do_not_run_twice(cast, monkeypatch):
     monkeypatch.setattr(events, "_CONSUMERS", {})
     calls = {"good": 0, "bad": 0}

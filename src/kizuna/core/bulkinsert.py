@@ -69,3 +69,21 @@ def insert_rows(model, columns: list[str], rows: list[tuple], batch_size: int = 
             batch = zip(ids[start : start + batch_size], rows[start : start + batch_size], strict=True)
             cursor.executemany(sql, [(pk, *row) for pk, row in batch])
     return ids
+
+
+_INSERT_WITHOUT_ID: dict[tuple[str, str], tuple[str, list]] = {}
+
+
+def insert_without_id(model, obj) -> None:
+    """One INSERT of an unsaved instance in one round trip, the database choosing its id (left unset on `obj`):
+    for rows written beside every change (outbox events), where `save()` costs more than the insert itself."""
+    key = (connection.vendor, model._meta.label)
+    if key not in _INSERT_WITHOUT_ID:
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        table = connection.ops.quote_name(model._meta.db_table)
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+        _INSERT_WITHOUT_ID[key] = (sql, [(f.attname, _preparer(f)) for f in fields])
+    sql, plan = _INSERT_WITHOUT_ID[key]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prep(getattr(obj, a)) if prep else getattr(obj, a) for a, prep in plan])

@@ -14,15 +14,18 @@ person.restored, person.merged) and whatever an app registers with `register_eve
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _l
 
 from . import context
+from .bulkinsert import insert_without_id
 from .models import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -148,7 +151,7 @@ def from_audit(audit_row, obj, *, actor) -> None:
     """The event of a record write, from its audit row (called by audit.record in the same transaction)."""
     event = _record_event(audit_row, obj, actor=actor)
     if event is not None:
-        event.save()
+        insert_without_id(OutboxEvent, event)  # inside the audit lock: no ORM save, no id read back
         _dispatch_after_commit()
 
 
@@ -161,8 +164,17 @@ def from_audit_many(audit_rows, objs, *, actor) -> int:
     return len(out)
 
 
+# When this process last queued a dispatch, and when that dispatch will start.
+_next_dispatch = {"at": 0.0}
+
+
 def _dispatch_after_commit() -> None:
-    """One dispatch task per committed transaction, however many events it wrote."""
+    """Wake the worker after the commit, at most once per `KIZUNA_EVENTS_DISPATCH_DELAY` seconds per process.
+
+    A dispatch task runs after its `run_after` and then claims every committed event, so a transaction that commits
+    while an earlier dispatch from this process is still waiting to start needs no task of its own. Queueing one task
+    per transaction (one more INSERT and COMMIT per write) cost writers 15% of their throughput.
+    """
     conn = transaction.get_connection()
     if any(getattr(entry[1], "kizuna_dispatch", False) for entry in conn.run_on_commit):
         return
@@ -170,9 +182,16 @@ def _dispatch_after_commit() -> None:
     def enqueue():
         from .tasks import dispatch_events
 
+        delay = settings.KIZUNA_EVENTS_DISPATCH_DELAY
+        now = time.monotonic()
+        if delay and now < _next_dispatch["at"]:
+            return  # committed before the queued dispatch starts: that dispatch will claim it
+        _next_dispatch["at"] = now + delay
         try:
-            dispatch_events.enqueue()
+            task = dispatch_events.using(run_after=timezone.now() + timedelta(seconds=delay)) if delay else dispatch_events
+            task.enqueue()
         except Exception:  # the clock sweeps the outbox; a failed enqueue only delays delivery
+            _next_dispatch["at"] = 0.0
             log.exception("could not enqueue event dispatch")
 
     enqueue.kizuna_dispatch = True
