@@ -188,7 +188,9 @@ def _dispatch_after_commit() -> None:
             return  # committed before the queued dispatch starts: that dispatch will claim it
         _next_dispatch["at"] = now + delay
         try:
-            task = dispatch_events.using(run_after=timezone.now() + timedelta(seconds=delay)) if delay else dispatch_events
+            task = dispatch_events
+            if delay:
+                task = task.using(run_after=timezone.now() + timedelta(seconds=delay))
             task.enqueue()
         except Exception:  # the clock sweeps the outbox; a failed enqueue only delays delivery
             _next_dispatch["at"] = 0.0
