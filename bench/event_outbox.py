@@ -4,7 +4,9 @@ Every service write appends to the audit hash chain under one lock (pg_advisory_
 outbox row is written inside the same transaction, so it lengthens the time the lock is held. This times N writer
 threads, each updating its own people through `contacts.services.update_person` for a fixed time, with the outbox
 on and (in the same run, same data) switched off (events.from_audit replaced by a no-op): writes/s and p50/p95
-latency. Modes alternate for --rounds rounds so machine noise hits both.
+latency. Modes alternate for --rounds rounds so machine noise hits both; each round's rate is printed so the
+spread can be read beside the medians. Run it on a quiet machine: with other work on the cores, round-to-round
+noise (±20%) hides a difference of a few percent.
 
     KIZUNA_DATA_DIR=/tmp/kz-bench DATABASE_URL=postgres://... .venv/bin/python bench/event_outbox.py \
         [--writers 16] [--seconds 10] [--rounds 3]
@@ -21,7 +23,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--writers", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
     import django
@@ -81,12 +83,13 @@ def main():
         for outbox in (False, True):
             count, latencies = run(outbox)
             results[outbox].append((count / args.seconds, latencies))
-    print(f"{'mode':<22}{'writes/s (median)':>18}{'p50 ms':>10}{'p95 ms':>10}")
+    print(f"{'mode':<22}{'writes/s (median)':>18}{'p50 ms':>10}{'p95 ms':>10}  rounds")
     for outbox, label in ((False, "audit only (before)"), (True, "audit + outbox")):
         rates = [r for r, _ in results[outbox]]
         samples = sorted(s for _, lat in results[outbox] for s in lat)
         p50, p95 = statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
-        print(f"{label:<22}{statistics.median(rates):>18.1f}{p50:>10.1f}{p95:>10.1f}")
+        spread = " ".join(f"{r:.0f}" for r in rates)
+        print(f"{label:<22}{statistics.median(rates):>18.1f}{p50:>10.1f}{p95:>10.1f}  {spread}")
     print(f"outbox rows written: {OutboxEvent.objects.count()}")
 
 

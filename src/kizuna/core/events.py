@@ -3,8 +3,9 @@
 Services do not call anything new: `audit.record()` (which every write already calls inside its transaction) hands
 record writes to `from_audit()`, which writes an `OutboxEvent` row in the same transaction. Apps emit their own
 events (`deal.stage_changed`, `ticket.sla_breached`) with `emit()`. After the commit the worker task
-`dispatch_events` hands each row to every consumer registered with `register_consumer()` (automation, webhooks,
-notifications), at least once and in order; a consumer that fails is retried with backoff without the others
+`dispatch_events` (queued at most every `KIZUNA_EVENTS_DISPATCH_DELAY` seconds per process) hands each row to
+every consumer registered with `register_consumer()` (automation, webhooks, notifications), at least once and in
+order; a consumer that fails is retried with backoff without the others
 running again. Nothing is lost if the process dies between the commit and the delivery: the outbox row is there,
 and `kizuna clock` sweeps what was not dispatched.
 
