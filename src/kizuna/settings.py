@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "kizuna.webhooks",
     "kizuna.sales",
     "kizuna.support",
+    "kizuna.ops",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kizuna.core.middleware.RequestContextMiddleware",
+    "kizuna.ops.middleware.ObservabilityMiddleware",  # metrics, request log and slow queries (needs the request id)
     "kizuna.core.idempotency.IdempotencyMiddleware",  # Idempotency-Key on API POSTs (after the session user is known)
     "kizuna.accounts.middleware.AccountSecurityMiddleware",  # idle/absolute session timeout, 2FA requirement
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
@@ -255,11 +257,17 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 KIZUNA_ATTACHMENT_MAX_BYTES = int(os.environ.get("KIZUNA_ATTACHMENT_MAX_MB", "20")) * 1024 * 1024
 KIZUNA_IMPORT_MAX_BYTES = int(os.environ.get("KIZUNA_IMPORT_MAX_MB", "50")) * 1024 * 1024  # one import file
 
+# KIZUNA_LOG_FORMAT=json: one JSON object per line (request id, user id, duration); request lines at INFO.
+_LOG_JSON = os.environ.get("KIZUNA_LOG_FORMAT", "text") == "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "kizuna.ops.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", **({"formatter": "json"} if _LOG_JSON else {})}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {"kizuna.request": {"level": "INFO" if _LOG_JSON else "WARNING"}},
 }
+KIZUNA_SLOW_QUERY_MS = float(os.environ.get("KIZUNA_SLOW_QUERY_MS", "500"))  # queries slower than this are logged
+KIZUNA_METRICS_TOKEN = os.environ.get("KIZUNA_METRICS_TOKEN", "")  # unset: /metrics answers loopback only
 
 KIZUNA_PAGE_SIZE = 25

@@ -3,10 +3,9 @@ from django.urls import include, path
 from kizuna.api import api
 from kizuna.apps_plugged import url_mounts
 from kizuna.contacts.views import home
-from kizuna.core.views import audit_log, healthz, record_access
+from kizuna.core.views import audit_log, record_access
 
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),
     path("audit/", audit_log, name="audit_log"),
     path("access/<slug:object_type>/<int:pk>/", record_access, name="record_access"),
     path("api/v1/", api.urls),

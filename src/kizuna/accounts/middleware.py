@@ -33,7 +33,7 @@ SEEN_WRITE_EVERY = 60  # seconds
 
 # Reachable while 2FA enrolment is pending (everything else redirects to the enrolment page).
 _ENROLMENT_OPEN = ("/accounts/2fa/", "/accounts/logout/", "/accounts/login/", "/accounts/password/", "/i18n/")
-_ALWAYS_OPEN = ("/static/", "/healthz")
+_ALWAYS_OPEN = ("/static/", "/healthz", "/readyz", "/metrics")
 
 
 def start_session(request) -> None:

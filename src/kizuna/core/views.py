@@ -7,8 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import connection
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -27,16 +26,6 @@ from .spreadsheet import escape_formula
 
 @never_cache
 @require_GET
-def healthz(request):
-    """200 when the database answers, 503 otherwise (for load balancers and monitoring)."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception:
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": connection.vendor})
-
-
 def _day(request, value: str, label: str):
     """A date filter (2026-04-01); one that is not a real date is left out and said so, not a 500."""
     try:
