@@ -20,6 +20,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, workers, threads, no_task_worker, **options):
+        from kizuna.ops.startup import refuse_unapplied_migrations
+
+        refuse_unapplied_migrations()
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"Kizuna: http://{host}:{port}/")
         web = [
