@@ -1,6 +1,7 @@
 """Shared fixtures: a fixed cast of users, API clients, and fast password hashing for tests."""
 
 import json
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -12,12 +13,29 @@ from kizuna.core.permissions import Role
 PASSWORD = "correct-horse-battery"
 
 
+_DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items):
-    """Everything under tests/e2e/ is a browser test (`-m e2e` / `-m "not e2e"`)."""
+def pytest_collection_modifyitems(config, items):
+    """Everything under tests/e2e/ is a browser test (`-m e2e` / `-m "not e2e"`).
+
+    On the PostgreSQL run, tests that never open a database (parsers, normalization, the translation scan) are left
+    out: the SQLite run has already run them, and they would run the very same code. A test that drives PostgreSQL
+    some other way (its own processes) says so with `@pytest.mark.every_database`.
+    """
     for item in items:
         if "/tests/e2e/" in str(item.path):
             item.add_marker(pytest.mark.e2e)
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or os.environ.get("KIZUNA_TEST_ALL_ON_PG"):
+        return
+    kept, left = [], []
+    for item in items:
+        uses_db = _DB_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("django_db")
+        (kept if uses_db or item.get_closest_marker("every_database") else left).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
 
 
 @pytest.fixture(autouse=True)

@@ -122,6 +122,7 @@ def test_restore_refuses_a_target_with_data_and_an_archive_that_was_altered(sour
     assert not (tmp_path / "fresh" / "uploads").exists()  # checked before anything is written
 
 
+@pytest.mark.every_database
 @pytest.mark.skipif(not PG, reason="SQLite → PostgreSQL needs the PostgreSQL run's server")
 def test_a_sqlite_backup_restores_into_postgresql_and_back_out(source, tmp_path):
     import psycopg
