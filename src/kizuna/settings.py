@@ -256,6 +256,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or env_bool("KIZUNA_STATIC_FINDERS", True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 KIZUNA_ATTACHMENT_MAX_BYTES = int(os.environ.get("KIZUNA_ATTACHMENT_MAX_MB", "20")) * 1024 * 1024
+# A running import whose worker has not reported for this long is queued again (it continues after its last row).
+KIZUNA_IMPORT_STALL_SECONDS = int(os.environ.get("KIZUNA_IMPORT_STALL_SECONDS", "120"))
 KIZUNA_IMPORT_MAX_BYTES = int(os.environ.get("KIZUNA_IMPORT_MAX_MB", "50")) * 1024 * 1024  # one import file
 
 # KIZUNA_LOG_FORMAT=json: one JSON object per line (request id, user id, duration); request lines at INFO.

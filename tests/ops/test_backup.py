@@ -4,6 +4,7 @@ with a stream of writes going on while the backup is taken."""
 import io
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -62,10 +63,11 @@ def people(sqlite_file: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def source(tmp_path_factory):
+def source(_migrated_template, tmp_path_factory):
     """A SQLite data dir with people, an activity and an uploaded file."""
     data = tmp_path_factory.mktemp("source")
-    kizuna(data, "migrate", "-v0")
+    for name in ("kizuna.sqlite3", "secret_key"):
+        shutil.copy2(_migrated_template / name, data / name)
     kizuna(data, "shell", "--no-imports", "-c", SEED)
     upload = data / "uploads" / "cards" / "card.jpg"
     upload.parent.mkdir(parents=True)

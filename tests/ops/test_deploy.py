@@ -46,14 +46,13 @@ def _get(url: str) -> int:
         return exc.code
 
 
-def test_gunicorn_with_the_shipped_config_serves_and_refuses_an_unmigrated_database(tmp_path):
+def test_gunicorn_with_the_shipped_config_serves_and_refuses_an_unmigrated_database(tmp_path, migrated_data_dir):
     unmigrated = tmp_path / "new"
     refused = _gunicorn(unmigrated, _free_port())
     _, err = refused.communicate(timeout=60)
     assert refused.returncode != 0 and "kizuna migrate" in err
 
-    ready = tmp_path / "ready"
-    subprocess.run([sys.executable, "-m", "kizuna.cli", "migrate", "-v0"], env=_env(ready), check=True, timeout=300)
+    ready = migrated_data_dir
     port = _free_port()
     server = _gunicorn(ready, port)
     try:

@@ -10,11 +10,17 @@ class ImportsConfig(AppConfig):
     api_order = 40
 
     def ready(self):
+        from datetime import timedelta
+
         from django.utils.translation import gettext_lazy as _l
 
-        from kizuna.core import nav, personal_data
+        from kizuna.core import clock, history, nav, personal_data
+
+        from . import recovery
 
         nav.register_main("imports", _l("インポート"), "imports:list", order=50)
+        clock.register_periodic("imports.resume_stalled", recovery.resume_stalled, every=timedelta(minutes=1))
+        history.register_action_labels({"import.resume": _l("止まったインポートを再開")})
 
         from . import privacy
 

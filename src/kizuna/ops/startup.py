@@ -17,6 +17,8 @@ def refuse_unapplied_migrations() -> None:
     """Serving new code on an old schema corrupts nothing only by luck: stop, and say what to run."""
     pending = unapplied_migrations()
     if pending:
-        message = _("未適用のマイグレーションが %(count)s 件あります（%(names)s）。先に `kizuna migrate` を実行してください。")
+        message = _(
+            "未適用のマイグレーションが %(count)s 件あります（%(names)s）。先に `kizuna migrate` を実行してください。"
+        )
         sys.stderr.write(message % {"count": len(pending), "names": ", ".join(pending[:5])} + "\n")
         raise SystemExit(3)

@@ -29,7 +29,8 @@ def run(job_id: int, *, bulk: bool = True) -> Summary:
     if job.status in (ImportJob.Status.DONE, ImportJob.Status.REVERTED):
         raise ValidationFailed(_("このインポートはすでに終わっています。"))
     job.status, job.started_at = ImportJob.Status.RUNNING, job.started_at or timezone.now()
-    job.save(update_fields=["status", "started_at"])
+    job.heartbeat_at = timezone.now()
+    job.save(update_fields=["status", "started_at", "heartbeat_at"])
     summary = Summary(encoding=job.encoding, errors=list(job.errors))
     for key in ("created", "updated", "skipped", "duplicates"):
         setattr(summary, key, job.counts.get(key, 0))
@@ -61,8 +62,24 @@ def run(job_id: int, *, bulk: bool = True) -> Summary:
     return summary
 
 
+def _catch_up(job, summary: Summary, batch: list) -> list:
+    """Under the job's row lock: the rows of `batch` no other run of this job has applied. Two runs of one job
+    (a worker thought dead that was only slow, and the one that took it up) then never apply a row twice."""
+    fresh = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if fresh.position > job.position:
+        job.position, job.counts, job.errors = fresh.position, fresh.counts, fresh.errors
+        job.created_companies = fresh.created_companies
+        for key in ("created", "updated", "skipped", "duplicates"):
+            setattr(summary, key, fresh.counts.get(key, 0))
+        summary.errors = list(fresh.errors)
+    return [(n, v) for n, v in batch if n > job.position]
+
+
 def _commit(actor, job, planner, batch, cache, summary: Summary, *, bulk: bool = True) -> None:
     with transaction.atomic():
+        batch = _catch_up(job, summary, batch)
+        if not batch:
+            return
         rows = [ImportRow(job=job, row_number=n, action="skipped") for n, v in batch if isinstance(v, readers.RowIssue)]
         for n, v in batch:
             if isinstance(v, readers.RowIssue):
@@ -84,7 +101,8 @@ def _commit(actor, job, planner, batch, cache, summary: Summary, *, bulk: bool =
         job.counts = {"created": summary.created, "updated": summary.updated, "skipped": summary.skipped,
                       "duplicates": summary.duplicates}  # fmt: skip
         job.errors = summary.errors[:MAX_ERRORS]
-        job.save(update_fields=["position", "counts", "errors", "created_companies"])
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["position", "counts", "errors", "created_companies", "heartbeat_at"])
 
 
 def _batch_update(plan) -> bool:
