@@ -41,8 +41,31 @@ stop() {
   [ -f "$STATE" ] || return 0
   # shellcheck disable=SC1090
   source "$STATE"
+  as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/replica" -m immediate stop >/dev/null 2>&1 || true
   as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$PG_DIR" "$STATE"
+}
+
+replica() {  # a streaming standby of the running cluster on its own port (the read-replica tests)
+  local rdir rport
+  # shellcheck disable=SC1090
+  source "$STATE"
+  rdir="$PG_DIR/replica"
+  rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  as_owner "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U kizuna -D "$rdir" -R -X stream >/dev/null
+  as_owner "$PG_BIN/pg_ctl" -D "$rdir" -l "$PG_DIR/replica.log" -w -o \
+    "-h 127.0.0.1 -p $rport -k $PG_DIR -c hot_standby=on -c max_connections=60" start >/dev/null
+  printf 'REPLICA_PORT=%s\n' "$rport" >>"$STATE"
+  echo "postgres://kizuna@127.0.0.1:$rport/kizuna"
+}
+
+replica_stop() {
+  [ -f "$STATE" ] || return 0
+  # shellcheck disable=SC1090
+  source "$STATE"
+  as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/replica" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$PG_DIR/replica"
+  sed -i '/^REPLICA_PORT=/d' "$STATE"
 }
 
 url() {
@@ -54,5 +77,7 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   url) url ;;
-  *) echo "usage: $0 start|stop|url" >&2; exit 2 ;;
+  replica) replica ;;
+  replica-stop) replica_stop ;;
+  *) echo "usage: $0 start|stop|url|replica|replica-stop" >&2; exit 2 ;;
 esac

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "kizuna.core.middleware.RequestContextMiddleware",
     "kizuna.ops.middleware.ObservabilityMiddleware",  # metrics, request log and slow queries (needs the request id)
+    "kizuna.ops.replicas.ReplicaMiddleware",  # GET reads may use a replica unless the user just wrote
     "kizuna.core.idempotency.IdempotencyMiddleware",  # Idempotency-Key on API POSTs (after the session user is known)
     "kizuna.accounts.middleware.AccountSecurityMiddleware",  # idle/absolute session timeout, 2FA requirement
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
@@ -124,6 +125,18 @@ else:
     work_mem = os.environ.get("KIZUNA_PG_WORK_MEM", "32MB")
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c work_mem={work_mem} -c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Read replicas (PostgreSQL streaming standbys): GET requests read from them unless the user just wrote
+# (docs/ops/scaling.md). Comma-separated URLs; each becomes the alias replica_1, replica_2, ...
+KIZUNA_REPLICA_URLS = [u.strip() for u in os.environ.get("KIZUNA_REPLICA_URLS", "").split(",") if u.strip()]
+KIZUNA_READ_YOUR_WRITES_SECONDS = float(os.environ.get("KIZUNA_READ_YOUR_WRITES_SECONDS", "5"))
+KIZUNA_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("KIZUNA_REPLICA_MAX_LAG_SECONDS", "2"))
+for _i, _url in enumerate(KIZUNA_REPLICA_URLS, start=1):
+    DATABASES[f"replica_{_i}"] = {**DATABASES["default"], **dj_database_url.parse(_url, conn_max_age=60),
+                                  "TEST": {"MIRROR": "default"}}  # fmt: skip
+    DATABASES[f"replica_{_i}"]["OPTIONS"] = DATABASES["default"].get("OPTIONS", {})
+if KIZUNA_REPLICA_URLS:
+    DATABASE_ROUTERS = ["kizuna.ops.replicas.ReplicaRouter"]
 
 KIZUNA_INSIGHT_STALE_MONTHS = int(os.environ.get("KIZUNA_INSIGHT_STALE_MONTHS", "6"))  # "still true?" after this
 KIZUNA_EVENTS_KEEP_DAYS = int(
