@@ -317,7 +317,7 @@ def assign_ticket(request: HttpRequest, response: HttpResponse, ticket_id: int, 
 @router.post("/tickets/{ticket_id}/status", response={200: TicketOut, **ERRORS})
 def change_status(request: HttpRequest, response: HttpResponse, ticket_id: int, payload: StatusIn):
     ticket = _work(request, ticket_id)
-    version = expected_version(request, ticket)
+    version = expected_version(request, ticket) if request.headers.get("If-Match") else None
     service.set_status(actor=request.user, ticket=ticket, status=payload.status, call_reason=payload.call_reason,
                        expected_version=version)  # fmt: skip
     return _out(request, response, ticket.pk)

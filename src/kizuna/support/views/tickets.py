@@ -59,8 +59,6 @@ def ticket_detail(request, pk: int):
     if ticket.merged_into_id:
         messages.info(request, _("この問い合わせは統合されました。統合先を表示しています。"))
         return redirect("support:ticket_detail", ticket.merged_into_id)
-    if can_work(request.user, ticket):
-        presence.beat(user=request.user, ticket=ticket)
     return render(request, "support/ticket_detail.html", _context(request, ticket))
 
 
