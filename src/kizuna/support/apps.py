@@ -47,3 +47,8 @@ class SupportConfig(AppConfig):
         from . import integration
 
         integration.register_all()
+        from kizuna.core import demo as demo_data
+
+        from . import demo
+
+        demo_data.register("support", demo.load, order=70)

@@ -114,9 +114,10 @@ def relink_person(*, actor, ticket: Ticket, person, expected_version=None) -> Ti
 
 
 def managers_of(team) -> list:
-    if team is None:
-        return []
-    return list(get_user_model().objects.filter(team=team, is_active=True, role=Role.MANAGER))
+    """The team's managers; a team without one escalates to the administrators."""
+    users = get_user_model().objects.filter(is_active=True)
+    found = list(users.filter(team=team, role=Role.MANAGER)) if team is not None else []
+    return found or list(users.filter(role=Role.ADMIN))
 
 
 def set_complaint(*, actor, ticket: Ticket, is_complaint: bool, reason: str = "", expected_version=None) -> Ticket:
