@@ -59,8 +59,7 @@ def _clean(data: dict) -> dict:
         errors["body"] = [_("本文を入力してください。")]
     unknown = sorted({m for m in _VARIABLE.findall(body) if m not in VARIABLES})
     if unknown:
-        errors["body"] = [_("使えない変数があります: %(names)s（使える変数: %(known)s）") % {
-            "names": "、".join(unknown), "known": "、".join(f"{{{{{v}}}}}" for v in VARIABLES)}]  # fmt: skip
+        errors["body"] = [_("使えない変数があります: %(names)s") % {"names": "、".join(unknown)}]
     if errors:
         raise ValidationFailed(field_errors=errors)
     return {"name": name, "body": body}
