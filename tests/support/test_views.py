@@ -46,7 +46,7 @@ def test_reply_with_a_macro_and_the_version_check(cast, client, ticket):
         channel=ticket.channel,
         sender=Sender(email="hanako@example.jp"),
         body_text="追記",
-        subject="[#%d]" % ticket.number,
+        subject=f"[#{ticket.number}]",
     )
     stale = client.post(f"/support/tickets/{ticket.pk}/reply/", {"body_text": "下書きの本文", "version": old})
     assert stale.status_code == 412 and "下書きの本文" in stale.content.decode()
