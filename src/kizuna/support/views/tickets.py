@@ -257,7 +257,8 @@ def message_split(request, pk: int):
 def ticket_relink(request, pk: int):
     ticket = _work(request, pk)
     try:
-        conversations.relink_person(actor=request.user, ticket=ticket, person=request.POST.get("person", ""),
+        chosen = next((v.strip() for v in reversed(request.POST.getlist("person")) if v.strip()), "")
+        conversations.relink_person(actor=request.user, ticket=ticket, person=chosen,
                                     expected_version=_version(request))  # fmt: skip
     except (ValidationFailed, StaleVersion) as exc:
         return _again(request, ticket, exc)
