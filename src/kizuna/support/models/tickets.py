@@ -119,6 +119,18 @@ class Ticket(VisibleModel):
             models.Index(fields=["team", "status", "-last_message_at"], name="ticket_team_idx"),
             models.Index(fields=["person", "-last_message_at"], name="ticket_person_idx"),
             models.Index(fields=["company", "-last_message_at"], name="ticket_company_idx"),
+            # The inbox's lists walk the open (or the resolved and closed) tickets newest first instead of sorting
+            # a large IN (...) match; the inbox repeats each condition verbatim so both databases may use them.
+            models.Index(
+                fields=["-last_message_at"],
+                condition=Q(status__in=("new", "open", "waiting")),
+                name="ticket_open_recent_idx",
+            ),
+            models.Index(
+                fields=["-last_message_at"],
+                condition=Q(status__in=("resolved", "closed")),
+                name="ticket_done_recent_idx",
+            ),
         ]
 
     def __str__(self):
