@@ -1,0 +1,184 @@
+"""Screen pop benchmark: an incoming call's ringing event through `POST /hooks/cti/<channel>` (signature check,
+caller lookup by phone digits, the call stored) and the agent's pop (`GET /support/cti/pop/`: the caller, open
+tickets, last contacts, insight cards) — server time through Django's full request stack — beside a baseline in
+the same run: the same caller lookup by a suffix match over the contact points (what one does without the
+normalized digits column), which cannot use the index.
+
+    KIZUNA_DATA_DIR=/tmp/kz-pop [DATABASE_URL=postgres://...] nice -n 10 .venv/bin/python bench/screen_pop.py \
+        [--people 50000] [--calls 200]
+
+The people (one mobile number each) are bulk-inserted once; 300 of them get tickets, activities and insights so
+that the pops carry content. Target: p95 ≤ 100 ms at 1,000,000 people (`--people 1000000`).
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import time
+import uuid
+
+
+def _stats(times):
+    times = sorted(times)
+    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
+
+
+def _phone(i: int) -> tuple[str, str]:
+    digits = f"090{i:08d}"
+    return f"{digits[:3]}-{digits[3:7]}-{digits[7:]}", digits
+
+
+def load(people: int, admin, team) -> None:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from kizuna.contacts.models import ContactPoint, Person
+    from kizuna.core.japanese import search_text
+
+    have = Person.objects.count()
+    families = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤"]
+    givens = ["健", "花子", "一郎", "優", "陽子", "翔", "美咲", "大輔"]
+    now = timezone.now()
+    started = time.monotonic()
+    for start in range(have, people, 20_000):
+        end = min(people, start + 20_000)
+        with transaction.atomic():
+            rows = []
+            for i in range(start, end):
+                family, given = families[i % 10], givens[i % 8]
+                rows.append(Person(family_name=family, given_name=given, name_search=search_text(family + given),
+                                   owner=admin, team=team, visibility="public", created_at=now, updated_at=now))  # fmt: skip
+            Person.objects.bulk_create(rows, batch_size=5000)
+            ids = list(Person.objects.order_by("-pk").values_list("pk", flat=True)[: end - start])[::-1]
+            points = []
+            for offset, pk in enumerate(ids):
+                value, digits = _phone(start + offset)
+                points.append(ContactPoint(person_id=pk, kind="phone", label="mobile", value=value,
+                                           normalized=digits, e164="+81" + digits[1:]))  # fmt: skip
+            ContactPoint.objects.bulk_create(points, batch_size=5000)
+    if people > have:
+        print(f"loaded {people - have} people in {time.monotonic() - started:.0f}s")
+
+
+def enrich(admin, team, count: int) -> list[int]:
+    """Tickets, activities and insights for `count` people (once)."""
+    from django.db import transaction
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from kizuna.contacts.models import Person
+    from kizuna.support.models import Ticket
+    from kizuna.timeline.models import Activity, Insight
+
+    ids = list(Person.objects.order_by("pk").values_list("pk", flat=True)[:count])
+    if Ticket.objects.filter(person_id=ids[0]).exists():
+        return ids
+    now = timezone.now()
+    number = (Ticket.objects.aggregate(n=Max("number"))["n"] or 0) + 1
+    common = {"owner": admin, "team": team, "visibility": "public", "created_at": now, "updated_at": now}
+    with transaction.atomic():
+        tickets, activities, insights = [], [], []
+        for pk in ids:
+            for j in range(2):
+                tickets.append(Ticket(number=number, subject=f"配送について {j}", person_id=pk, status="open",
+                                      last_message_at=now, **common))  # fmt: skip
+                number += 1
+            for j in range(4):
+                activities.append(Activity(kind="call", subject=f"問い合わせ対応 {j}", body="折り返し済み",
+                                           recorded_by=admin, source="phone", occurred_at=now, **common))  # fmt: skip
+            insights.append(Insight(person_id=pk, statement="納期より仕様に厳しい", recorded_by=admin, **common))
+        Ticket.objects.bulk_create(tickets, batch_size=2000)
+        made = Activity.objects.bulk_create(activities, batch_size=2000)
+        through = Activity.people.through
+        through.objects.bulk_create([through(activity_id=a.pk, person_id=ids[i // 4]) for i, a in enumerate(made)])
+        Insight.objects.bulk_create(insights, batch_size=2000)
+    return ids
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=50_000)
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--baseline-calls", type=int, default=20)
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from kizuna.accounts import services as accounts
+    from kizuna.accounts.models import User
+    from kizuna.contacts.models import ContactPoint, Person
+    from kizuna.core.japanese import parse_phone
+    from kizuna.support.cti.services import caller_matches
+    from kizuna.support.models import AgentExtension, Call, Channel
+    from kizuna.webhooks.signing import headers, new_secret
+
+    settings.ALLOWED_HOSTS = ["*"]
+    call_command("migrate", verbosity=0)
+    admin = User.objects.filter(username="pop-agent").first()
+    team = accounts.get_or_create_team(actor=None, name="サポート")
+    if admin is None:
+        admin = accounts.create_user(actor=None, username="pop-agent", password="bench-password-123", role="admin",
+                                     team=team, check_password=False)  # fmt: skip
+    AgentExtension.objects.get_or_create(user=admin, defaults={"extension": "201"})
+    secret = new_secret()
+    channel, _ = Channel.objects.update_or_create(slug="bench-pbx", defaults={"kind": "phone", "name": "PBX", "secret": secret})
+    load(args.people, admin, team)
+    rich = enrich(admin, team, 300)
+    total = Person.objects.count()
+    rng = random.Random(11)
+    hook, agent = Client(), Client()
+    agent.force_login(admin)
+
+    hook_ms, pop_ms, lookup_ms, baseline_ms = [], [], [], []
+    for n in range(args.calls):
+        index = rng.choice(range(300)) if n % 2 == 0 else rng.randrange(total)
+        value, _digits = _phone(index)
+        body = json.dumps({"type": "ringing", "call_id": uuid.uuid4().hex, "caller": value, "extension": "201",
+                           "occurred_at": timezone.now().isoformat()}).encode()  # fmt: skip
+        signed = headers(message_id=f"msg_{uuid.uuid4().hex}", body=body, at=timezone.now(), secrets_=[secret])
+        started = time.perf_counter()
+        response = hook.post(f"/hooks/cti/{channel.slug}", data=body, content_type="application/json", headers=signed)
+        hook_ms.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.content
+        started = time.perf_counter()
+        page = agent.get("/support/cti/pop/", {"seen": "none"})
+        pop_ms.append((time.perf_counter() - started) * 1000)
+        assert page.status_code == 200 and b"cti-panel" in page.content, page.status_code
+        Call.objects.filter(agent=admin, dismissed_at=None).update(dismissed_at=timezone.now())
+        started = time.perf_counter()
+        found = caller_matches(value)
+        lookup_ms.append((time.perf_counter() - started) * 1000)
+        assert len(found) == 1
+    for _n in range(args.baseline_calls):
+        value, digits = _phone(rng.randrange(total))
+        started = time.perf_counter()
+        tail = parse_phone(value).digits[-8:]
+        found = list(ContactPoint.objects.filter(kind="phone", normalized__endswith=tail).values_list("person_id", flat=True)[:5])
+        baseline_ms.append((time.perf_counter() - started) * 1000)
+        assert found
+
+    print(f"database: {connection.vendor}, people: {total}, phone contact points: "
+          f"{ContactPoint.objects.filter(kind='phone').count()}, people with tickets/insights: {len(rich)}")  # fmt: skip
+    print(f"{'step':<52}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}")
+    for label, times in (
+        ("ringing event: POST /hooks/cti/<channel>", hook_ms),
+        ("screen pop: GET /support/cti/pop/", pop_ms),
+        ("ringing + pop (server time of one screen pop)", [a + b for a, b in zip(hook_ms, pop_ms, strict=True)]),
+        ("caller lookup by normalized digits (ours)", lookup_ms),
+        ("caller lookup by suffix match (baseline)", baseline_ms),
+    ):
+        p50, p95 = _stats(times)
+        print(f"{label:<52}{len(times):>6}{p50:>10.1f}{p95:>10.1f}")
+
+
+if __name__ == "__main__":
+    main()
