@@ -48,8 +48,10 @@ def load(people: int, admin, team) -> None:
             rows = []
             for i in range(start, end):
                 family, given = families[i % 10], givens[i % 8]
-                rows.append(Person(family_name=family, given_name=given, name_search=search_text(family + given),
-                                   owner=admin, team=team, visibility="public", created_at=now, updated_at=now))  # fmt: skip
+                rows.append(Person(
+                    family_name=family, given_name=given, name_search=search_text(family + given), owner=admin,
+                    team=team, visibility="public", created_at=now, updated_at=now,
+                ))  # fmt: skip
             Person.objects.bulk_create(rows, batch_size=5000)
             ids = list(Person.objects.order_by("-pk").values_list("pk", flat=True)[: end - start])[::-1]
             points = []
@@ -130,7 +132,9 @@ def main():
                                      team=team, check_password=False)  # fmt: skip
     AgentExtension.objects.get_or_create(user=admin, defaults={"extension": "201"})
     secret = new_secret()
-    channel, _ = Channel.objects.update_or_create(slug="bench-pbx", defaults={"kind": "phone", "name": "PBX", "secret": secret})
+    channel, _ = Channel.objects.update_or_create(
+        slug="bench-pbx", defaults={"kind": "phone", "name": "PBX", "secret": secret}
+    )
     load(args.people, admin, team)
     rich = enrich(admin, team, 300)
     total = Person.objects.count()
@@ -159,15 +163,18 @@ def main():
         lookup_ms.append((time.perf_counter() - started) * 1000)
         assert len(found) == 1
     for _n in range(args.baseline_calls):
-        value, digits = _phone(rng.randrange(total))
+        value, _digits = _phone(rng.randrange(total))
         started = time.perf_counter()
         tail = parse_phone(value).digits[-8:]
-        found = list(ContactPoint.objects.filter(kind="phone", normalized__endswith=tail).values_list("person_id", flat=True)[:5])
+        found = list(
+            ContactPoint.objects.filter(kind="phone", normalized__endswith=tail).values_list("person_id", flat=True)[:5]
+        )
         baseline_ms.append((time.perf_counter() - started) * 1000)
         assert found
 
-    print(f"database: {connection.vendor}, people: {total}, phone contact points: "
-          f"{ContactPoint.objects.filter(kind='phone').count()}, people with tickets/insights: {len(rich)}")  # fmt: skip
+    phones = ContactPoint.objects.filter(kind="phone").count()
+    print(f"database: {connection.vendor}, people: {total}, phone contact points: {phones}, "
+          f"people with tickets/insights: {len(rich)}")  # fmt: skip
     print(f"{'step':<52}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}")
     for label, times in (
         ("ringing event: POST /hooks/cti/<channel>", hook_ms),

@@ -54,7 +54,9 @@ class FakeLine:
                 fake.requests.append(("POST", self.path, body))
                 if not self._authorised():
                     return
-                if self.headers.get("Content-Type", "").split(";")[0] != "application/json" or not isinstance(body, dict):
+                if self.headers.get("Content-Type", "").split(";")[0] != "application/json" or not isinstance(
+                    body, dict
+                ):
                     return self._send(400, b'{"message":"The request body has 1 error(s)"}')
                 messages = body.get("messages")
                 if not (isinstance(messages, list) and 1 <= len(messages) <= 5 and all(

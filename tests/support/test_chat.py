@@ -134,5 +134,6 @@ def test_rate_limits(site):
 def test_widget_script_is_served_and_has_no_inline_code(site):
     from django.contrib.staticfiles import finders
 
-    script = open(finders.find("support/chat-widget.js"), encoding="utf-8").read()
+    with open(finders.find("support/chat-widget.js"), encoding="utf-8") as file:
+        script = file.read()
     assert "attachShadow" in script and "localStorage" in script and "innerHTML" not in script

@@ -115,7 +115,9 @@ def test_ended_call_becomes_a_ticket_message_and_after_wrap_up_a_call_activity(c
     assert "配送状況の確認" in activity.subject and "再配達を手配" in activity.body
     assert call.reason == reason
     assert AuditEvent.objects.filter(action="support.call.wrapped_up", object_id=str(call.pk)).exists()
-    assert pop(agent).status_code == 200 and "cti-panel" not in pop(agent).content.decode()
+    assert pop(agent).status_code == 204  # the pop is gone ...
+    cleared = pop(agent, seen=f"{call.pk}-ended-{person.pk}")  # ... and a screen still showing it is cleared
+    assert cleared.status_code == 200 and "cti-panel" not in cleared.content.decode()
 
 
 def test_missed_call_is_recorded_as_such(channel, secret, agent):
@@ -155,7 +157,10 @@ def test_bad_signature_stale_timestamp_and_replay(channel, secret, agent):
         (b"[]", "オブジェクト"),
         (json.dumps({"type": "hangup", "call_id": "c"}).encode(), "type"),
         (json.dumps({"type": "ringing"}).encode(), "call_id"),
-        (json.dumps({"type": "ended", "call_id": "c", "recording_url": "javascript:alert(1)"}).encode(), "recording_url"),
+        (
+            json.dumps({"type": "ended", "call_id": "c", "recording_url": "javascript:alert(1)"}).encode(),
+            "recording_url",
+        ),
         (json.dumps({"type": "ringing", "call_id": "c", "occurred_at": "昨日"}).encode(), "occurred_at"),
     ],
 )

@@ -22,8 +22,10 @@ USER = "U4af4980629a3b8e5b3c1c0f4f0e1f2d3"
 @pytest.fixture
 def line():
     with FakeLine(TOKEN) as fake:
-        fake.profiles[USER] = {"displayName": "山田 花子", "userId": USER, "language": "ja",
-                               "pictureUrl": "https://profile.line-scdn.net/abc", "statusMessage": "こんにちは"}  # fmt: skip
+        fake.profiles[USER] = {
+            "displayName": "山田 花子", "userId": USER, "language": "ja",
+            "pictureUrl": "https://profile.line-scdn.net/abc", "statusMessage": "こんにちは",
+        }  # fmt: skip
         yield fake
 
 
@@ -36,7 +38,9 @@ def channel(db, line):
     )  # fmt: skip
 
 
-def event(kind="message", event_id="01FZ74A0TDDPYRVKNK77XKC3ZR", reply_token="757913772c4646b784d4b7ce46d12671", **extra):
+def event(
+    kind="message", event_id="01FZ74A0TDDPYRVKNK77XKC3ZR", reply_token="757913772c4646b784d4b7ce46d12671", **extra
+):
     """One event as LINE's documentation shows it."""
     body = {
         "type": kind,
@@ -165,7 +169,9 @@ def test_reply_uses_a_fresh_reply_token_then_push(channel, line, cast):
     assert first.meta["delivery"]["state"] == "sent" and first.meta["delivery"]["via"] == "reply"
     ticket.refresh_from_db()
     second = reply(actor=cast.admin, ticket=ticket, body_text="発送しました。")
-    assert line.posted("/v2/bot/message/push") == [{"to": USER, "messages": [{"type": "text", "text": "発送しました。"}]}]
+    assert line.posted("/v2/bot/message/push") == [
+        {"to": USER, "messages": [{"type": "text", "text": "発送しました。"}]}
+    ]
     assert second.meta["delivery"]["via"] == "push"
 
 

@@ -2,14 +2,6 @@
 
 from django.utils.translation import gettext_lazy as _l
 
-# Paths given to other services (LINE, the phone system) and called by customers' web sites: outside support/.
-ROOT_URL_MOUNTS = (
-    ("hooks/line/", "kizuna.support.line.urls"),
-    ("hooks/cti/", "kizuna.support.cti.hook_urls"),
-    ("chat/", "kizuna.support.chat.urls"),
-    ("support/cti/", "kizuna.support.cti.urls"),
-)
-
 
 def register() -> None:
     from kizuna.core import nav

@@ -117,7 +117,9 @@ def post_message(visitor: ChatVisitor, *, text: str, client_id: str = "") -> Mes
             ticket=result.ticket, person=visitor.person or result.person, last_seen_at=timezone.now()
         )
         visitor.ticket = result.ticket
-    return result.message or Message.objects.get(channel_kind="chat", external_id=f"{channel.slug}:{visitor.public_id}:{client_id}")
+    return result.message or Message.objects.get(
+        channel_kind="chat", external_id=f"{channel.slug}:{visitor.public_id}:{client_id}"
+    )
 
 
 def set_profile(visitor: ChatVisitor, *, name: str, email: str) -> ChatVisitor:
@@ -136,7 +138,10 @@ def set_profile(visitor: ChatVisitor, *, name: str, email: str) -> ChatVisitor:
             visitor.person = match_person(_sender(visitor))
         visitor.save(update_fields=["name", "email", "person"])
         audit.record(
-            actor=None, action="support.chat.profile", obj=visitor, changes={"name": visitor.name, "email": visitor.email}
+            actor=None,
+            action="support.chat.profile",
+            obj=visitor,
+            changes={"name": visitor.name, "email": visitor.email},
         )
     return visitor
 
@@ -151,7 +156,9 @@ def messages_for(visitor: ChatVisitor, *, after: int = 0) -> list[Message]:
             ticket_id=visitor.ticket_id,
             direction__in=(Message.Direction.INBOUND, Message.Direction.OUTBOUND),
             pk__gt=after,
-        ).select_related("author").order_by("pk")[:200]
+        )
+        .select_related("author")
+        .order_by("pk")[:200]
     )
 
 

@@ -1,10 +1,10 @@
 """The widget's JSON API, `/chat/api/<site>/…`, answered only for the site's allowed origins (CORS).
 
-    POST conversation          → 201 {"token": ...}  (the browser keeps it in localStorage)
-    GET  config                → the widget's labels, title and greeting
-    GET  messages?after=<id>   → {"messages": [...], "visitor": {...}}         X-Chat-Token
-    POST messages {"text", "client_id"} → 201 {"message": ...}                 X-Chat-Token
-    POST profile {"name", "email"}      → 200 {"visitor": ...}                 X-Chat-Token
+POST conversation          → 201 {"token": ...}  (the browser keeps it in localStorage)
+GET  config                → the widget's labels, title and greeting
+GET  messages?after=<id>   → {"messages": [...], "visitor": {...}}         X-Chat-Token
+POST messages {"text", "client_id"} → 201 {"message": ...}                 X-Chat-Token
+POST profile {"name", "email"}      → 200 {"visitor": ...}                 X-Chat-Token
 """
 
 import json
@@ -132,7 +132,9 @@ def _dispatch(request, channel: Channel, action: str, origin: str):
         return _json({"messages": [_message(m) for m in rows], "visitor": _visitor(visitor)})
     data = _body(request)
     if action == "messages":
-        message = services.post_message(visitor, text=str(data.get("text") or ""), client_id=str(data.get("client_id") or ""))
+        message = services.post_message(
+            visitor, text=str(data.get("text") or ""), client_id=str(data.get("client_id") or "")
+        )
         return _json({"message": _message(message)}, 201)
     visitor = services.set_profile(visitor, name=str(data.get("name") or ""), email=str(data.get("email") or ""))
     return _json({"visitor": _visitor(visitor)})

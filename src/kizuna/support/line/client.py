@@ -59,7 +59,9 @@ class LineClient:
 
     def _call(self, method: str, url: str, payload: dict | None = None) -> tuple[bytes, str]:
         body = json.dumps(payload, ensure_ascii=False).encode() if payload is not None else None
-        request = urllib.request.Request(url, data=body, method=method)
+        if not url.startswith(("https://", "http://")):
+            raise LineError(0, "the LINE API URL must be http(s)")
+        request = urllib.request.Request(url, data=body, method=method)  # noqa: S310 (scheme checked above)
         request.add_header("Authorization", f"Bearer {self.token}")
         if body is not None:
             request.add_header("Content-Type", "application/json")

@@ -133,9 +133,11 @@ def _handle(channel, client, event, event_id: str, user_id: str, kind: str) -> b
         if event.get("replyToken"):
             contact.reply_token, contact.reply_token_at = str(event["replyToken"])[:100], timezone.now()
         if kind in ("message", "postback"):
-            body = _text(message) if kind == "message" else _("［ボタン操作］%(data)s") % {
-                "data": (event.get("postback") or {}).get("data", "")
-            }
+            body = (
+                _text(message)
+                if kind == "message"
+                else _("［ボタン操作］%(data)s") % {"data": (event.get("postback") or {}).get("data", "")}
+            )
             ticket = contact.ticket if contact.ticket_id and contact.ticket.status not in CLOSED else None
             result = receive(
                 channel=channel,
@@ -171,8 +173,10 @@ def send(message: Message) -> dict:
         raise DeliveryFailed(_("この問い合わせのLINEのお客様が見つかりません。"))
     client = LineClient(contact.channel)
     messages = text_messages(message.body_text)
-    fresh = contact.reply_token and contact.reply_token_at and (
-        timezone.now() - contact.reply_token_at < timedelta(seconds=REPLY_TOKEN_SECONDS)
+    fresh = (
+        contact.reply_token
+        and contact.reply_token_at
+        and (timezone.now() - contact.reply_token_at < timedelta(seconds=REPLY_TOKEN_SECONDS))
     )
     if fresh:
         token = contact.reply_token
