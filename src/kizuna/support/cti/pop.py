@@ -4,7 +4,7 @@ tickets, their last contacts and the insight cards — each read through the age
 from dataclasses import dataclass, field
 
 from kizuna.contacts.models import Person
-from kizuna.timeline import queries, sources
+from kizuna.timeline.models import Activity, Insight
 
 from ..models import Call, Ticket
 from .services import OPEN_STATUSES, caller_matches
@@ -42,6 +42,18 @@ def build(user, call: Call) -> Pop:
             .filter(person=pop.person, status__in=OPEN_STATUSES)
             .order_by("-last_message_at")[:LIMIT]
         )
-        pop.contacts = sources.merged(user, sources.Filters(person=pop.person), limit=LIMIT).items
-        pop.insights = list(queries.insights(user, person=pop.person)[:LIMIT])
+        # The person's last contacts: the newest activities of their timeline (the timeline's own visibility),
+        # without the relations a full timeline page prefetches.
+        pop.contacts = list(
+            Activity.objects.visible_to(user)
+            .filter(people=pop.person)
+            .only("id", "kind", "subject", "body", "occurred_at")
+            .order_by("-occurred_at", "-id")[:LIMIT]
+        )
+        pop.insights = list(
+            Insight.objects.visible_to(user)
+            .filter(person=pop.person)
+            .only("id", "statement", "category")
+            .order_by("-confirmed_at", "-id")[:LIMIT]
+        )
     return pop
