@@ -182,3 +182,19 @@ def test_caller_lookup_is_by_normalized_digits(channel, cast):
     for written in ("03-1234-5678", "+81 3 1234 5678", "0312345678"):
         assert services.caller_matches(written) == [person.pk]
     assert services.caller_matches("1234") == []
+
+
+def test_an_agent_sets_their_extension(cast):
+    client = Client()
+    client.force_login(cast.owner)
+    assert "内線番号" in client.get("/support/cti/extension/").content.decode()
+    assert client.post("/support/cti/extension/", {"extension": "305"}).status_code == 302
+    assert AgentExtension.objects.get(user=cast.owner).extension == "305"
+    assert AuditEvent.objects.filter(action="support.extension.set", object_id=str(cast.owner.pk)).exists()
+    other = Client()
+    other.force_login(cast.teammate)
+    taken = other.post("/support/cti/extension/", {"extension": "305"})
+    assert taken.status_code == 422 and "他の担当者" in taken.content.decode()
+    assert other.post("/support/cti/extension/", {"extension": "内線5"}).status_code == 422
+    assert client.post("/support/cti/extension/", {"extension": ""}).status_code == 302
+    assert not AgentExtension.objects.exists()

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _l
 
 
 def register() -> None:
-    from kizuna.core import nav
+    from kizuna.core import nav, permissions
     from kizuna.core.history import register_action_labels
 
     from .channels import register_sender
@@ -15,6 +15,10 @@ def register() -> None:
     register_sender("line", send_line)
     register_sender("chat", send_chat)
     nav.register_header_widget("cti_pop", render_widget, order=5)
+    nav.register_user_menu(
+        "support_extension", _l("内線番号"), "support_cti:extension", order=55,
+        visible=lambda user: permissions.has_perm(user, "ticket", "view"),
+    )  # fmt: skip
     nav.register_stylesheet("support/cti.css")
     register_action_labels(
         {

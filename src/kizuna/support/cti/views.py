@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from kizuna.core.exceptions import DomainError
@@ -121,3 +121,23 @@ def new_person(request, pk: int):
         return _back(request)
     messages.success(request, _("お客様を登録しました。"))
     return redirect(person.get_absolute_url())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def extension(request):
+    """The agent's own 内線: calls ringing on it pop up on their screen."""
+    current = AgentExtension.objects.filter(user=request.user).values_list("extension", flat=True).first() or ""
+    errors = []
+    if request.method == "POST":
+        try:
+            services.set_extension(actor=request.user, user=request.user, extension=request.POST.get("extension", ""))
+        except DomainError as exc:
+            errors = [exc.summary]
+            current = request.POST.get("extension", "")
+        else:
+            messages.success(request, _("内線番号を保存しました。"))
+            return redirect("support_cti:extension")
+    return render(
+        request, "support/cti/extension.html", {"extension": current, "errors": errors}, status=422 if errors else 200
+    )
