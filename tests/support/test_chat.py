@@ -137,3 +137,17 @@ def test_widget_script_is_served_and_has_no_inline_code(site):
     with open(finders.find("support/chat-widget.js"), encoding="utf-8") as file:
         script = file.read()
     assert "attachShadow" in script and "localStorage" in script and "innerHTML" not in script
+
+
+def test_an_anonymous_visitor_who_wrote_first_is_matched_when_they_give_their_email(site, cast):
+    from kizuna.support.models import CustomerIdentity
+
+    person = factories.person(cast.owner, family="高橋", given="優", emails=["yu.takahashi@example.jp"])
+    token = start()
+    call("POST", "messages", {"text": "返品したいです"}, token=token)
+    placeholder = ChatVisitor.objects.get().person
+    assert placeholder is not None and placeholder != person  # intake's person for an unknown sender
+    call("POST", "profile", {"email": "yu.takahashi@example.jp"}, token=token)
+    visitor = ChatVisitor.objects.get()
+    assert visitor.person == person
+    assert CustomerIdentity.objects.get(kind="chat", value=visitor.public_id).person == person

@@ -21,7 +21,7 @@ from kizuna.core import audit
 from kizuna.core.exceptions import DomainError, ValidationFailed
 from kizuna.core.japanese import is_valid_email, normalize_email
 
-from ..models import Channel, ChatVisitor, Message, Ticket
+from ..models import Channel, ChatVisitor, CustomerIdentity, Message, Ticket
 from ..services.intake import Sender, match_person, receive
 
 MAX_TEXT = 2000
@@ -134,15 +134,21 @@ def set_profile(visitor: ChatVisitor, *, name: str, email: str) -> ChatVisitor:
         raise ValidationFailed(field_errors=errors)
     with transaction.atomic():
         visitor.name, visitor.email = name, normalize_email(email) if email else ""
-        if visitor.person_id is None and (visitor.name or visitor.email):
-            visitor.person = match_person(_sender(visitor))
+        before = visitor.person_id
+        if visitor.email or visitor.name:
+            # Matched by what they said alone: the chat id may still point at the placeholder person intake made
+            # for the anonymous visitor, and the customer they really are wins over it.
+            found = match_person(Sender(name=visitor.name, email=visitor.email))
+            if found is not None and found.pk != visitor.person_id:
+                visitor.person = found
+                CustomerIdentity.objects.filter(kind=CustomerIdentity.Kind.CHAT, value=visitor.public_id).update(
+                    person=found
+                )
         visitor.save(update_fields=["name", "email", "person"])
-        audit.record(
-            actor=None,
-            action="support.chat.profile",
-            obj=visitor,
-            changes={"name": visitor.name, "email": visitor.email},
-        )
+        changes = {"name": visitor.name, "email": visitor.email}
+        if visitor.person_id != before:
+            changes["person"] = [before, visitor.person_id]
+        audit.record(actor=None, action="support.chat.profile", obj=visitor, changes=changes)
     return visitor
 
 
