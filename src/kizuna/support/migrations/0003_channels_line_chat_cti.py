@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '通話',
                 'verbose_name_plural': '通話',
-                'indexes': [models.Index(fields=['agent', 'wrapped_up_at', '-created_at'], name='call_agent_open_idx')],
+                'indexes': [models.Index(fields=['agent', 'wrapped_up_at', 'dismissed_at', '-created_at'], name='call_agent_open_idx')],
                 'constraints': [models.UniqueConstraint(fields=('channel', 'call_id'), name='call_once')],
             },
         ),

@@ -54,7 +54,9 @@ class Call(models.Model):
         verbose_name = _("通話")
         verbose_name_plural = _("通話")
         constraints = [models.UniqueConstraint(fields=["channel", "call_id"], name="call_once")]
-        indexes = [models.Index(fields=["agent", "wrapped_up_at", "-created_at"], name="call_agent_open_idx")]
+        indexes = [
+            models.Index(fields=["agent", "wrapped_up_at", "dismissed_at", "-created_at"], name="call_agent_open_idx")
+        ]
 
     def __str__(self):
         return f"{self.caller} → {self.extension}"
