@@ -1,6 +1,8 @@
 """The project's apps as the URL conf and the API see them: each app's AppConfig says where it plugs in.
 
 - `url_prefix = "sales/"`: its `urls.py` (with `app_name`) is mounted there;
+- `root_url_mounts = (("hooks/line/", "kizuna.support.line.urls"),)`: further URL modules mounted at paths of their
+  own outside the prefix (a webhook whose path is a contract, an endpoint a customer's web site calls);
 - `api_routers = ("kizuna.sales.api.router",)` and `api_order`: its ninja routers are mounted on /api/v1 in order.
 A new app adds itself to INSTALLED_APPS and nothing else outside its folder (docs/dev/adding-an-app.md)."""
 
@@ -14,7 +16,8 @@ def kizuna_apps() -> list:
 
 def url_mounts() -> list[tuple[str, str]]:
     """(prefix, urls module) of every app that has pages."""
-    return [(config.url_prefix, f"{config.name}.urls") for config in kizuna_apps() if hasattr(config, "url_prefix")]
+    mounts = [(config.url_prefix, f"{config.name}.urls") for config in kizuna_apps() if hasattr(config, "url_prefix")]
+    return mounts + [mount for config in kizuna_apps() for mount in getattr(config, "root_url_mounts", ())]
 
 
 def api_routers() -> list:

@@ -294,6 +294,7 @@ def fills(route: Route, w) -> list[dict] | None:
         ("support/attachments/<int:pk>", "pk", w.support.attachments),
         ("support/survey/<str:token>", "token", [w.support.survey, "x"]),
         ("api/v1/tickets/<ticket_id>", "ticket_id", w.support.tickets),
+        ("support/cti/calls/<int:pk>", "pk", [1]),  # POST only: GET is a 405
     ]  # fmt: skip
     for prefix, name, ids in by_prefix:
         if p.startswith(prefix) and route.params == (name,):
@@ -323,6 +324,7 @@ def fills(route: Route, w) -> list[dict] | None:
         ("pk", "delivery_pk"): [{"pk": w.webhook.pk, "delivery_pk": w.webhook_delivery.pk}],
         ("subscription_id", "delivery_id"): [{"subscription_id": w.webhook.pk,
                                               "delivery_id": w.webhook_delivery.pk}],
+        ("site", "action"): [{"site": "no-such-site", "action": a} for a in ("config", "messages")],
     }  # fmt: skip
     if route.params in pairs:
         return pairs[route.params]
@@ -331,6 +333,7 @@ def fills(route: Route, w) -> list[dict] | None:
         "person_pk": [{"person_pk": i} for i in people],
         "company_pk": [{"company_pk": i} for i in companies],
         "key": [{"key": k} for k in ("member", "readonly", "admin")],
+        "channel": [{"channel": "no-such-channel"}],  # LINE and CTI hooks: POST only
     }
     if len(route.params) == 1 and route.params[0] in single:
         return single[route.params[0]]

@@ -11,6 +11,13 @@ class SupportConfig(AppConfig):
     url_prefix = "support/"
     api_routers = ("kizuna.support.api.router",)
     api_order = 80
+    # /hooks/line/, /hooks/cti/, /chat/ and /support/cti/ (kizuna.support.plugs_channels)
+    root_url_mounts = (
+        ("hooks/line/", "kizuna.support.line.urls"),
+        ("hooks/cti/", "kizuna.support.cti.hook_urls"),
+        ("chat/", "kizuna.support.chat.urls"),
+        ("support/cti/", "kizuna.support.cti.urls"),
+    )
 
     def ready(self):
         from kizuna.core import events, nav, permissions
@@ -52,3 +59,7 @@ class SupportConfig(AppConfig):
         from . import demo
 
         demo_data.register("support", demo.load, order=70)
+
+        from . import plugs_channels
+
+        plugs_channels.register()

@@ -5,3 +5,9 @@ from .tickets import Attachment, CallReason, Channel, ChannelKind, Message, Tick
 
 __all__ = ["Attachment", "CallReason", "Channel", "ChannelKind", "Message", "Ticket"]
 __all__ += ["AgentProfile", "CustomerIdentity", "Macro", "SurveyResponse", "TicketCounter", "TicketPresence"]
+from .chat import ChatVisitor  # noqa: E402
+from .cti import AgentExtension, Call  # noqa: E402
+from .hooks import HookEvent  # noqa: E402
+from .line import LineContact  # noqa: E402
+
+__all__ += ["AgentExtension", "Call", "ChatVisitor", "HookEvent", "LineContact"]

@@ -1,0 +1,140 @@
+"""The widget's JSON API, `/chat/api/<site>/…`, answered only for the site's allowed origins (CORS).
+
+POST conversation          → 201 {"token": ...}  (the browser keeps it in localStorage)
+GET  config                → the widget's labels, title and greeting
+GET  messages?after=<id>   → {"messages": [...], "visitor": {...}}         X-Chat-Token
+POST messages {"text", "client_id"} → 201 {"message": ...}                 X-Chat-Token
+POST profile {"name", "email"}      → 200 {"visitor": ...}                 X-Chat-Token
+"""
+
+import json
+
+from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from kizuna.core.exceptions import DomainError
+
+from .. import hooks
+from ..models import Channel, ChatVisitor, Message
+from . import services
+
+MAX_BODY = 16 * 1024
+TOKEN_HEADER = "X-Chat-Token"
+
+
+def _cors(response, origin: str):
+    response["Access-Control-Allow-Origin"] = origin
+    response["Vary"] = "Origin"
+    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _json(data, status=200):
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _message(message: Message) -> dict:
+    return {
+        "id": message.pk,
+        "from": "visitor" if message.direction == Message.Direction.INBOUND else "agent",
+        "text": message.body_text,
+        "at": message.sent_at.isoformat(),
+        "agent": (message.author.display_name or message.author.username) if message.author_id else "",
+    }
+
+
+def _visitor(visitor: ChatVisitor) -> dict:
+    return {"name": visitor.name, "email": visitor.email, "identified": bool(visitor.name or visitor.email)}
+
+
+def _config(channel: Channel) -> dict:
+    return {
+        "title": services.setting(channel, "title") or _("チャットでお問い合わせ"),
+        "greeting": services.setting(channel, "greeting") or _("ご用件をお書きください。担当者がお返事します。"),
+        "labels": {
+            "open": _("チャットで問い合わせ"),
+            "close": _("閉じる"),
+            "send": _("送信"),
+            "placeholder": _("メッセージを入力"),
+            "name": _("お名前（任意）"),
+            "email": _("メールアドレス（任意）"),
+            "save": _("保存"),
+            "who": _("お名前とメールアドレスを教えていただくと、担当者からメールでもお返事できます。"),
+            "you": _("あなた"),
+            "agent": _("担当者"),
+            "error": _("送信できませんでした。もう一度お試しください。"),
+        },
+    }
+
+
+def _body(request) -> dict:
+    if len(request.body) > MAX_BODY:
+        raise DomainError(_("リクエストが大きすぎます。"))
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DomainError(_("JSONとして読めません。")) from exc
+    if not isinstance(data, dict):
+        raise DomainError(_("JSONオブジェクトで送ってください。"))
+    return data
+
+
+@csrf_exempt
+def api(request, site: str, action: str):
+    channel = hooks.channel_for(site, "chat")
+    if channel is None:
+        return _json({"detail": _("このチャットのサイトはありません。")}, 404)
+    origin = request.headers.get("Origin", "")
+    if not services.origin_allowed(channel, origin):
+        return _json({"detail": _("このサイトからは利用できません（許可されていないオリジン）。")}, 403)
+    if request.method == "OPTIONS":
+        response = HttpResponse(status=204)
+        response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response["Access-Control-Allow-Headers"] = f"Content-Type, {TOKEN_HEADER}"
+        response["Access-Control-Max-Age"] = "600"
+        return _cors(response, origin)
+    if hooks.too_large(request):
+        return _cors(_json({"detail": _("リクエストが大きすぎます。")}, 413), origin)
+    try:
+        response = _dispatch(request, channel, action, origin)
+    except DomainError as exc:
+        body = {"detail": exc.summary, "errors": exc.field_errors}
+        response = _json(body, exc.status)
+        if exc.status == 429:
+            response["Retry-After"] = "60"
+    return _cors(response, origin)
+
+
+ROUTES = {("conversation", "POST"), ("config", "GET"), ("messages", "GET"), ("messages", "POST"), ("profile", "POST")}
+
+
+def _dispatch(request, channel: Channel, action: str, origin: str):
+    if (action, request.method) not in ROUTES:
+        known = any(a == action for a, _m in ROUTES)
+        return _json({"detail": _("この操作はありません。")}, 405 if known else 404)
+    if action == "config":
+        return _json(_config(channel))
+    if action == "conversation":
+        visitor = services.visitor_for(channel, request.headers.get(TOKEN_HEADER, ""))
+        if visitor is not None:
+            return _json({"token": request.headers[TOKEN_HEADER], "visitor": _visitor(visitor)})
+        visitor, token = services.open_conversation(channel, origin=origin, ip=request.META.get("REMOTE_ADDR", ""))
+        return _json({"token": token, "visitor": _visitor(visitor)}, 201)
+    visitor = services.visitor_for(channel, request.headers.get(TOKEN_HEADER, ""))
+    if visitor is None:
+        return _json({"detail": _("会話が見つかりません。新しい会話を始めてください。")}, 401)
+    if action == "messages" and request.method == "GET":
+        after = request.GET.get("after", "0")
+        after = int(after) if after.isdigit() and len(after) < 19 else 0
+        rows = services.messages_for(visitor, after=after)
+        return _json({"messages": [_message(m) for m in rows], "visitor": _visitor(visitor)})
+    data = _body(request)
+    if action == "messages":
+        message = services.post_message(
+            visitor, text=str(data.get("text") or ""), client_id=str(data.get("client_id") or "")
+        )
+        return _json({"message": _message(message)}, 201)
+    visitor = services.set_profile(visitor, name=str(data.get("name") or ""), email=str(data.get("email") or ""))
+    return _json({"visitor": _visitor(visitor)})

@@ -1,0 +1,157 @@
+/* Kizuna web chat widget. Embed with one tag (no inline script needed):
+ *   <script src="https://kizuna.example.jp/static/support/chat-widget.js" data-site="SITE" async></script>
+ * It builds its own DOM in a shadow root, keeps the visitor's token in localStorage (so the conversation survives
+ * reloads) and polls for the agent's replies. Labels come from the server, in the server's language. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || !script.dataset.site) { return; }
+  var site = script.dataset.site;
+  var origin = new URL(script.src, location.href).origin;
+  var api = origin + "/chat/api/" + encodeURIComponent(site) + "/";
+  var storeKey = "kizuna-chat:" + origin + ":" + site;
+  var POLL_MS = 3000;
+  var state = load();
+  var labels = {};
+  var lastId = 0;
+  var timer = null;
+  var ui = {};
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem(storeKey)) || {}; } catch (e) { return {}; }
+  }
+  function save() {
+    try { localStorage.setItem(storeKey, JSON.stringify(state)); } catch (e) { /* private mode: no memory */ }
+  }
+  function call(method, action, body) {
+    var headers = { "Content-Type": "application/json" };
+    if (state.token) { headers["X-Chat-Token"] = state.token; }
+    return fetch(api + action, {
+      method: method, headers: headers, mode: "cors", credentials: "omit",
+      body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        if (!r.ok) { var err = new Error(data.detail || r.status); err.status = r.status; throw err; }
+        return data;
+      });
+    });
+  }
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) { node.className = cls; }
+    if (text) { node.textContent = text; }
+    return node;
+  }
+
+  function build(config) {
+    labels = config.labels;
+    var host = el("div");
+    host.id = "kizuna-chat";
+    var root = host.attachShadow({ mode: "open" });
+    var css = el("link");
+    css.rel = "stylesheet";
+    css.href = origin + "/static/support/chat-widget.css";
+    root.appendChild(css);
+    ui.toggle = el("button", "toggle", labels.open);
+    ui.toggle.type = "button";
+    ui.panel = el("section", "panel");
+    ui.panel.hidden = true;
+    ui.panel.setAttribute("aria-label", config.title);
+    var head = el("header", "head", config.title);
+    var close = el("button", "close", "×");
+    close.type = "button";
+    close.setAttribute("aria-label", labels.close);
+    head.appendChild(close);
+    ui.log = el("ol", "log");
+    ui.log.setAttribute("aria-live", "polite");
+    ui.log.appendChild(el("li", "greeting", config.greeting));
+    ui.who = el("form", "who");
+    ui.who.appendChild(el("p", "hint", labels.who));
+    ui.name = el("input");
+    ui.name.name = "name"; ui.name.maxLength = 100; ui.name.placeholder = labels.name; ui.name.setAttribute("aria-label", labels.name);
+    ui.email = el("input");
+    ui.email.name = "email"; ui.email.type = "email"; ui.email.maxLength = 254; ui.email.placeholder = labels.email; ui.email.setAttribute("aria-label", labels.email);
+    var saveBtn = el("button", "", labels.save);
+    saveBtn.type = "submit";
+    ui.who.append(ui.name, ui.email, saveBtn);
+    ui.form = el("form", "compose");
+    ui.text = el("textarea");
+    ui.text.name = "text"; ui.text.rows = 2; ui.text.maxLength = 2000; ui.text.placeholder = labels.placeholder; ui.text.setAttribute("aria-label", labels.placeholder);
+    var send = el("button", "", labels.send);
+    send.type = "submit";
+    ui.form.append(ui.text, send);
+    ui.error = el("p", "error");
+    ui.error.setAttribute("role", "alert");
+    ui.panel.append(head, ui.log, ui.error, ui.form, ui.who);
+    root.append(ui.toggle, ui.panel);
+    document.body.appendChild(host);
+
+    ui.toggle.addEventListener("click", function () { show(true); });
+    close.addEventListener("click", function () { show(false); });
+    ui.form.addEventListener("submit", function (event) { event.preventDefault(); post(); });
+    ui.text.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); post(); }
+    });
+    ui.who.addEventListener("submit", function (event) { event.preventDefault(); profile(); });
+    if (state.open) { show(true); }
+  }
+
+  function show(open) {
+    state.open = open;
+    save();
+    ui.panel.hidden = !open;
+    ui.toggle.hidden = open;
+    if (open) { start(); } else if (timer) { clearInterval(timer); timer = null; }
+  }
+  function fail(error) {
+    if (error && error.status === 401) { state.token = null; save(); }
+    ui.error.textContent = (error && error.message && isNaN(error.message)) ? error.message : labels.error;
+  }
+  function conversation() {
+    if (state.token) { return Promise.resolve(); }
+    return call("POST", "conversation", {}).then(function (data) { state.token = data.token; save(); });
+  }
+  function start() {
+    if (!state.token) { return; }
+    poll();
+    if (!timer) { timer = setInterval(poll, POLL_MS); }
+  }
+  function poll() {
+    if (!state.token) { return; }
+    call("GET", "messages?after=" + lastId).then(function (data) {
+      data.messages.forEach(append);
+      if (data.visitor.identified) { ui.who.hidden = true; }
+    }).catch(fail);
+  }
+  function append(message) {
+    if (message.id <= lastId) { return; }
+    lastId = message.id;
+    var item = el("li", message.from === "agent" ? "agent" : "visitor");
+    item.appendChild(el("span", "by", message.from === "agent" ? (message.agent || labels.agent) : labels.you));
+    item.appendChild(el("p", "text", message.text));
+    item.dataset.id = message.id;
+    ui.log.appendChild(item);
+    ui.log.scrollTop = ui.log.scrollHeight;
+  }
+  function post() {
+    var text = ui.text.value.trim();
+    if (!text) { return; }
+    var clientId = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()).replace(/-/g, "");
+    ui.error.textContent = "";
+    conversation().then(function () {
+      return call("POST", "messages", { text: text, client_id: clientId });
+    }).then(function (data) {
+      ui.text.value = "";
+      append(data.message);
+      start();
+    }).catch(fail);
+  }
+  function profile() {
+    ui.error.textContent = "";
+    conversation().then(function () {
+      return call("POST", "profile", { name: ui.name.value, email: ui.email.value });
+    }).then(function (data) { ui.who.hidden = data.visitor.identified; }).catch(fail);
+  }
+
+  call("GET", "config").then(build).catch(function () { /* site not enabled for this origin: show nothing */ });
+})();
