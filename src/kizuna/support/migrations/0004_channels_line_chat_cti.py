@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contacts', '0010_rebuild_search_documents'),
-        ('support', '0002_tickets_desk'),
+        ('support', '0003_tickets_inbox_indexes'),
         ('timeline', '0005_rebuild_activity_search'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
