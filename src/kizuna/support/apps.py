@@ -35,3 +35,7 @@ class SupportConfig(AppConfig):
         from .models import Ticket
 
         register_linkable("ticket", Ticket)
+
+        from .mail import register as register_mail
+
+        register_mail()  # SMTP sender for e-mail replies, IMAP fetch on the clock

@@ -15,7 +15,8 @@ from charset_normalizer import from_bytes
 _CP932 = {"shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "csshiftjis", "windows-31j", "cp932", "ms932",
           "x-ms-cp932", "shift_jisx0213", "shift_jis_2004", "sjis-open", "sjis-win"}  # fmt: skip
 _JIS = {"iso-2022-jp", "iso2022-jp", "iso_2022_jp", "csiso2022jp", "iso-2022-jp-1", "iso-2022-jp-2", "iso-2022-jp-3",
-        "iso-2022-jp-2004", "iso-2022-jp-ms", "cp50220", "cp50221", "cp50222", "jis", "x-jis", "iso-2022-jp-ext"}  # fmt: skip
+        "iso-2022-jp-2004", "iso-2022-jp-ms", "cp50220", "cp50221", "cp50222", "jis", "x-jis",
+        "iso-2022-jp-ext"}  # fmt: skip
 _EUC = {"euc-jp", "x-euc-jp", "eucjp", "euc_jp", "cseucpkdfmtjapanese", "cp51932", "eucjp-ms", "eucjp-win",
         "euc-jis-2004", "euc-jisx0213"}  # fmt: skip
 _UTF8 = {"utf-8", "utf8", "unicode-1-1-utf-8", "x-unicode20utf8", "utf-8-sig"}

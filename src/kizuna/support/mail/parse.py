@@ -88,7 +88,8 @@ _SERIOUS = (
 )
 # Headers kept on the message (meta) for threading, loops and support work.
 _KEEP = ("Message-ID", "In-Reply-To", "References", "From", "To", "Cc", "Reply-To", "Date", "Auto-Submitted",
-         "Precedence", "X-Auto-Response-Suppress", "List-Id", "X-Loop", "Return-Path", "X-Mailer", "User-Agent")  # fmt: skip
+         "Precedence", "X-Auto-Response-Suppress", "List-Id", "X-Loop", "Return-Path", "X-Mailer",
+         "User-Agent")  # fmt: skip
 
 
 def _raw(msg: Message, name: str):
@@ -234,8 +235,10 @@ class _Walker:
         if len(content) > self.max_bytes:
             mail.skipped_attachments.append({"filename": filename, "size": len(content), "limit": self.max_bytes})
             mail.problems.append(
-                _("添付ファイル「%(name)s」（%(size).1f MB）は上限 %(limit).0f MB を超えるため保存していません。"
-                  "元のメールはメールサーバーに残っています。")  # fmt: skip
+                _(
+                    "添付ファイル「%(name)s」（%(size).1f MB）は上限 %(limit).0f MB を超えるため保存していません。"
+                    "元のメールはメールサーバーに残っています。"
+                )
                 % {"name": filename, "size": len(content) / 1048576, "limit": self.max_bytes / 1048576}
             )
             return

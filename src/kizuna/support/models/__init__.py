@@ -5,3 +5,6 @@ from .tickets import Attachment, CallReason, Channel, ChannelKind, Message, Tick
 
 __all__ = ["Attachment", "CallReason", "Channel", "ChannelKind", "Message", "Ticket"]
 __all__ += ["AgentProfile", "CustomerIdentity", "Macro", "SurveyResponse", "TicketCounter", "TicketPresence"]
+from .mail import KeptMail, MailboxState  # noqa: E402
+
+__all__ += ["KeptMail", "MailboxState"]
