@@ -87,7 +87,9 @@ protocol imap {
 CONF
   chown -R "$owner:$group" "$dir"
   chmod 700 "$dir"
-  "$bin" -c "$dir/dovecot.conf" || { cat "$dir/log" >&2 2>/dev/null; exit 1; }
+  # The daemon must not hold our stdout: a caller reading it (subprocess, $(...)) would wait forever.
+  "$bin" -c "$dir/dovecot.conf" </dev/null >"$dir/start.log" 2>&1 || {
+    cat "$dir/start.log" "$dir/log" >&2 2>/dev/null; exit 1; }
   for _ in $(seq 50); do
     python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2).close()" 2>/dev/null && break
     sleep 0.1
