@@ -70,7 +70,7 @@ class Sink:
     def __init__(self):
         self.messages = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(SimpleNamespace(sender=envelope.mail_from, to=list(envelope.rcpt_tos),
                                              raw=bytes(envelope.original_content or envelope.content)))  # fmt: skip
         return "250 OK"

@@ -53,8 +53,8 @@ def test_a_reply_threads_by_in_reply_to_and_a_token_by_subject(mailbox):
     reply = raw("utf8_reply.eml").replace(b"<kizuna.42.1.abc@example.jp>", b"<none@example.jp>")
     out = ingest(mailbox, reply)  # References names the first mail
     assert out.ticket == ticket.pk and not out.created
-    token = (b"From: takahashi@yamada-ss.co.jp\r\nMessage-ID: <t1@yamada-ss.co.jp>\r\nSubject: Re: [#%d] thanks\r\n\r\nok"
-             % ticket.number)  # fmt: skip
+    token = b"From: takahashi@yamada-ss.co.jp\r\nMessage-ID: <t1@yamada-ss.co.jp>\r\n"
+    token += b"Subject: Re: [#%d] thanks\r\n\r\nok" % ticket.number
     assert ingest(mailbox, token).ticket == ticket.pk
 
 
@@ -90,8 +90,10 @@ def test_an_auto_reply_without_a_conversation_opens_no_ticket_but_is_kept(mailbo
 def test_a_bounce_marks_the_original_outbound_message(mailbox):
     first = ingest(mailbox, raw("iso2022jp_nec.eml"))
     ticket = Ticket.objects.get(pk=first.ticket)
-    sent = Message.objects.create(ticket=ticket, direction="out", channel_kind="email", body_text="再発行します",
-                                  external_id="<kizuna.42.2.def@example.jp>", meta={"delivery": {"state": "sent"}})  # fmt: skip
+    sent = Message.objects.create(
+        ticket=ticket, direction="out", channel_kind="email", body_text="再発行します",
+        external_id="<kizuna.42.2.def@example.jp>", meta={"delivery": {"state": "sent"}},
+    )  # fmt: skip
     out = ingest(mailbox, raw("bounce.eml"))
     sent.refresh_from_db()
     assert sent.meta["delivery"]["state"] == "bounced" and sent.meta["delivery"]["bounce_status"] == "5.1.1"

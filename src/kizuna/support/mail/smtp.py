@@ -154,7 +154,6 @@ def build(message: Message, box: Mailbox) -> tuple[MimeMessage, str, str]:
     if references:
         ids = list(dict.fromkeys(references.split()))[-20:]
         mime["References"] = "\r\n ".join(ids)
-    mime["MIME-Version"] = "1.0"
     mime["X-Kizuna-Ticket"] = str(message.ticket.number)
     return mime, message_id, to
 
@@ -180,7 +179,7 @@ def send(box: Mailbox, mime: MimeMessage, to: str) -> None:
         with client:
             if box.smtp_user and box.smtp_password:
                 client.login(box.smtp_user, box.smtp_password)
-            client.sendmail(box.address, [to], mime.as_bytes())
+            client.send_message(mime, from_addr=box.address, to_addrs=[to])  # CRLF line ends, dot-stuffing
     except (OSError, smtplib.SMTPException) as exc:
         raise DeliveryFailed(
             _("SMTP サーバー %(host)s:%(port)s に送信できませんでした（%(error)s）。")
