@@ -225,13 +225,12 @@ def encode_iso2022jp(text: str) -> bytes | None:
     JIS code (emoji, most non-Japanese scripts): the caller then sends UTF-8 instead, so nothing is lost."""
     import unicodedata
 
+    # Half-width katakana are widened as runs, so ﾊﾟ becomes パ (not ハ and a lone combining mark).
+    text = re.sub("[\uff61-\uff9f]+", lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    text = text.replace("\u3099", "\u309b").replace("\u309a", "\u309c")  # a lone ﾞ/ﾟ: the spacing ゛/゜
     out = bytearray()
     double = False
     for char in text:
-        if "\uff61" <= char <= "\uff9f":
-            char = unicodedata.normalize("NFKC", char)
-            if len(char) != 1:  # ｶﾞ composed: NFKC gives one char; a lone ﾞ gives a combining mark
-                char = char[:1]
         if ord(char) < 0x80:
             if double:
                 out += b"\x1b(B"
