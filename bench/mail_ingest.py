@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-FAMILY = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田", "佐々木", "山口",
-          "松本", "井上", "木村", "林", "斎藤", "清水", "山崎", "森", "池田", "橋本", "阿部", "石川", "髙橋", "山﨑"]  # fmt: skip
+FAMILY = ("佐藤 鈴木 高橋 田中 伊藤 渡辺 山本 中村 小林 加藤 吉田 山田 佐々木 山口 松本 井上 木村 林 斎藤 清水 山崎 森 池田 "
+          "橋本 阿部 石川 髙橋 山﨑").split()
 GIVEN = ["太郎", "花子", "一郎", "健", "美咲", "翔太", "陽子", "大輔", "由美", "直樹", "恵", "誠", "愛", "拓也"]
 COMPANY = ["山田製作所", "東海精機", "北斗電子", "みなと物産", "さくら商事", "青葉工業", "大和化成", "富士テック"]
 TOPICS = [
@@ -35,6 +35,7 @@ TOPICS = [
     ("解約の手続き", "来月末で解約したいと考えております。必要な手続きをご教示ください。"),
     ("【至急】配送先の変更", "配送先を本社から大阪営業所へ変更してください。〒530-0001 大阪市北区梅田1-1-1"),
 ]
+MAILERS = ["Microsoft Outlook 16.0", "Thunderbird 115.3", "Becky! ver. 2.81", "iPhone Mail"]
 CHARSETS = [("iso-2022-jp", 0.4), ("shift_jis", 0.2), ("euc-jp", 0.1), ("utf-8", 0.3)]
 
 
@@ -81,14 +82,15 @@ def make_mails(n: int, *, attachments: float, seed: int) -> list[bytes]:
             f"Date: {format_datetime(start + timedelta(minutes=i))}",
             f"Message-ID: {message_id}",
             "MIME-Version: 1.0",
-            f"X-Mailer: {rng.choice(['Microsoft Outlook 16.0', 'Thunderbird 115.3', 'Becky! ver. 2.81', 'iPhone Mail'])}",
+            f"X-Mailer: {rng.choice(MAILERS)}",
         ]
         if sent and rng.random() < 0.33:  # a reply to an earlier mail of the run
             parent_id, parent_subject = rng.choice(sent[-200:])
             headers += [f"In-Reply-To: {parent_id}", f"References: {parent_id}"]
             subject = f"Re: {parent_subject}"
         headers.append(f"Subject: {_word(subject, charset)}")
-        lines = [f"{company}\u3000ご担当者様", "", "いつもお世話になっております。", f"{company}の{name}です。", "", body, ""]
+        lines = [f"{company}\u3000ご担当者様", "", "いつもお世話になっております。", f"{company}の{name}です。", ""]
+        lines += [body, ""]
         lines += [f"補足{k}：{rng.choice(TOPICS)[1][:30]}" for k in range(rng.randint(0, 12))]
         lines += ["", "--", f"{company} {name}", f"TEL: 03-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}"]
         text = _encode("\r\n".join(lines) + "\r\n", charset)
@@ -99,7 +101,8 @@ def make_mails(n: int, *, attachments: float, seed: int) -> list[bytes]:
         if rng.random() < attachments:
             kind = rng.choice(["pdf", "png", "xlsx"])
             size = rng.randint(20_000, 200_000)
-            blob = {"pdf": b"%PDF-1.7\n", "png": b"\x89PNG\r\n\x1a\n", "xlsx": b"PK\x03\x04"}[kind] + rng.randbytes(size)
+            magic = {"pdf": b"%PDF-1.7\n", "png": b"\x89PNG\r\n\x1a\n", "xlsx": b"PK\x03\x04"}[kind]
+            blob = magic + rng.randbytes(size)
             filename = _word(f"資料_{i}.{kind}", "iso-2022-jp" if charset == "iso-2022-jp" else "utf-8")
             ctype = {"pdf": "application/pdf", "png": "image/png", "xlsx": "application/octet-stream"}[kind]
             boundary = f"----=_Part_{i}_{rng.getrandbits(32)}"
