@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from kizuna.core import context
 from kizuna.core.exceptions import DomainError
@@ -47,15 +48,18 @@ class Command(BaseCommand):
 
         file = Path(path)
         if not file.is_file():
-            raise CommandError(f"ファイルが見つかりません: {path}")
+            raise CommandError(_("ファイルが見つかりません: %(path)s") % {"path": path})
         channel = find_channel(mailbox)
         outcome = ingest(channel, file.read_bytes())
         if json:
             self.stdout.write(_json(outcome.as_json()))
             return
         if outcome.kept is not None and outcome.ticket is None:
-            label = "自動送信メールとして保留" if outcome.auto else "取り込みに失敗したため保留"
-            self.stdout.write(f"{label}しました（保留メール #{outcome.kept}）。")
+            if outcome.auto:
+                self.stdout.write(_("自動送信メールとして保留しました（保留メール #%(id)s）。") % {"id": outcome.kept})
+            else:
+                message = _("取り込みに失敗したため保留しました（保留メール #%(id)s）。")
+                self.stdout.write(message % {"id": outcome.kept})
         else:
             verb = (
                 "新しい問い合わせ" if outcome.created else ("取り込み済み" if outcome.duplicate else "既存の問い合わせ")
@@ -69,7 +73,7 @@ class Command(BaseCommand):
         channels = [find_channel(mailbox)] if mailbox else list(email_channels())
         if watch:
             if len(channels) != 1:
-                raise CommandError("--watch はメールボックスを一つ指定してください（--mailbox）。")
+                raise CommandError(_("--watch はメールボックスを一つ指定してください（--mailbox）。"))
             imap.watch(channels[0], on_result=lambda r: self._report(r, json))
             return
         for channel in channels:
@@ -79,10 +83,9 @@ class Command(BaseCommand):
         if as_json:
             self.stdout.write(_json(result.__dict__))
         else:
-            self.stdout.write(
-                f"{result.channel}: {result.fetched} 件受信（新規問い合わせ {result.created}、保留 {result.kept}、"
-                f"重複 {result.duplicates}）" + ("".join(f"\n  エラー: {e}" for e in result.errors))
-            )
+            line = _("%(channel)s: %(fetched)s 件受信（新規 %(created)s、保留 %(kept)s、重複 %(duplicates)s）")
+            errors = "".join("\n  " + _("エラー: %(error)s") % {"error": e} for e in result.errors)
+            self.stdout.write(line % result.__dict__ + errors)
         sys.stdout.flush()
 
     def do_retry(self, *, mailbox, **options):
@@ -90,20 +93,22 @@ class Command(BaseCommand):
         from kizuna.support.mail.ingest import retry_kept
 
         result = retry_kept(find_channel(mailbox) if mailbox else None)
-        self.stdout.write(f"再取り込み: 成功 {result['done']} 件、失敗 {result['failed']} 件")
+        self.stdout.write(_("再取り込み: 成功 %(done)s 件、失敗 %(failed)s 件") % result)
 
     def do_status(self, **options):
         from kizuna.support.models import Channel, KeptMail, MailboxState
 
         for channel in Channel.objects.filter(kind="email").order_by("pk"):
-            self.stdout.write(f"{channel.slug} ({channel.name}){'' if channel.active else ' [無効]'}")
+            self.stdout.write(f"{channel.slug} ({channel.name})" + ("" if channel.active else " " + _("[無効]")))
             for state in MailboxState.objects.filter(channel=channel):
-                self.stdout.write(f"  {state.folder}: UIDVALIDITY {state.uidvalidity} 最終UID {state.last_uid} "
-                                  f"最終受信 {state.last_fetch_at or '-'} {state.last_error}")  # fmt: skip
+                line = _("%(folder)s: UIDVALIDITY %(uidvalidity)s 最終UID %(uid)s 最終受信 %(at)s %(error)s")
+                self.stdout.write("  " + line % {"folder": state.folder, "uidvalidity": state.uidvalidity,
+                                                 "uid": state.last_uid, "at": state.last_fetch_at or "-",
+                                                 "error": state.last_error})  # fmt: skip
             for state, label in KeptMail.State.choices:
                 count = KeptMail.objects.filter(channel=channel, state=state).count()
                 if count:
-                    self.stdout.write(f"  {label}: {count} 件")
+                    self.stdout.write("  " + _("%(label)s: %(count)s 件") % {"label": label, "count": count})
 
 
 def _json(data) -> str:
