@@ -5,14 +5,16 @@ clock runs (`support.mail.imap.fetch`). Beside it, in the same run and on the sa
 fetch + MIME parse (no database) — the baselines that show what the database part costs.
 
     KIZUNA_DATA_DIR=/tmp/kz-mail [DATABASE_URL=postgres://...] nice -n 10 .venv/bin/python bench/mail_ingest.py \
-        [--n 1000] [--attachments 0.2] [--seed 15]
+        [--n 1000] [--attachments 0.2] [--seed 15] [--profile 40]
 
 Target: ≥ 100 messages/s for the full ingest.
 """
 
 import argparse
 import base64
+import cProfile
 import os
+import pstats
 import random
 import sys
 import time
@@ -133,6 +135,7 @@ def main():
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--attachments", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--profile", type=int, default=0, help="print the top N functions of the ingest")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
     import django
@@ -186,13 +189,20 @@ def main():
                                          settings=mailbox_settings(server, folder), secret=server.password)  # fmt: skip
         tickets0, messages0 = Ticket.objects.count(), Message.objects.count()
         t0 = time.perf_counter()
+        profiler = cProfile.Profile() if args.profile else None
         with context.request_context(channel="job"):
+            if profiler:
+                profiler.enable()
             result = imap.fetch(channel)
+            if profiler:
+                profiler.disable()
         rate = _rate("kizuna ingest: fetch + parse + intake (person, ticket, audit)", result.fetched,
                      time.perf_counter() - t0)  # fmt: skip
         print(f"  new tickets {Ticket.objects.count() - tickets0}, messages {Message.objects.count() - messages0}, "
               f"kept {KeptMail.objects.filter(channel=channel).count()}; ingest is {base / rate:.1f}x slower than "
               f"parsing alone; target ≥ 100 msgs/s: {'met' if rate >= 100 else 'NOT met'}", flush=True)  # fmt: skip
+        if profiler:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.profile)
         again = imap.fetch(channel)
         print(f"  second fetch (a restart): {again.fetched} messages", flush=True)
     finally:

@@ -125,3 +125,12 @@ def test_the_clock_job_and_the_cli_fetch(mailbox, imap_server, imap_folder):
     call_command("mail", "fetch", "--mailbox", "support", "--json", stdout=out)
     data = json.loads(out.getvalue())
     assert (data["channel"], data["fetched"], data["created"]) == ("support", 1, 1)
+
+
+def test_watch_fetches_then_waits_for_mail(mailbox, imap_server, imap_folder):
+    mailbox.settings |= {"poll_seconds": 1}
+    mailbox.save()
+    append(imap_server, imap_folder, raw(NAMES[0]))
+    results = []
+    imap.watch(mailbox, rounds=1, on_result=results.append)
+    assert [(r.fetched, r.created, r.errors) for r in results] == [(1, 1, [])]

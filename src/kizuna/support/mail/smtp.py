@@ -41,7 +41,8 @@ def _quote(last_in: Message | None) -> str:
     when = timezone.localtime(last_in.sent_at).strftime("%Y/%m/%d %H:%M")
     who = f"{last_in.sender_name} <{last_in.sender_address}>" if last_in.sender_name else last_in.sender_address
     lines = last_in.body_text.strip("\n").split("\n")[:QUOTE_LINES]
-    return _("%(when)s、%(who)s さんは書きました:") % {"when": when, "who": who} + "\n" + "\n".join(f"> {line}" for line in lines)
+    header = _("%(when)s、%(who)s さんは書きました:") % {"when": when, "who": who}
+    return header + "\n" + "\n".join(f"> {line}" for line in lines)
 
 
 def body_for(message: Message, box: Mailbox, last_in: Message | None) -> str:
