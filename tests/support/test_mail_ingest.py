@@ -151,3 +151,15 @@ def test_cli_ingest_refuses_an_unknown_mailbox_or_file(mailbox, tmp_path):
     path.write_bytes(b"Subject: x\r\n\r\nhi")
     with pytest.raises(CommandError, match="メールボックス「nope」"):
         call_command("mail", "ingest", str(path), "--mailbox", "nope", "--json")
+
+
+def test_a_date_in_the_future_or_without_a_zone_is_kept_sane(mailbox):
+    from django.utils import timezone
+
+    future = b"From: a@example.com\r\nMessage-ID: <f@example.com>\r\nDate: Sat, 01 Jan 2080 09:00:00 +0900\r\n\r\nhi"
+    naive = b"From: b@example.com\r\nMessage-ID: <n@example.com>\r\nDate: Mon, 07 Dec 2026 10:00:00\r\n\r\nhi"
+    ingest(mailbox, future)
+    ingest(mailbox, naive)
+    assert Message.objects.get(external_id="<f@example.com>").sent_at <= timezone.now()
+    sent = timezone.localtime(Message.objects.get(external_id="<n@example.com>").sent_at)
+    assert (sent.hour, sent.utcoffset().total_seconds()) == (10, 9 * 3600)

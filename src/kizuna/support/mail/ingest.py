@@ -98,6 +98,17 @@ def keep(channel: Channel, raw: bytes, *, state: str, reason: str = "", error: s
     return kept
 
 
+def _sent_at(mail: ParsedMail):
+    """The Date header, read in Japan time when it names no zone, and never later than now (a sender's clock in the
+    future would otherwise reorder the conversation and the SLA clocks)."""
+    if mail.date is None:
+        return None
+    date = mail.date
+    if timezone.is_naive(date):
+        date = timezone.make_aware(date, timezone.get_default_timezone())
+    return min(date, timezone.now())
+
+
 def _store(channel: Channel, box: Mailbox, raw: bytes, mail: ParsedMail, **where) -> Outcome:
     with transaction.atomic():
         ticket = _mark_bounces(channel, mail) if mail.bounce else None
@@ -117,7 +128,7 @@ def _store(channel: Channel, box: Mailbox, raw: bytes, mail: ParsedMail, **where
                 attachments=[
                     intake.IncomingAttachment(a.filename, a.content, a.content_type, a.inline) for a in mail.attachments
                 ],
-                sent_at=mail.date,
+                sent_at=_sent_at(mail),
                 meta=mail.meta() | ({"reply_to": mail.reply_to} if mail.reply_to else {}),
             )
             return Outcome(
