@@ -154,8 +154,9 @@ def seed(cast) -> SimpleNamespace:
     job = imports.upload(actor=o, file=upload, filename="鍵穴名簿.csv", kind="person")
     rules = _automation_rules(cast)
     webhook, webhook_delivery = _webhook(cast)
+    support = _support(cast, secret, team_person, public)
     return SimpleNamespace(
-        webhook=webhook, webhook_delivery=webhook_delivery,
+        webhook=webhook, webhook_delivery=webhook_delivery, support=support,
         cast=cast, secret_co=secret_co, secret=secret, gone=gone, team_co=team_co, team_person=team_person,
         public_co=public_co, public=public, twin=twin, activity=activity, secret_activity=secret_activity,
         team_activity=team_activity, attachment=attachment, insights=insights, tasks=tasks,
@@ -175,6 +176,33 @@ def _automation_rules(cast) -> list:
     data = {"name": "顧客化", "trigger": "person.updated",
             "actions": [{"action": "record.add_tag", "params": {"tag": "VIP"}}]}  # fmt: skip
     return [automation.create_rule(actor=cast.manager, data=data), automation.create_rule(actor=cast.admin, data=data)]
+
+
+def _support(cast, secret, team_person, public) -> SimpleNamespace:
+    """A private ticket of the secret person (with an attachment and a survey), a team ticket, a public one."""
+    from kizuna.support.models import Channel, SurveyResponse
+    from kizuna.support.services import csat
+    from kizuna.support.services.intake import IncomingAttachment, Sender, receive
+
+    channel = Channel.objects.create(kind="email", name="窓口", slug="crawl-mail", team=cast.team_a)
+    hidden = receive(channel=channel, sender=Sender(name="鍵穴 秘子", email="kagiana@hidden.example"),
+                     subject="鍵穴の問い合わせ", body_text="鍵穴の本文です",
+                     attachments=[IncomingAttachment("鍵穴資料.txt", "鍵穴の添付".encode())])  # fmt: skip
+    hidden.ticket.visibility, hidden.ticket.owner = "private", cast.owner
+    hidden.ticket.save()
+    team = receive(channel=channel, sender=Sender(email="team-only@hannai.example"), subject="班内の問い合わせ",
+                   body_text="班内の記録")  # fmt: skip
+    open_ = receive(channel=channel, sender=Sender(email="public@example.jp"), subject="公開の問い合わせ",
+                    body_text="公開の本文")  # fmt: skip
+    survey = SurveyResponse.objects.create(ticket=hidden.ticket, agent=cast.owner)
+    tickets = [hidden.ticket, team.ticket, open_.ticket]
+    messages = [hidden.message, team.message, open_.message]
+    return SimpleNamespace(
+        tickets=_ids(tickets),
+        messages=_ids(messages),
+        attachments=_ids(hidden.message.attachments.all()),
+        survey=csat.token_for(survey),
+    )
 
 
 def _webhook(cast):
@@ -262,6 +290,10 @@ def fills(route: Route, w) -> list[dict] | None:
         ("calendar/feed/<str:token>", "token", ["kzcal_not-a-valid-token", "x"]),  # a bad secret: 404
         ("settings/automation/<int:pk>", "pk", _ids(w.rules)),
         ("api/v1/automation/rules/<rule_id>", "rule_id", _ids(w.rules)),
+        ("support/tickets/<int:pk>", "pk", w.support.tickets), ("support/messages/<int:pk>", "pk", w.support.messages),
+        ("support/attachments/<int:pk>", "pk", w.support.attachments),
+        ("support/survey/<str:token>", "token", [w.support.survey, "x"]),
+        ("api/v1/tickets/<ticket_id>", "ticket_id", w.support.tickets),
     ]  # fmt: skip
     for prefix, name, ids in by_prefix:
         if p.startswith(prefix) and route.params == (name,):

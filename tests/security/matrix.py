@@ -35,6 +35,8 @@ CUSTOM_ROLES: dict[str, dict] = {
     "auditor": {"name": "監査担当", "scope": "all", "permissions": _READ_ALL},
 }
 
+_READ_ALL["ticket"] = ["view", "export"]  # the auditor reads the support desk's tickets too
+
 # Record scenarios: name → (owner of the record, visibility, shared with a user or "team:<team>"). `stranger` is a
 # member of team B who is not an actor column: the other team's records are theirs, so the outsider is their teammate.
 SCENARIOS: dict[str, tuple[str, str, str | None]] = {
@@ -614,4 +616,19 @@ OPERATIONS: dict[str, Op] = {
                                                      returns_target=True),
     f"GET {A}/automation/rules/{{rule_id}}/runs": Op(automation_rule(), rule_managers(200)),
     f"POST {A}/automation/rules/{{rule_id}}/dry-run": Op(automation_rule(dry_run_body), rule_managers(200)),
+    # --- support: tickets and call reasons ---------------------------------------------------------------------
+    f"GET {A}/tickets": Op(collection("ticket"), EVERYONE, lists="ticket"),
+    f"POST {A}/tickets": Op(collection(body={"subject": "納期の確認", "body_text": "いつ届きますか"}), CREATORS),
+    f"GET {A}/tickets/{{ticket_id}}": Op(record("ticket"), reads(), returns_target=True),
+    f"PATCH {A}/tickets/{{ticket_id}}": Op(record("ticket", body={"priority": "high", "tags": ["納期"]}), writes(),
+                                          returns_target=True),
+    f"GET {A}/tickets/{{ticket_id}}/messages": Op(record("ticket"), reads()),
+    f"POST {A}/tickets/{{ticket_id}}/messages": Op(record("ticket", body={"kind": "note", "body_text": "社内メモ"}),
+                                                  writes(201)),
+    f"POST {A}/tickets/{{ticket_id}}/assign": Op(record("ticket", body={"owner": None}), writes(),
+                                                returns_target=True),
+    f"POST {A}/tickets/{{ticket_id}}/status": Op(record("ticket", body={"status": "waiting"}), writes(),
+                                                returns_target=True),
+    f"GET {A}/call-reasons": Op(collection(), EVERYONE),
+    f"POST {A}/call-reasons": Op(collection(body={"name": "請求・支払い"}), admins(201)),
 }  # fmt: skip

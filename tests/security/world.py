@@ -151,6 +151,18 @@ class World:
     def scan(self):
         return scan_duplicates.enqueue("person", 0.9)
 
+    def ticket(self, scenario: str):
+        from django.db import transaction
+
+        from kizuna.support.services.intake import open_ticket
+
+        owner, visibility, _ = SCENARIOS[scenario]
+        user = self.users[owner]
+        with transaction.atomic():
+            ticket = open_ticket(channel=None, subject="請求書の再発行", person=None, actor=self.admin,
+                                 data={"owner": user, "team": user.team, "visibility": visibility})  # fmt: skip
+        return self.share(ticket, scenario)
+
     # --- requests -----------------------------------------------------------------------------------
     def client(self, actor: str) -> Client:
         """One client per actor and token (a Client builds its middleware stack once, on its first request)."""

@@ -30,3 +30,18 @@ def unregister_sender(kind: str) -> None:
 
 def sender_for(kind: str) -> Callable | None:
     return _SENDERS.get(kind)
+
+
+class senders_paused:
+    """`with senders_paused():` records replies without sending them (demo data, imports of old conversations):
+    nothing leaves the building, and each message says it was not sent."""
+
+    def __enter__(self):
+        self.saved = dict(_SENDERS)
+        _SENDERS.clear()
+        return self
+
+    def __exit__(self, *exc):
+        _SENDERS.clear()
+        _SENDERS.update(self.saved)
+        return False

@@ -295,9 +295,10 @@ def open_ticket(*, channel: Channel | None, subject: str, person: Person | None,
     """A new ticket (inside the caller's transaction), audited as created."""
     data = data or {}
     team = data.get("team", channel.team if channel is not None else getattr(actor, "team", None))
+    visibility = data.get("visibility") or (Visibility.TEAM if team else Visibility.PUBLIC)
     ticket = Ticket(
         number=next_number(), subject=subject, person=person, company=person.company if person else None,
-        channel=channel, team=team, visibility=Visibility.TEAM if team else Visibility.PUBLIC,
+        channel=channel, team=team, visibility=visibility,
         priority=data.get("priority") or Ticket.Priority.NORMAL, category=data.get("category", ""),
         owner=data.get("owner"), last_message_at=now or timezone.now(), created_by=actor, updated_by=actor,
     )  # fmt: skip
@@ -306,6 +307,9 @@ def open_ticket(*, channel: Channel | None, subject: str, person: Person | None,
                "person": [None, person], "channel": [None, channel], "team": [None, team],
                "priority": [None, ticket.priority]}  # fmt: skip
     audit.record(actor=actor, action="create", obj=ticket, changes=changes)
+    from ..integration import index_ticket  # the header search finds it by number and subject
+
+    index_ticket(ticket)
     return ticket
 
 

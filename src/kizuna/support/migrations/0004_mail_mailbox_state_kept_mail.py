@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("support", "0002_tickets_desk"),
+        ("support", "0003_tickets_inbox_indexes"),
     ]
 
     operations = [
