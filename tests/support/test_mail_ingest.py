@@ -163,3 +163,20 @@ def test_a_date_in_the_future_or_without_a_zone_is_kept_sane(mailbox):
     assert Message.objects.get(external_id="<f@example.com>").sent_at <= timezone.now()
     sent = timezone.localtime(Message.objects.get(external_id="<n@example.com>").sent_at)
     assert (sent.hour, sent.utcoffset().total_seconds()) == (10, 9 * 3600)
+
+
+def test_kept_mails_are_part_of_a_persons_disclosure_and_erasure(cast, mailbox):
+    from kizuna.core import personal_data
+    from kizuna.support.mail import privacy
+    from tests import factories
+
+    kept = KeptMail.objects.get(pk=ingest(mailbox, raw("auto_reply.eml")).kept)
+    other = KeptMail.objects.get(pk=ingest(mailbox, b"From: x@example.com\r\nPrecedence: bulk\r\n\r\nhi").kept)
+    person = factories.person(cast.owner, "高橋", "一郎", emails=["Takahashi@yamada-ss.co.jp"])
+    assert any(s.name == "support_mail" for s in personal_data.sources())
+    (row,) = privacy.disclose([person.pk])["kept_mails"]
+    assert row["subject"] == "自動応答：不在のお知らせ" and row["sender"] == "takahashi@yamada-ss.co.jp"
+    path = kept.raw.path
+    assert privacy.erase(None, [person.pk], lambda v: v.replace("takahashi@yamada-ss.co.jp", "")) == {"kept_mails": 1}
+    assert not KeptMail.objects.filter(pk=kept.pk).exists() and not Path(path).exists()
+    assert KeptMail.objects.filter(pk=other.pk).exists()
