@@ -50,6 +50,7 @@ default_login_user = $owner
 default_internal_user = $owner
 default_internal_group = $group
 mail_location = maildir:$dir/home/%n/Maildir
+mail_fsync = never
 mail_privileged_group =
 namespace inbox {
   inbox = yes
