@@ -84,3 +84,12 @@ def test_a_dead_smtp_server_is_a_clear_failure_and_the_reply_is_kept(cast, ticke
     assert message.meta["delivery"]["state"] == "failed"
     assert "SMTP サーバー 127.0.0.1:1 に送信できませんでした" in message.meta["delivery"]["error"]
     assert Message.objects.filter(pk=message.pk, body_text="送れるかな").exists()
+
+
+def test_a_mailbox_without_smtp_records_the_reply_as_not_sent(cast, ticket, mailbox, smtp_sink):
+    mailbox.settings = {k: v for k, v in mailbox.settings.items() if not k.startswith("smtp_")}
+    mailbox.save()
+    message = tickets.reply(actor=cast.owner, ticket=ticket, body_text="電話でお伝えしました")
+    message.refresh_from_db()
+    assert message.meta["delivery"]["state"] == "not_sent" and "SMTP" in message.meta["delivery"]["reason"]
+    assert smtp_sink.messages == []

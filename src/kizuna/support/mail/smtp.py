@@ -191,6 +191,9 @@ def send(box: Mailbox, mime: MimeMessage, to: str) -> None:
 def send_reply(message: Message) -> dict:
     """The sender registered for kind "email": returns the facts kept in meta["delivery"]."""
     box = mailbox(channel_for(message))
+    if not box.smtp_host:  # a mailbox that only receives: the agent answers some other way
+        reason = _("メールボックス「%(name)s」に SMTP サーバーが設定されていません。") % {"name": box.channel.name}
+        return {"state": "not_sent", "reason": reason}
     mime, message_id, to = build(message, box)
     send(box, mime, to)
     charset = mime.get_content_charset() or (mime.get_payload(0).get_content_charset() if mime.is_multipart() else "")
