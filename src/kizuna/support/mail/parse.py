@@ -230,17 +230,29 @@ class _Walker:
             )
         return str(decoded)
 
+    def skip(self, filename: str, size: int):
+        self.mail.skipped_attachments.append({"filename": filename, "size": size, "limit": self.max_bytes})
+        self.mail.problems.append(
+            _(
+                "添付ファイル「%(name)s」（%(size).1f MB）は上限 %(limit).0f MB を超えるため保存していません。"
+                "元のメールはメールサーバーに残っています。"
+            )
+            % {"name": filename, "size": size / 1048576, "limit": self.max_bytes / 1048576}
+        )
+
+    def too_big(self, part: Message) -> int:
+        """The decoded size when it is clearly over the limit (judged before decoding 50 MB), else 0."""
+        encoded = part.get_payload()
+        if not isinstance(encoded, str):
+            return 0
+        base64 = (part.get("Content-Transfer-Encoding") or "").strip().lower() == "base64"
+        estimate = (len(encoded) - encoded.count("\n") - encoded.count("\r")) * 3 // 4 if base64 else len(encoded)
+        return estimate if estimate > self.max_bytes * 1.05 + 4096 else 0
+
     def attach(self, part: Message, filename: str, content: bytes, content_type: str):
         mail = self.mail
         if len(content) > self.max_bytes:
-            mail.skipped_attachments.append({"filename": filename, "size": len(content), "limit": self.max_bytes})
-            mail.problems.append(
-                _(
-                    "添付ファイル「%(name)s」（%(size).1f MB）は上限 %(limit).0f MB を超えるため保存していません。"
-                    "元のメールはメールサーバーに残っています。"
-                )
-                % {"name": filename, "size": len(content) / 1048576, "limit": self.max_bytes / 1048576}
-            )
+            self.skip(filename, len(content))
             return
         content_id = (part.get("Content-ID") or "").strip().strip("<>")
         inline = part.get_content_disposition() == "inline" and bool(content_id)
@@ -275,6 +287,9 @@ class _Walker:
             content = inner.as_bytes(policy=compat32)
             filename = filename or (header_text(inner.get("Subject")) or "message")[:80] + ".eml"
         else:
+            if size := self.too_big(part):
+                self.skip(filename or f"attachment-{len(self.mail.attachments) + 1}" + _EXT.get(ctype, ".bin"), size)
+                return
             content = _payload(part)
         if not filename:
             filename = f"attachment-{len(self.mail.attachments) + 1}" + _EXT.get(ctype, ".bin")
