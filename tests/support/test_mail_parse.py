@@ -150,4 +150,8 @@ def test_iso2022jp_round_trip_covers_every_cp932_character_with_a_jis_code():
     text = "".join(chars)
     assert "①" in text and "㈱" in text and "纊" in text
     assert charsets.decode_iso2022jp(charsets.encode_iso2022jp(text)) == text
+    # Without NEC/IBM rows the C codec reads the text; it must read every character as the slow path does.
+    plain = "".join(ch for ch in text if charsets.encode_iso2022jp(ch)[3] not in (0x2D, 0x79, 0x7A, 0x7B, 0x7C))
+    encoded = charsets.encode_iso2022jp(plain)
+    assert charsets.decode_iso2022jp(encoded) == charsets._decode_iso2022jp_slow(encoded, "strict") == plain
     assert charsets.encode_iso2022jp("こんにちは😀") is None  # the caller falls back to UTF-8

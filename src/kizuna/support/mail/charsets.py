@@ -49,8 +49,23 @@ def _jis_to_sjis(c1: int, c2: int) -> bytes:
 _ESC = re.compile(rb"\x1b(\(B|\(J|\(I|\$@|\$B|\$\(B|\$\(D|\$\(Q|\$\(O|&@\x1b\$B)")
 
 
+# Where Python's JIS tables and Microsoft's (CP932/CP50221) differ for the same JIS code: read as Windows writes.
+_TO_CP932 = str.maketrans({"\u301c": "\uff5e", "\u2016": "\u2225", "\u2212": "\uff0d", "\u00a2": "\uffe0",
+                           "\u00a3": "\uffe1", "\u00ac": "\uffe2", "\u2014": "\u2015"})  # fmt: skip
+
+
 def decode_iso2022jp(data: bytes, errors: str = "strict") -> str:
-    """CP50221: JIS X 0208 with the NEC and IBM extension rows, JIS X 0201 kana, SO/SI kana, JIS X 0212 via EUC."""
+    """CP50221: JIS X 0208 with the NEC and IBM extension rows, JIS X 0201 kana, SO/SI kana, JIS X 0212 via EUC.
+    Plain JIS X 0208 text (most mail) takes Python's C codec; the rest is read pair by pair through CP932."""
+    if b"\x1b$(D" not in data and b"\x0e" not in data:
+        try:
+            return data.decode("iso2022_jp_ext").translate(_TO_CP932)
+        except UnicodeDecodeError:
+            pass
+    return _decode_iso2022jp_slow(data, errors)
+
+
+def _decode_iso2022jp_slow(data: bytes, errors: str) -> str:
     out = []
     mode = "ascii"
     pos = 0
