@@ -66,6 +66,15 @@ def test_failed_and_missing_sender_are_recorded(cast, ticket):
     assert failed.meta["delivery"] == {"state": "failed", "error": "SMTP 550", "at": failed.meta["delivery"]["at"]}
     unsent = service.reply(actor=cast.owner, ticket=ticket, body_text="もう一度")
     assert unsent.meta["delivery"]["state"] == "not_sent"
+    channels.register_sender("email", lambda message: {"external_id": "<again@kizuna>"})
+    try:
+        assert service.retry_delivery(actor=cast.owner, message=failed)["state"] == "sent"
+    finally:
+        channels.unregister_sender("email")
+    failed.refresh_from_db()
+    assert failed.external_id == "<again@kizuna>" and AuditEvent.objects.filter(action="message.resend").exists()
+    with pytest.raises(ValidationFailed):
+        service.retry_delivery(actor=cast.owner, message=failed)  # already sent
 
 
 def test_reply_on_an_old_version_is_refused(cast, ticket):

@@ -208,6 +208,7 @@ def list_tickets(request: HttpRequest, params: Query[TicketParams]):
     limit = max(1, min(params.limit, 100))
     page = paginate(_related(qs), sort="-last_message_at", cursor=params.cursor, limit=limit)
     viewer = viewer_for(request.user)
+    viewer.prime_related(page.items, "person", "company")
     return {"items": [ticket_out(viewer, t) for t in page.items], "next_cursor": page.next_cursor}
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("tickets/<int:pk>/presence/", tickets.ticket_presence, name="ticket_presence"),
     path("tickets/<int:pk>/macro/", tickets.macro_fill, name="macro_fill"),
     path("messages/<int:pk>/split/", tickets.message_split, name="message_split"),
+    path("messages/<int:pk>/resend/", tickets.message_resend, name="message_resend"),
     path("attachments/<int:pk>/", tickets.attachment_download, name="attachment"),
     path("settings/call-reasons/", settings.call_reasons, name="call_reasons"),
     path("settings/macros/", settings.macro_list, name="macros"),

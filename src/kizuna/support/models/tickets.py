@@ -119,11 +119,18 @@ class Ticket(VisibleModel):
             models.Index(fields=["team", "status", "-last_message_at"], name="ticket_team_idx"),
             models.Index(fields=["person", "-last_message_at"], name="ticket_person_idx"),
             models.Index(fields=["company", "-last_message_at"], name="ticket_company_idx"),
-            # The inbox's open queues (未対応, 保留, a team's open tickets) walk the open tickets newest first, and the
-            # resolved/closed list walks all tickets newest first: no sort of a large IN (...) match.
-            models.Index(fields=["-last_message_at"], condition=Q(status__in=("new", "open", "waiting")),
-                         name="ticket_open_recent_idx"),  # fmt: skip
-            models.Index(fields=["-last_message_at"], name="ticket_recent_idx"),
+            # The inbox's lists walk the open (or the resolved and closed) tickets newest first instead of sorting
+            # a large IN (...) match; the inbox repeats each condition verbatim so both databases may use them.
+            models.Index(
+                fields=["-last_message_at"],
+                condition=Q(status__in=("new", "open", "waiting")),
+                name="ticket_open_recent_idx",
+            ),
+            models.Index(
+                fields=["-last_message_at"],
+                condition=Q(status__in=("resolved", "closed")),
+                name="ticket_done_recent_idx",
+            ),
         ]
 
     def __str__(self):

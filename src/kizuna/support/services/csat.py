@@ -41,7 +41,7 @@ def send_survey(ticket: Ticket) -> SurveyResponse | None:
             "name": ticket.person, "number": f"#{ticket.number}", "url": survey_url(survey)}  # fmt: skip
         message = Message.objects.create(
             ticket=ticket, direction=Message.Direction.OUTBOUND, channel_kind=reply_kind(ticket),
-            subject=_("アンケートのお願い"), body_text=body,
+            subject=_("アンケートのお願い"), body_text=body, sender_name=str(ticket.team or ticket.channel or ""),
             meta={"survey": survey.pk, "delivery": {"state": "queued"}},
         )  # fmt: skip
     deliver(message)

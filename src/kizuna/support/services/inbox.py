@@ -10,7 +10,8 @@ from ..models import Ticket
 
 Status = Ticket.Status
 OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING)
-OPEN_INDEX = ("new", "open", "waiting")  # exactly the condition of the partial index (models/tickets.py)
+OPEN_INDEX = ("new", "open", "waiting")  # exactly the conditions of the partial indexes (models/tickets.py)
+DONE_INDEX = ("resolved", "closed")
 QUEUES = {
     "unassigned": _l("未対応"),
     "mine": _l("自分"),
@@ -53,5 +54,5 @@ def inbox(user, *, queue: str = "unassigned", team=None):
     elif queue == "due" and (field := due_field()):
         qs = qs.filter(status__in=(Status.NEW, Status.OPEN)).filter(Q(**{f"{field}__lte": timezone.now() + DUE_SOON}))
     elif queue == "done":
-        qs = qs.exclude(status__in=OPEN_INDEX)  # NOT IN: the planner walks ticket_recent_idx instead of sorting
+        qs = qs.filter(status__in=DONE_INDEX)  # the condition of ticket_done_recent_idx
     return qs

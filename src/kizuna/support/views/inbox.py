@@ -4,6 +4,7 @@ from kizuna.accounts.models import Team
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.pages import page_view, require_writer
 from kizuna.core.pagination import paginate
+from kizuna.core.visibility import viewer_for
 
 from ..services.inbox import due_field, queues
 from ..services.inbox import inbox as inbox_query
@@ -27,6 +28,7 @@ def inbox(request):
         page = paginate(qs, sort="-last_message_at", cursor=request.GET.get("cursor") or None, limit=PAGE)
     except ValidationFailed:
         page = paginate(qs, sort="-last_message_at", limit=PAGE)
+    viewer_for(request.user).prime_related(page.items, "person")  # one query names every customer of the page
     field = due_field()
     for ticket in page.items:
         ticket.due = getattr(ticket, field) if field else None

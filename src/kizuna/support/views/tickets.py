@@ -254,10 +254,32 @@ def message_split(request, pk: int):
 
 @require_POST
 @page_view
+def message_resend(request, pk: int):
+    """Try the channel's sender again for a reply that failed to go out."""
+    message = Message.objects.filter(pk=pk).select_related("ticket").first()
+    if message is None:
+        raise NotFound()
+    ticket = _work(request, message.ticket_id)
+    try:
+        outcome = service.retry_delivery(actor=request.user, message=message)
+    except ValidationFailed as exc:
+        return _again(request, ticket, exc)
+    if outcome["state"] == "sent":
+        messages.success(request, _("返信を送信しました。"))
+    else:
+        messages.error(
+            request, _("再送できませんでした: %(error)s") % {"error": outcome.get("error") or outcome.get("reason", "")}
+        )
+    return redirect(ticket.get_absolute_url())
+
+
+@require_POST
+@page_view
 def ticket_relink(request, pk: int):
     ticket = _work(request, pk)
     try:
-        conversations.relink_person(actor=request.user, ticket=ticket, person=request.POST.get("person", ""),
+        chosen = next((v.strip() for v in reversed(request.POST.getlist("person")) if v.strip()), "")
+        conversations.relink_person(actor=request.user, ticket=ticket, person=chosen,
                                     expected_version=_version(request))  # fmt: skip
     except (ValidationFailed, StaleVersion) as exc:
         return _again(request, ticket, exc)
