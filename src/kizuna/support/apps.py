@@ -63,3 +63,7 @@ class SupportConfig(AppConfig):
         from . import plugs_channels
 
         plugs_channels.register()
+
+        from .mail import register as register_mail
+
+        register_mail()  # SMTP sender for e-mail replies, IMAP fetch on the clock

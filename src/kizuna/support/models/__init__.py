@@ -11,3 +11,7 @@ from .hooks import HookEvent  # noqa: E402
 from .line import LineContact  # noqa: E402
 
 __all__ += ["AgentExtension", "Call", "ChatVisitor", "HookEvent", "LineContact"]
+
+from .mail import KeptMail, MailboxState  # noqa: E402
+
+__all__ += ["KeptMail", "MailboxState"]
