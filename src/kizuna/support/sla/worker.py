@@ -35,14 +35,15 @@ def run(*, now=None, batch: int = BATCH) -> dict:
     now = now or timezone.now()
     totals = {"warnings": 0, "breaches": 0, "escalated": 0}
     policies = {p.pk: p for p in SlaPolicy.objects.all()}
+    calendars = {cid: calendar_by_id(cid) for cid in {p.calendar_id for p in policies.values()} | {None}}
     while True:
         with transaction.atomic():
-            done = _batch(now, batch, policies, totals)
+            done = _batch(now, batch, policies, calendars, totals)
         if done < batch:
             return totals
 
 
-def _batch(now, size: int, policies: dict, totals: dict) -> int:
+def _batch(now, size: int, policies: dict, calendars: dict, totals: dict) -> int:
     qs = TicketSla.objects.filter(active=True, check_at__lte=now).order_by("check_at")
     clocks = list(qs.select_for_update(skip_locked=True)[:size] if _pg() else qs[:size])
     if not clocks:
@@ -50,7 +51,7 @@ def _batch(now, size: int, policies: dict, totals: dict) -> int:
     history, changed, escalate = [], [], defaultdict(list)
     for sla in clocks:
         policy = policies.get(sla.policy_id)
-        calendar = calendar_by_id(policy.calendar_id if policy else None)
+        calendar = calendars[policy.calendar_id if policy else None]
         for target, due in pending(sla).items():
             if due <= now:
                 setattr(sla, f"{target}_breached", True)
