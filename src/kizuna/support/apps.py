@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import pgettext_lazy
 
 
 class SupportConfig(AppConfig):
@@ -7,10 +9,33 @@ class SupportConfig(AppConfig):
     verbose_name = "Support"
     default_auto_field = "django.db.models.BigAutoField"
     url_prefix = "support/"
-    api_routers = ("kizuna.support.api_sla.router",)
+    api_routers = ("kizuna.support.api.router", "kizuna.support.api_sla.router")
     api_order = 80
 
     def ready(self):
+        from kizuna.core import events, nav, permissions
+
+        # Built-in roles get both on the next migrate: managers and admins everything, members all but the
+        # sensitive actions, read-only roles view and export. An admin takes 社内メモ away from a sales role.
+        permissions.register_object_type("ticket", _l("問い合わせ"), ("view", "create", "edit", "delete", "export"))
+        permissions.register_object_type("ticket_note", _l("問い合わせの社内メモ"), ("view", "create"))
+        for key, label in (
+            ("ticket.message_received", _l("問い合わせ: メッセージ受信")),
+            ("ticket.replied", _l("問い合わせ: 返信")),
+            ("ticket.status_changed", _l("問い合わせ: 状態変更")),
+            ("ticket.assigned", _l("問い合わせ: 担当者割り当て")),
+            ("ticket.resolved", _l("問い合わせ: 解決")),
+        ):
+            events.register_event_type(key, label)
+        nav.register_main("support", pgettext_lazy("menu", "問い合わせ"), "support:inbox", order=37,
+                          visible=lambda user: permissions.has_perm(user, "ticket", "view"))  # fmt: skip
+
+        from kizuna.timeline.sources import register_linkable
+
+        from .models import Ticket
+
+        register_linkable("ticket", Ticket)
+
         from .sla import plug as sla
 
         sla.ready()

@@ -1,9 +1,12 @@
 from django.urls import path
 
-from .views import sla_settings, support_reports
+from .views import csat, inbox, sla_settings, support_reports, tickets
 
 app_name = "support"
 urlpatterns = [
+    path("", inbox.inbox, name="inbox"),
+    path("tickets/<int:pk>/", tickets.ticket_detail, name="ticket_detail"),
+    path("survey/<str:token>/", csat.survey, name="csat"),
     # 設定 → 営業カレンダー, SLAポリシー
     path("settings/calendars/", sla_settings.calendar_list, name="sla_calendar_list"),
     path("settings/calendars/new/", sla_settings.calendar_edit, name="sla_calendar_new"),

@@ -1,0 +1,1 @@
+"""Support pages: the inbox, the ticket page with its conversation, settings, and the public survey page."""

@@ -17,7 +17,7 @@ def default_calendar(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('support', '0001_initial'),
+        ('support', '0002_tickets_desk'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
