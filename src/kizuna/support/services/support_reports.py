@@ -1,10 +1,9 @@
 """Support reports: volume by channel, call reason and hour; first response and resolution times in business
-minutes; SLA attainment; backlog age; first-contact resolution; AHT of calls; CSAT (through a hook the CSAT model
-registers); VOC tag trends. Every number is one aggregate query over `Ticket.objects.visible_to(user)`, and every
+minutes; SLA attainment; backlog age; first-contact resolution; AHT of calls; CSAT by agent and team; VOC tag
+trends. Every number is one aggregate query over `Ticket.objects.visible_to(user)`, and every
 number has a drill-down: `tickets(user, period, metric, key)` returns the tickets behind it with the same filter."""
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -190,19 +189,25 @@ def handle_time(user, period: Period) -> dict:
     return {"count": agg["n"], "avg": _round(agg["avg"]), "by_agent": by_agent}
 
 
-# --- CSAT (hook) and VOC -------------------------------------------------------------------------------------
-_csat: Callable | None = None
+# --- CSAT and VOC ---------------------------------------------------------------------------------------------
+def csat(user, period: Period) -> dict:
+    """Answered surveys (1–5) of visible tickets, answered in the period, by agent and by team."""
+    from ..models import SurveyResponse
 
-
-def register_csat(report: Callable) -> None:
-    """The CSAT model's report: `report(tickets_queryset) -> {"by_agent": [...], "by_team": [...]}` with rows
-    {"key", "label", "count", "score"}. Registered by the module that owns the survey responses."""
-    global _csat
-    _csat = report
-
-
-def csat(user, period: Period) -> dict | None:
-    return _csat(_resolved(user, period)) if _csat is not None else None
+    answered = SurveyResponse.objects.filter(ticket__in=Ticket.objects.visible_to(user).values("pk"),
+                                             rating__isnull=False, answered_at__gte=period.since,
+                                             answered_at__lt=period.until)  # fmt: skip
+    agg = answered.aggregate(n=Count("pk"), avg=Avg("rating"), good=Count("pk", filter=Q(rating__gte=4)))
+    by_agent = [{"key": r["agent"] or NONE, "label": r["agent__display_name"] or r["agent__username"] or _("不明"),
+                 "count": r["n"], "score": _round(r["avg"])}
+                for r in answered.values("agent", "agent__username", "agent__display_name")
+                .annotate(n=Count("pk"), avg=Avg("rating")).order_by("-n")]  # fmt: skip
+    by_team = [{"key": r["team"] or NONE, "label": r["team__name"] or _("なし"), "count": r["n"],
+                "score": _round(r["avg"])}
+               for r in answered.values("team", "team__name").annotate(n=Count("pk"), avg=Avg("rating")).order_by("-n")]  # fmt: skip
+    return {"count": agg["n"], "avg": _round(agg["avg"]),
+            "satisfied": round(100 * agg["good"] / agg["n"], 1) if agg["n"] else None,
+            "by_agent": by_agent, "by_team": by_team}  # fmt: skip
 
 
 def week_of(moment: datetime) -> date:
@@ -229,7 +234,7 @@ def voc_trends(user, period: Period, *, top: int = 6) -> dict:
 # --- drill-down ------------------------------------------------------------------------------------------------
 METRICS = ("channel", "reason", "hour", "first_response_met", "first_response_breached", "resolution_met",
            "resolution_breached", "next_response_breached", "backlog", "fcr", "resolved", "calls", "tag",
-           "sla_breached")  # fmt: skip
+           "sla_breached", "csat")  # fmt: skip
 
 
 def tickets(user, period: Period, metric: str, key: str = ""):
@@ -272,6 +277,14 @@ def tickets(user, period: Period, metric: str, key: str = ""):
         return Ticket.objects.visible_to(user).filter(pk__in=_calls(user, period).values("ticket_id"))
     if metric == "tag":
         return _tagged(user, period, key)
+    if metric == "csat":  # answered surveys in the period, of one agent (key) or all
+        from ..models import SurveyResponse
+
+        surveys = SurveyResponse.objects.filter(rating__isnull=False, answered_at__gte=period.since,
+                                                answered_at__lt=period.until)  # fmt: skip
+        if key:
+            surveys = surveys.filter(agent__isnull=True) if key == NONE else surveys.filter(agent_id=_int(key))
+        return Ticket.objects.visible_to(user).filter(pk__in=surveys.values("ticket_id"))
     raise PeriodError(_("不明な集計です。"))
 
 

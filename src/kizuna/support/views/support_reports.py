@@ -83,6 +83,10 @@ def _sections(user, period) -> dict[str, tuple[list[str], list[list]]]:
                 [[data["fcr"]["resolved"], data["fcr"]["fcr"], data["fcr"]["rate"]]]),
         "aht": ([_("担当者"), _("通話数"), _("平均処理時間（秒）")],
                 [[r["label"], r["count"], r["avg"]] for r in data["aht"]["by_agent"]]),
+        "csat_agent": ([_("担当者"), _("回答"), _("平均")],
+                       [[r["label"], r["count"], r["score"]] for r in data["csat"]["by_agent"]]),
+        "csat_team": ([_("チーム"), _("回答"), _("平均")],
+                      [[r["label"], r["count"], r["score"]] for r in data["csat"]["by_team"]]),
         "voc": ([_("タグ"), *[w.isoformat() for w in data["voc"]["weeks"]]],
                 [[s["tag"], *s["counts"]] for s in data["voc"]["series"]]),
     }  # fmt: skip
@@ -91,7 +95,7 @@ def _sections(user, period) -> dict[str, tuple[list[str], list[list]]]:
 
 @page_view
 def export(request):
-    """One section (`section=channel|reason|hour|times|sla|backlog|fcr|aht|voc`) or all of them, as CSV."""
+    """One section (`section=channel|reason|hour|times|sla|backlog|fcr|aht|csat_agent|csat_team|voc`) or all of them, as CSV."""
     period, _error = _period(request)
     sections = _sections(request.user, period)
     chosen = request.GET.get("section", "")
