@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 
 def test_the_ticket_services_events_drive_the_clock(cast, channel):
     policy(first_response_minutes=60, resolution_minutes=960)
-    received = intake.receive(channel=channel, sender=intake.Sender(name="山田 花子", email="hanako@example.jp"),
-                              subject="請求書の再発行", body_text="先月分の請求書をもう一度送ってください。")  # fmt: skip
+    sender = intake.Sender(name="山田 花子", email="hanako@example.jp")
+    received = intake.receive(channel=channel, sender=sender, subject="請求書の再発行",
+                              body_text="先月分の請求書をもう一度送ってください。")  # fmt: skip
     ticket = received.ticket
     events.dispatch_pending()
     sla = TicketSla.objects.get(pk=ticket.pk)

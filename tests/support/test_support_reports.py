@@ -1,14 +1,11 @@
 """Support reports: each number from aggregate queries over the tickets a user may see, its drill-down lists the
 same tickets, and the CSV export opens in Excel (UTF-8 with BOM)."""
 
-from datetime import timedelta
-
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from kizuna.core.models import AuditEvent
-from kizuna.support.models import CallReason, Channel, Message, SurveyResponse, Ticket, TicketSla
+from kizuna.support.models import CallReason, Channel, Message, SurveyResponse, Ticket
 from kizuna.support.services import support_reports as reports
 
 from .sla_fixtures import at, policy, send, ticket

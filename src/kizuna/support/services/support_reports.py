@@ -204,7 +204,8 @@ def csat(user, period: Period) -> dict:
                 .annotate(n=Count("pk"), avg=Avg("rating")).order_by("-n")]  # fmt: skip
     by_team = [{"key": r["team"] or NONE, "label": r["team__name"] or _("なし"), "count": r["n"],
                 "score": _round(r["avg"])}
-               for r in answered.values("team", "team__name").annotate(n=Count("pk"), avg=Avg("rating")).order_by("-n")]  # fmt: skip
+               for r in answered.values("team", "team__name").annotate(n=Count("pk"), avg=Avg("rating"))
+               .order_by("-n")]  # fmt: skip
     return {"count": agg["n"], "avg": _round(agg["avg"]),
             "satisfied": round(100 * agg["good"] / agg["n"], 1) if agg["n"] else None,
             "by_agent": by_agent, "by_team": by_team}  # fmt: skip
@@ -311,7 +312,6 @@ __all__ = [
     "csat",
     "first_contact_resolution",
     "handle_time",
-    "register_csat",
     "tickets",
     "times",
     "voc_trends",

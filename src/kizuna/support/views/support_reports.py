@@ -95,7 +95,8 @@ def _sections(user, period) -> dict[str, tuple[list[str], list[list]]]:
 
 @page_view
 def export(request):
-    """One section (`section=channel|reason|hour|times|sla|backlog|fcr|aht|csat_agent|csat_team|voc`) or all of them, as CSV."""
+    """One section (`section=channel|reason|hour|times|sla|backlog|fcr|aht|csat_agent|csat_team|voc`) or all of
+    them, as CSV."""
     period, _error = _period(request)
     sections = _sections(request.user, period)
     chosen = request.GET.get("section", "")
