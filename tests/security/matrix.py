@@ -458,6 +458,7 @@ def webhook(body=None, *, delivery=False):
 WEBHOOK_BODY = {"name": "連携", "url": "https://93.184.215.14/hook", "event_types": ["person.created"]}
 PERSON_BODY = {"family_name": "田中", "given_name": "太郎", "family_name_kana": "タナカ", "given_name_kana": "タロウ"}
 
+
 # --- SLA: calendars and policies (administrators change them, everyone reads them) and a ticket's SLA ---------
 def sla_calendar(body=None, *, day=False):
     """A business calendar written directly (the builder is no administrator), optionally with a closed day."""
