@@ -25,16 +25,28 @@ class SupportConfig(AppConfig):
             ("ticket.status_changed", _l("問い合わせ: 状態変更")),
             ("ticket.assigned", _l("問い合わせ: 担当者割り当て")),
             ("ticket.resolved", _l("問い合わせ: 解決")),
+            ("ticket.escalated", _l("問い合わせ: クレームのエスカレーション")),
         ):
             events.register_event_type(key, label)
         nav.register_main("support", pgettext_lazy("menu", "問い合わせ"), "support:inbox", order=37,
                           visible=lambda user: permissions.has_perm(user, "ticket", "view"))  # fmt: skip
+
+        from .views.settings import may_keep_macros, may_see_desk_settings
+
+        nav.register_settings("call_reasons", _l("コールリーズン"), "support:call_reasons", order=50)
+        nav.register_settings("macros", _l("定型文"), "support:macros", order=51, visible=may_keep_macros)
+        nav.register_settings("support_agents", _l("問い合わせ担当者"), "support:agents", order=52,
+                              visible=may_see_desk_settings)  # fmt: skip
+        nav.register_stylesheet("support/support.css")
 
         from kizuna.timeline.sources import register_linkable
 
         from .models import Ticket
 
         register_linkable("ticket", Ticket)
+        from . import integration
+
+        integration.register_all()
 
         from .sla import plug as sla
 

@@ -306,6 +306,9 @@ def open_ticket(*, channel: Channel | None, subject: str, person: Person | None,
                "person": [None, person], "channel": [None, channel], "team": [None, team],
                "priority": [None, ticket.priority]}  # fmt: skip
     audit.record(actor=actor, action="create", obj=ticket, changes=changes)
+    from ..integration import index_ticket  # the header search finds it by number and subject
+
+    index_ticket(ticket)
     return ticket
 
 

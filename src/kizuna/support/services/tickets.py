@@ -53,6 +53,10 @@ def sees_notes(user) -> bool:
     return has_perm(user, "ticket_note", "view")
 
 
+def may_note(user) -> bool:
+    return has_perm(user, "ticket_note", "create")
+
+
 def _lock(ticket: Ticket, expected_version) -> Ticket:
     current = records.lock(ticket)
     records.check_version(current, expected_version)
@@ -286,7 +290,9 @@ def set_status(*, actor, ticket: Ticket, status: str, call_reason=None, expected
         _apply_status(current, status, timezone.now())
         if reason is not None:
             current.call_reason = reason
-        _save(current, actor, ["status", "waiting_since", "resolved_at", "closed_at", "call_reason"])
+        if status in (Status.RESOLVED, Status.CLOSED) and current.owner_id is None:
+            current.owner, current.team = actor, actor.team or current.team  # who resolves it answered it
+        _save(current, actor, ["status", "waiting_since", "resolved_at", "closed_at", "call_reason", "owner", "team"])
         changes = audit.diff(before, records.snapshot(current, ["status", "call_reason"]))
         audit.record(actor=actor, action="update", obj=current, changes=changes)
         if "status" in changes:
