@@ -13,6 +13,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, ExtractHour
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from ..models import ChannelKind, Message, Ticket
 
@@ -21,8 +22,8 @@ OPEN = (Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.WAITING)
 DONE = (Ticket.Status.RESOLVED, Ticket.Status.CLOSED)
 NONE = "none"
 # (key, label, lower bound in days, upper bound in days) of open tickets' age.
-AGE_BUCKETS = (("d1", "1日未満", 0, 1), ("d3", "1〜3日", 1, 3), ("d7", "3〜7日", 3, 7), ("d30", "7〜30日", 7, 30),
-               ("older", "30日以上", 30, None))  # fmt: skip
+AGE_BUCKETS = (("d1", _l("1日未満"), 0, 1), ("d3", _l("1〜3日"), 1, 3), ("d7", _l("3〜7日"), 3, 7),
+               ("d30", _l("7〜30日"), 7, 30), ("older", _l("30日以上"), 30, None))  # fmt: skip
 DURATION_KEYS = ("duration", "duration_seconds")  # where a call's length in seconds is kept in Message.meta
 
 
@@ -84,7 +85,7 @@ def volume(user, period: Period) -> dict:
                          or _("未設定")} for row in reasons), key=lambda r: -r["count"])  # fmt: skip
     hours = dict(qs.annotate(h=ExtractHour("created_at", tzinfo=JST)).values("h").annotate(n=Count("id"))
                  .values_list("h", "n"))  # fmt: skip
-    by_hour = [{"key": h, "label": f"{h}時", "count": hours.get(h, 0)} for h in range(24)]
+    by_hour = [{"key": h, "label": _("%(hour)d時") % {"hour": h}, "count": hours.get(h, 0)} for h in range(24)]
     return {"total": sum(r["count"] for r in by_channel), "by_channel": by_channel, "by_reason": by_reason,
             "by_hour": by_hour}  # fmt: skip
 
@@ -153,7 +154,7 @@ def backlog(user, *, now=None) -> list[dict]:
     now = now or timezone.now()
     qs = Ticket.objects.visible_to(user).filter(status__in=OPEN)
     agg = qs.aggregate(**{key: Count("pk", filter=_age_filter(lo, hi, now)) for key, _label, lo, hi in AGE_BUCKETS})
-    return [{"key": key, "label": _(label), "count": agg[key]} for key, label, _lo, _hi in AGE_BUCKETS]
+    return [{"key": key, "label": str(label), "count": agg[key]} for key, label, _lo, _hi in AGE_BUCKETS]
 
 
 def _fcr_qs(user, period: Period):

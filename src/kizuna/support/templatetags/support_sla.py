@@ -2,6 +2,7 @@
 paused state, the breach history). The ticket page places it; it reads only SLA rows."""
 
 from django import template
+from django.utils.translation import gettext as _
 
 from ..models import SlaEvent, TicketSla
 from ..sla.tracking import remaining
@@ -26,4 +27,6 @@ def business_minutes(value):
         return ""
     sign = "-" if value < 0 else ""
     hours, minutes = divmod(abs(int(value)), 60)
-    return f"{sign}{hours}時間{minutes:02d}分" if hours else f"{sign}{minutes}分"
+    if hours:
+        return sign + _("%(hours)d時間%(minutes)02d分") % {"hours": hours, "minutes": minutes}
+    return sign + _("%(minutes)d分") % {"minutes": minutes}
