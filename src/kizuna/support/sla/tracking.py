@@ -54,9 +54,12 @@ def refresh_check(sla: TicketSla, policy: SlaPolicy | None, calendar) -> None:
     sla.check_at = min(moments) if moments else None
 
 
-def start(ticket: Ticket, *, policy=None, calendar=None) -> TicketSla:
-    """A new clock for `ticket` from its creation (not saved)."""
-    policy = policy if policy is not None else match_policy(ticket)
+_MATCH = object()
+
+
+def start(ticket: Ticket, *, policy=_MATCH, calendar=None) -> TicketSla:
+    """A new clock for `ticket` from its creation (not saved); the policy is matched unless given (None: none)."""
+    policy = match_policy(ticket) if policy is _MATCH else policy
     calendar = calendar or calendar_of(policy)
     created = ticket.created_at
     sla = TicketSla(ticket=ticket, policy=policy, status=Ticket.Status.NEW, active=True)
@@ -221,11 +224,17 @@ def ensure_clocks(*, batch: int = 2000) -> int:
     """Clocks for open tickets that have none (tickets created before SLA was set up, or whose event was purged)."""
     made = 0
     missing = Ticket.objects.filter(sla__isnull=True, deleted_at__isnull=True).exclude(status__in=DONE)
+    policies = list(SlaPolicy.objects.filter(active=True).order_by("position", "id"))
+    calendars = {p.pk: calendar_of(p) for p in policies} | {None: calendar_of(None)}
     while True:
         tickets = list(missing.select_related("company")[:batch])
         if not tickets:
             return made
-        TicketSla.objects.bulk_create([start(t) for t in tickets], ignore_conflicts=True)
+        clocks = []
+        for ticket in tickets:
+            policy = match_policy(ticket, policies)
+            clocks.append(start(ticket, policy=policy, calendar=calendars[policy.pk if policy else None]))
+        TicketSla.objects.bulk_create(clocks, ignore_conflicts=True)
         made += len(tickets)
 
 

@@ -17,6 +17,7 @@ from kizuna.core.permissions import Role
 
 from ..models import SlaEvent, SlaPolicy, Ticket, TicketSla
 from ..models.sla import Target
+from .bulk import update_rows
 from .policies import calendar_by_id
 from .tracking import ORIGIN, pending, refresh_check, warn_at
 
@@ -74,7 +75,7 @@ def _batch(now, size: int, policies: dict, calendars: dict, totals: dict) -> int
     for event in history:
         event.actions = actions.get((event.ticket_id, event.target, event.kind), [])
     SlaEvent.objects.bulk_create(history, batch_size=1000, ignore_conflicts=True)
-    TicketSla.objects.bulk_update(changed, FIELDS, batch_size=1000)
+    update_rows(TicketSla, changed, FIELDS)
     return len(clocks)
 
 
@@ -132,9 +133,7 @@ def _act(history, tickets: dict, escalate: dict, totals: dict) -> dict:
             for target, _p in items:
                 done[(ticket_id, target, SlaEvent.Kind.BREACH)] += [f"{k}:{v[1]}" for k, v in changes.items()]
     if audit_rows:
-        Ticket.objects.bulk_update(
-            [row[1] for row in audit_rows], ["owner", "priority", "version", "updated_at"], batch_size=1000
-        )
+        update_rows(Ticket, [row[1] for row in audit_rows], ["owner", "priority", "version", "updated_at"])
         with events.caused_by(ORIGIN, depth=1):
             audit.record_many(actor=None, events=audit_rows)
         totals["escalated"] += len(audit_rows)
