@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_calendar_service_parses_hours_and_refuses_bad_ones(cast):
-    calendar = admin.save_calendar(actor=cast.admin, data={
-        "name": "コールセンター", "hours": {"0": "9:00-12:00、13:00-18:00", "5": ["10:00〜15:00"], "6": ""}})  # fmt: skip
+    hours = {"0": "9:00-12:00、13:00-18:00", "5": ["10:00〜15:00"], "6": ""}
+    calendar = admin.save_calendar(actor=cast.admin, data={"name": "コールセンター", "hours": hours})
     assert calendar.hours["0"] == [[540, 720], [780, 1080]] and calendar.hours["5"] == [[600, 900]]
     assert AuditEvent.objects.filter(action="sla.calendar.create", object_id=str(calendar.pk)).exists()
     with pytest.raises(ValidationFailed) as bad:
@@ -98,8 +98,8 @@ def test_settings_pages(cast):
     assert calendar.hours["0"] == [[540, 1020]] and not calendar.year_end_closed
     refused = client.post(f"/support/settings/calendars/{calendar.pk}/", {"name": "標準", "hours_0": "25:00-26:00"})
     assert refused.status_code == 422 and "25:00-26:00" in refused.content.decode()
-    assert client.post("/support/settings/sla-policies/new/", {"name": "標準", "calendar": calendar.pk,
-                                                                "first_response_minutes": "60"}).status_code == 302  # fmt: skip
+    data = {"name": "標準", "calendar": calendar.pk, "first_response_minutes": "60"}
+    assert client.post("/support/settings/sla-policies/new/", data).status_code == 302
     assert "標準" in client.get("/support/settings/sla-policies/").content.decode()
     member = Client()
     member.force_login(cast.owner)
