@@ -175,7 +175,7 @@ def _event_time(event) -> datetime:
 def _locked(ticket_id) -> TicketSla | None:
     qs = TicketSla.objects.filter(pk=ticket_id).select_related("policy")
     if connection.vendor == "postgresql":
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))  # the policy is an outer join
     return qs.first()
 
 
