@@ -108,7 +108,7 @@ def main():
             with connection.cursor() as cursor:
                 table = TicketSla._meta.db_table
                 cursor.execute(f"UPDATE {table} SET check_at = %s, first_response_due = %s "
-                               f"WHERE ticket_id % %s = 0", [now - timedelta(minutes=1), now - timedelta(minutes=1),
+                               f"WHERE ticket_id %% %s = 0", [now - timedelta(minutes=1), now - timedelta(minutes=1),
                                                              step])  # fmt: skip
         return TicketSla.objects.filter(active=True, check_at__lte=now).count()
 
