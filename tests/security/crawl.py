@@ -255,6 +255,12 @@ def _custom_field_ids() -> list[int]:
     return _ids(CustomField.objects.all()) or [1]
 
 
+def _sla_ids(model_name: str) -> list[int]:
+    from django.apps import apps
+
+    return _ids(apps.get_model("support", model_name).objects.all()) or [1]
+
+
 def fills(route: Route, w) -> list[dict] | None:
     """The path parameters to try for a route: every seeded record of the route's kind (hidden ones included).
     None means the route is unknown to the crawl — test_every_route_is_crawled names it."""
@@ -295,6 +301,11 @@ def fills(route: Route, w) -> list[dict] | None:
         ("support/survey/<str:token>", "token", [w.support.survey, "x"]),
         ("api/v1/tickets/<ticket_id>", "ticket_id", w.support.tickets),
         ("support/cti/calls/<int:pk>", "pk", [1]),  # POST only: GET is a 405
+        ("support/settings/calendars/<int:pk>", "pk", _sla_ids("BusinessCalendar")),
+        ("api/v1/calendars/<calendar_id>", "calendar_id", _sla_ids("BusinessCalendar")),
+        ("support/settings/sla-policies/<int:pk>", "pk", _sla_ids("SlaPolicy")),
+        ("api/v1/sla-policies/<policy_id>", "policy_id", _sla_ids("SlaPolicy")),
+        ("api/v1/tickets/<ticket_id>/sla", "ticket_id", _sla_ids("Ticket")),
     ]  # fmt: skip
     for prefix, name, ids in by_prefix:
         if p.startswith(prefix) and route.params == (name,):
@@ -325,6 +336,8 @@ def fills(route: Route, w) -> list[dict] | None:
         ("subscription_id", "delivery_id"): [{"subscription_id": w.webhook.pk,
                                               "delivery_id": w.webhook_delivery.pk}],
         ("site", "action"): [{"site": "no-such-site", "action": a} for a in ("config", "messages")],
+        ("pk", "day_pk"): [{"pk": c, "day_pk": 1} for c in _sla_ids("BusinessCalendar")],
+        ("calendar_id", "day_id"): [{"calendar_id": c, "day_id": 1} for c in _sla_ids("BusinessCalendar")],
     }  # fmt: skip
     if route.params in pairs:
         return pairs[route.params]

@@ -459,6 +459,70 @@ def webhook(body=None, *, delivery=False):
 
 WEBHOOK_BODY = {"name": "連携", "url": "https://93.184.215.14/hook", "event_types": ["person.created"]}
 PERSON_BODY = {"family_name": "田中", "given_name": "太郎", "family_name_kana": "タナカ", "given_name_kana": "タロウ"}
+
+
+# --- SLA: calendars and policies (administrators change them, everyone reads them) and a ticket's SLA ---------
+def sla_calendar(body=None, *, day=False):
+    """A business calendar written directly (the builder is no administrator), optionally with a closed day."""
+
+    def build(world, scenario):
+        from kizuna.support.models import BusinessCalendar, CalendarDay
+
+        calendar = BusinessCalendar.objects.create(name=f"検証カレンダー{BusinessCalendar.objects.count()}")
+        params = {"calendar_id": calendar.pk}
+        if day:
+            params["day_id"] = CalendarDay.objects.create(calendar=calendar, date="2027-08-13", kind="closed").pk
+        return _t(params=params, body=body, expect_id=calendar.pk)
+
+    return build
+
+
+def sla_policy(body=None):
+    def build(world, scenario):
+        from kizuna.support.models import BusinessCalendar, SlaPolicy
+
+        policy = SlaPolicy.objects.create(name="検証", calendar=BusinessCalendar.objects.get(is_default=True),
+                                          first_response_minutes=60)  # fmt: skip
+        return _t(params={"policy_id": policy.pk}, body=body, expect_id=policy.pk)
+
+    return build
+
+
+def sla_policy_body(world):
+    from kizuna.support.models import BusinessCalendar
+
+    return {"name": "標準", "calendar": BusinessCalendar.objects.get(is_default=True).pk, "first_response_minutes": 60}
+
+
+def sla_ticket(world, scenario):
+    """The scenario's ticket (owned and shared like the scenario's other records), written directly."""
+    from kizuna.support.models import Ticket
+
+    owner, visibility, _shared = SCENARIOS[scenario]
+    user = world.users[owner]
+    number = (Ticket.objects.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    ticket = Ticket.objects.create(number=number, subject="納期の問い合わせ", owner=user, team=user.team,
+                                   visibility=visibility)  # fmt: skip
+    world.share(ticket, scenario)
+    return _t(params={"ticket_id": ticket.pk}, obj=ticket)
+
+
+def sla_ticket_reads() -> dict[str, str]:
+    """Like reads(), but the auditor's custom role has no ticket permission: the ticket is hidden (404)."""
+    return {
+        "team": "admin,manager,owner,teammate,readonly:200 outsider,auditor:404",
+        "public": "admin,manager,owner,teammate,readonly,outsider:200 auditor:404",
+        "private": "admin,manager,owner:200 teammate,readonly,outsider,auditor:404",
+        "shared": "admin,manager,owner,outsider:200 teammate,readonly,auditor:404",
+        "shared_team": "admin,manager,owner,outsider:200 teammate,readonly,auditor:404",
+        "other_team": "admin,outsider:200 manager,owner,teammate,readonly,auditor:404",
+        "other_public": "admin,manager,owner,teammate,readonly,outsider:200 auditor:404",
+        "other_private": "admin:200 manager,owner,teammate,readonly,outsider,auditor:404",
+    }
+
+
+CALENDAR_BODY = {"name": "コールセンター", "hours": {"0": ["9:00-12:00", "13:00-18:00"], "5": "10:00-15:00"}}
+
 A = "/api/v1"
 
 OPERATIONS: dict[str, Op] = {
@@ -631,4 +695,23 @@ OPERATIONS: dict[str, Op] = {
                                                 returns_target=True),
     f"GET {A}/call-reasons": Op(collection(), EVERYONE),
     f"POST {A}/call-reasons": Op(collection(body={"name": "請求・支払い"}), admins(201)),
+    # --- SLA: business calendars, policies, a ticket's SLA ------------------------------------------------------
+    f"GET {A}/calendars": Op(collection(), EVERYONE),
+    f"POST {A}/calendars": Op(collection(body=CALENDAR_BODY), admins(201)),
+    f"GET {A}/calendars/{{calendar_id}}": Op(sla_calendar(), EVERYONE, returns_target=True),
+    f"PATCH {A}/calendars/{{calendar_id}}": Op(sla_calendar({"year_end_closed": False}), admins(200),
+                                               returns_target=True),
+    f"DELETE {A}/calendars/{{calendar_id}}": Op(sla_calendar(), admins(204)),
+    f"POST {A}/calendars/{{calendar_id}}/days": Op(sla_calendar({"date": "2027-08-14", "kind": "closed"}),
+                                                   admins(201)),
+    f"DELETE {A}/calendars/{{calendar_id}}/days/{{day_id}}": Op(sla_calendar(day=True), admins(204)),
+    f"GET {A}/sla-policies": Op(collection(), EVERYONE),
+    f"POST {A}/sla-policies": Op(collection(body=sla_policy_body), admins(201)),
+    f"GET {A}/sla-policies/{{policy_id}}": Op(sla_policy(), EVERYONE, returns_target=True),
+    f"PATCH {A}/sla-policies/{{policy_id}}": Op(sla_policy({"warn_before_minutes": 15}), admins(200),
+                                                returns_target=True),
+    f"DELETE {A}/sla-policies/{{policy_id}}": Op(sla_policy(), admins(204)),
+    f"POST {A}/sla-policies/{{policy_id}}/move": Op(sla_policy({"direction": "up"}), admins(200),
+                                                    returns_target=True),
+    f"GET {A}/tickets/{{ticket_id}}/sla": Op(sla_ticket, sla_ticket_reads()),
 }  # fmt: skip

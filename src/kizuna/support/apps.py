@@ -9,7 +9,7 @@ class SupportConfig(AppConfig):
     verbose_name = "Support"
     default_auto_field = "django.db.models.BigAutoField"
     url_prefix = "support/"
-    api_routers = ("kizuna.support.api.router",)
+    api_routers = ("kizuna.support.api.router", "kizuna.support.api_sla.router")
     api_order = 80
     # /hooks/line/, /hooks/cti/, /chat/ and /support/cti/ (kizuna.support.plugs_channels)
     root_url_mounts = (
@@ -67,3 +67,7 @@ class SupportConfig(AppConfig):
         from .mail import register as register_mail
 
         register_mail()  # SMTP sender for e-mail replies, IMAP fetch on the clock
+
+        from .sla import plug as sla
+
+        sla.ready()

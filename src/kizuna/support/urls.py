@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import csat, inbox, settings, tickets
+from .views import csat, inbox, settings, sla_settings, support_reports, tickets
 
 app_name = "support"
 urlpatterns = [
@@ -23,4 +23,22 @@ urlpatterns = [
     path("settings/macros/", settings.macro_list, name="macros"),
     path("settings/agents/", settings.agent_list, name="agents"),
     path("survey/<str:token>/", csat.survey, name="csat"),
+    # 設定 → 営業カレンダー, SLAポリシー
+    path("settings/calendars/", sla_settings.calendar_list, name="sla_calendar_list"),
+    path("settings/calendars/new/", sla_settings.calendar_edit, name="sla_calendar_new"),
+    path("settings/calendars/<int:pk>/", sla_settings.calendar_edit, name="sla_calendar_edit"),
+    path("settings/calendars/<int:pk>/delete/", sla_settings.calendar_delete, name="sla_calendar_delete"),
+    path("settings/calendars/<int:pk>/days/", sla_settings.day_add, name="sla_calendar_day_add"),
+    path(
+        "settings/calendars/<int:pk>/days/<int:day_pk>/remove/", sla_settings.day_remove, name="sla_calendar_day_remove"
+    ),
+    path("settings/sla-policies/", sla_settings.policy_list, name="sla_policy_list"),
+    path("settings/sla-policies/new/", sla_settings.policy_edit, name="sla_policy_new"),
+    path("settings/sla-policies/<int:pk>/", sla_settings.policy_edit, name="sla_policy_edit"),
+    path("settings/sla-policies/<int:pk>/delete/", sla_settings.policy_delete, name="sla_policy_delete"),
+    path("settings/sla-policies/<int:pk>/move/", sla_settings.policy_move, name="sla_policy_move"),
+    # サポート分析
+    path("reports/", support_reports.dashboard, name="support_reports"),
+    path("reports/tickets/", support_reports.drill_down, name="support_report_tickets"),
+    path("reports/export.csv", support_reports.export, name="support_report_export"),
 ]
