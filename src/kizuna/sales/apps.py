@@ -60,3 +60,8 @@ class SalesConfig(AppConfig):
         payloads.register("deal", schema=DealOut,
                           prepare=lambda qs: qs.select_related("company", "stage", "owner"))  # fmt: skip
         events.register_consumer("sales.deal_activity", deal_hooks.on_event)
+        from kizuna.timeline.capture import register_marker
+
+        from . import capture
+
+        register_marker("deal", capture.PATTERN, plan=capture.plan, save=capture.save)
