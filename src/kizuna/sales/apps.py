@@ -9,8 +9,8 @@ class SalesConfig(AppConfig):
     verbose_name = "Sales"
     default_auto_field = "django.db.models.BigAutoField"
     url_prefix = "sales/"
-    api_routers = ("kizuna.sales.api.router",)
-    api_order = 70
+    api_routers = ("kizuna.sales.api.router", "kizuna.sales.api_pipelines.router")
+    api_order = 25  # before timeline's /{kind}/{record_id}/history (30), which would take /deals/{id}/history
 
     def ready(self):
         from kizuna.core import events, nav, permissions
@@ -24,6 +24,7 @@ class SalesConfig(AppConfig):
         events.register_event_type("deal.lost", _l("商談: 失注"))
         nav.register_main("deals", pgettext_lazy("menu", "商談"), "sales:deal_list", order=35)
         nav.register_stylesheet("sales/sales.css")
+        nav.register_settings("pipelines", _l("パイプライン"), "sales:pipeline_list", order=35)  # administrators
 
         from kizuna.timeline import sources
 

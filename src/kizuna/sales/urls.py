@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import board, deal_actions, deals
+from .views import board, deal_actions, deals, pipelines
 
 app_name = "sales"
 urlpatterns = [
@@ -17,4 +17,9 @@ urlpatterns = [
 urlpatterns += [
     path("board/", board.deal_board, name="deal_board"),
     path("board/deals/<int:pk>/move/", board.board_move, name="board_move"),
+]
+urlpatterns += [
+    path("pipelines/", pipelines.pipeline_list, name="pipeline_list"),
+    path("pipelines/new/", pipelines.pipeline_edit, name="pipeline_create"),
+    path("pipelines/<int:pk>/", pipelines.pipeline_edit, name="pipeline_edit"),
 ]
