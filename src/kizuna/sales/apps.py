@@ -66,3 +66,8 @@ class SalesConfig(AppConfig):
         from . import capture
 
         register_marker("deal", capture.PATTERN, plan=capture.plan, save=capture.save)
+        from kizuna.core import demo
+
+        from . import demo_deals
+
+        demo.register("sales.deals", demo_deals.load, order=60)
