@@ -56,6 +56,10 @@ class SalesConfig(AppConfig):
                                erase=deal_hooks.erase)  # fmt: skip
         visibility.register_history_filter(deal_hooks.hide_people)
         history.register_field_labels({"deal_contacts": _l("関係者"), "deal_lines": _l("明細")})
+        from .services.deals import FIELDS
+
+        # a deal's own field names first ("title" is the deal's name here, a person's 役職 elsewhere)
+        history.register_field_labels({f: Deal._meta.get_field(f).verbose_name for f in FIELDS}, model=Deal)
         history.register_choice_fields(Deal)
         custom_fields.register(Deal, reindex=search.reindex)
         payloads.register("deal", schema=DealOut,
