@@ -63,3 +63,8 @@ def test_capture_preview_page_shows_the_deal_line(cast, acme):
     body = client.post("/timeline/capture/", {"text": "#山田製作所 $治具 1.5億 !来月末"},
                        headers={"HX-Request": "true"}).content.decode()  # fmt: skip
     assert "「治具」を株式会社山田製作所に作成 ¥150,000,000" in body
+
+
+def test_a_dollar_amount_is_not_a_deal(cast, acme):
+    plan = timeline.plan_capture(cast.owner, "#山田製作所 $100 の値上げを打診された", today=TODAY)
+    assert plan.ready and not plan.marks

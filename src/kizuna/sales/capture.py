@@ -20,7 +20,7 @@ from .money import format_yen, parse_yen
 
 _AMOUNT = r"[¥￥]?[0-9０-９][0-9０-９,，.．]*(?:千万|百万|千|万|億)?円?"
 PATTERN = re.compile(
-    r"[$＄](?P<title>[^\s$＄@＠#＃!！]+)"
+    r"[$＄](?P<title>[^\s0-9０-９$＄@＠#＃!！][^\s$＄@＠#＃!！]*)"  # "$100" is money, not a deal
     rf"(?:[ 　]+(?P<amount>{_AMOUNT})(?=[\s　!！]|$))?"
     r"(?:[ 　]*[!！](?P<close>[^\s　@＠#＃!！]+))?"
 )

@@ -8,6 +8,7 @@ urlpatterns = [
     path("deals/new/", deals.deal_create, name="deal_create"),
     path("deals/<int:pk>/", deals.deal_detail, name="deal_detail"),
     path("deals/<int:pk>/edit/", deals.deal_edit, name="deal_edit"),
+    path("deals/<int:pk>/delete/", deal_actions.deal_delete, name="deal_delete"),
     path("deals/<int:pk>/move/", deal_actions.deal_move, name="deal_move"),
     path("deals/<int:pk>/people/", deal_actions.deal_people, name="deal_people"),
     path("deals/<int:pk>/people/<int:person_pk>/remove/", deal_actions.deal_person_remove, name="deal_person_remove"),
