@@ -22,7 +22,8 @@ class SalesConfig(AppConfig):
         events.register_event_type("deal.stage_changed", _l("商談: ステージ変更"))
         events.register_event_type("deal.won", _l("商談: 受注"))
         events.register_event_type("deal.lost", _l("商談: 失注"))
-        nav.register_main("deals", pgettext_lazy("menu", "商談"), "sales:deal_list", order=35)
+        nav.register_main("deals", pgettext_lazy("menu", "商談"), "sales:deal_list", order=35,
+                          visible=lambda user: permissions.has_perm(user, "deal", "view"))  # fmt: skip
         nav.register_stylesheet("sales/sales.css")
         nav.register_settings("pipelines", _l("パイプライン"), "sales:pipeline_list", order=35)  # administrators
 
