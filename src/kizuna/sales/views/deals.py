@@ -14,6 +14,7 @@ from kizuna.core.pages import create_page, edit_page, list_page, page_view, requ
 from kizuna.core.permissions import can_write_record
 from kizuna.core.records import get_for_user
 from kizuna.core.sharing import note_view
+from kizuna.core.visibility import viewer_for
 from kizuna.customfields import access as custom_access
 from kizuna.timeline.queries import activities_linked_to
 
@@ -126,6 +127,10 @@ def deal_context(request, deal: Deal) -> dict:
     changes = list(deal.stage_changes.select_related("from_stage", "to_stage", "by").order_by("-at", "-id"))
     people = Person.objects.visible_to(request.user)
     contacts = list(deal.contacts.filter(person__in=people.values("pk")).select_related("person", "person__company"))
+    viewer = viewer_for(request.user)
+    viewer.prime_related([c.person for c in contacts], "company")
+    for contact in contacts:  # the person's employer as this reader may see it (a private company: its placeholder)
+        contact.company_label = viewer.name(contact.person.company) if contact.person.company_id else ""
     lines = list(deal.lines.select_related("product"))
     name_companies(request.user, [deal])
     return {
