@@ -1,0 +1,54 @@
+"""A quote's PDF on the deal's timeline: downloading a version (or marking it sent) files an activity linked to the
+deal, with the PDF attached, so whoever opens the deal sees what the customer received and when."""
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kizuna.core.permissions import can_write_record, has_perm
+from kizuna.timeline.models import Activity
+from kizuna.timeline.services.activities import create_activity
+from kizuna.timeline.services.attachments import add_attachment
+
+from .. import quote_pdf
+from ..models import Quote
+from . import quotes as quote_services
+
+
+def may_file(actor, quote: Quote) -> bool:
+    """Filing needs the right to write the deal and to create activities (a read-only reader still downloads)."""
+    return can_write_record(actor, quote.deal) and has_perm(actor, "activity", "create")
+
+
+def _file(actor, quote: Quote, pdf: bytes, subject: str) -> Activity:
+    deal = quote.deal
+    body = _("%(number)s %(title)s 見積金額（税込）¥%(total)s 有効期限 %(until)s") % {
+        "number": quote.display_number, "title": quote.title, "total": f"{quote.total:,}",
+        "until": quote.valid_until.strftime("%Y/%m/%d")}  # fmt: skip
+    data = {"kind": Activity.Kind.NOTE, "subject": subject[:200], "body": body,
+            "companies": [deal.company_id], "links": [{"type": "deal", "id": deal.pk}],
+            "visibility": deal.visibility}  # fmt: skip
+    if quote.customer_person_id:
+        data["people"] = [quote.customer_person_id]
+    with transaction.atomic():
+        activity = create_activity(actor=actor, data=data)
+        add_attachment(actor=actor, activity=activity, upload=ContentFile(pdf, name=quote_pdf.filename(quote)))
+        Quote.objects.filter(pk=quote.pk).update(activity=activity, activity_version=quote.version)
+        quote.activity, quote.activity_version = activity, quote.version
+    return activity
+
+
+def download(*, actor, quote: Quote) -> bytes:
+    """The PDF of `quote`; the first download of each saved state files it on the deal's timeline."""
+    pdf = quote_pdf.render_pdf(quote)
+    if may_file(actor, quote) and (quote.activity_id is None or quote.activity_version != quote.version):
+        _file(actor, quote, pdf, _("見積書 %(number)s を発行しました") % {"number": quote.display_number})
+    return pdf
+
+
+def send(*, actor, quote: Quote, expected_version=None) -> Activity:
+    """Mark the quote sent (提出) and file the PDF it was sent as on the deal's timeline."""
+    with transaction.atomic():
+        quote_services.set_status(actor=actor, quote=quote, status=Quote.Status.SENT, expected_version=expected_version)
+        pdf = quote_pdf.render_pdf(quote)
+        return _file(actor, quote, pdf, _("見積書 %(number)s を提出しました") % {"number": quote.display_number})
