@@ -109,6 +109,10 @@ def _lines(actor, raw, errors: Errors) -> list[dict]:
         return []
     product_ids = [r.get("product") for r in raw if isinstance(r, dict) and r.get("product")]
     products = Product.objects.alive().in_bulk([int(p) for p in product_ids if str(p).isdigit()])
+    # a line with a code and no name is that product's line (type the 品番, the rest fills in)
+    codes = [str(r["code"]).strip() for r in raw if isinstance(r, dict) and r.get("code") and not r.get("name")
+             and not r.get("product")]  # fmt: skip
+    by_code = {p.code: p for p in Product.objects.alive().filter(code__in=codes)} if codes else {}
     out = []
     for i, row in enumerate(raw, start=1):
         key = f"lines.{i}"
@@ -116,6 +120,9 @@ def _lines(actor, raw, errors: Errors) -> list[dict]:
             errors.add(key, _("%(n)s行目の明細の形式が正しくありません。") % {"n": i})
             continue
         product = None
+        if not row.get("product") and not row.get("name") and str(row.get("code") or "").strip() in by_code:
+            row = row | {"product": by_code[str(row["code"]).strip()].pk}
+            products.setdefault(row["product"], by_code[str(row["code"]).strip()])
         if row.get("product"):
             product = products.get(int(row["product"])) if str(row["product"]).isdigit() else None
             if product is None:
