@@ -8,7 +8,7 @@ import pytest
 from kizuna.sales import tax
 
 
-def L(qty, price, rate="10", discount=0):  # noqa: N802
+def L(qty, price, rate="10", discount=0):
     return {"quantity": Decimal(str(qty)), "unit_price": price, "tax_rate": rate, "discount": discount}
 
 

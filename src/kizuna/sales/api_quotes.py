@@ -109,7 +109,9 @@ def patch_product(request: HttpRequest, response: HttpResponse, product_id: int,
 @router.delete("/products/{product_id}", response={204: None, **ERRORS})
 def delete_product(request: HttpRequest, product_id: int):
     product = product_services.get_product_for_user(request.user, product_id, for_write=True)
-    product_services.delete_product(actor=request.user, product=product, expected_version=expected_version(request, product))
+    product_services.delete_product(
+        actor=request.user, product=product, expected_version=expected_version(request, product)
+    )
     return Status(204, None)
 
 

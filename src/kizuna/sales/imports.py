@@ -100,7 +100,9 @@ def read_rows(content: bytes, filename: str, encoding: str, aliases: dict, requi
     if missing:
         table.close()
         labels = "、".join(aliases[key][0] for key in missing)
-        message = _("見出し行に必要な列がありません: %(columns)s（1行目に見出しを置いてください）。") % {"columns": labels}
+        message = _("見出し行に必要な列がありません: %(columns)s（1行目に見出しを置いてください）。") % {
+            "columns": labels
+        }
         raise ValidationFailed(message, field_errors={"file": [message]})
     try:
         with table:
@@ -162,8 +164,8 @@ def _product_row(actor, number: int, code: str, data: dict, raw: dict, result: I
                 product_services.create_product(actor=actor, data=data)
                 result.created += 1
             elif existing.is_deleted:
-                raise ValidationFailed(_("品番「%(code)s」の商品は削除済みです。ゴミ箱から戻すか別の品番にしてください。")
-                                       % {"code": code})  # fmt: skip
+                message = _("品番「%(code)s」の商品は削除済みです。ゴミ箱から戻すか別の品番にしてください。")
+                raise ValidationFailed(message % {"code": code})
             elif product_services.update_product(actor=actor, product=existing, data=data):
                 result.updated += 1
             else:
@@ -176,7 +178,8 @@ def _product_rows(actor):
     rates = {TaxRate.STANDARD: "10", TaxRate.REDUCED: "8", TaxRate.EXEMPT: "0"}
     for p in product_services.products_visible_to(actor).order_by("code").iterator(chunk_size=2000):
         yield {"code": p.code, "name": p.name, "unit": p.unit, "unit_price": p.unit_price,
-               "tax_rate": rates.get(p.tax_rate, p.tax_rate), "active": _("はい") if p.active else _("いいえ")}  # fmt: skip
+               "tax_rate": rates.get(p.tax_rate, p.tax_rate),
+               "active": _("はい") if p.active else _("いいえ")}  # fmt: skip
 
 
 def write(columns, rows, *, fmt: str, encoding: str, name: str, actor, object_type: str) -> Export:

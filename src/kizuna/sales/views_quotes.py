@@ -99,7 +99,10 @@ def quote_edit(request, pk: int):
         except ValidationFailed as exc:
             errors, status = exc.field_errors or {"": [exc.message]}, 422
         except StaleVersion:
-            errors, status = {"": [_("ほかの人がこの見積書を先に変更しました。内容を確かめてもう一度保存してください。")]}, 409
+            errors, status = (
+                {"": [_("ほかの人がこの見積書を先に変更しました。内容を確かめてもう一度保存してください。")]},
+                409,
+            )
             quote.refresh_from_db()
         except Conflict as exc:
             errors, status = {"": [exc.message]}, 409

@@ -80,9 +80,7 @@ class Quote(TrackedModel):
         ordering = ["-issued_on", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["number", "revision"], name="quote_number_revision_unique"),
-            models.UniqueConstraint(
-                fields=["number"], condition=Q(is_latest=True), name="quote_one_latest_per_number"
-            ),
+            models.UniqueConstraint(fields=["number"], condition=Q(is_latest=True), name="quote_one_latest_per_number"),
         ]
         indexes = [models.Index(fields=["deal", "-id"], name="quote_deal_idx")]
 
@@ -140,6 +138,9 @@ class QuoteSequence(models.Model):
 
     year = models.PositiveIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
 
 
 class QuoteIssuer(models.Model):

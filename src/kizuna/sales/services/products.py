@@ -10,8 +10,8 @@ from kizuna.core import audit, records
 from kizuna.core.exceptions import NotFound, PermissionDenied, ValidationFailed
 from kizuna.core.japanese import nfkc
 from kizuna.core.permissions import has_perm
-from kizuna.core.services import Errors, text
 from kizuna.core.schemas import fits_bigint
+from kizuna.core.services import Errors, text
 from kizuna.sales.money import parse_yen
 
 from ..models import Product, TaxRate

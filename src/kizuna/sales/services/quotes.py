@@ -142,7 +142,9 @@ def _lines(actor, raw, errors: Errors) -> list[dict]:
         for money_key, label in (("unit_price", _("単価")), ("discount", _("値引"))):
             value = parse_yen(filled.get(money_key))
             if value is None:
-                errors.add(key, _("%(n)s行目: %(label)sは0以上の金額（円）で入力してください。") % {"n": i, "label": label})
+                errors.add(
+                    key, _("%(n)s行目: %(label)sは0以上の金額（円）で入力してください。") % {"n": i, "label": label}
+                )
             line[money_key] = value or 0
         rate = parse_tax_rate(filled.get("tax_rate", TaxRate.STANDARD))
         if rate is None:
