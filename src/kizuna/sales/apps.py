@@ -23,6 +23,7 @@ class SalesConfig(AppConfig):
         events.register_event_type("deal.won", _l("商談: 受注"))
         events.register_event_type("deal.lost", _l("商談: 失注"))
         nav.register_main("deals", pgettext_lazy("menu", "商談"), "sales:deal_list", order=35)
+        nav.register_stylesheet("sales/sales.css")
 
         from kizuna.timeline import sources
 
@@ -34,12 +35,32 @@ class SalesConfig(AppConfig):
 
     @staticmethod
     def _register_deals():
-        """The deal core's plugs: search, merges, history labels, custom fields."""
+        """The deal core's plugs: search, panels, merges, 開示・消去, history, custom fields, webhooks, events."""
+        from kizuna.contacts import panels
         from kizuna.contacts.search import register_source
+        from kizuna.contacts.services.merge import register_move
+        from kizuna.core import events, history, personal_data, visibility
+        from kizuna.customfields import registry as custom_fields
+        from kizuna.webhooks import payloads
 
-        from . import search
+        from . import deal_hooks, search
+        from .models import Deal, DealContact
+        from .schemas import DealOut
 
         register_source(search.DEAL, title=_l("商談"), search=search.search_deals, reindex=search.reindex)
+        panels.register("company", deal_hooks.company_panel, position="bottom")
+        panels.register("person", deal_hooks.person_panel, position="bottom")
+        register_move("company", Deal, "company")  # a merged company's deals move to the survivor
+        register_move("person", DealContact, "person", unique_with="deal")
+        personal_data.register("sales.deals", disclose=deal_hooks.disclose, audit=deal_hooks.audit,
+                               erase=deal_hooks.erase)  # fmt: skip
+        visibility.register_history_filter(deal_hooks.hide_people)
+        history.register_field_labels({"deal_contacts": _l("関係者"), "deal_lines": _l("明細")})
+        history.register_choice_fields(Deal)
+        custom_fields.register(Deal, reindex=search.reindex)
+        payloads.register("deal", schema=DealOut,
+                          prepare=lambda qs: qs.select_related("company", "stage", "owner"))  # fmt: skip
+        events.register_consumer("sales.deal_activity", deal_hooks.on_event)
 
     @staticmethod
     def _register_quotes():
@@ -55,7 +76,7 @@ class SalesConfig(AppConfig):
                               visible=lambda u: permissions.has_perm(u, "product", "edit"))  # fmt: skip
         nav.register_settings("quote_issuer", _l("見積書"), "sales:issuer_settings", order=55)  # administrators
         nav.register_stylesheet("sales/quotes.css")
-        personal_data.register("sales_quotes", disclose=privacy_quotes.disclose, audit=privacy_quotes.audit,
+        personal_data.register("sales.quotes", disclose=privacy_quotes.disclose, audit=privacy_quotes.audit,
                                erase=privacy_quotes.erase)  # fmt: skip
         history.register_action_labels({
             "quote.revise": _l("見積書の新しい版を作成"), "quote.status": _l("見積書の状態を変更"),

@@ -185,6 +185,7 @@ def board(user, pipeline: Pipeline, filters: DealFilters | None = None, *, today
             deal.stage = columns[deal.stage_id].stage  # no query per card
             columns[deal.stage_id].deals.append(deal)
         per_stage[deal.stage_id] = seen + 1
+    name_companies(user, [d for c in columns.values() for d in c.deals])
     today = today or timezone.localdate()
     closed_cols = {s.pk: Column(s) for s in stages if s.kind != Stage.Kind.OPEN}
     month_start = timezone.make_aware(datetime(today.year, today.month, 1))
@@ -198,3 +199,17 @@ def pipelines_for(user) -> list[Pipeline]:
     """Pipelines a user may pick on the board and the list: the default and every team's (teams' deals may be
     visible across teams)."""
     return list(Pipeline.objects.alive().order_by("-is_default", "name", "id"))
+
+
+def name_companies(user, deals) -> list:
+    """Each deal's `company_label`: its company's name, or the placeholder when the company is hidden from `user`
+    (a visible deal of a private company). One query for the whole page."""
+    from kizuna.core.visibility import viewer_for
+
+    deals = list(deals)
+    viewer = viewer_for(user)
+    viewer.prime_related(deals, "company")
+    for deal in deals:
+        deal.company_label = viewer.name(deal.company)
+        deal.company_seen = viewer.sees(deal.company)
+    return deals

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import deal_actions, deals
+from .views import board, deal_actions, deals
 
 app_name = "sales"
 urlpatterns = [
@@ -13,6 +13,10 @@ urlpatterns = [
     path("deals/<int:pk>/people/<int:person_pk>/remove/", deal_actions.deal_person_remove, name="deal_person_remove"),
     path("deals/<int:pk>/lines/", deal_actions.deal_line_add, name="deal_line_add"),
     path("deals/<int:pk>/lines/<int:position>/remove/", deal_actions.deal_line_remove, name="deal_line_remove"),
+]
+urlpatterns += [
+    path("board/", board.deal_board, name="deal_board"),
+    path("board/deals/<int:pk>/move/", board.board_move, name="board_move"),
 ]
 
 # products, quotes (見積書), import/export of products and deals
