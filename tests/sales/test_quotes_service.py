@@ -76,10 +76,11 @@ def test_numbering_takes_the_row_lock_before_reading(db):
 
 
 def test_bad_input_is_refused_with_every_reason_and_nothing_written(cast, setup):
-    deal, products = setup
+    deal, _products = setup
+    bad_lines = [{"name": "", "quantity": "0"}, {"product": 999999},
+                 {"name": "x", "unit_price": 100, "discount": 200, "tax_rate": "5"}]  # fmt: skip
     bad = {"valid_until": "2020/1/1", "issued_on": "2026/4/1", "registration_number": "T7000012050003",
-           "discount": "たくさん", "lines": [{"name": "", "quantity": "0"}, {"product": 999999},
-                                          {"name": "x", "unit_price": 100, "discount": 200, "tax_rate": "5"}]}  # fmt: skip
+           "discount": "たくさん", "lines": bad_lines}  # fmt: skip
     with pytest.raises(ValidationFailed) as exc:
         services.create_quote(actor=cast.owner, deal=deal, data=bad)
     fields = exc.value.field_errors
@@ -159,15 +160,16 @@ def test_pdf_is_japanese_and_filed_once_per_state_on_the_deal_timeline(cast, set
     settings.MEDIA_ROOT = tmp_path / "media"
     deal, products = setup
     person = h.contact(cast.owner, deal)
-    quote = services.create_quote(actor=cast.owner, deal=deal, data={"lines": lines(products), "customer_person": person.pk,
-                                                                     "delivery_terms": "受注後2週間"})  # fmt: skip
+    data = {"lines": lines(products), "customer_person": person.pk, "delivery_terms": "受注後2週間"}
+    quote = services.create_quote(actor=cast.owner, deal=deal, data=data)
     pdf = quote_documents.download(actor=cast.owner, quote=quote)
     (tmp_path / "q.pdf").write_bytes(pdf)
     text = subprocess.run(["pdftotext", str(tmp_path / "q.pdf"), "-"], capture_output=True, text=True,
                           check=True).stdout  # fmt: skip
     flat = "".join(text.split())
-    for expected in ("御見積書", "株式会社山田製作所", "山田太郎様", "検査治具A", "緑茶（贈答用）※", "10%対象", "8%対象",
-                     "T7000012050002", "¥3,013", "有効期限", "受注後2週間", quote.number):  # fmt: skip
+    expected_texts = ("御見積書", "株式会社山田製作所", "山田太郎様", "検査治具A", "緑茶（贈答用）※", "10%対象",
+                      "8%対象", "T7000012050002", "¥3,013", "有効期限", "受注後2週間", quote.number)  # fmt: skip
+    for expected in expected_texts:
         assert expected in flat, expected
     link = ActivityLink.objects.get(object_type="deal", object_id=deal.pk)
     attachment = Attachment.objects.get(activity=link.activity)

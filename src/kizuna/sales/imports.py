@@ -137,7 +137,7 @@ def import_products(*, actor, content: bytes, filename: str, encoding: str = "au
     seen: dict[str, int] = {}
     try:
         with transaction.atomic():
-            for number, data, raw in read_rows(content, filename, encoding, PRODUCT_ALIASES, ("code", "name"), result):
+            for number, data, raw in read_rows(content, filename, encoding, PRODUCT_ALIASES, ("code",), result):
                 code = nfkc(data.get("code", "")).strip()
                 if code and code in seen:
                     message = _("品番「%(code)s」は%(row)s行目と重複しています。") % {"code": code, "row": seen[code]}

@@ -159,10 +159,9 @@ def _deal_row(actor, data: dict, result: ImportResult) -> None:
         if opening is not None:  # an open stage is where the deal starts; a closed one is a move after it is made
             values["stage"] = opening.pk
         deal = deal_services.create_deal(actor=actor, data=values)
-        result.created += 1
-        changed = True
+        created = changed = True
     else:
-        changed = bool(deal_services.update_deal(actor=actor, deal=deal, data=values))
+        created, changed = False, bool(deal_services.update_deal(actor=actor, deal=deal, data=values))
     if stage and stage != deal.stage.name:
         if not deal.pipeline.stages.filter(name=stage).exists():
             raise ValidationFailed(_("ステージ「%(stage)s」はパイプライン「%(p)s」にありません。")
@@ -170,11 +169,12 @@ def _deal_row(actor, data: dict, result: ImportResult) -> None:
         target = deal.pipeline.stages.get(name=stage)
         reason = data.get("lost_reason", "") if target.kind == Stage.Kind.LOST else ""
         changed |= bool(deal_services.move_deal(actor=actor, deal=deal, stage=target.pk, lost_reason=reason))
-    if data.get("id"):
-        if changed:
-            result.updated += 1
-        else:
-            result.unchanged += 1
+    if created:  # counted once the whole row went in (a failed move rolls the new deal back)
+        result.created += 1
+    elif changed:
+        result.updated += 1
+    else:
+        result.unchanged += 1
 
 
 def _deal_rows(actor):
