@@ -1,8 +1,11 @@
 """/api/v1/products and /api/v1/quotes: shapes, ETag/If-Match, versions, status and the PDF; the negative set."""
 
+from unittest import mock
+
 import pytest
 
 from kizuna.sales.models import Quote
+from kizuna.timeline.models import Attachment
 from tests.sales import quote_helpers as h
 
 P = "/api/v1/products"
@@ -61,8 +64,14 @@ def test_quote_create_read_update_version_status_pdf(cast, api, deal, settings, 
     listed = owner.get(f"{Q}?deal={deal.pk}").json()["items"]
     assert [x["display_number"] for x in listed] == [f"{quote['number']}-2"]
     assert len(owner.get(f"{Q}?deal={deal.pk}&latest=false").json()["items"]) == 2
-    pdf = owner.get(f"{Q}/{qid}/pdf")
+    pdf = owner.get(f"{Q}/{qid}/pdf")  # the PDF filed when it was sent; reading writes nothing
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert Attachment.objects.count() == 1
+    new_id = owner.get(f"{Q}?deal={deal.pk}").json()["items"][0]["id"]
+    with mock.patch("kizuna.sales.quote_pdf.render_pdf", return_value=pdf.content):
+        assert owner.post(f"{Q}/{new_id}/pdf").status_code == 200  # issuing the new version files it
+        assert api(cast.readonly).post(f"{Q}/{new_id}/pdf").status_code == 200  # a reader: nothing filed
+    assert Attachment.objects.count() == 2
 
 
 def test_quote_negative_set(cast, api, deal):

@@ -162,7 +162,7 @@ def test_pdf_is_japanese_and_filed_once_per_state_on_the_deal_timeline(cast, set
     person = h.contact(cast.owner, deal)
     data = {"lines": lines(products), "customer_person": person.pk, "delivery_terms": "受注後2週間"}
     quote = services.create_quote(actor=cast.owner, deal=deal, data=data)
-    pdf = quote_documents.download(actor=cast.owner, quote=quote)
+    pdf = quote_documents.issue(actor=cast.owner, quote=quote)
     (tmp_path / "q.pdf").write_bytes(pdf)
     text = subprocess.run(["pdftotext", str(tmp_path / "q.pdf"), "-"], capture_output=True, text=True,
                           check=True).stdout  # fmt: skip
@@ -174,10 +174,15 @@ def test_pdf_is_japanese_and_filed_once_per_state_on_the_deal_timeline(cast, set
     link = ActivityLink.objects.get(object_type="deal", object_id=deal.pk)
     attachment = Attachment.objects.get(activity=link.activity)
     assert attachment.content_type == "application/pdf" and attachment.name == f"{quote.number}.pdf"
+    quote.refresh_from_db()
+    with mock.patch("kizuna.sales.quote_pdf.render_pdf", side_effect=AssertionError("rendered again")):
+        assert quote_documents.pdf_of(quote) == pdf  # the filed PDF is what a later reader gets
+        assert quote_documents.issue(actor=cast.owner, quote=quote) == pdf  # the same state: not filed again
+    assert ActivityLink.objects.filter(object_type="deal", object_id=deal.pk).count() == 1
     with mock.patch("kizuna.sales.quote_pdf.render_pdf", return_value=pdf):  # one real rendering is enough
-        quote_documents.download(actor=cast.owner, quote=quote)  # the same state: not filed again
+        services.update_quote(actor=cast.owner, quote=quote, data={"notes": "再発行"})
+        quote_documents.issue(actor=cast.readonly, quote=quote)  # a reader gets the PDF; nothing is filed
         assert ActivityLink.objects.filter(object_type="deal", object_id=deal.pk).count() == 1
-        quote_documents.download(actor=cast.readonly, quote=quote)  # a reader may download; nothing is filed
         quote_documents.send(actor=cast.owner, quote=quote)
     assert ActivityLink.objects.filter(object_type="deal", object_id=deal.pk).count() == 2
     assert Quote.objects.get(pk=quote.pk).status == "sent"

@@ -333,11 +333,22 @@ def set_status(request: HttpRequest, response: HttpResponse, quote_id: int, payl
     return _out(quote)
 
 
-@router.get("/quotes/{quote_id}/pdf", response={200: None, **ERRORS})
-def quote_pdf(request: HttpRequest, quote_id: int):
-    """The 見積書 as PDF; the first download of each saved state is filed on the deal's timeline."""
-    quote = quote_services.get_quote_for_user(request.user, quote_id)
-    pdf = quote_documents.download(actor=request.user, quote=quote)
+def _pdf_response(quote: Quote, pdf: bytes) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{quote.display_number}.pdf"'
     return response
+
+
+@router.get("/quotes/{quote_id}/pdf", response={200: None, **ERRORS})
+def quote_pdf(request: HttpRequest, quote_id: int):
+    """The 見積書 as PDF (the one filed on the deal's timeline for this state, if any). Writes nothing."""
+    quote = quote_services.get_quote_for_user(request.user, quote_id)
+    return _pdf_response(quote, quote_documents.pdf_of(quote))
+
+
+@router.post("/quotes/{quote_id}/pdf", response={200: None, **ERRORS})
+def issue_quote_pdf(request: HttpRequest, quote_id: int):
+    """Issue the PDF: the first issue of each saved state is filed on the deal's timeline (an activity linked to
+    the deal, the PDF attached). Readers who may not write the deal get the PDF; nothing is filed."""
+    quote = quote_services.get_quote_for_user(request.user, quote_id)
+    return _pdf_response(quote, quote_documents.issue(actor=request.user, quote=quote))

@@ -128,10 +128,14 @@ def quote_line_row(request):
 
 
 @page_view
-@require_GET
+@require_http_methods(["GET", "POST"])
 def quote_pdf(request, pk: int):
+    """GET: the PDF (writes nothing). POST (「PDFを発行」): the same, filed on the deal's timeline once per state."""
     quote = services.get_quote_for_user(request.user, pk)
-    pdf = quote_documents.download(actor=request.user, quote=quote)
+    if request.method == "POST":
+        pdf = quote_documents.issue(actor=request.user, quote=quote)
+    else:
+        pdf = quote_documents.pdf_of(quote)
     response = HttpResponse(pdf, content_type="application/pdf")
     disposition = "inline" if request.GET.get("inline") else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{quote.display_number}.pdf"'

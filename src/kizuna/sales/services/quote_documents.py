@@ -1,5 +1,6 @@
-"""A quote's PDF on the deal's timeline: downloading a version (or marking it sent) files an activity linked to the
-deal, with the PDF attached, so whoever opens the deal sees what the customer received and when."""
+"""A quote's PDF on the deal's timeline: issuing a version's PDF (the 「PDFを発行」 button, POST …/pdf in the API) or
+marking it sent files an activity linked to the deal, with the PDF attached, so whoever opens the deal sees what
+the customer received and when. Reading the PDF again (GET) writes nothing: it returns the filed PDF."""
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -8,7 +9,7 @@ from django.utils.translation import gettext as _
 from kizuna.core.permissions import can_write_record, has_perm
 from kizuna.timeline.models import Activity
 from kizuna.timeline.services.activities import create_activity
-from kizuna.timeline.services.attachments import add_attachment
+from kizuna.timeline.services.attachments import add_attachment, open_attachment
 
 from .. import quote_pdf
 from ..models import Quote
@@ -38,11 +39,27 @@ def _file(actor, quote: Quote, pdf: bytes, subject: str) -> Activity:
     return activity
 
 
-def download(*, actor, quote: Quote) -> bytes:
-    """The PDF of `quote`; the first download of each saved state files it on the deal's timeline."""
+def pdf_of(quote: Quote) -> bytes:
+    """The PDF as filed on the timeline for this saved state (what the customer got), else a fresh rendering.
+    Reading it writes nothing."""
+    if quote.activity_id and quote.activity_version == quote.version:
+        attachment = quote.activity.attachments.alive().filter(content_type="application/pdf").first()
+        if attachment is not None:
+            try:
+                with open_attachment(attachment) as handle:
+                    return handle.read()
+            except OSError:
+                pass
+    return quote_pdf.render_pdf(quote)
+
+
+def issue(*, actor, quote: Quote) -> bytes:
+    """The PDF of `quote`, filed on the deal's timeline the first time each saved state is issued (a reader
+    without the right to write the deal gets the PDF and nothing is filed)."""
+    if not may_file(actor, quote) or (quote.activity_id and quote.activity_version == quote.version):
+        return pdf_of(quote)
     pdf = quote_pdf.render_pdf(quote)
-    if may_file(actor, quote) and (quote.activity_id is None or quote.activity_version != quote.version):
-        _file(actor, quote, pdf, _("見積書 %(number)s を発行しました") % {"number": quote.display_number})
+    _file(actor, quote, pdf, _("見積書 %(number)s を発行しました") % {"number": quote.display_number})
     return pdf
 
 
