@@ -164,8 +164,29 @@ def seed(cast) -> SimpleNamespace:
         activities=[activity, secret_activity, team_activity],
         employments=[job_ for person in (secret, team_person, public) for job_ in person.employments.all()],
         sites=list(public_co.sites.all()),
-        users=[cast.owner, cast.outsider, cast.admin], rules=rules,
+        users=[cast.owner, cast.outsider, cast.admin], rules=rules, **_sales(cast, secret_co, public_co),
     )  # fmt: skip
+
+
+def _sales(cast, secret_co, public_co) -> dict:
+    """A private deal (鍵穴) and a public one, each with a quote (the private one's PDF issued to its timeline), and
+    a product."""
+    from kizuna.sales.models import QuoteIssuer
+    from kizuna.sales.services import deals, quote_documents, quotes
+    from kizuna.sales.services import products as product_services
+
+    o = cast.owner
+    QuoteIssuer.objects.create(pk=1, name="株式会社絆テック", registration_number="T7000012050002")
+    product = product_services.create_product(actor=cast.admin, data={"code": "P-1", "name": "公開の部品"})
+    secret_deal = deals.create_deal(actor=o, data={"title": "鍵穴の新ライン", "company": secret_co.pk,
+                                                   "visibility": "private"})  # fmt: skip
+    public_deal = deals.create_deal(actor=o, data={"title": "公開の更新案件", "company": public_co.pk,
+                                                   "visibility": "public"})  # fmt: skip
+    secret_quote = quotes.create_quote(actor=o, deal=secret_deal, data={"lines": [{"name": "鍵穴の治具"}],
+                                                                        "notes": "鍵穴の値引条件"})  # fmt: skip
+    quote_documents.issue(actor=o, quote=secret_quote)
+    public_quote = quotes.create_quote(actor=o, deal=public_deal, data={"lines": [{"product": product.pk}]})
+    return {"deals": [secret_deal, public_deal], "quotes": [secret_quote, public_quote], "products": [product]}
 
 
 def _automation_rules(cast) -> list:
@@ -262,6 +283,10 @@ def fills(route: Route, w) -> list[dict] | None:
         ("calendar/feed/<str:token>", "token", ["kzcal_not-a-valid-token", "x"]),  # a bad secret: 404
         ("settings/automation/<int:pk>", "pk", _ids(w.rules)),
         ("api/v1/automation/rules/<rule_id>", "rule_id", _ids(w.rules)),
+        ("sales/deals/<int:pk>", "pk", _ids(w.deals)), ("sales/quotes/<int:pk>", "pk", _ids(w.quotes)),
+        ("sales/settings/products/<int:pk>", "pk", _ids(w.products)),
+        ("api/v1/quotes/<quote_id>", "quote_id", _ids(w.quotes)),
+        ("api/v1/products/<product_id>", "product_id", _ids(w.products)),
     ]  # fmt: skip
     for prefix, name, ids in by_prefix:
         if p.startswith(prefix) and route.params == (name,):
@@ -346,6 +371,11 @@ def queries(route: Route, w) -> list[dict]:
         "api/v1/people/duplicates": [{"min_score": 0.1}],
         "api/v1/duplicates": [{"kind": "person"}, {"kind": "company"}],
         "api/v1/people/<person_id>/timeline": [{"kind": "note"}],
+        "sales/quotes/": [{"status": "draft"}],
+        "sales/deals/export/": [{"format": "csv", "encoding": "cp932"}, {"format": "xlsx"}],
+        "sales/settings/products/export/": [{"format": "xlsx"}],
+        "api/v1/quotes": [{"deal": w.deals[0].pk}, {"latest": "false"}],
+        "api/v1/products": [{"q": "公開"}],
     }  # fmt: skip
     return [{}, *extra.get(route.pattern, [])]
 

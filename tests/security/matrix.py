@@ -615,3 +615,90 @@ OPERATIONS: dict[str, Op] = {
     f"GET {A}/automation/rules/{{rule_id}}/runs": Op(automation_rule(), rule_managers(200)),
     f"POST {A}/automation/rules/{{rule_id}}/dry-run": Op(automation_rule(dry_run_body), rule_managers(200)),
 }  # fmt: skip
+
+
+# --- products and quotes (見積書) ----------------------------------------------------------------------------------
+# A quote is reached through its deal: it reads like its deal and is written by whoever may edit the deal. The
+# auditor role holds no "deal" permission (CUSTOM_ROLES), so every quote is hidden from it (404).
+def _respec(specs: dict[str, str], **override: int) -> dict[str, str]:
+    return {k: " ".join(f"{a}:{s}" for a, s in (parse(v) | override).items()) for k, v in specs.items()}
+
+
+def _issuer():
+    from kizuna.sales.models import QuoteIssuer
+
+    QuoteIssuer.objects.get_or_create(pk=1, defaults={"name": "株式会社絆テック"})
+
+
+def _sales_deal(world, scenario):
+    from kizuna.sales.services import deals
+
+    company = world.company("public", name="株式会社公開工業")
+    deal = deals.create_deal(actor=world.admin, data={"title": "検査治具更新", "company": company.pk,
+                                                      **world.ownership(scenario)})  # fmt: skip
+    return world.share(deal, scenario)
+
+
+def quote_of(body=None, *, status: str = "draft", issued: bool = False):
+    """The scenario's deal and a quote on it (sent, or with its PDF issued to the deal's timeline, when asked)."""
+
+    def build(world, scenario):
+        from kizuna.sales.services import quote_documents, quotes
+
+        _issuer()
+        deal = _sales_deal(world, scenario)
+        quote = quotes.create_quote(actor=world.admin, deal=deal, data={"lines": [{"name": "治具", "unit_price": 1000}]})
+        if status == "sent":
+            quotes.set_status(actor=world.admin, quote=quote, status="sent")
+        if issued:
+            quote_documents.issue(actor=world.admin, quote=quote)
+        quote.refresh_from_db()
+        return _t(params={"quote_id": quote.pk}, body=body, obj=quote, expect_id=quote.pk)
+
+    return build
+
+
+def quote_on_deal(world, scenario):
+    _issuer()
+    return _t(body={"deal": _sales_deal(world, scenario).pk})
+
+
+def product_of(body=None):
+    def build(world, scenario):
+        from kizuna.sales.services import products
+
+        product = products.create_product(actor=world.admin, data={"code": "P-100", "name": "ボルト"})
+        return _t(params={"product_id": product.pk}, body=body, obj=product, expect_id=product.pk)
+
+    return build
+
+
+PRODUCT_READERS = {NONE: "admin,manager,owner,teammate,readonly,outsider:200 auditor:404"}
+
+
+def product_writers(ok: int) -> dict[str, str]:
+    return {NONE: f"admin,manager,owner,teammate,outsider:{ok} readonly:403 auditor:404"}
+
+
+OPERATIONS.update({
+    f"GET {A}/products": Op(collection(), EVERYONE),
+    f"POST {A}/products": Op(collection(body={"code": "P-200", "name": "ナット", "unit_price": 30}), CREATORS),
+    f"GET {A}/products/{{product_id}}": Op(product_of(), PRODUCT_READERS, returns_target=True),
+    f"PATCH {A}/products/{{product_id}}": Op(product_of({"unit_price": 120}), product_writers(200),
+                                             returns_target=True),
+    f"DELETE {A}/products/{{product_id}}": Op(product_of(), product_writers(204)),
+    f"GET {A}/quotes": Op(collection(), EVERYONE),
+    f"POST {A}/quotes": Op(quote_on_deal, _respec(writes(201), auditor=404)),
+    f"GET {A}/quotes/{{quote_id}}": Op(quote_of(), _respec(reads(), auditor=404), returns_target=True),
+    f"PATCH {A}/quotes/{{quote_id}}": Op(quote_of({"notes": "納期ご相談"}), _respec(writes(), auditor=404),
+                                         returns_target=True),
+    f"DELETE {A}/quotes/{{quote_id}}": Op(quote_of(), _respec(writes(204), auditor=404)),
+    f"POST {A}/quotes/{{quote_id}}/revisions": Op(quote_of({}), _respec(writes(201), auditor=404)),
+    f"POST {A}/quotes/{{quote_id}}/status": Op(quote_of({"status": "accepted"}, status="sent"),
+                                               _respec(writes(), auditor=404), returns_target=True),
+    f"GET {A}/quotes/{{quote_id}}/pdf": Op(quote_of(issued=True), _respec(reads(), auditor=404),
+                                           content_type="application/pdf"),
+    # Issuing files the PDF for writers; a reader who sees the deal gets the PDF, nothing filed (so 200 for all).
+    f"POST {A}/quotes/{{quote_id}}/pdf": Op(quote_of({}, issued=True), _respec(reads(), auditor=404),
+                                            content_type="application/pdf"),
+})  # fmt: skip

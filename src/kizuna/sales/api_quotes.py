@@ -322,9 +322,10 @@ def revise_quote(request: HttpRequest, response: HttpResponse, quote_id: int):
 
 @router.post("/quotes/{quote_id}/status", response={200: QuoteOut, **ERRORS})
 def set_status(request: HttpRequest, response: HttpResponse, quote_id: int, payload: StatusIn):
-    """sent (files the PDF on the deal's timeline), then accepted or rejected. Needs If-Match."""
+    """sent (files the PDF on the deal's timeline), then accepted or rejected. If-Match, when sent, is checked;
+    without it the transitions themselves guard (a quote moves forward only: 409 otherwise)."""
     quote = quote_services.get_quote_for_user(request.user, quote_id, for_write=True)
-    version = expected_version(request, quote)
+    version = expected_version(request, quote) if request.headers.get("If-Match") else None
     if payload.status == Quote.Status.SENT:
         quote_documents.send(actor=request.user, quote=quote, expected_version=version)
     else:
