@@ -186,6 +186,7 @@ def _sales(cast, secret_co, public_co) -> dict:
                                                                         "notes": "鍵穴の値引条件"})  # fmt: skip
     quote_documents.issue(actor=o, quote=secret_quote)
     public_quote = quotes.create_quote(actor=o, deal=public_deal, data={"lines": [{"product": product.pk}]})
+    quote_documents.issue(actor=o, quote=public_quote)  # readers get the filed PDF: no rendering per request
     return {"deals": [secret_deal, public_deal], "quotes": [secret_quote, public_quote], "products": [product]}
 
 
@@ -287,6 +288,7 @@ def fills(route: Route, w) -> list[dict] | None:
         ("sales/settings/products/<int:pk>", "pk", _ids(w.products)),
         ("api/v1/quotes/<quote_id>", "quote_id", _ids(w.quotes)),
         ("api/v1/products/<product_id>", "product_id", _ids(w.products)),
+        ("api/v1/deals/<deal_id>", "deal_id", _ids(w.deals)), ("sales/board/deals/<int:pk>", "pk", _ids(w.deals)),
     ]  # fmt: skip
     for prefix, name, ids in by_prefix:
         if p.startswith(prefix) and route.params == (name,):
@@ -316,6 +318,8 @@ def fills(route: Route, w) -> list[dict] | None:
         ("pk", "delivery_pk"): [{"pk": w.webhook.pk, "delivery_pk": w.webhook_delivery.pk}],
         ("subscription_id", "delivery_id"): [{"subscription_id": w.webhook.pk,
                                               "delivery_id": w.webhook_delivery.pk}],
+        ("pk", "person_pk"): [{"pk": d.pk, "person_pk": w.public.pk} for d in w.deals],
+        ("pk", "position"): [{"pk": d.pk, "position": 0} for d in w.deals],
     }  # fmt: skip
     if route.params in pairs:
         return pairs[route.params]

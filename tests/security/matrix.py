@@ -639,19 +639,35 @@ def _sales_deal(world, scenario):
     return world.share(deal, scenario)
 
 
+_PDF: list[bytes] = []
+
+
+def _sample_pdf(quote) -> bytes:
+    from kizuna.sales import quote_pdf
+
+    if not _PDF:
+        _PDF.append(quote_pdf.render_pdf(quote))
+    return _PDF[0]
+
+
 def quote_of(body=None, *, status: str = "draft", issued: bool = False):
     """The scenario's deal and a quote on it (sent, or with its PDF issued to the deal's timeline, when asked)."""
 
     def build(world, scenario):
+        from unittest import mock
+
         from kizuna.sales.services import quote_documents, quotes
 
         _issuer()
         deal = _sales_deal(world, scenario)
-        quote = quotes.create_quote(actor=world.admin, deal=deal, data={"lines": [{"name": "治具", "unit_price": 1000}]})
+        quote = quotes.create_quote(
+            actor=world.admin, deal=deal, data={"lines": [{"name": "治具", "unit_price": 1000}]}
+        )
         if status == "sent":
             quotes.set_status(actor=world.admin, quote=quote, status="sent")
-        if issued:
-            quote_documents.issue(actor=world.admin, quote=quote)
+        if issued:  # one real rendering per run is enough for statuses and content types
+            with mock.patch("kizuna.sales.quote_pdf.render_pdf", return_value=_sample_pdf(quote)):
+                quote_documents.issue(actor=world.admin, quote=quote)
         quote.refresh_from_db()
         return _t(params={"quote_id": quote.pk}, body=body, obj=quote, expect_id=quote.pk)
 
