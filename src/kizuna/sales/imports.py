@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_noop
 
 from kizuna.contacts.exports import ENCODINGS, Export, ExportError, _csv, _xlsx
 from kizuna.core import audit
@@ -26,9 +28,12 @@ MAX_BYTES = 20 * 1024 * 1024
 MAX_ERRORS = 1000
 FORMATS = ("csv", "xlsx")
 
+# A file's headers are its format (an exported file imports back under any UI language): kept in Japanese, and
+# catalogued with gettext_noop so the messages that name a column have their English meaning on record.
 PRODUCT_COLUMNS = [
-    ("品番", "code"), ("品名", "name"), ("単位", "unit"), ("単価（税抜）", "unit_price"), ("消費税率", "tax_rate"),
-    ("販売中", "active"),
+    (gettext_noop("品番"), "code"), (gettext_noop("品名"), "name"), (gettext_noop("単位"), "unit"),
+    (gettext_noop("単価（税抜）"), "unit_price"), (gettext_noop("消費税率"), "tax_rate"),
+    (gettext_noop("販売中"), "active"),
 ]  # fmt: skip
 PRODUCT_ALIASES = {
     "code": ("品番", "商品コード", "コード", "型番", "code", "productcode", "sku"),
@@ -83,8 +88,9 @@ def map_headers(headers: list[str], aliases: dict) -> tuple[dict[int, str], list
     return mapping, sorted(seen)
 
 
-def read_rows(content: bytes, filename: str, encoding: str, aliases: dict, required: tuple, result: ImportResult):
-    """Yield (row number, {field: value}, {header: value}); a file that cannot be read raises ValidationFailed."""
+def read_rows(content: bytes, filename: str, encoding: str, aliases: dict, required: dict, result: ImportResult):
+    """Yield (row number, {field: value}, {header: value}); a file that cannot be read raises ValidationFailed.
+    `required`: {field: its name for the message} of the columns the file must have."""
     if len(content) > MAX_BYTES:
         raise ValidationFailed(field_errors={"file": [_("ファイルが大きすぎます（上限 20 MB）。")]})
     try:
@@ -96,10 +102,10 @@ def read_rows(content: bytes, filename: str, encoding: str, aliases: dict, requi
         raise ValidationFailed(field_errors={"file": [_("CSV か Excel（.xlsx）のファイルを選んでください。")]})
     result.encoding = table.encoding or "xlsx"
     mapping, found = map_headers(table.headers, aliases)
-    missing = [key for key in required if key not in found]
+    missing = [str(label) for key, label in required.items() if key not in found]
     if missing:
         table.close()
-        labels = "、".join(aliases[key][0] for key in missing)
+        labels = "、".join(missing)
         message = _("見出し行に必要な列がありません: %(columns)s（1行目に見出しを置いてください）。") % {
             "columns": labels
         }
@@ -137,7 +143,9 @@ def import_products(*, actor, content: bytes, filename: str, encoding: str = "au
     seen: dict[str, int] = {}
     try:
         with transaction.atomic():
-            for number, data, raw in read_rows(content, filename, encoding, PRODUCT_ALIASES, ("code",), result):
+            for number, data, raw in read_rows(
+                content, filename, encoding, PRODUCT_ALIASES, {"code": _l("品番")}, result
+            ):
                 code = nfkc(data.get("code", "")).strip()
                 if code and code in seen:
                     message = _("品番「%(code)s」は%(row)s行目と重複しています。") % {"code": code, "row": seen[code]}

@@ -9,6 +9,8 @@ deal. Rows that fail are reported with their row number; the rest go in (sales.i
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_noop
 
 from kizuna.contacts.models import Company
 from kizuna.core import audit
@@ -22,12 +24,16 @@ from .models import Deal, DealSource, Pipeline, Stage, TaxRate
 from .services import deals as deal_services
 from .services.products import parse_tax_rate
 
-DEAL_COLUMNS = [
-    ("ID", "id"), ("案件名", "title"), ("会社名", "company"), ("法人番号", "corporate_number"),
-    ("パイプライン", "pipeline"), ("ステージ", "stage"), ("金額（税抜）", "amount"), ("消費税率", "tax_rate"),
-    ("確度", "probability"), ("受注予定日", "expected_close_on"), ("次のアクション", "next_step"),
-    ("次のアクション期日", "next_step_due"), ("引合元", "source"), ("競合", "competitors"), ("失注理由", "lost_reason"),
-    ("受注日", "won_on"), ("担当者", "owner"), ("公開範囲", "visibility"),
+DEAL_COLUMNS = [  # the file's headers (see sales.imports.PRODUCT_COLUMNS)
+    ("ID", "id"), (gettext_noop("案件名"), "title"), (gettext_noop("会社名"), "company"),
+    (gettext_noop("法人番号"), "corporate_number"), (gettext_noop("パイプライン"), "pipeline"),
+    (gettext_noop("ステージ"), "stage"), (gettext_noop("金額（税抜）"), "amount"),
+    (gettext_noop("消費税率"), "tax_rate"),
+    (gettext_noop("確度"), "probability"), (gettext_noop("受注予定日"), "expected_close_on"),
+    (gettext_noop("次のアクション"), "next_step"), (gettext_noop("次のアクション期日"), "next_step_due"),
+    (gettext_noop("引合元"), "source"), (gettext_noop("競合"), "competitors"),
+    (gettext_noop("失注理由"), "lost_reason"),
+    (gettext_noop("受注日"), "won_on"), (gettext_noop("担当者"), "owner"), (gettext_noop("公開範囲"), "visibility"),
 ]  # fmt: skip
 DEAL_ALIASES = {
     "id": ("ID", "商談ID", "案件ID"),
@@ -119,7 +125,9 @@ def import_deals(*, actor, content: bytes, filename: str, encoding: str = "auto"
     result = ImportResult(dry_run=dry_run)
     try:
         with transaction.atomic():
-            for number, data, raw in read_rows(content, filename, encoding, DEAL_ALIASES, ("title",), result):
+            for number, data, raw in read_rows(
+                content, filename, encoding, DEAL_ALIASES, {"title": _l("案件名")}, result
+            ):
                 try:
                     with transaction.atomic():
                         _deal_row(actor, data, result)
