@@ -186,3 +186,19 @@ def test_pdf_is_japanese_and_filed_once_per_state_on_the_deal_timeline(cast, set
         quote_documents.send(actor=cast.owner, quote=quote)
     assert ActivityLink.objects.filter(object_type="deal", object_id=deal.pk).count() == 2
     assert Quote.objects.get(pk=quote.pk).status == "sent"
+
+
+def test_privacy_disclose_and_erase_the_addressee(cast, setup):
+    from kizuna.sales import privacy_quotes
+
+    deal, _ = setup
+    person = h.contact(cast.owner, deal)
+    quote = services.create_quote(actor=cast.owner, deal=deal, data={"customer_person": person.pk})
+    assert quote.customer_person_name == "山田 太郎"
+    shown = privacy_quotes.disclose([person.pk])["sales_quotes"]
+    assert [(q["number"], q["addressed_to"]) for q in shown] == [(quote.number, "山田 太郎")]
+    _own, mentions = privacy_quotes.audit([person.pk])
+    assert AuditEvent.objects.filter(mentions).filter(object_id=str(quote.pk)).exists()
+    assert privacy_quotes.erase(cast.admin, [person.pk], lambda v: v) == {"sales_quotes": 1}
+    quote.refresh_from_db()
+    assert quote.customer_person is None and quote.customer_person_name == ""
