@@ -6,6 +6,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kizuna.contacts.models import Company, Person
 from kizuna.core.permissions import can_write_record, has_perm
 from kizuna.timeline.models import Activity
 from kizuna.timeline.services.activities import create_activity
@@ -27,9 +28,11 @@ def _file(actor, quote: Quote, pdf: bytes, subject: str) -> Activity:
         "number": quote.display_number, "title": quote.title, "total": f"{quote.total:,}",
         "until": quote.valid_until.strftime("%Y/%m/%d")}  # fmt: skip
     data = {"kind": Activity.Kind.NOTE, "subject": subject[:200], "body": body,
-            "companies": [deal.company_id], "links": [{"type": "deal", "id": deal.pk}],
-            "visibility": deal.visibility}  # fmt: skip
-    if quote.customer_person_id:
+            "links": [{"type": "deal", "id": deal.pk}], "visibility": deal.visibility}  # fmt: skip
+    # the company and the addressee join the activity when the actor may see them (else the deal link alone)
+    if Company.objects.visible_to(actor).filter(pk=deal.company_id).exists():
+        data["companies"] = [deal.company_id]
+    if quote.customer_person_id and Person.objects.visible_to(actor).filter(pk=quote.customer_person_id).exists():
         data["people"] = [quote.customer_person_id]
     with transaction.atomic():
         activity = create_activity(actor=actor, data=data)
