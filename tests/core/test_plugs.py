@@ -12,7 +12,7 @@ def keys(entries):
 
 def test_the_main_menu_is_what_the_apps_registered_in_their_order(cast):
     member = keys(nav.main_menu(cast.owner))
-    assert member == ["companies", "people", "tasks", "calendar", "duplicates", "imports", "trash"]
+    assert member == ["companies", "people", "tasks", "calendar", "deals", "duplicates", "imports", "trash"]
     admin = keys(nav.main_menu(cast.admin))
     assert admin.index("audit") < admin.index("settings") < admin.index("trash")
     assert "handover" in admin and "handover" in keys(nav.main_menu(cast.manager))

@@ -30,7 +30,7 @@ def test_only_administrators_define_fields(cast):
     ("data", "field"),
     [
         ({"key": "Rank"}, "key"), ({"key": "ランク"}, "key"), ({"key": "1st"}, "key"), ({"type": "color"}, "type"),
-        ({"object_type": "deal"}, "object_type"), ({"label_ja": ""}, "label_ja"), ({"type": "choice"}, "choices"),
+        ({"object_type": "spaceship"}, "object_type"), ({"label_ja": ""}, "label_ja"), ({"type": "choice"}, "choices"),
         ({"read_roles": ["nobody"]}, "read_roles"),
     ],
 )  # fmt: skip
@@ -149,7 +149,7 @@ def test_api_lists_definitions_the_caller_may_read_with_json_types(cast, fields,
     assert by_key["locked"]["editable"] is False and by_key["memo"]["editable"] is True
     assert by_key["rank"]["path"] == "custom.rank" and by_key["rank"]["choices"] == ["A", "B", "C"]
     assert "secret" in {f["key"] for f in api(cast.manager).get("/api/v1/custom-fields?object_type=person").json()}
-    assert api(cast.owner).get("/api/v1/custom-fields?object_type=deal").status_code == 422
+    assert api(cast.owner).get("/api/v1/custom-fields?object_type=spaceship").status_code == 422
 
 
 def test_api_administration(cast, api):

@@ -136,3 +136,16 @@ def test_board_and_list_query_budget(cast, django_assert_max_num_queries):
         assert client.get("/sales/board/").status_code == 200
     with django_assert_max_num_queries(14):
         client.get("/sales/deals/")
+
+
+def test_history_names_the_deals_own_fields(cast, deals):
+    page = login(cast.owner).get(f"/sales/deals/{deals[0].pk}/").content.decode()
+    history = page[page.index("変更履歴") :]
+    assert "案件名" in history and "役職" not in history
+
+
+def test_delete_from_the_deal_page(cast, deals):
+    deal = Deal.objects.get(pk=deals[0].pk)
+    assert login(cast.readonly).post(f"/sales/deals/{deal.pk}/delete/").status_code == 403
+    response = login(cast.owner).post(f"/sales/deals/{deal.pk}/delete/", {"version": deal.version})
+    assert response.status_code == 302 and Deal.objects.get(pk=deal.pk).deleted_at is not None

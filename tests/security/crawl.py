@@ -154,7 +154,10 @@ def seed(cast) -> SimpleNamespace:
     job = imports.upload(actor=o, file=upload, filename="鍵穴名簿.csv", kind="person")
     rules = _automation_rules(cast)
     webhook, webhook_delivery = _webhook(cast)
+    deals, pipelines = _deals(cast, secret_co=secret_co, team_co=team_co, public_co=public_co, secret=secret,
+                              public=public, team_person=team_person)  # fmt: skip
     return SimpleNamespace(
+        deals=deals, pipelines=pipelines,
         webhook=webhook, webhook_delivery=webhook_delivery,
         cast=cast, secret_co=secret_co, secret=secret, gone=gone, team_co=team_co, team_person=team_person,
         public_co=public_co, public=public, twin=twin, activity=activity, secret_activity=secret_activity,
@@ -164,30 +167,27 @@ def seed(cast) -> SimpleNamespace:
         activities=[activity, secret_activity, team_activity],
         employments=[job_ for person in (secret, team_person, public) for job_ in person.employments.all()],
         sites=list(public_co.sites.all()),
-        users=[cast.owner, cast.outsider, cast.admin], rules=rules, **_sales(cast, secret_co, public_co),
+        users=[cast.owner, cast.outsider, cast.admin], rules=rules, **_sales(cast, deals),
     )  # fmt: skip
 
 
-def _sales(cast, secret_co, public_co) -> dict:
-    """A private deal (鍵穴) and a public one, each with a quote (the private one's PDF issued to its timeline), and
-    a product."""
+def _sales(cast, deals) -> dict:
+    """A quote on the private deal (鍵穴) and one on the public deal of the private company (its 宛名 is that
+    company: hidden from readers who may not see it), both issued to their timelines, and a product."""
     from kizuna.sales.models import QuoteIssuer
-    from kizuna.sales.services import deals, quote_documents, quotes
+    from kizuna.sales.services import quote_documents, quotes
     from kizuna.sales.services import products as product_services
 
     o = cast.owner
+    hidden, shown = deals[0], deals[1]
     QuoteIssuer.objects.create(pk=1, name="株式会社絆テック", registration_number="T7000012050002")
     product = product_services.create_product(actor=cast.admin, data={"code": "P-1", "name": "公開の部品"})
-    secret_deal = deals.create_deal(actor=o, data={"title": "鍵穴の新ライン", "company": secret_co.pk,
-                                                   "visibility": "private"})  # fmt: skip
-    public_deal = deals.create_deal(actor=o, data={"title": "公開の更新案件", "company": public_co.pk,
-                                                   "visibility": "public"})  # fmt: skip
-    secret_quote = quotes.create_quote(actor=o, deal=secret_deal, data={"lines": [{"name": "鍵穴の治具"}],
-                                                                        "notes": "鍵穴の値引条件"})  # fmt: skip
-    quote_documents.issue(actor=o, quote=secret_quote)
-    public_quote = quotes.create_quote(actor=o, deal=public_deal, data={"lines": [{"product": product.pk}]})
-    quote_documents.issue(actor=o, quote=public_quote)  # readers get the filed PDF: no rendering per request
-    return {"deals": [secret_deal, public_deal], "quotes": [secret_quote, public_quote], "products": [product]}
+    secret_quote = quotes.create_quote(actor=o, deal=hidden, data={"lines": [{"name": "鍵穴の治具"}],
+                                                                   "notes": "鍵穴の値引条件"})  # fmt: skip
+    public_quote = quotes.create_quote(actor=o, deal=shown, data={"lines": [{"product": product.pk}]})
+    for quote in (secret_quote, public_quote):  # readers get the filed PDF, or a masked rendering
+        quote_documents.issue(actor=o, quote=quote)
+    return {"quotes": [secret_quote, public_quote], "products": [product]}
 
 
 def _automation_rules(cast) -> list:
@@ -208,6 +208,63 @@ def _webhook(cast):
         "name": "鍵穴連携", "url": "https://93.184.215.14/hook", "event_types": ["person.created"]})  # fmt: skip
     webhooks.handle_event(OutboxEvent.objects.filter(type="person.created").first())
     return hook, hook.deliveries.first()
+
+
+def _deals(cast, *, secret_co, team_co, public_co, secret, public, team_person):
+    """A private deal (鍵穴 in its title), a public deal of the private company with the private person in it and
+    a line item, a team deal; a team pipeline besides the default one."""
+    from kizuna.sales.models import Pipeline, Stage
+    from kizuna.sales.services import deals as sales
+    from kizuna.sales.services import pipelines
+
+    o = cast.owner
+    hidden = sales.create_deal(
+        actor=o,
+        data={
+            "title": "鍵穴商談",
+            "company": public_co.pk,
+            "visibility": "private",
+            "next_step": "鍵穴の次の一手",
+            "amount": 31415926,
+            "contacts": [{"person": public.pk, "role": "decision_maker"}],
+        },
+    )
+    shown = sales.create_deal(
+        actor=o,
+        data={
+            "title": "公開商談",
+            "company": secret_co.pk,
+            "visibility": "public",
+            "contacts": [{"person": secret.pk, "role": "decision_maker"}, {"person": public.pk, "role": "contact"}],
+            "lines": [{"name": "公開部品", "quantity": 2, "unit_price": 1000}],
+        },
+    )
+    sales.move_deal(actor=o, deal=shown, stage=Stage.objects.get(pipeline__is_default=True, name="提案"))
+    team = sales.create_deal(
+        actor=o,
+        data={
+            "title": "班内商談",
+            "company": team_co.pk,
+            "visibility": "team",
+            "contacts": [{"person": team_person.pk, "role": "owner"}],
+        },
+    )
+    timeline.create_activity(
+        actor=o, data={"body": "鍵穴商談の打合せ", "visibility": "private", "links": [{"type": "deal", "id": shown.pk}]}
+    )
+    extra = pipelines.create_pipeline(
+        actor=cast.admin,
+        data={
+            "name": "保守更新",
+            "team": cast.team_b.pk,
+            "stages": [
+                {"name": "更新案内", "probability": 30},
+                {"name": "受注", "probability": 100, "kind": "won"},
+                {"name": "失注", "probability": 0, "kind": "lost"},
+            ],
+        },
+    )
+    return [hidden, shown, team], [Pipeline.objects.get(is_default=True), extra]
 
 
 # --- the routes ----------------------------------------------------------------------------------------------
@@ -284,11 +341,13 @@ def fills(route: Route, w) -> list[dict] | None:
         ("calendar/feed/<str:token>", "token", ["kzcal_not-a-valid-token", "x"]),  # a bad secret: 404
         ("settings/automation/<int:pk>", "pk", _ids(w.rules)),
         ("api/v1/automation/rules/<rule_id>", "rule_id", _ids(w.rules)),
-        ("sales/deals/<int:pk>", "pk", _ids(w.deals)), ("sales/quotes/<int:pk>", "pk", _ids(w.quotes)),
-        ("sales/settings/products/<int:pk>", "pk", _ids(w.products)),
+        ("sales/deals/<int:pk>", "pk", _ids(w.deals)), ("sales/board/deals/<int:pk>", "pk", _ids(w.deals)),
+        ("sales/pipelines/<int:pk>", "pk", _ids(w.pipelines)),
+        ("api/v1/deals/<deal_id>", "deal_id", _ids(w.deals)),
+        ("api/v1/pipelines/<pipeline_id>", "pipeline_id", _ids(w.pipelines)),
+        ("sales/quotes/<int:pk>", "pk", _ids(w.quotes)), ("sales/settings/products/<int:pk>", "pk", _ids(w.products)),
         ("api/v1/quotes/<quote_id>", "quote_id", _ids(w.quotes)),
         ("api/v1/products/<product_id>", "product_id", _ids(w.products)),
-        ("api/v1/deals/<deal_id>", "deal_id", _ids(w.deals)), ("sales/board/deals/<int:pk>", "pk", _ids(w.deals)),
     ]  # fmt: skip
     for prefix, name, ids in by_prefix:
         if p.startswith(prefix) and route.params == (name,):
@@ -318,7 +377,7 @@ def fills(route: Route, w) -> list[dict] | None:
         ("pk", "delivery_pk"): [{"pk": w.webhook.pk, "delivery_pk": w.webhook_delivery.pk}],
         ("subscription_id", "delivery_id"): [{"subscription_id": w.webhook.pk,
                                               "delivery_id": w.webhook_delivery.pk}],
-        ("pk", "person_pk"): [{"pk": d.pk, "person_pk": w.public.pk} for d in w.deals],
+        ("pk", "person_pk"): [{"pk": d.pk, "person_pk": c.person_id} for d in w.deals for c in d.contacts.all()],
         ("pk", "position"): [{"pk": d.pk, "position": 0} for d in w.deals],
     }  # fmt: skip
     if route.params in pairs:

@@ -9,8 +9,8 @@ class SalesConfig(AppConfig):
     verbose_name = "Sales"
     default_auto_field = "django.db.models.BigAutoField"
     url_prefix = "sales/"
-    api_routers = ("kizuna.sales.api.router", "kizuna.sales.api_quotes.router")
-    api_order = 70
+    api_routers = ("kizuna.sales.api.router", "kizuna.sales.api_pipelines.router", "kizuna.sales.api_quotes.router")
+    api_order = 25  # before timeline's /{kind}/{record_id}/history (30), which would take /deals/{id}/history
 
     def ready(self):
         from kizuna.core import events, nav, permissions
@@ -22,8 +22,10 @@ class SalesConfig(AppConfig):
         events.register_event_type("deal.stage_changed", _l("商談: ステージ変更"))
         events.register_event_type("deal.won", _l("商談: 受注"))
         events.register_event_type("deal.lost", _l("商談: 失注"))
-        nav.register_main("deals", pgettext_lazy("menu", "商談"), "sales:deal_list", order=35)
+        nav.register_main("deals", pgettext_lazy("menu", "商談"), "sales:deal_list", order=35,
+                          visible=lambda user: permissions.has_perm(user, "deal", "view"))  # fmt: skip
         nav.register_stylesheet("sales/sales.css")
+        nav.register_settings("pipelines", _l("パイプライン"), "sales:pipeline_list", order=35)  # administrators
 
         from kizuna.timeline import sources
 
@@ -56,11 +58,25 @@ class SalesConfig(AppConfig):
                                erase=deal_hooks.erase)  # fmt: skip
         visibility.register_history_filter(deal_hooks.hide_people)
         history.register_field_labels({"deal_contacts": _l("関係者"), "deal_lines": _l("明細")})
+        from .services.deals import FIELDS
+
+        # a deal's own field names first ("title" is the deal's name here, a person's 役職 elsewhere)
+        history.register_field_labels({f: Deal._meta.get_field(f).verbose_name for f in FIELDS}, model=Deal)
         history.register_choice_fields(Deal)
         custom_fields.register(Deal, reindex=search.reindex)
         payloads.register("deal", schema=DealOut,
                           prepare=lambda qs: qs.select_related("company", "stage", "owner"))  # fmt: skip
         events.register_consumer("sales.deal_activity", deal_hooks.on_event)
+        from kizuna.timeline.capture import register_marker
+
+        from . import capture
+
+        register_marker("deal", capture.PATTERN, plan=capture.plan, save=capture.save)
+        from kizuna.core import demo
+
+        from . import demo_deals
+
+        demo.register("sales.deals", demo_deals.load, order=60)
 
     @staticmethod
     def _register_quotes():

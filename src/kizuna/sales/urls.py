@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import board, deal_actions, deals
+from .views import board, deal_actions, deals, pipelines
 
 app_name = "sales"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("deals/new/", deals.deal_create, name="deal_create"),
     path("deals/<int:pk>/", deals.deal_detail, name="deal_detail"),
     path("deals/<int:pk>/edit/", deals.deal_edit, name="deal_edit"),
+    path("deals/<int:pk>/delete/", deal_actions.deal_delete, name="deal_delete"),
     path("deals/<int:pk>/move/", deal_actions.deal_move, name="deal_move"),
     path("deals/<int:pk>/people/", deal_actions.deal_people, name="deal_people"),
     path("deals/<int:pk>/people/<int:person_pk>/remove/", deal_actions.deal_person_remove, name="deal_person_remove"),
@@ -17,6 +18,11 @@ urlpatterns = [
 urlpatterns += [
     path("board/", board.deal_board, name="deal_board"),
     path("board/deals/<int:pk>/move/", board.board_move, name="board_move"),
+]
+urlpatterns += [
+    path("pipelines/", pipelines.pipeline_list, name="pipeline_list"),
+    path("pipelines/new/", pipelines.pipeline_edit, name="pipeline_create"),
+    path("pipelines/<int:pk>/", pipelines.pipeline_edit, name="pipeline_edit"),
 ]
 
 # products, quotes (見積書), import/export of products and deals

@@ -16,6 +16,7 @@ from kizuna.core.pages import page_view
 from kizuna.core.permissions import can_write_record, has_perm
 from kizuna.core.records import get_for_user
 
+from ..board_cards import render_columns
 from ..models import Deal, Pipeline
 from ..queries import STALLED_DAYS, DealFilters, board, pipelines_for
 from ..services import deals as services
@@ -44,6 +45,7 @@ def _board_context(request, pipeline: Pipeline, filters: DealFilters) -> dict:
             deal.movable = may_edit and can_write_record(request.user, deal)
     params = request.GET.copy()
     stalled_before = timezone.now() - timedelta(days=STALLED_DAYS)
+    render_columns(request, data.columns, query=params.urlencode(), stalled_before=stalled_before)
     may_create = has_perm(request.user, "deal", "create")
     return {"board": data, "stalled_before": stalled_before, "pipeline": pipeline, "filters": request.GET,
             "query": params.urlencode(), "nav": "deals", "can_create": may_create}  # fmt: skip

@@ -10,8 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kizuna.core.exceptions import StaleVersion, ValidationFailed
+from kizuna.core.exceptions import PermissionDenied, StaleVersion, ValidationFailed
 from kizuna.core.pages import page_view
+from kizuna.core.permissions import can_write_record
 from kizuna.core.records import get_for_user
 
 from ..models import Deal
@@ -114,3 +115,18 @@ def deal_line_remove(request, pk: int, position: int):
     except StaleVersion:
         return _stale(request, deal)
     return redirect(deal)
+
+
+@page_view
+@require_POST
+def deal_delete(request, pk: int):
+    """To the bin (restored through the API's /deals/{id}/restore or by an administrator)."""
+    deal = get_for_user(Deal, request.user, pk, for_write=True)
+    if not can_write_record(request.user, deal, "delete"):
+        raise PermissionDenied()
+    try:
+        services.delete_deal(actor=request.user, deal=deal, version=_version(request))
+    except StaleVersion:
+        return _stale(request, deal)
+    messages.success(request, _("商談「%(title)s」を削除しました。") % {"title": deal.title})
+    return redirect("sales:deal_list")
