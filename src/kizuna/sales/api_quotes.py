@@ -283,7 +283,7 @@ def create_quote(request: HttpRequest, response: HttpResponse, payload: QuoteIn)
     deal = get_for_user(Deal, request.user, payload.deal)
     quote = quote_services.create_quote(actor=request.user, deal=deal, data=_data(payload, partial=False))
     set_etag(response, quote)
-    return Status(201, _out(quote))
+    return Status(201, _out(quote_services.mask_for(request.user, quote)))
 
 
 @router.get("/quotes/{quote_id}", response={200: QuoteOut, **ERRORS})
@@ -301,7 +301,7 @@ def patch_quote(request: HttpRequest, response: HttpResponse, quote_id: int, pay
     quote_services.update_quote(actor=request.user, quote=quote, data=_data(payload, partial=True),
                                 expected_version=version)  # fmt: skip
     set_etag(response, quote)
-    return _out(quote)
+    return _out(quote_services.mask_for(request.user, quote))
 
 
 @router.delete("/quotes/{quote_id}", response={204: None, **ERRORS})
@@ -317,7 +317,7 @@ def revise_quote(request: HttpRequest, response: HttpResponse, quote_id: int):
     quote = quote_services.get_quote_for_user(request.user, quote_id, for_write=True)
     copy = quote_services.new_revision(actor=request.user, quote=quote)
     set_etag(response, copy)
-    return Status(201, _out(copy))
+    return Status(201, _out(quote_services.mask_for(request.user, copy)))
 
 
 @router.post("/quotes/{quote_id}/status", response={200: QuoteOut, **ERRORS})
@@ -331,7 +331,7 @@ def set_status(request: HttpRequest, response: HttpResponse, quote_id: int, payl
     else:
         quote_services.set_status(actor=request.user, quote=quote, status=payload.status, expected_version=version)
     set_etag(response, quote)
-    return _out(quote)
+    return _out(quote_services.mask_for(request.user, quote))
 
 
 def _pdf_response(quote: Quote, pdf: bytes) -> HttpResponse:

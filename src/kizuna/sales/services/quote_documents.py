@@ -43,9 +43,10 @@ def _file(actor, quote: Quote, pdf: bytes, subject: str) -> Activity:
 
 
 def pdf_of(quote: Quote) -> bytes:
-    """The PDF as filed on the timeline for this saved state (what the customer got), else a fresh rendering.
-    Reading it writes nothing."""
-    if quote.activity_id and quote.activity_version == quote.version:
+    """The PDF as filed on the timeline for this saved state (what the customer got), else a fresh rendering (also
+    when the reader may not see the addressee: the quote comes masked, sales.services.quotes.mask_for). Reading it
+    writes nothing."""
+    if quote.activity_id and quote.activity_version == quote.version and not getattr(quote, "masked", False):
         attachment = quote.activity.attachments.alive().filter(content_type="application/pdf").first()
         if attachment is not None:
             try:
@@ -59,7 +60,11 @@ def pdf_of(quote: Quote) -> bytes:
 def issue(*, actor, quote: Quote) -> bytes:
     """The PDF of `quote`, filed on the deal's timeline the first time each saved state is issued (a reader
     without the right to write the deal gets the PDF and nothing is filed)."""
-    if not may_file(actor, quote) or (quote.activity_id and quote.activity_version == quote.version):
+    if (
+        getattr(quote, "masked", False)
+        or not may_file(actor, quote)
+        or (quote.activity_id and quote.activity_version == quote.version)
+    ):
         return pdf_of(quote)
     pdf = quote_pdf.render_pdf(quote)
     _file(actor, quote, pdf, _("見積書 %(number)s を発行しました") % {"number": quote.display_number})

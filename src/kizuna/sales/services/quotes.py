@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kizuna.contacts.models import Person
+from kizuna.contacts.models import Company, Person
 from kizuna.core import audit, records
 from kizuna.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kizuna.core.japanese_dates import parse_japanese_date
@@ -46,9 +46,24 @@ TRANSITIONS = {
 
 # --- reading ------------------------------------------------------------------------------------------------------
 def get_quote_for_user(user, pk, *, for_write: bool = False, deleted: bool = False) -> Quote:
+    """The quote through its deal (hidden deal: 404). For reading, the addressee is as `user` may see it: a company
+    or person hidden from them reads as the placeholder (`quote.masked`), on the page, in the API and the PDF."""
     quote = records.get_for_user(Quote, user, pk, deleted=deleted)
-    if for_write and not can_write_record(user, quote.deal):
-        raise PermissionDenied()
+    if for_write:
+        if not can_write_record(user, quote.deal):
+            raise PermissionDenied()
+        return quote
+    return mask_for(user, quote)
+
+
+def mask_for(user, quote: Quote) -> Quote:
+    from kizuna.core.visibility import placeholder
+
+    quote.masked = False
+    if not Company.objects.visible_to(user).filter(pk=quote.deal.company_id).exists():
+        quote.customer_name, quote.customer_department, quote.masked = placeholder(Company), "", True
+    if quote.customer_person_id and not Person.objects.visible_to(user).filter(pk=quote.customer_person_id).exists():
+        quote.customer_person_name, quote.masked = placeholder(Person), True
     return quote
 
 
