@@ -18,6 +18,7 @@ from kizuna.core.exceptions import DomainError, PermissionDenied, ValidationFail
 from kizuna.core.japanese import company_key, legal_form, nfkc, normalize_corporate_number
 from kizuna.core.japanese_dates import parse_japanese_date
 from kizuna.core.permissions import has_perm
+from kizuna.core.visibility import placeholder
 
 from .imports import ImportResult, _DryRun, error_text, read_rows, write
 from .models import Deal, DealSource, Pipeline, Stage, TaxRate
@@ -152,7 +153,9 @@ def _deal_row(actor, data: dict, result: ImportResult) -> None:
         deal = Deal.objects.visible_to(actor).filter(pk=int(data["id"])).first() if data["id"].isdigit() else None
         if deal is None:
             problems.append(_("ID %(id)s の商談が見つかりません。") % {"id": data["id"]})
-    if deal is None or data.get("company") or data.get("corporate_number"):
+    if deal is not None and data.get("company") == placeholder(Company) and not data.get("corporate_number"):
+        pass  # exported by someone who may not see the company: the deal keeps its company
+    elif deal is None or data.get("company") or data.get("corporate_number"):
         company, reason = find_company(actor, data.get("company", ""), data.get("corporate_number", ""))
         if company is None:
             problems.append(reason)
@@ -190,9 +193,14 @@ def _deal_rows(actor):
     visibility = {"public": _("全社公開"), "team": _("チーム内"), "private": _("非公開")}
     qs = (Deal.objects.visible_to(actor).select_related("company", "pipeline", "stage", "owner")
           .order_by("id"))  # fmt: skip
+    # a deal the reader sees may belong to a company they may not see: its name is the placeholder, no number
+    seen = set(Company.objects.visible_to(actor).filter(pk__in=qs.values("company_id")).values_list("pk", flat=True))
+    hidden = placeholder(Company)
     for d in qs.iterator(chunk_size=2000):
+        shown = d.company_id in seen
         yield {
-            "id": d.pk, "title": d.title, "company": d.company.name, "corporate_number": d.company.corporate_number,
+            "id": d.pk, "title": d.title, "company": d.company.name if shown else hidden,
+            "corporate_number": d.company.corporate_number if shown else "",
             "pipeline": d.pipeline.name, "stage": d.stage.name, "amount": d.amount, "tax_rate": d.tax_rate,
             "probability": d.probability if d.probability is not None else "",
             "expected_close_on": d.expected_close_on or "", "next_step": d.next_step,

@@ -76,9 +76,17 @@ def quote_detail(request, pk: int):
 
 
 def _form_context(request, quote, form, lines, errors):
+    """A writer who may not see the deal's company or the addressee gets the placeholder instead of their fields
+    (the form then leaves them as they are); the addressee choices are the deal's people the writer sees."""
+    from kizuna.contacts.models import Company, Person
+    from kizuna.core.visibility import placeholder
+
+    hidden = services.hidden_parts(request.user, quote)
+    people = Person.objects.visible_to(request.user).filter(pk__in=quote.deal.people.values("pk"))
     return {"nav": "deals", "quote": quote, "form": form, "rows": forms.line_rows(lines, extra=3),
             "errors": errors, "rates": TaxRate.choices, "products": _product_choices(request.user),
-            "people": list(quote.deal.people.all()[:100])}  # fmt: skip
+            "people": list(people[:100]), "hidden": hidden, "hidden_company": placeholder(Company),
+            "hidden_person": placeholder(Person)}  # fmt: skip
 
 
 @page_view

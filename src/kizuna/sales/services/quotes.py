@@ -56,14 +56,25 @@ def get_quote_for_user(user, pk, *, for_write: bool = False, deleted: bool = Fal
     return mask_for(user, quote)
 
 
+def hidden_parts(user, quote: Quote) -> set[str]:
+    """ "company" and/or "person" when the quote's company or addressee is hidden from `user`."""
+    hidden = set()
+    if not Company.objects.visible_to(user).filter(pk=quote.deal.company_id).exists():
+        hidden.add("company")
+    if quote.customer_person_id and not Person.objects.visible_to(user).filter(pk=quote.customer_person_id).exists():
+        hidden.add("person")
+    return hidden
+
+
 def mask_for(user, quote: Quote) -> Quote:
     from kizuna.core.visibility import placeholder
 
-    quote.masked = False
-    if not Company.objects.visible_to(user).filter(pk=quote.deal.company_id).exists():
-        quote.customer_name, quote.customer_department, quote.masked = placeholder(Company), "", True
-    if quote.customer_person_id and not Person.objects.visible_to(user).filter(pk=quote.customer_person_id).exists():
-        quote.customer_person_name, quote.masked = placeholder(Person), True
+    hidden = hidden_parts(user, quote)
+    if "company" in hidden:
+        quote.customer_name, quote.customer_department = placeholder(Company), ""
+    if "person" in hidden:
+        quote.customer_person_name = placeholder(Person)
+    quote.masked = bool(hidden)
     return quote
 
 
