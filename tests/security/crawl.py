@@ -175,8 +175,8 @@ def _sales(cast, deals) -> dict:
     """A quote on the private deal (鍵穴) and one on the public deal of the private company (its 宛名 is that
     company: hidden from readers who may not see it), both issued to their timelines, and a product."""
     from kizuna.sales.models import QuoteIssuer
-    from kizuna.sales.services import quote_documents, quotes
     from kizuna.sales.services import products as product_services
+    from kizuna.sales.services import quote_documents, quotes
 
     o = cast.owner
     hidden, shown = deals[0], deals[1]
