@@ -168,8 +168,27 @@ def seed(cast) -> SimpleNamespace:
         activities=[activity, secret_activity, team_activity],
         employments=[job_ for person in (secret, team_person, public) for job_ in person.employments.all()],
         sites=list(public_co.sites.all()),
-        users=[cast.owner, cast.outsider, cast.admin], rules=rules,
+        users=[cast.owner, cast.outsider, cast.admin], rules=rules, **_sales(cast, deals),
     )  # fmt: skip
+
+
+def _sales(cast, deals) -> dict:
+    """A quote on the private deal (鍵穴) and one on the public deal of the private company (its 宛名 is that
+    company: hidden from readers who may not see it), both issued to their timelines, and a product."""
+    from kizuna.sales.models import QuoteIssuer
+    from kizuna.sales.services import products as product_services
+    from kizuna.sales.services import quote_documents, quotes
+
+    o = cast.owner
+    hidden, shown = deals[0], deals[1]
+    QuoteIssuer.objects.create(pk=1, name="株式会社絆テック", registration_number="T7000012050002")
+    product = product_services.create_product(actor=cast.admin, data={"code": "P-1", "name": "公開の部品"})
+    secret_quote = quotes.create_quote(actor=o, deal=hidden, data={"lines": [{"name": "鍵穴の治具"}],
+                                                                   "notes": "鍵穴の値引条件"})  # fmt: skip
+    public_quote = quotes.create_quote(actor=o, deal=shown, data={"lines": [{"product": product.pk}]})
+    for quote in (secret_quote, public_quote):  # readers get the filed PDF, or a masked rendering
+        quote_documents.issue(actor=o, quote=quote)
+    return {"quotes": [secret_quote, public_quote], "products": [product]}
 
 
 def _automation_rules(cast) -> list:
@@ -370,6 +389,9 @@ def fills(route: Route, w) -> list[dict] | None:
         ("sales/pipelines/<int:pk>", "pk", _ids(w.pipelines)),
         ("api/v1/deals/<deal_id>", "deal_id", _ids(w.deals)),
         ("api/v1/pipelines/<pipeline_id>", "pipeline_id", _ids(w.pipelines)),
+        ("sales/quotes/<int:pk>", "pk", _ids(w.quotes)), ("sales/settings/products/<int:pk>", "pk", _ids(w.products)),
+        ("api/v1/quotes/<quote_id>", "quote_id", _ids(w.quotes)),
+        ("api/v1/products/<product_id>", "product_id", _ids(w.products)),
     ]  # fmt: skip
     for prefix, name, ids in by_prefix:
         if p.startswith(prefix) and route.params == (name,):
@@ -460,6 +482,11 @@ def queries(route: Route, w) -> list[dict]:
         "api/v1/people/duplicates": [{"min_score": 0.1}],
         "api/v1/duplicates": [{"kind": "person"}, {"kind": "company"}],
         "api/v1/people/<person_id>/timeline": [{"kind": "note"}],
+        "sales/quotes/": [{"status": "draft"}],
+        "sales/deals/export/": [{"format": "csv", "encoding": "cp932"}, {"format": "xlsx"}],
+        "sales/settings/products/export/": [{"format": "xlsx"}],
+        "api/v1/quotes": [{"deal": w.deals[0].pk}, {"latest": "false"}],
+        "api/v1/products": [{"q": "公開"}],
     }  # fmt: skip
     return [{}, *extra.get(route.pattern, [])]
 

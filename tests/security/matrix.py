@@ -781,3 +781,102 @@ OPERATIONS |= {
     f"PATCH {A}/pipelines/{{pipeline_id}}": Op(pipeline({"name": "改名"}), admins(200), returns_target=True),
     f"DELETE {A}/pipelines/{{pipeline_id}}": Op(pipeline(), admins(204)),
 }
+
+
+# --- products and quotes (見積書) ----------------------------------------------------------------------------------
+# A quote is reached through its deal: it reads like its deal (reads()) and is written by whoever may edit the deal
+# (writes()). Products are a catalog without owner: the auditor role holds no "product" permission (404).
+def _issuer():
+    from kizuna.sales.models import QuoteIssuer
+
+    QuoteIssuer.objects.get_or_create(pk=1, defaults={"name": "株式会社絆テック"})
+
+
+def _sales_deal(world, scenario):
+    from kizuna.sales.services import deals
+
+    company = world.company("public", name="株式会社公開工業")
+    deal = deals.create_deal(actor=world.admin, data={"title": "検査治具更新", "company": company.pk,
+                                                      **world.ownership(scenario)})  # fmt: skip
+    return world.share(deal, scenario)
+
+
+_PDF: list[bytes] = []
+
+
+def _sample_pdf(quote) -> bytes:
+    from kizuna.sales import quote_pdf
+
+    if not _PDF:
+        _PDF.append(quote_pdf.render_pdf(quote))
+    return _PDF[0]
+
+
+def quote_of(body=None, *, status: str = "draft", issued: bool = False):
+    """The scenario's deal and a quote on it (sent, or with its PDF issued to the deal's timeline, when asked)."""
+
+    def build(world, scenario):
+        from unittest import mock
+
+        from kizuna.sales.services import quote_documents, quotes
+
+        _issuer()
+        deal = _sales_deal(world, scenario)
+        quote = quotes.create_quote(
+            actor=world.admin, deal=deal, data={"lines": [{"name": "治具", "unit_price": 1000}]}
+        )
+        if status == "sent":
+            quotes.set_status(actor=world.admin, quote=quote, status="sent")
+        if issued:  # one real rendering per run is enough for statuses and content types
+            with mock.patch("kizuna.sales.quote_pdf.render_pdf", return_value=_sample_pdf(quote)):
+                quote_documents.issue(actor=world.admin, quote=quote)
+        quote.refresh_from_db()
+        return _t(params={"quote_id": quote.pk}, body=body, obj=quote, expect_id=quote.pk)
+
+    return build
+
+
+def quote_on_deal(world, scenario):
+    _issuer()
+    return _t(body={"deal": _sales_deal(world, scenario).pk})
+
+
+def product_of(body=None):
+    def build(world, scenario):
+        from kizuna.sales.services import products
+
+        product = products.create_product(actor=world.admin, data={"code": "P-100", "name": "ボルト"})
+        return _t(params={"product_id": product.pk}, body=body, obj=product, expect_id=product.pk)
+
+    return build
+
+
+PRODUCT_READERS = {NONE: "admin,manager,owner,teammate,readonly,outsider:200 auditor:404"}
+
+
+def product_writers(ok: int) -> dict[str, str]:
+    return {NONE: f"admin,manager,owner,teammate,outsider:{ok} readonly:403 auditor:404"}
+
+
+OPERATIONS.update({
+    f"GET {A}/products": Op(collection(), EVERYONE),
+    f"POST {A}/products": Op(collection(body={"code": "P-200", "name": "ナット", "unit_price": 30}), CREATORS),
+    f"GET {A}/products/{{product_id}}": Op(product_of(), PRODUCT_READERS, returns_target=True),
+    f"PATCH {A}/products/{{product_id}}": Op(product_of({"unit_price": 120}), product_writers(200),
+                                             returns_target=True),
+    f"DELETE {A}/products/{{product_id}}": Op(product_of(), product_writers(204)),
+    f"GET {A}/quotes": Op(collection(), EVERYONE),
+    f"POST {A}/quotes": Op(quote_on_deal, writes(201)),
+    f"GET {A}/quotes/{{quote_id}}": Op(quote_of(), reads(), returns_target=True),
+    f"PATCH {A}/quotes/{{quote_id}}": Op(quote_of({"notes": "納期ご相談"}), writes(),
+                                         returns_target=True),
+    f"DELETE {A}/quotes/{{quote_id}}": Op(quote_of(), writes(204)),
+    f"POST {A}/quotes/{{quote_id}}/revisions": Op(quote_of({}), writes(201)),
+    f"POST {A}/quotes/{{quote_id}}/status": Op(quote_of({"status": "accepted"}, status="sent"),
+                                               writes(), returns_target=True),
+    f"GET {A}/quotes/{{quote_id}}/pdf": Op(quote_of(issued=True), reads(),
+                                           content_type="application/pdf"),
+    # Issuing files the PDF for writers; a reader who sees the deal gets the PDF, nothing filed (so 200 for all).
+    f"POST {A}/quotes/{{quote_id}}/pdf": Op(quote_of({}, issued=True), reads(),
+                                            content_type="application/pdf"),
+})  # fmt: skip

@@ -9,7 +9,7 @@ class SalesConfig(AppConfig):
     verbose_name = "Sales"
     default_auto_field = "django.db.models.BigAutoField"
     url_prefix = "sales/"
-    api_routers = ("kizuna.sales.api.router", "kizuna.sales.api_pipelines.router")
+    api_routers = ("kizuna.sales.api.router", "kizuna.sales.api_pipelines.router", "kizuna.sales.api_quotes.router")
     api_order = 25  # before timeline's /{kind}/{record_id}/history (30), which would take /deals/{id}/history
 
     def ready(self):
@@ -33,6 +33,7 @@ class SalesConfig(AppConfig):
 
         sources.register_linkable("deal", Deal)
         self._register_deals()
+        self._register_quotes()
 
     @staticmethod
     def _register_deals():
@@ -76,3 +77,24 @@ class SalesConfig(AppConfig):
         from . import demo_deals
 
         demo.register("sales.deals", demo_deals.load, order=60)
+
+    @staticmethod
+    def _register_quotes():
+        """Products and quotes (見積書): the product type, 設定 tabs, privacy and history labels."""
+        from kizuna.core import history, nav, permissions, personal_data
+
+        from . import privacy_quotes
+
+        permissions.register_object_type(
+            "product", _l("商品"), ("view", "create", "edit", "delete", "export", "import")
+        )
+        nav.register_settings("products", _l("商品"), "sales:product_list", order=50,
+                              visible=lambda u: permissions.has_perm(u, "product", "edit"))  # fmt: skip
+        nav.register_settings("quote_issuer", _l("見積書"), "sales:issuer_settings", order=55)  # administrators
+        nav.register_stylesheet("sales/quotes.css")
+        personal_data.register("sales.quotes", disclose=privacy_quotes.disclose, audit=privacy_quotes.audit,
+                               erase=privacy_quotes.erase)  # fmt: skip
+        history.register_action_labels({
+            "quote.revise": _l("見積書の新しい版を作成"), "quote.status": _l("見積書の状態を変更"),
+            "quote_issuer.update": _l("見積書の発行者を変更"),
+        })  # fmt: skip

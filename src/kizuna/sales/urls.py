@@ -24,3 +24,29 @@ urlpatterns += [
     path("pipelines/new/", pipelines.pipeline_edit, name="pipeline_create"),
     path("pipelines/<int:pk>/", pipelines.pipeline_edit, name="pipeline_edit"),
 ]
+
+# products, quotes (見積書), import/export of products and deals
+from . import views_products, views_quotes  # noqa: E402
+
+urlpatterns += [
+    path("quotes/", views_quotes.quote_list, name="quote_list"),
+    path("quotes/line-row/", views_quotes.quote_line_row, name="quote_line_row"),
+    path("quotes/<int:pk>/", views_quotes.quote_detail, name="quote_detail"),
+    path("quotes/<int:pk>/edit/", views_quotes.quote_edit, name="quote_edit"),
+    path("quotes/<int:pk>/pdf/", views_quotes.quote_pdf, name="quote_pdf"),
+    path("quotes/<int:pk>/status/", views_quotes.quote_status, name="quote_status"),
+    path("quotes/<int:pk>/revise/", views_quotes.quote_revise, name="quote_revise"),
+    path("quotes/<int:pk>/delete/", views_quotes.quote_delete, name="quote_delete"),
+    path("deals/<int:pk>/quotes/", views_quotes.deal_quotes, name="deal_quotes"),
+    path("deals/<int:pk>/quotes/new/", views_quotes.quote_new, name="quote_new"),
+    path("settings/quotes/", views_quotes.issuer_settings, name="issuer_settings"),
+    path("settings/quotes/seal/", views_quotes.issuer_seal, name="issuer_seal"),
+    path("settings/products/", views_products.product_list, name="product_list"),
+    path("settings/products/new/", views_products.product_new, name="product_new"),
+    path("settings/products/<int:pk>/", views_products.product_edit, name="product_edit"),
+    path("settings/products/<int:pk>/delete/", views_products.product_delete, name="product_delete"),
+    path("settings/products/export/", views_products.product_export, name="product_export"),
+    path("settings/products/import/", views_products.product_import, name="product_import"),
+    path("deals/export/", views_products.deal_export, name="deal_export"),
+    path("deals/import/", views_products.deal_import, name="deal_import"),
+]

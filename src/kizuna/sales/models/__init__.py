@@ -1,6 +1,7 @@
 """Sales models, one module per area; each is imported here so Django finds it."""
 
 from .deals import Deal, DealContact, DealLine, DealSource, DealStageChange, Pipeline, Product, Stage, TaxRate
+from .quotes import Quote, QuoteIssuer, QuoteLine, QuoteSequence
 
 __all__ = [
     "Deal",
@@ -10,6 +11,10 @@ __all__ = [
     "DealStageChange",
     "Pipeline",
     "Product",
+    "Quote",
+    "QuoteIssuer",
+    "QuoteLine",
+    "QuoteSequence",
     "Stage",
     "TaxRate",
 ]
