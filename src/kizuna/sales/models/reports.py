@@ -67,9 +67,7 @@ class DailyReportItem(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["report", "kind", "object_id"], name="daily_report_item_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["report", "kind", "object_id"], name="daily_report_item_once")]
         indexes = [models.Index(fields=["kind", "object_id"], name="daily_report_item_obj_idx")]
 
     def __str__(self):

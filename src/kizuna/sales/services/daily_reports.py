@@ -68,9 +68,7 @@ def may_comment(user, report: DailyReport) -> bool:
 
 
 def may_edit(user, report: DailyReport) -> bool:
-    return report.author_id == user.pk and report.status != Status.CONFIRMED and has_perm(
-        user, "daily_report", "edit"
-    )
+    return report.author_id == user.pk and report.status != Status.CONFIRMED and has_perm(user, "daily_report", "edit")
 
 
 def feed(user, *, author_id=None, team_id=None, status: str = "", since=None, until=None, before=None, limit=20):
@@ -185,6 +183,17 @@ def save_report(*, actor, day, data: dict, submit: bool, expected_version=None) 
         raise Conflict(_("この日の日報はすでに保存されています。再読み込みしてください。")) from None
     _index(report)
     return report
+
+
+def submit_report(*, actor, day, data: dict) -> DailyReport:
+    """Submit the day (API): a day already submitted is a conflict (change it with update_report)."""
+    errors = Errors()
+    clean = _clean_day(day, errors)
+    errors.raise_if_any()
+    existing = _existing(actor, clean)
+    if existing is not None and existing.status != Status.DRAFT:
+        raise Conflict(_("この日の日報は提出済みです。変更するには PATCH で更新してください。"))
+    return save_report(actor=actor, day=clean, data=data, submit=True)
 
 
 def update_report(*, actor, report: DailyReport, data: dict, expected_version=None) -> DailyReport:

@@ -39,17 +39,18 @@ def stage_of(obj) -> str:
     return row or S.AWARENESS
 
 
-def _move(obj, to_stage: str, *, actor, cause: str, reason: str, manual: bool) -> bool:
+def _move(obj, to_stage: str, *, actor, cause: str, reason: str, manual: bool, at=None) -> bool:
     with transaction.atomic():
         row = Lifecycle.objects.select_for_update().filter(**_subject(obj)).first()
         old = row.stage if row is not None else S.AWARENESS
         if old == to_stage:
             return False
         row = row or Lifecycle(**_subject(obj))
-        row.stage, row.changed_at, row.manual = to_stage, timezone.now(), manual
+        at = at or timezone.now()
+        row.stage, row.changed_at, row.manual = to_stage, at, manual
         row.save()
         LifecycleChange.objects.create(object_type=_type(obj), object_id=obj.pk, from_stage=old, to_stage=to_stage,
-                                       by=actor if getattr(actor, "pk", None) else None, cause=cause,
+                                       at=at, by=actor if getattr(actor, "pk", None) else None, cause=cause,
                                        reason=reason[:200])  # fmt: skip
         audit.record(actor=actor, action="lifecycle.set" if manual else "lifecycle.advance", obj=obj,
                      changes={"lifecycle": [str(S(old).label), str(S(to_stage).label)]}, label=str(obj))  # fmt: skip
@@ -66,11 +67,11 @@ def set_stage(*, actor, obj, stage: str, reason: str = "") -> bool:
     return _move(obj, stage, actor=actor, cause=LifecycleChange.Cause.MANUAL, reason=reason, manual=True)
 
 
-def advance(obj, stage: str, *, reason: str) -> bool:
-    """Move forward to `stage` if the record stands before it (never back)."""
+def advance(obj, stage: str, *, reason: str, at=None) -> bool:
+    """Move forward to `stage` if the record stands before it (never back); `at`: when the fact happened."""
     if STAGE_ORDER[stage_of(obj)] >= STAGE_ORDER[stage]:
         return False
-    return _move(obj, stage, actor=None, cause=LifecycleChange.Cause.AUTO, reason=reason, manual=False)
+    return _move(obj, stage, actor=None, cause=LifecycleChange.Cause.AUTO, reason=reason, manual=False, at=at)
 
 
 def _earned(deals) -> str | None:
@@ -83,7 +84,7 @@ def _earned(deals) -> str | None:
     return S.CONSIDERATION if counts["n"] else None
 
 
-def refresh_for_deal(deal: Deal, *, reason: str = "") -> list[str]:
+def refresh_for_deal(deal: Deal, *, reason: str = "", at=None) -> list[str]:
     """Bring the deal's company and people up to what their deals prove; returns what moved."""
     moved = []
     subjects = [(deal.company, Deal.objects.alive().filter(company_id=deal.company_id))]
@@ -91,7 +92,7 @@ def refresh_for_deal(deal: Deal, *, reason: str = "") -> list[str]:
         subjects.append((person, Deal.objects.alive().filter(contacts__person=person)))
     for obj, deals in subjects:
         stage = _earned(deals)
-        if stage and advance(obj, stage, reason=reason or f"deal:{deal.pk}"):
+        if stage and advance(obj, stage, reason=reason or f"deal:{deal.pk}", at=at):
             moved.append(f"{_type(obj)}:{obj.pk}:{stage}")
     return moved
 
@@ -102,7 +103,7 @@ def handle_event(event) -> None:
         return
     deal = Deal.objects.alive().select_related("company").filter(pk=int(event.object_id)).first()
     if deal is not None:
-        refresh_for_deal(deal, reason=f"{event.type} #{deal.pk}")
+        refresh_for_deal(deal, reason=f"{event.type} #{deal.pk}", at=event.occurred_at)
 
 
 # --- funnel over time -------------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ class Line:
     at: datetime | None = None
     url: str = ""
     public: bool = True  # may appear in the report's searchable summary (the record is not private)
+    public_detail: str = ""  # `detail` naming only public records: what the summary keeps
     hidden: bool = False  # the reader may not see the record: only a placeholder is shown
 
 
@@ -93,19 +94,21 @@ def _names(objs) -> str:
 
 
 def _activity_line(activity: Activity) -> Line:
-    companies = list(activity.visible_companies)
-    people = [p for p in activity.visible_people]
+    companies, people = list(activity.visible_companies), list(activity.visible_people)
     who = "・".join(filter(None, [_names(companies), _names(people)]))
+    public = [o for o in companies + people if o.visibility == "public"]
     title = activity.subject or (activity.body.splitlines()[0][:80] if activity.body else activity.get_kind_display())
     return Line(Kind.ACTIVITY, activity.pk, title, activity.get_kind_display(), who, activity.occurred_at,
-                activity.get_absolute_url(), public=activity.visibility != "private")  # fmt: skip
+                activity.get_absolute_url(), public=activity.visibility != "private",
+                public_detail=_names(public))  # fmt: skip
 
 
 def _stage_line(change: DealStageChange) -> Line:
     deal = change.deal
     move = f"{change.from_stage or '—'} → {change.to_stage or '—'}"
+    company = f"{deal.company} " if deal.company.visibility == "public" else ""
     return Line(Kind.STAGE_CHANGE, change.pk, deal.title, _("商談"), f"{deal.company} {move}", change.at,
-                _deal_url(deal), public=deal.visibility != "private")  # fmt: skip
+                _deal_url(deal), public=deal.visibility != "private", public_detail=company + move)  # fmt: skip
 
 
 def _deal_url(deal) -> str:
@@ -120,14 +123,16 @@ def _task_line(task: FollowUp, kind: str, viewer) -> Line:
     when = task.done_at if kind == Kind.TASK_DONE else None
     label = _("完了") if kind == Kind.TASK_DONE else (task.due_date.strftime("%m/%d") if task.due_date else "")
     return Line(kind, task.pk, task.title, label, _names(about), when, reverse("timeline:tasks"),
-                public=task.visibility != "private")  # fmt: skip
+                public=task.visibility != "private",
+                public_detail=_names(o for o in about if o.visibility == "public"))  # fmt: skip
 
 
 def _people_prefetch(user):
     return (
-        Prefetch("people", queryset=Person.objects.visible_to(user).only("id", "family_name", "given_name"),
+        Prefetch("people",
+                 queryset=Person.objects.visible_to(user).only("id", "family_name", "given_name", "visibility"),
                  to_attr="visible_people"),
-        Prefetch("companies", queryset=Company.objects.visible_to(user).only("id", "name"),
+        Prefetch("companies", queryset=Company.objects.visible_to(user).only("id", "name", "visibility"),
                  to_attr="visible_companies"),
     )  # fmt: skip
 
@@ -188,14 +193,16 @@ def build_draft(user, day: date) -> Draft:
 
 
 def summary_text(draft: Draft) -> str:
-    """The day as text (the report's searchable `summary`): private records are left out."""
+    """The day as text (the report's searchable `summary`, read by whoever reads the report): private records are
+    left out, and of the people and companies only the public ones are named."""
     headings = {k: str(label) for k, label in Kind.choices}
     out = []
     for kind, heading in headings.items():
         lines = [line for line in draft.of(kind) if line.public]
         if lines:
             out.append(f"【{heading}】")
-            out.extend(f"・{line.label} {line.title}" + (f"（{line.detail}）" if line.detail else "") for line in lines)
+            out.extend(f"・{line.label} {line.title}" + (f"（{line.public_detail}）" if line.public_detail else "")
+                       for line in lines)  # fmt: skip
     return "\n".join(out)
 
 
