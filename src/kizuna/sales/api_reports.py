@@ -3,6 +3,8 @@ comment and confirm."""
 
 from datetime import date, datetime
 
+Day = date  # fields named `date` shadow the type inside a schema
+
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
@@ -41,7 +43,7 @@ class CommentOut(Schema):
 class DailyReportOut(Schema):
     id: int
     author: UserRef
-    date: date
+    date: Day
     status: str
     visibility: str
     impressions: str
@@ -60,7 +62,7 @@ class DailyReportPage(Schema):
 
 
 class DraftOut(Schema):
-    date: date
+    date: Day
     report_id: int | None
     status: str
     items: list[LineOut]
@@ -77,7 +79,7 @@ class FeedParams(Bounded):
 
 
 class DraftParams(Bounded):
-    date: date | None = None
+    date: Day | None = None
 
 
 class ByDateParams(Bounded):
@@ -85,7 +87,7 @@ class ByDateParams(Bounded):
 
 
 class SubmitIn(Strict):
-    date: date
+    date: Day
     impressions: str = ""
     plan: str = ""
     visibility: str | None = None

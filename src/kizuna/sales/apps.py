@@ -9,7 +9,7 @@ class SalesConfig(AppConfig):
     verbose_name = "Sales"
     default_auto_field = "django.db.models.BigAutoField"
     url_prefix = "sales/"
-    api_routers = ("kizuna.sales.api.router",)
+    api_routers = ("kizuna.sales.api.router", "kizuna.sales.api_reports.router")
     api_order = 70
 
     def ready(self):
@@ -30,6 +30,9 @@ class SalesConfig(AppConfig):
 
         sources.register_linkable("deal", Deal)
         self._register_deals()
+        from . import plugs_reports
+
+        plugs_reports.register()  # 日報 and the customer journey
 
     @staticmethod
     def _register_deals():

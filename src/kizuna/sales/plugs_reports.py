@@ -25,3 +25,25 @@ def register() -> None:
     panels.register("company", views_journey.company_panel, position="bottom")
     panels.register("person", views_journey.person_panel, position="bottom")
     demo.register("sales.reports", demo_reports.load, order=70)
+    from kizuna.contacts.filters import register_list_filter
+
+    from .services import segments
+
+    register_list_filter("segment", segments.list_filter)
+    _automation_values()
+
+
+def _automation_values() -> None:
+    """Lifecycle stage, LTV and segments as values automation conditions may test (when automation is installed)."""
+    from django.apps import apps
+
+    if not apps.is_installed("kizuna.automation"):
+        return
+    from kizuna.automation.fields import register_computed
+
+    from .services import journey, segments
+
+    for kind in ("company", "person"):
+        register_computed(kind, "lifecycle", _l("ライフサイクル"), journey.stage_of)
+        register_computed(kind, "segments", _l("セグメント（全員に公開のもの）"), segments.segment_names)
+    register_computed("company", "ltv", _l("LTV（累計受注額）"), journey.ltv_total)

@@ -14,3 +14,6 @@ urlpatterns = [
     path("deals/<int:pk>/lines/", deal_actions.deal_line_add, name="deal_line_add"),
     path("deals/<int:pk>/lines/<int:position>/remove/", deal_actions.deal_line_remove, name="deal_line_remove"),
 ]
+from .urls_reports import urlpatterns as report_urls  # noqa: E402  (日報 and the customer journey)
+
+urlpatterns += report_urls

@@ -197,6 +197,8 @@ def submit_report(*, actor, day, data: dict) -> DailyReport:
 
 
 def update_report(*, actor, report: DailyReport, data: dict, expected_version=None) -> DailyReport:
+    if report.author_id == actor.pk and report.status == Status.CONFIRMED:
+        raise Conflict(_("確認済みの日報は変更できません。"))
     if not may_edit(actor, report):
         raise PermissionDenied(_("日報を直せるのは、確認前の本人だけです。"))
     return save_report(actor=actor, day=report.date, data=data, submit=False, expected_version=expected_version)

@@ -180,6 +180,12 @@ def ltv(user, company) -> Ltv:
     return out
 
 
+def ltv_total(company) -> int:
+    """All won deals of the company (automation conditions: the system's view, not a reader's)."""
+    won = Deal.objects.alive().filter(company=company, stage__kind=Stage.Kind.WON)
+    return won.aggregate(t=Sum("amount"))["t"] or 0
+
+
 def ltv_subquery(user=None):
     """Total of won deals per company as a subquery (segments filter by it)."""
     from django.db.models import IntegerField, Subquery

@@ -9,11 +9,10 @@ Filters: the lists' own (q, owner, tag, prefecture, industry; custom fields as {
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kizuna.automation.fields import last_contact_subquery
 from kizuna.contacts.filters import filter_companies, filter_people
 from kizuna.contacts.models import Company, Person
 from kizuna.core import audit
@@ -27,6 +26,15 @@ from .journey import ltv_subquery
 TEXT_KEYS = {"company": ("q", "owner", "tag", "prefecture", "industry"),
              "person": ("q", "owner", "tag", "prefecture")}  # fmt: skip
 NUMBER_KEYS = ("ltv_min", "ltv_max", "contact_within_days", "no_contact_days")
+
+
+def last_contact_subquery(object_type: str):
+    """The latest activity's time for each row of a people or companies query."""
+    from kizuna.timeline.models import Activity
+
+    link = {"person": "people", "company": "companies"}[object_type]
+    activities = Activity.objects.filter(deleted_at__isnull=True, **{link: OuterRef("pk")})
+    return Subquery(activities.order_by("-occurred_at").values("occurred_at")[:1])
 
 
 def segments_for(user, object_type: str | None = None):
