@@ -7,7 +7,7 @@ from django.utils.translation import pgettext_lazy
 def register() -> None:
     from kizuna.contacts import panels
     from kizuna.contacts.search import register_source
-    from kizuna.core import demo, events, nav, permissions
+    from kizuna.core import demo, events, history, nav, permissions
     from kizuna.timeline import panels as activity_panels
 
     from . import demo_reports, report_search, views_journey, views_reports
@@ -21,6 +21,12 @@ def register() -> None:
     register_source(report_search.DAILY_REPORT, title=_l("日報"), search=report_search.search_reports,
                     reindex=report_search.reindex)  # fmt: skip
     activity_panels.register(views_reports.activity_panel)
+    history.register_field_labels({"journey_stage": _l("ライフサイクル")})
+    history.register_action_labels({
+        "lifecycle.set": _l("ライフサイクルを変更"), "lifecycle.advance": _l("ライフサイクルが進んだ（商談）"),
+        "daily_report.submit": _l("日報を提出"), "daily_report.confirm": _l("日報を確認"),
+        "daily_report.comment": _l("日報にコメント"),
+    })  # fmt: skip
     events.register_consumer(journey.CONSUMER, journey.handle_event)
     panels.register("company", views_journey.company_panel, position="bottom")
     panels.register("person", views_journey.person_panel, position="bottom")

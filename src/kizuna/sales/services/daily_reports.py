@@ -113,7 +113,7 @@ def _clean(data: dict, errors: Errors) -> dict:
     for key, label in (("impressions", _("所感")), ("plan", _("明日の予定"))):
         if key in data:
             out[key] = text(data, key, MAX_TEXT, errors, label=label)
-    if "visibility" in data:
+    if data.get("visibility"):  # empty: unchanged (team for a new report)
         if data["visibility"] not in (Visibility.TEAM, Visibility.PRIVATE):
             errors.add("visibility", _("公開範囲は team（チーム内）か private（自分と上長のみ）です。"))
         else:

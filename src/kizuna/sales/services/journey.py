@@ -53,7 +53,7 @@ def _move(obj, to_stage: str, *, actor, cause: str, reason: str, manual: bool, a
                                        at=at, by=actor if getattr(actor, "pk", None) else None, cause=cause,
                                        reason=reason[:200])  # fmt: skip
         audit.record(actor=actor, action="lifecycle.set" if manual else "lifecycle.advance", obj=obj,
-                     changes={"lifecycle": [str(S(old).label), str(S(to_stage).label)]}, label=str(obj))  # fmt: skip
+                     changes={"journey_stage": [str(S(old).label), str(S(to_stage).label)]}, label=str(obj))  # fmt: skip
     return True
 
 
