@@ -18,7 +18,8 @@ def test_draft_submit_and_read_back(cast, api, day):
     owner = api(cast.owner)
     draft = owner.get(f"{BASE}/draft?date={DAY.isoformat()}")
     assert draft.status_code == 200 and draft.json()["status"] == "new"
-    assert [i["title"] for i in draft.json()["items"] if i["kind"] == "activity"] == ["山田製作所 訪問", "納期確認の電話"]
+    titles = [i["title"] for i in draft.json()["items"] if i["kind"] == "activity"]
+    assert titles == ["山田製作所 訪問", "納期確認の電話"]
     made = owner.post(f"{BASE}/submit", {"date": DAY.isoformat(), "impressions": "手応えあり"})
     assert made.status_code == 201, made.content
     body = made.json()

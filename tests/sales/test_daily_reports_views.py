@@ -33,8 +33,10 @@ def test_open_the_draft_and_submit_in_one_click(cast, day):
 
 def test_bad_input_keeps_what_was_typed(cast, day):
     owner = client_for(cast.owner)
-    sent = owner.post("/sales/reports/daily/save/", {"date": DAY.isoformat(), "action": "submit",
-                                                      "impressions": "残したい所感", "visibility": "everyone"})
+    sent = owner.post(
+        "/sales/reports/daily/save/",
+        {"date": DAY.isoformat(), "action": "submit", "impressions": "残したい所感", "visibility": "everyone"},
+    )
     assert sent.status_code == 422 and "残したい所感" in sent.content.decode() and "公開範囲" in sent.content.decode()
     assert not DailyReport.objects.exists()
     assert owner.get("/sales/reports/daily/?date=2026-99-01").status_code == 422

@@ -96,8 +96,10 @@ def test_segments_in_lists_api_exports_and_automation(cast, api, acme):
         "name": "大口顧客", "object_type": "company", "shared": True,
         "filters": {"lifecycle": ["purchase", "repeat"], "ltv_min": "1,000,000"}})  # fmt: skip
     with pytest.raises(ValidationFailed):
-        segments.create_segment(actor=cast.owner, data={"name": "x", "object_type": "company",
-                                                        "filters": {"lifecycle": ["vip"], "ltv_min": "たくさん"}})
+        segments.create_segment(
+            actor=cast.owner,
+            data={"name": "x", "object_type": "company", "filters": {"lifecycle": ["vip"], "ltv_min": "たくさん"}},
+        )
     client = Client()
     client.force_login(cast.owner)
     listed = client.get(f"/companies/?segment={segment.pk}").content.decode()

@@ -3,8 +3,6 @@ comment and confirm."""
 
 from datetime import date, datetime
 
-Day = date  # fields named `date` shadow the type inside a schema
-
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
@@ -18,6 +16,7 @@ from .models.reports import DailyReport
 from .services import daily_reports as reports
 from .services.report_drafts import Line, build_draft, lines_for
 
+Day = date  # fields named `date` shadow the type inside a schema
 router = Router(tags=["reports"])
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 412, 422, 428)}
 
