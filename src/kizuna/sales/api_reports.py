@@ -5,10 +5,11 @@ from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from kizuna.core.api import ErrorOut, expected_version, set_etag
-from kizuna.core.exceptions import NotFound, PermissionDenied, ValidationFailed
+from kizuna.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kizuna.core.permissions import has_perm
 from kizuna.core.schemas import Bounded, Strict, UserRef
 
@@ -139,13 +140,13 @@ def _cursor(value: str | None):
     try:
         return date.fromisoformat(day), int(pk)
     except ValueError:
-        raise ValidationFailed(field_errors={"cursor": ["cursor が不正です。"]}) from None
+        raise ValidationFailed(field_errors={"cursor": [_("cursor が不正です。")]}) from None
 
 
 @router.get("/reports/daily", response={200: DailyReportPage, **ERRORS})
 def list_reports(request: HttpRequest, params: Query[FeedParams]):
     if not 1 <= params.limit <= 100:
-        raise ValidationFailed(field_errors={"limit": ["limit は 1〜100 で指定してください。"]})
+        raise ValidationFailed(field_errors={"limit": [_("limit は 1〜100 で指定してください。")]})
     rows = reports.feed(request.user, author_id=params.user, status=params.status, since=params.since,
                         until=params.until, before=_cursor(params.cursor), limit=params.limit)  # fmt: skip
     nxt = f"{rows[-1].date.isoformat()}_{rows[-1].pk}" if len(rows) == params.limit else None
@@ -179,9 +180,7 @@ def save_draft(request: HttpRequest, response: HttpResponse, payload: DraftIn):
     day = data.pop("date")
     existing = reports.report_on(request.user, request.user, day)
     if existing is not None and existing.status != DailyReport.Status.DRAFT:
-        from kizuna.core.exceptions import Conflict
-
-        raise Conflict("この日の日報は提出済みです。変更するには PATCH で更新してください。")
+        raise Conflict(_("この日の日報は提出済みです。変更するには PATCH で更新してください。"))
     report = reports.save_report(actor=request.user, day=day, data=data, submit=False)
     return _one(request, response, report)
 
@@ -215,7 +214,7 @@ def get_report(request: HttpRequest, response: HttpResponse, report_id: int):
 def update_report(request: HttpRequest, response: HttpResponse, report_id: int, payload: ReportPatch):
     report = reports.get_report_for_user(request.user, report_id)
     if not reports.may_edit(request.user, report):
-        raise PermissionDenied("日報を直せるのは、確認前の本人だけです。")
+        raise PermissionDenied(_("日報を直せるのは、確認前の本人だけです。"))
     version = expected_version(request, report)
     report = reports.update_report(actor=request.user, report=report, data=payload.dict(exclude_none=True),
                                    expected_version=version)  # fmt: skip

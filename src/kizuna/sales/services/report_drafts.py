@@ -107,7 +107,8 @@ def _stage_line(change: DealStageChange) -> Line:
     deal = change.deal
     move = f"{change.from_stage or '—'} → {change.to_stage or '—'}"
     company = f"{deal.company} " if deal.company.visibility == "public" else ""
-    return Line(Kind.STAGE_CHANGE, change.pk, deal.title, _("商談"), f"{deal.company} {move}", change.at,
+    label = str(Kind.STAGE_CHANGE.label)
+    return Line(Kind.STAGE_CHANGE, change.pk, deal.title, label, f"{deal.company} {move}", change.at,
                 _deal_url(deal), public=deal.visibility != "private", public_detail=company + move)  # fmt: skip
 
 
