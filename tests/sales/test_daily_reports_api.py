@@ -25,10 +25,10 @@ def test_draft_submit_and_read_back(cast, api, day):
     body = made.json()
     assert body["status"] == "submitted" and body["impressions"] == "手応えあり" and made["ETag"]
     assert owner.post(f"{BASE}/submit", {"date": DAY.isoformat()}).status_code == 409
-    by_date = api(cast.manager).get(f"{BASE}/by-date/{DAY.isoformat()}?user={cast.owner.pk}")
+    by_date = api(cast.manager).get(f"{BASE}/by-date?date={DAY.isoformat()}&user={cast.owner.pk}")
     assert by_date.status_code == 200 and by_date.json()["id"] == body["id"]
     assert api(cast.outsider).get(f"{BASE}/{body['id']}").status_code == 404
-    assert api(cast.outsider).get(f"{BASE}/by-date/{DAY.isoformat()}?user={cast.owner.pk}").status_code == 404
+    assert api(cast.outsider).get(f"{BASE}/by-date?date={DAY.isoformat()}&user={cast.owner.pk}").status_code == 404
 
 
 def test_update_needs_the_current_etag(cast, api, day):

@@ -154,7 +154,9 @@ def seed(cast) -> SimpleNamespace:
     job = imports.upload(actor=o, file=upload, filename="鍵穴名簿.csv", kind="person")
     rules = _automation_rules(cast)
     webhook, webhook_delivery = _webhook(cast)
+    daily_reports, segments = _daily_reports(cast)
     return SimpleNamespace(
+        daily_reports=daily_reports, segments=segments,
         webhook=webhook, webhook_delivery=webhook_delivery,
         cast=cast, secret_co=secret_co, secret=secret, gone=gone, team_co=team_co, team_person=team_person,
         public_co=public_co, public=public, twin=twin, activity=activity, secret_activity=secret_activity,
@@ -166,6 +168,25 @@ def seed(cast) -> SimpleNamespace:
         sites=list(public_co.sites.all()),
         users=[cast.owner, cast.outsider, cast.admin], rules=rules,
     )  # fmt: skip
+
+
+def _daily_reports(cast):
+    """The owner's 日報 of today (team: 班内, citing the three activities; a manager's comment) and of yesterday
+    (private: 鍵穴), and the owner's own saved segment (鍵穴): no reader may read the private ones."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kizuna.sales.services import daily_reports, segments
+
+    o, today = cast.owner, timezone.localdate()
+    team = daily_reports.save_report(actor=o, day=today, data={"impressions": "班内の所感"}, submit=True)
+    daily_reports.add_comment(actor=cast.manager, report=team, data={"body": "班内のコメント"})
+    private = daily_reports.save_report(actor=o, day=today - timedelta(days=1), submit=True,
+                                        data={"impressions": "鍵穴の所感", "visibility": "private"})  # fmt: skip
+    segment = segments.create_segment(actor=o, data={"name": "鍵穴の顧客", "object_type": "company",
+                                                     "filters": {"lifecycle": ["purchase"]}})  # fmt: skip
+    return [team, private], [segment]
 
 
 def _automation_rules(cast) -> list:
@@ -261,6 +282,9 @@ def fills(route: Route, w) -> list[dict] | None:
         ("api/v1/notifications/<notification_id>", "notification_id", w.notifications),
         ("calendar/feed/<str:token>", "token", ["kzcal_not-a-valid-token", "x"]),  # a bad secret: 404
         ("settings/automation/<int:pk>", "pk", _ids(w.rules)),
+        ("sales/reports/daily/<int:pk>", "pk", _ids(w.daily_reports)),
+        ("sales/segments/<int:pk>", "pk", _ids(w.segments)),
+        ("api/v1/reports/daily/<report_id>", "report_id", _ids(w.daily_reports)),
         ("api/v1/automation/rules/<rule_id>", "rule_id", _ids(w.rules)),
     ]  # fmt: skip
     for prefix, name, ids in by_prefix:

@@ -83,6 +83,7 @@ class DraftParams(Bounded):
 
 
 class ByDateParams(Bounded):
+    date: Day
     user: int | None = None
 
 
@@ -194,12 +195,13 @@ def submit(request: HttpRequest, response: HttpResponse, payload: SubmitIn):
     return Status(201, _one(request, response, report))
 
 
-@router.get("/reports/daily/by-date/{day}", response={200: DailyReportOut, **ERRORS})
-def get_by_date(request: HttpRequest, response: HttpResponse, day: date, params: Query[ByDateParams]):
+@router.get("/reports/daily/by-date", response={200: DailyReportOut, **ERRORS})
+def get_by_date(request: HttpRequest, response: HttpResponse, params: Query[ByDateParams]):
+    """A user's report of a day (default: the caller's), as the caller may read it."""
     author = request.user
     if params.user and params.user != request.user.pk:
         author = get_user_model().objects.filter(pk=params.user).first()
-    report = reports.report_on(request.user, author, day) if author else None
+    report = reports.report_on(request.user, author, params.date) if author else None
     if report is None:
         raise NotFound()
     return _one(request, response, report)
