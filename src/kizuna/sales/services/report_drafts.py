@@ -153,26 +153,32 @@ def _activities(user, ids=None, *, author=None, day=None):
 
 
 def _stage_changes(user, ids=None, *, author=None, day=None):
-    qs = DealStageChange.objects.filter(deal__in=Deal.objects.visible_to(user))
+    """Moves of deals the reader may see (checked on the few rows found, not as a subquery over every deal)."""
+    qs = DealStageChange.objects.filter(deal__deleted_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     else:
         start, end = day_bounds(day)
         qs = qs.filter(by_id=author.pk, at__gte=start, at__lt=end)
-    return qs.select_related("deal__company", "from_stage", "to_stage").order_by("at", "id")[:LIMIT]
+    rows = list(qs.select_related("deal__company", "from_stage", "to_stage").order_by("at", "id")[:LIMIT])
+    if not rows:
+        return rows
+    viewer = viewer_for(user)
+    viewer.prime(Deal, {c.deal_id for c in rows})
+    return [c for c in rows if viewer.sees_id(Deal, c.deal_id)]
 
 
-def _tasks(user, ids=None, *, author=None, day=None, kind=None):
+def _tasks(user, ids=None, *, author=None, day=None) -> tuple[list, list]:
+    """(done that day, due by the next working day): one query for both."""
     qs = FollowUp.objects.visible_to(user).select_related("person", "company")
     if ids is not None:
-        return qs.filter(pk__in=ids)[:LIMIT]
-    if kind == Kind.TASK_DONE:
-        start, end = day_bounds(day)
-        qs = qs.filter(done_at__gte=start, done_at__lt=end).filter(Q(done_by_id=author.pk) | Q(assignee_id=author.pk))
-        return qs.order_by("done_at", "id")[:LIMIT]
-    qs = qs.filter(assignee_id=author.pk, done_at__isnull=True,
-                   due_date__gt=day, due_date__lte=next_working_day(day))  # fmt: skip
-    return qs.order_by("due_date", "id")[:LIMIT]
+        rows = list(qs.filter(pk__in=ids)[: LIMIT * 2])
+        return rows, rows
+    start, end = day_bounds(day)
+    done = Q(done_at__gte=start, done_at__lt=end) & (Q(done_by_id=author.pk) | Q(assignee_id=author.pk))
+    due = Q(assignee_id=author.pk, done_at__isnull=True, due_date__gt=day, due_date__lte=next_working_day(day))
+    rows = list(qs.filter(done | due).order_by("due_date", "done_at", "id")[: LIMIT * 2])
+    return [t for t in rows if t.done_at is not None], [t for t in rows if t.done_at is None]
 
 
 def build_draft(user, day: date) -> Draft:
@@ -180,9 +186,9 @@ def build_draft(user, day: date) -> Draft:
     viewer = viewer_for(user)
     draft = Draft(user, day)
     activities = list(_activities(user, author=user, day=day))
-    changes = list(_stage_changes(user, author=user, day=day))
-    done = list(_tasks(user, author=user, day=day, kind=Kind.TASK_DONE))
-    due = list(_tasks(user, author=user, day=day, kind=Kind.TASK_DUE))
+    changes = _stage_changes(user, author=user, day=day)
+    done, due = _tasks(user, author=user, day=day)
+    done.sort(key=lambda t: (t.done_at, t.pk))
     viewer.prime(Person, [t.person_id for t in done + due if t.person_id])
     viewer.prime(Company, [t.company_id for t in done + due if t.company_id])
     draft.lines = (
@@ -224,7 +230,7 @@ def lines_for(reader, reports) -> dict[int, list[Line]]:
             found[(Kind.STAGE_CHANGE, c.pk)] = _stage_line(c)
     tasks = ids[Kind.TASK_DONE] | ids[Kind.TASK_DUE]
     if tasks:
-        rows = list(_tasks(reader, tasks))
+        rows = _tasks(reader, tasks)[0]
         viewer.prime(Person, [t.person_id for t in rows if t.person_id])
         viewer.prime(Company, [t.company_id for t in rows if t.company_id])
         for t in rows:
