@@ -133,7 +133,7 @@ def test_contacts_with_roles_and_lines_sum_to_amount(cast, acme):
         {"name": "据付調整", "quantity": 1, "unit_price": 300000, "discount": 50000}])  # fmt: skip
     deal.refresh_from_db()
     assert deal.amount == 2_650_000
-    assert AuditEvent.objects.for_object(deal).filter(changes__has_key="lines").exists()
+    assert AuditEvent.objects.for_object(deal).filter(changes__has_key="deal_lines").exists()
     services.update_deal(actor=cast.owner, deal=deal, data={"amount": 9}, version=deal.version)
     deal.refresh_from_db()
     assert deal.amount == 2_650_000  # the lines decide

@@ -154,9 +154,11 @@ def seed(cast) -> SimpleNamespace:
     job = imports.upload(actor=o, file=upload, filename="鍵穴名簿.csv", kind="person")
     rules = _automation_rules(cast)
     webhook, webhook_delivery = _webhook(cast)
+    deals, pipelines = _deals(cast, secret_co=secret_co, team_co=team_co, public_co=public_co, secret=secret,
+                              public=public, team_person=team_person)  # fmt: skip
     daily_reports, segments = _daily_reports(cast)
     return SimpleNamespace(
-        daily_reports=daily_reports, segments=segments,
+        deals=deals, pipelines=pipelines, daily_reports=daily_reports, segments=segments,
         webhook=webhook, webhook_delivery=webhook_delivery,
         cast=cast, secret_co=secret_co, secret=secret, gone=gone, team_co=team_co, team_person=team_person,
         public_co=public_co, public=public, twin=twin, activity=activity, secret_activity=secret_activity,
@@ -207,6 +209,63 @@ def _webhook(cast):
         "name": "鍵穴連携", "url": "https://93.184.215.14/hook", "event_types": ["person.created"]})  # fmt: skip
     webhooks.handle_event(OutboxEvent.objects.filter(type="person.created").first())
     return hook, hook.deliveries.first()
+
+
+def _deals(cast, *, secret_co, team_co, public_co, secret, public, team_person):
+    """A private deal (鍵穴 in its title), a public deal of the private company with the private person in it and
+    a line item, a team deal; a team pipeline besides the default one."""
+    from kizuna.sales.models import Pipeline, Stage
+    from kizuna.sales.services import deals as sales
+    from kizuna.sales.services import pipelines
+
+    o = cast.owner
+    hidden = sales.create_deal(
+        actor=o,
+        data={
+            "title": "鍵穴商談",
+            "company": public_co.pk,
+            "visibility": "private",
+            "next_step": "鍵穴の次の一手",
+            "amount": 31415926,
+            "contacts": [{"person": public.pk, "role": "decision_maker"}],
+        },
+    )
+    shown = sales.create_deal(
+        actor=o,
+        data={
+            "title": "公開商談",
+            "company": secret_co.pk,
+            "visibility": "public",
+            "contacts": [{"person": secret.pk, "role": "decision_maker"}, {"person": public.pk, "role": "contact"}],
+            "lines": [{"name": "公開部品", "quantity": 2, "unit_price": 1000}],
+        },
+    )
+    sales.move_deal(actor=o, deal=shown, stage=Stage.objects.get(pipeline__is_default=True, name="提案"))
+    team = sales.create_deal(
+        actor=o,
+        data={
+            "title": "班内商談",
+            "company": team_co.pk,
+            "visibility": "team",
+            "contacts": [{"person": team_person.pk, "role": "owner"}],
+        },
+    )
+    timeline.create_activity(
+        actor=o, data={"body": "鍵穴商談の打合せ", "visibility": "private", "links": [{"type": "deal", "id": shown.pk}]}
+    )
+    extra = pipelines.create_pipeline(
+        actor=cast.admin,
+        data={
+            "name": "保守更新",
+            "team": cast.team_b.pk,
+            "stages": [
+                {"name": "更新案内", "probability": 30},
+                {"name": "受注", "probability": 100, "kind": "won"},
+                {"name": "失注", "probability": 0, "kind": "lost"},
+            ],
+        },
+    )
+    return [hidden, shown, team], [Pipeline.objects.get(is_default=True), extra]
 
 
 # --- the routes ----------------------------------------------------------------------------------------------
@@ -286,6 +345,10 @@ def fills(route: Route, w) -> list[dict] | None:
         ("sales/segments/<int:pk>", "pk", _ids(w.segments)),
         ("api/v1/reports/daily/<report_id>", "report_id", _ids(w.daily_reports)),
         ("api/v1/automation/rules/<rule_id>", "rule_id", _ids(w.rules)),
+        ("sales/deals/<int:pk>", "pk", _ids(w.deals)), ("sales/board/deals/<int:pk>", "pk", _ids(w.deals)),
+        ("sales/pipelines/<int:pk>", "pk", _ids(w.pipelines)),
+        ("api/v1/deals/<deal_id>", "deal_id", _ids(w.deals)),
+        ("api/v1/pipelines/<pipeline_id>", "pipeline_id", _ids(w.pipelines)),
     ]  # fmt: skip
     for prefix, name, ids in by_prefix:
         if p.startswith(prefix) and route.params == (name,):
@@ -315,6 +378,8 @@ def fills(route: Route, w) -> list[dict] | None:
         ("pk", "delivery_pk"): [{"pk": w.webhook.pk, "delivery_pk": w.webhook_delivery.pk}],
         ("subscription_id", "delivery_id"): [{"subscription_id": w.webhook.pk,
                                               "delivery_id": w.webhook_delivery.pk}],
+        ("pk", "person_pk"): [{"pk": d.pk, "person_pk": c.person_id} for d in w.deals for c in d.contacts.all()],
+        ("pk", "position"): [{"pk": d.pk, "position": 0} for d in w.deals],
     }  # fmt: skip
     if route.params in pairs:
         return pairs[route.params]

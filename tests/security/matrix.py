@@ -685,3 +685,69 @@ OPERATIONS: dict[str, Op] = {
     f"POST {A}/reports/daily/{{report_id}}/comments": Op(daily_report({"body": "同行します"}), REPORT_COMMENTERS),
     f"POST {A}/reports/daily/{{report_id}}/confirm": Op(daily_report(), REPORT_REVIEWERS, returns_target=True),
 }  # fmt: skip
+
+
+# --- sales: deals and pipelines ------------------------------------------------------------------------------
+_READ_ALL["deal"] = ["view", "export"]  # the auditor reads deals too
+
+
+def deal(body=None, *, deleted=False):
+    """The scenario's deal, of a public company everyone sees (the deal's own visibility decides)."""
+
+    def build(world, scenario):
+        from kizuna.sales.services import deals as sales
+
+        company = world.company("public", name="公開商事")
+        obj = sales.create_deal(actor=world.admin, data={"title": "検査治具更新", "company": company.pk,
+                                                         **world.ownership(scenario)})  # fmt: skip
+        obj = world.share(obj, scenario)
+        if deleted:
+            sales.delete_deal(actor=world.admin, deal=obj)
+        data = body(world, obj) if callable(body) else body
+        return _t(params={"deal_id": obj.pk}, body=data, obj=obj, expect_id=obj.pk)
+
+    return build
+
+
+def deal_move_body(world, obj):
+    return {"stage": obj.pipeline.stages.get(name="提案").pk}
+
+
+def deal_contacts_body(world, obj):
+    return {"contacts": [{"person": world.anchor.pk, "role": "decision_maker"}]}
+
+
+def pipeline(body=None):
+    """A team pipeline nobody has deals in (so it may be deleted)."""
+
+    def build(world, scenario):
+        from kizuna.sales.services import pipelines
+
+        obj = pipelines.create_pipeline(actor=world.admin, data={"name": "保守", "stages": PIPELINE_STAGES})
+        return _t(params={"pipeline_id": obj.pk}, body=body, obj=obj, expect_id=obj.pk)
+
+    return build
+
+
+PIPELINE_STAGES = [{"name": "案内", "probability": 30}, {"name": "受注", "probability": 100, "kind": "won"},
+                   {"name": "失注", "probability": 0, "kind": "lost"}]  # fmt: skip
+DEAL_READERS = {NONE: "admin,manager,owner,teammate,readonly,outsider,auditor:200"}
+OPERATIONS |= {
+    f"GET {A}/deals": Op(collection(), DEAL_READERS),
+    f"POST {A}/deals": Op(linking("company", {"title": "新規案件", "amount": "300万"}, kind="company"), links(201)),
+    f"GET {A}/deals/{{deal_id}}": Op(deal(), reads(200), returns_target=True),
+    f"PATCH {A}/deals/{{deal_id}}": Op(deal({"next_step": "見積送付"}), writes(200), returns_target=True),
+    f"DELETE {A}/deals/{{deal_id}}": Op(deal(), writes(204)),
+    f"POST {A}/deals/{{deal_id}}/restore": Op(deal(deleted=True), writes(200), returns_target=True),
+    f"POST {A}/deals/{{deal_id}}/move": Op(deal(deal_move_body), writes(200), returns_target=True),
+    f"PUT {A}/deals/{{deal_id}}/contacts": Op(deal(deal_contacts_body), writes(200), returns_target=True),
+    f"PUT {A}/deals/{{deal_id}}/lines": Op(
+        deal({"lines": [{"name": "治具", "unit_price": "10万"}]}), writes(200), returns_target=True
+    ),
+    f"GET {A}/deals/{{deal_id}}/history": Op(deal(), reads(200)),
+    f"GET {A}/pipelines": Op(collection(), DEAL_READERS),
+    f"POST {A}/pipelines": Op(collection(body={"name": "新パイプライン", "stages": PIPELINE_STAGES}), admins(201)),
+    f"GET {A}/pipelines/{{pipeline_id}}": Op(pipeline(), DEAL_READERS, returns_target=True),
+    f"PATCH {A}/pipelines/{{pipeline_id}}": Op(pipeline({"name": "改名"}), admins(200), returns_target=True),
+    f"DELETE {A}/pipelines/{{pipeline_id}}": Op(pipeline(), admins(204)),
+}

@@ -28,6 +28,7 @@ _ACTION_LABELS: dict[str, str] = {
     "share": _l("共有・機密扱いを変更"), "view": _l("閲覧（機密扱い）"), "reveal": _l("機微項目を一時表示"),
 }  # fmt: skip
 _FIELD_LABELS: dict[str, str] = {"shared_with": _l("共有先"), "shared_with_teams": _l("共有先チーム")}
+_MODEL_FIELD_LABELS: dict[tuple, str] = {}
 _CHOICE_MODELS: list = []
 _RELATED_IDS: dict[str, Callable[[int], list[int]]] = {}
 _PAGE_MASKERS: dict[type, Callable] = {}
@@ -40,8 +41,13 @@ def register_action_labels(labels: dict) -> None:
     _ACTION_LABELS.update(labels)
 
 
-def register_field_labels(labels: dict) -> None:
-    _FIELD_LABELS.update(labels)
+def register_field_labels(labels: dict, *, model=None) -> None:
+    """{field name: label} for every model's history, or with `model` for that model's only (first: a deal's
+    "title" is its name, while the contacts' "title" is a person's 役職)."""
+    if model is None:
+        _FIELD_LABELS.update(labels)
+    else:
+        _MODEL_FIELD_LABELS.update({(model, name): label for name, label in labels.items()})
 
 
 def register_choice_fields(model) -> None:
@@ -67,6 +73,8 @@ def action_label(action: str) -> str:
 
 
 def field_label(model, name: str) -> str:
+    if (model, name) in _MODEL_FIELD_LABELS:
+        return _MODEL_FIELD_LABELS[(model, name)]
     if name in _FIELD_LABELS:
         return _FIELD_LABELS[name]
     for labeler in _FIELD_LABELERS:

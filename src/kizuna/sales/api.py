@@ -88,9 +88,10 @@ def patch_deal(request: HttpRequest, response: HttpResponse, deal_id: int, paylo
 
 @router.post("/deals/{deal_id}/move", response={200: DealDetailOut, **ERRORS})
 def move_deal(request: HttpRequest, response: HttpResponse, deal_id: int, payload: DealMoveIn):
-    """Move to a stage of the deal's pipeline (If-Match). A lost stage needs `lost_reason`."""
+    """Move to a stage of the deal's pipeline. A lost stage needs `lost_reason`. If-Match is optional here (the
+    target stage is named): when sent, a stale ETag is refused with 412."""
     deal = get_for_user(Deal, request.user, deal_id, for_write=True)
-    version = expected_version(request, deal)
+    version = expected_version(request, deal) if request.headers.get("If-Match") else None
     services.move_deal(actor=request.user, deal=deal, stage=payload.stage, lost_reason=payload.lost_reason,
                        version=version)  # fmt: skip
     return _detail(request, response, deal.pk)

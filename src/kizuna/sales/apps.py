@@ -9,8 +9,8 @@ class SalesConfig(AppConfig):
     verbose_name = "Sales"
     default_auto_field = "django.db.models.BigAutoField"
     url_prefix = "sales/"
-    api_routers = ("kizuna.sales.api.router", "kizuna.sales.api_reports.router")
-    api_order = 70
+    api_routers = ("kizuna.sales.api.router", "kizuna.sales.api_pipelines.router", "kizuna.sales.api_reports.router")
+    api_order = 25  # before timeline's /{kind}/{record_id}/history (30), which would take /deals/{id}/history
 
     def ready(self):
         from kizuna.core import events, nav, permissions
@@ -23,6 +23,8 @@ class SalesConfig(AppConfig):
         events.register_event_type("deal.won", _l("商談: 受注"))
         events.register_event_type("deal.lost", _l("商談: 失注"))
         nav.register_main("deals", pgettext_lazy("menu", "商談"), "sales:deal_list", order=35)
+        nav.register_stylesheet("sales/sales.css")
+        nav.register_settings("pipelines", _l("パイプライン"), "sales:pipeline_list", order=35)  # administrators
 
         from kizuna.timeline import sources
 
@@ -36,9 +38,43 @@ class SalesConfig(AppConfig):
 
     @staticmethod
     def _register_deals():
-        """The deal core's plugs: search, merges, history labels, custom fields."""
+        """The deal core's plugs: search, panels, merges, 開示・消去, history, custom fields, webhooks, events."""
+        from kizuna.contacts import panels
         from kizuna.contacts.search import register_source
+        from kizuna.contacts.services.merge import register_move
+        from kizuna.core import events, history, personal_data, visibility
+        from kizuna.customfields import registry as custom_fields
+        from kizuna.webhooks import payloads
 
-        from . import search
+        from . import deal_hooks, search
+        from .models import Deal, DealContact
+        from .schemas import DealOut
 
         register_source(search.DEAL, title=_l("商談"), search=search.search_deals, reindex=search.reindex)
+        panels.register("company", deal_hooks.company_panel, position="bottom")
+        panels.register("person", deal_hooks.person_panel, position="bottom")
+        register_move("company", Deal, "company")  # a merged company's deals move to the survivor
+        register_move("person", DealContact, "person", unique_with="deal")
+        personal_data.register("sales.deals", disclose=deal_hooks.disclose, audit=deal_hooks.audit,
+                               erase=deal_hooks.erase)  # fmt: skip
+        visibility.register_history_filter(deal_hooks.hide_people)
+        history.register_field_labels({"deal_contacts": _l("関係者"), "deal_lines": _l("明細")})
+        from .services.deals import FIELDS
+
+        # a deal's own field names first ("title" is the deal's name here, a person's 役職 elsewhere)
+        history.register_field_labels({f: Deal._meta.get_field(f).verbose_name for f in FIELDS}, model=Deal)
+        history.register_choice_fields(Deal)
+        custom_fields.register(Deal, reindex=search.reindex)
+        payloads.register("deal", schema=DealOut,
+                          prepare=lambda qs: qs.select_related("company", "stage", "owner"))  # fmt: skip
+        events.register_consumer("sales.deal_activity", deal_hooks.on_event)
+        from kizuna.timeline.capture import register_marker
+
+        from . import capture
+
+        register_marker("deal", capture.PATTERN, plan=capture.plan, save=capture.save)
+        from kizuna.core import demo
+
+        from . import demo_deals
+
+        demo.register("sales.deals", demo_deals.load, order=60)

@@ -5,6 +5,7 @@ from django.db.models import Q
 
 from kizuna.contacts.search import Result
 from kizuna.core import japanese, search
+from kizuna.core.visibility import viewer_for
 
 from .models import Deal
 from .money import format_yen
@@ -52,8 +53,10 @@ def search_deals(user, query: str, limit: int = 5) -> list[Result]:
     _, _, hits = search.Search(DEAL, [q], None, visible).top(limit, cap=limit)
     found = visible.select_related("company", "stage").in_bulk([object_id for _, _, object_id in hits])
     out = []
+    viewer = viewer_for(user)
+    viewer.prime_related(found.values(), "company")
     for deal in (found[object_id] for _, _, object_id in hits if object_id in found):
-        detail = f"{deal.company.name} · {deal.stage.name} · {format_yen(deal.amount)}"
+        detail = f"{viewer.name(deal.company)} · {deal.stage.name} · {format_yen(deal.amount)}"
         span = search.find_span(deal.title, q) if q in japanese.search_text(deal.title) else None
         parts = (deal.title[: span[0]], deal.title[span[0] : span[1]], deal.title[span[1] :]) if span else (
             deal.title, "", "")  # fmt: skip

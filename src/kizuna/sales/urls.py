@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import deal_actions, deals
+from .views import board, deal_actions, deals, pipelines
 
 app_name = "sales"
 urlpatterns = [
@@ -14,6 +14,16 @@ urlpatterns = [
     path("deals/<int:pk>/lines/", deal_actions.deal_line_add, name="deal_line_add"),
     path("deals/<int:pk>/lines/<int:position>/remove/", deal_actions.deal_line_remove, name="deal_line_remove"),
 ]
+urlpatterns += [
+    path("board/", board.deal_board, name="deal_board"),
+    path("board/deals/<int:pk>/move/", board.board_move, name="board_move"),
+]
+urlpatterns += [
+    path("pipelines/", pipelines.pipeline_list, name="pipeline_list"),
+    path("pipelines/new/", pipelines.pipeline_edit, name="pipeline_create"),
+    path("pipelines/<int:pk>/", pipelines.pipeline_edit, name="pipeline_edit"),
+]
+
 from .urls_reports import urlpatterns as report_urls  # noqa: E402  (日報 and the customer journey)
 
 urlpatterns += report_urls

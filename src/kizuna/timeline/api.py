@@ -308,6 +308,7 @@ def capture(request: HttpRequest, response: HttpResponse, payload: CaptureIn):
             "ready": plan.ready, "kind": parsed.kind, "body": parsed.body,
             "people": [_mention(m) for m in plan.people], "companies": [_mention(m) for m in plan.companies],
             "due": parsed.due, "task": parsed.task, "problems": plan.problems,
+            "marks": {key: [list(line) for line in m.summary] for key, m in plan.marks.items()},
             "insight": dict(zip(("category", "statement"), parsed.insight, strict=True)) if parsed.insight else None,
         }  # fmt: skip
     saved = services.save_capture(

@@ -6,6 +6,7 @@ service's job (timeline/services/capture.py).
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -41,6 +42,47 @@ _INSIGHT_WORDS = [
 ]
 
 
+@dataclass(frozen=True)
+class Marker:
+    """An app's own marker in the line, e.g. the sales app's `$案件名 300万 !月末` (a deal). Its `pattern` is taken
+    out of the line before anything else is read (so its `!date` is not the task's); each match's groupdict goes to
+    `plan(actor, matches, plan, today) -> MarkerPlan` when the line is previewed, and `save(actor, marker_plan,
+    plan) -> MarkerSaved` runs in the capture's transaction before the activity is written (its `links` are
+    added to the activity). Registered with `register_marker()` from the app's AppConfig.ready."""
+
+    key: str
+    pattern: re.Pattern
+    plan: Callable
+    save: Callable
+
+
+@dataclass
+class MarkerPlan:
+    summary: list[tuple[str, str]] = field(default_factory=list)  # (label, what saving will do), for the preview
+    problems: list[str] = field(default_factory=list)
+    blocking: bool = False  # the line cannot be saved as it is (a deal without a company)
+    body: str = ""  # the activity's text when the line has nothing else to say
+    data: object = None  # the app's own, handed back to save()
+
+
+@dataclass
+class MarkerSaved:
+    lines: list[str] = field(default_factory=list)  # what was done, for the saved message
+    links: list[dict] = field(default_factory=list)  # [{"type": "deal", "id": 5}] for the activity
+    objects: list = field(default_factory=list)
+
+
+_MARKERS: dict[str, Marker] = {}
+
+
+def register_marker(key: str, pattern: re.Pattern, *, plan: Callable, save: Callable) -> None:
+    _MARKERS[key] = Marker(key, pattern, plan, save)
+
+
+def markers() -> dict[str, Marker]:
+    return dict(_MARKERS)
+
+
 @dataclass
 class Parsed:
     text: str
@@ -54,6 +96,7 @@ class Parsed:
     task: str = ""
     insight: tuple[str, str] | None = None  # (category, statement)
     problems: list[str] = field(default_factory=list)
+    marks: dict[str, list[dict]] = field(default_factory=dict)  # registered markers found: {key: [groupdict]}
 
 
 def _kind(text: str) -> str:
@@ -88,6 +131,11 @@ def parse(text: str, today: date) -> Parsed:
     text = japanese.collapse_spaces(text) if "\n" not in text else text.strip()
     parsed = Parsed(text=text)
     rest = text
+    for marker in _MARKERS.values():
+        found = [m.groupdict() for m in marker.pattern.finditer(rest)]
+        if found:
+            parsed.marks[marker.key] = found
+            rest = marker.pattern.sub(" ", rest).strip()
     if match := _DUE.search(rest):
         parsed.due_text = match[1]
         parsed.due = japanese.parse_relative_date(match[1], today)
@@ -107,6 +155,6 @@ def parse(text: str, today: date) -> Parsed:
     parsed.body = re.sub(r"\s+", " ", body).strip(" 　")
     parsed.kind = _kind(parsed.body)
     parsed.insight = _insight(USER_MENTION.sub(lambda m: m[1], _MENTION.sub("", rest)))
-    if not parsed.body and not parsed.task:
+    if not parsed.body and not parsed.task and not parsed.marks:
         parsed.problems.append(_("内容を入力してください。"))
     return parsed

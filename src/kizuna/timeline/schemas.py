@@ -290,6 +290,7 @@ class CapturePlanOut(Schema):
     task: str
     insight: InsightProposal | None
     problems: list[str]
+    marks: dict[str, list[list[str]]] = Field({}, description="other apps' markers ($案件 of sales): [label, text]")
 
 
 class CaptureSavedOut(Schema):

@@ -190,9 +190,9 @@ def create_deal(*, actor, data: dict) -> Deal:
         fields = FIELDS + custom_values.history_paths({}, custom)
         snapshot = records.snapshot(deal, fields)
         if contacts:
-            snapshot["people"] = _people_labels(contacts)
+            snapshot["deal_contacts"] = _people_labels(contacts)
         if lines:
-            snapshot["lines"] = _line_labels(lines)
+            snapshot["deal_lines"] = _line_labels(lines)
         audit.record(actor=actor, action="create", obj=deal, changes=audit.diff({}, snapshot))
         _index(deal)
     return deal
@@ -355,7 +355,7 @@ def set_deal_contacts(*, actor, deal: Deal, contacts: list, version=None) -> dic
         for contact in new:
             contact.deal = deal
         DealContact.objects.bulk_create(new)
-        changes = {"people": [before, after]}
+        changes = {"deal_contacts": [before, after]}
         records.record_related_changes(actor=actor, obj=deal, changes=changes, version_bumped=False)
     return changes
 
@@ -436,7 +436,7 @@ def set_deal_lines(*, actor, deal: Deal, lines: list, version=None) -> dict:
         for position, line in enumerate(new):
             line.deal, line.position = deal, position
         DealLine.objects.bulk_create(new)
-        changes = {"lines": [_line_labels(old), _line_labels(new)]}
+        changes = {"deal_lines": [_line_labels(old), _line_labels(new)]}
         deal.version = current.version
         if new:
             amount = sum(line.subtotal for line in new)

@@ -19,7 +19,7 @@ from kizuna.timeline.queries import activities_linked_to
 
 from ..forms import DealForm, deal_initial
 from ..models import Deal, DealContact, DealSource, Stage
-from ..queries import DEAL_SORTS, DealFilters, deals_for, pipelines_for, stage_totals
+from ..queries import DEAL_SORTS, DealFilters, deals_for, name_companies, stage_totals
 from ..services import deals as services
 
 
@@ -31,16 +31,26 @@ def _filters(request) -> DealFilters:
         return DealFilters()
 
 
+def sort_choices() -> list:
+    return [("updated", _("更新が新しい順")), ("amount", _("金額が大きい順")), ("amount_asc", _("金額が小さい順")),
+            ("title", _("案件名順")), ("stage_age", _("ステージ滞在が長い順")),
+            ("created", _("作成が新しい順"))]  # fmt: skip
+
+
+def _people_choices() -> dict:
+    return {"owners": User.objects.filter(is_active=True).order_by("username"), "teams": Team.objects.order_by("name")}
+
+
 def _choices(request) -> dict:
-    pipelines = pipelines_for(request.user)
-    stages = list(Stage.objects.filter(pipeline__in=pipelines).select_related("pipeline"))
+    stages = list(Stage.objects.filter(pipeline__deleted_at__isnull=True).select_related("pipeline"))
+    pipelines = list({s.pipeline_id: s.pipeline for s in stages}.values())
     return {
         "pipelines": pipelines,
         "stages": stages,
-        "owners": User.objects.filter(is_active=True).order_by("username"),
-        "teams": Team.objects.order_by("name"),
+        **_people_choices(),
         "sources": DealSource.choices,
         "kinds": Stage.Kind.choices,
+        "sort_choices": sort_choices(),
     }
 
 
@@ -57,6 +67,7 @@ def deal_list(request):
     return list_page(
         request, queryset=queryset, sorts=DEAL_SORTS, template="sales/deals/list.html",
         partial="sales/partials/deal_table.html",
+        prepare=lambda items: name_companies(request.user, items),
         extra={"nav": "deals", "filters": request.GET, "stage_totals": stage_rows,
                "total_count": sum(t["count"] for _s, t in stage_rows),
                "total_amount": sum(t["amount"] for _s, t in stage_rows), "company": company, **choices},
@@ -116,7 +127,10 @@ def deal_context(request, deal: Deal) -> dict:
     people = Person.objects.visible_to(request.user)
     contacts = list(deal.contacts.filter(person__in=people.values("pk")).select_related("person", "person__company"))
     lines = list(deal.lines.select_related("product"))
+    name_companies(request.user, [deal])
     return {
+        "company_seen": deal.company_seen,
+        "company_label": deal.company_label,
         "object": deal,
         "deal": deal,
         "nav": "deals",

@@ -13,7 +13,7 @@ from kizuna.core import japanese, records
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.schemas import fits_bigint
 
-from ..capture import Parsed, parse
+from ..capture import MarkerPlan, Parsed, markers, parse
 from ..models import Activity, FollowUp, Insight, Source
 from .activities import create_activity, delete_activity
 from .follow_ups import create_follow_up
@@ -46,6 +46,7 @@ class Plan:
     companies: list[Mention]
     problems: list[str]
     users: list[Mention] = field(default_factory=list)  # @@colleagues: told after the save (notifications)
+    marks: dict[str, MarkerPlan] = field(default_factory=dict)  # registered markers' plans ($案件 of sales)
 
     @property
     def kind_label(self) -> str:
@@ -53,7 +54,10 @@ class Plan:
 
     @property
     def ready(self) -> bool:
-        return not any(m.ambiguous for m in self.people + self.companies) and bool(self.parsed.body or self.parsed.task)
+        if any(m.blocking for m in self.marks.values()):
+            return False
+        has_text = bool(self.parsed.body or self.parsed.task or any(m.body for m in self.marks.values()))
+        return not any(m.ambiguous for m in self.people + self.companies) and has_text
 
     @property
     def chosen_people(self) -> list[Person]:
@@ -74,6 +78,7 @@ class Saved:
     activity: Activity
     insight: Insight | None
     follow_up: FollowUp | None
+    marks: list = field(default_factory=list)  # MarkerSaved of each registered marker in the line
 
 
 def _people(actor, name: str, company_ids: set[int]) -> list[Person]:
@@ -165,7 +170,13 @@ def plan_capture(actor, text: str, *, resolve: dict | None = None, today=None) -
             )
         elif mention.chosen is None:
             problems.append(_("「%(mention)s」に当てはまるユーザーがいません。") % {"mention": mention.key})
-    return Plan(parsed=parsed, people=people, companies=companies, problems=problems, users=users)
+    plan = Plan(parsed=parsed, people=people, companies=companies, problems=problems, users=users)
+    found = markers()
+    for key, matches in parsed.marks.items():
+        marked = found[key].plan(actor, matches, plan, today or timezone.localdate())
+        plan.marks[key] = marked
+        plan.problems.extend(marked.problems)
+    return plan
 
 
 def _without_leading_names(body: str, plan) -> str:
@@ -182,17 +193,24 @@ def save_capture(actor, text: str, *, resolve: dict | None = None, with_insight:
     plan = plan_capture(actor, text, resolve=resolve, today=today)
     if not plan.ready:
         ambiguous = [m.key for m in plan.people + plan.companies if m.ambiguous]
+        blocking = [p for m in plan.marks.values() if m.blocking for p in m.problems]
         if ambiguous:
             message = _("候補が複数あります: %(mentions)s") % {"mentions": "、".join(ambiguous)}
+        elif blocking:
+            message = " ".join(blocking)
         else:
             message = _("内容を入力してください。")
         raise ValidationFailed(message, field_errors={"text": [message]})
     parsed = plan.parsed
+    found = markers()
     with transaction.atomic():
+        marks = [found[key].save(actor, marked, plan) for key, marked in plan.marks.items()]
+        fallback = next((m.body for m in plan.marks.values() if m.body), "")
         activity = create_activity(actor=actor, data={
-            "kind": parsed.kind, "body": _without_leading_names(parsed.body, plan) or parsed.task,
+            "kind": parsed.kind, "body": _without_leading_names(parsed.body, plan) or parsed.task or fallback,
             "source": Source.CAPTURE,
             "people": plan.chosen_people, "companies": plan.chosen_companies,
+            **({"links": [link for m in marks for link in m.links]} if any(m.links for m in marks) else {}),
         })  # fmt: skip
         insight = None
         subject = plan.insight_subject
@@ -210,7 +228,7 @@ def save_capture(actor, text: str, *, resolve: dict | None = None, with_insight:
                 "company": (plan.chosen_companies or [None])[0] and plan.chosen_companies[0].pk,
                 "activity": activity.pk,
             })  # fmt: skip
-    return Saved(plan=plan, activity=activity, insight=insight, follow_up=follow_up)
+    return Saved(plan=plan, activity=activity, insight=insight, follow_up=follow_up, marks=marks)
 
 
 def undo_capture(*, actor, activity: Activity) -> None:
