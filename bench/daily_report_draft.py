@@ -122,7 +122,7 @@ def main():
     from django.utils import timezone
 
     from kizuna.accounts.models import User
-    from kizuna.sales.models import DealStageChange
+    from kizuna.sales.models import Deal, DealStageChange
     from kizuna.sales.services.report_drafts import build_draft, day_bounds, next_working_day
     from kizuna.timeline.models import Activity, FollowUp
 
@@ -142,7 +142,8 @@ def main():
                 .filter(Q(recorded_by=user) | Q(our_participants=user)).distinct().order_by("occurred_at"))  # fmt: skip
         lines = [(a.subject, [str(p) for p in a.people.all()], [str(c) for c in a.companies.all()]) for a in acts]
         moves = [(c.deal.title, str(c.deal.company), str(c.to_stage))
-                 for c in DealStageChange.objects.filter(by=user, at__gte=start, at__lt=end)]  # fmt: skip
+                 for c in DealStageChange.objects.filter(by=user, at__gte=start, at__lt=end,
+                                                         deal__in=Deal.objects.visible_to(user))]  # fmt: skip
         done = [(t.title, str(t.company)) for t in FollowUp.objects.visible_to(user).filter(
             Q(done_by=user) | Q(assignee=user), done_at__gte=start, done_at__lt=end)]  # fmt: skip
         due = [t.title for t in FollowUp.objects.visible_to(user).filter(
