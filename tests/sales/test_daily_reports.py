@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from kizuna.core.exceptions import Conflict, NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from kizuna.core.models import AuditEvent
@@ -134,3 +135,18 @@ def test_weekly_aggregates_the_days(cast, day):
     assert week.submitted == 1 and len(week.days) == 7
     assert week.counts["activity"] == 2 and week.activity_kinds == {"訪問": 1, "電話": 1}
     assert reports.weekly(cast.outsider, cast.owner, DAY).submitted == 0
+
+
+def test_a_deal_moved_for_a_company_the_reader_cannot_see_does_not_name_it(cast):
+    from kizuna.sales.services import deals
+    from tests.factories import company
+
+    hidden = company(cast.owner, "株式会社鍵穴精機", visibility="private")
+    deal = deals.create_deal(actor=cast.owner, data={"title": "公開案件", "company": hidden.pk, "visibility": "public"})
+    deals.move_deal(actor=cast.owner, deal=deal, stage="ヒアリング")
+    day = timezone.localdate()
+    report = reports.save_report(actor=cast.owner, day=day, data={}, submit=True)
+    seen = [line.detail for line in lines_for(cast.teammate, [report])[report.pk] if line.kind == "stage_change"]
+    assert seen and not any("鍵穴" in detail for detail in seen)
+    assert any("鍵穴" in line.detail for line in lines_for(cast.owner, [report])[report.pk])
+    assert "鍵穴" not in report.summary

@@ -103,13 +103,15 @@ def _activity_line(activity: Activity) -> Line:
                 public_detail=_names(public))  # fmt: skip
 
 
-def _stage_line(change: DealStageChange) -> Line:
+def _stage_line(change: DealStageChange, viewer) -> Line:
+    """A deal the reader sees may belong to a company they do not: the company is named only if they see it."""
     deal = change.deal
     move = f"{change.from_stage or '—'} → {change.to_stage or '—'}"
-    company = f"{deal.company} " if deal.company.visibility == "public" else ""
+    company = f"{deal.company} " if viewer.sees(deal.company) else ""
+    public = f"{deal.company} " if deal.company.visibility == "public" else ""
     label = str(Kind.STAGE_CHANGE.label)
-    return Line(Kind.STAGE_CHANGE, change.pk, deal.title, label, f"{deal.company} {move}", change.at,
-                _deal_url(deal), public=deal.visibility != "private", public_detail=company + move)  # fmt: skip
+    return Line(Kind.STAGE_CHANGE, change.pk, deal.title, label, company + move, change.at,
+                _deal_url(deal), public=deal.visibility != "private", public_detail=public + move)  # fmt: skip
 
 
 def _deal_url(deal) -> str:
@@ -187,12 +189,13 @@ def build_draft(user, day: date) -> Draft:
     draft = Draft(user, day)
     activities = list(_activities(user, author=user, day=day))
     changes = _stage_changes(user, author=user, day=day)
+    viewer.prime(Company, {c.deal.company_id for c in changes})
     done, due = _tasks(user, author=user, day=day)
     done.sort(key=lambda t: (t.done_at, t.pk))
     viewer.prime(Person, [t.person_id for t in done + due if t.person_id])
     viewer.prime(Company, [t.company_id for t in done + due if t.company_id])
     draft.lines = (
-        [_activity_line(a) for a in activities] + [_stage_line(c) for c in changes]
+        [_activity_line(a) for a in activities] + [_stage_line(c, viewer) for c in changes]
         + [_task_line(t, Kind.TASK_DONE, viewer) for t in done] + [_task_line(t, Kind.TASK_DUE, viewer) for t in due]
     )  # fmt: skip
     draft.truncated = any(len(rows) >= LIMIT for rows in (activities, changes, done, due))
@@ -226,8 +229,10 @@ def lines_for(reader, reports) -> dict[int, list[Line]]:
         for a in _activities(reader, ids[Kind.ACTIVITY]):
             found[(Kind.ACTIVITY, a.pk)] = _activity_line(a)
     if ids[Kind.STAGE_CHANGE]:
-        for c in _stage_changes(reader, ids[Kind.STAGE_CHANGE]):
-            found[(Kind.STAGE_CHANGE, c.pk)] = _stage_line(c)
+        changes = _stage_changes(reader, ids[Kind.STAGE_CHANGE])
+        viewer.prime(Company, {c.deal.company_id for c in changes})
+        for c in changes:
+            found[(Kind.STAGE_CHANGE, c.pk)] = _stage_line(c, viewer)
     tasks = ids[Kind.TASK_DONE] | ids[Kind.TASK_DUE]
     if tasks:
         rows = _tasks(reader, tasks)[0]
