@@ -157,8 +157,9 @@ def seed(cast) -> SimpleNamespace:
     support = _support(cast, secret, team_person, public)
     deals, pipelines = _deals(cast, secret_co=secret_co, team_co=team_co, public_co=public_co, secret=secret,
                               public=public, team_person=team_person)  # fmt: skip
+    daily_reports, segments = _daily_reports(cast)
     return SimpleNamespace(
-        deals=deals, pipelines=pipelines, support=support,
+        deals=deals, pipelines=pipelines, support=support, daily_reports=daily_reports, segments=segments,
         webhook=webhook, webhook_delivery=webhook_delivery,
         cast=cast, secret_co=secret_co, secret=secret, gone=gone, team_co=team_co, team_person=team_person,
         public_co=public_co, public=public, twin=twin, activity=activity, secret_activity=secret_activity,
@@ -189,6 +190,25 @@ def _sales(cast, deals) -> dict:
     for quote in (secret_quote, public_quote):  # readers get the filed PDF, or a masked rendering
         quote_documents.issue(actor=o, quote=quote)
     return {"quotes": [secret_quote, public_quote], "products": [product]}
+
+
+def _daily_reports(cast):
+    """The owner's 日報 of today (team: 班内, citing the three activities; a manager's comment) and of yesterday
+    (private: 鍵穴), and the owner's own saved segment (鍵穴): no reader may read the private ones."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kizuna.sales.services import daily_reports, segments
+
+    o, today = cast.owner, timezone.localdate()
+    team = daily_reports.save_report(actor=o, day=today, data={"impressions": "班内の所感"}, submit=True)
+    daily_reports.add_comment(actor=cast.manager, report=team, data={"body": "班内のコメント"})
+    private = daily_reports.save_report(actor=o, day=today - timedelta(days=1), submit=True,
+                                        data={"impressions": "鍵穴の所感", "visibility": "private"})  # fmt: skip
+    segment = segments.create_segment(actor=o, data={"name": "鍵穴の顧客", "object_type": "company",
+                                                     "filters": {"lifecycle": ["purchase"]}})  # fmt: skip
+    return [team, private], [segment]
 
 
 def _automation_rules(cast) -> list:
@@ -374,6 +394,9 @@ def fills(route: Route, w) -> list[dict] | None:
         ("api/v1/notifications/<notification_id>", "notification_id", w.notifications),
         ("calendar/feed/<str:token>", "token", ["kzcal_not-a-valid-token", "x"]),  # a bad secret: 404
         ("settings/automation/<int:pk>", "pk", _ids(w.rules)),
+        ("sales/reports/daily/<int:pk>", "pk", _ids(w.daily_reports)),
+        ("sales/segments/<int:pk>", "pk", _ids(w.segments)),
+        ("api/v1/reports/daily/<report_id>", "report_id", _ids(w.daily_reports)),
         ("api/v1/automation/rules/<rule_id>", "rule_id", _ids(w.rules)),
         ("support/tickets/<int:pk>", "pk", w.support.tickets), ("support/messages/<int:pk>", "pk", w.support.messages),
         ("support/attachments/<int:pk>", "pk", w.support.attachments),

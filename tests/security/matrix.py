@@ -477,6 +477,29 @@ def sla_calendar(body=None, *, day=False):
     return build
 
 
+# --- 日報 (sales) -------------------------------------------------------------------------------------------------
+def daily_report(body=None, *, by_date=False):
+    """A submitted report of the scenario's owner (its own day per call), with the scenario's visibility."""
+
+    def build(world, scenario):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from kizuna.sales.services import daily_reports
+
+        owner, visibility, _shared = SCENARIOS[scenario]
+        world.report_days = getattr(world, "report_days", 0) + 1
+        day = timezone.localdate() - timedelta(days=world.report_days)
+        report = daily_reports.save_report(actor=world.users[owner], day=day, submit=True,
+                                           data={"impressions": "所感", "visibility": visibility})  # fmt: skip
+        if by_date:
+            return _t(query={"date": day.isoformat(), "user": report.author_id}, obj=report, expect_id=report.pk)
+        return _t(params={"report_id": report.pk}, body=body, obj=report, expect_id=report.pk)
+
+    return build
+
+
 def sla_policy(body=None):
     def build(world, scenario):
         from kizuna.support.models import BusinessCalendar, SlaPolicy
@@ -522,6 +545,39 @@ def sla_ticket_reads() -> dict[str, str]:
 
 
 CALENDAR_BODY = {"name": "コールセンター", "hours": {"0": ["9:00-12:00", "13:00-18:00"], "5": "10:00-15:00"}}
+
+
+def _yesterday() -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return (timezone.localdate() - timedelta(days=1)).isoformat()
+
+
+# Reports are the author's and their team's (private: the author and the team's managers); the auditor's role has
+# no daily_report permission, so it sees none.
+REPORT_READS = {
+    "team": "admin,manager,owner,teammate,readonly:200 outsider,auditor:404",
+    "private": "admin,manager,owner:200 teammate,readonly,outsider,auditor:404",
+    "other_team": "admin,outsider:200 manager,owner,teammate,readonly,auditor:404",
+}
+REPORT_AUTHOR = {  # correcting a report: its author only
+    "team": "owner:200 admin,manager,teammate,readonly:403 outsider,auditor:404",
+    "private": "owner:200 admin,manager:403 teammate,readonly,outsider,auditor:404",
+    "other_team": "admin,outsider:403 manager,owner,teammate,readonly,auditor:404",
+}
+REPORT_COMMENTERS = {  # the author and the reviewers (the author's team's managers, administrators)
+    "team": "admin,manager,owner:201 teammate,readonly:403 outsider,auditor:404",
+    "private": "admin,manager,owner:201 teammate,readonly,outsider,auditor:404",
+    "other_team": "admin:201 outsider:403 manager,owner,teammate,readonly,auditor:404",
+}
+REPORT_REVIEWERS = {
+    "team": "admin,manager:200 owner,teammate,readonly:403 outsider,auditor:404",
+    "private": "admin,manager:200 owner:403 teammate,readonly,outsider,auditor:404",
+    "other_team": "admin:200 outsider:403 manager,owner,teammate,readonly,auditor:404",
+}
+REPORT_WRITERS = {NONE: "admin,manager,owner,teammate,outsider:200 readonly,auditor:403"}
 
 A = "/api/v1"
 
@@ -714,6 +770,19 @@ OPERATIONS: dict[str, Op] = {
     f"POST {A}/sla-policies/{{policy_id}}/move": Op(sla_policy({"direction": "up"}), admins(200),
                                                     returns_target=True),
     f"GET {A}/tickets/{{ticket_id}}/sla": Op(sla_ticket, sla_ticket_reads()),
+    # --- 日報 (daily reports) --------------------------------------------------------------------------------------
+    f"GET {A}/reports/daily": Op(collection(), EVERYONE),
+    f"GET {A}/reports/daily/draft": Op(collection(), REPORT_WRITERS),
+    f"PUT {A}/reports/daily/draft": Op(collection(body=lambda world: {"date": _yesterday(), "impressions": "所感"}),
+                                      REPORT_WRITERS),
+    f"POST {A}/reports/daily/submit": Op(collection(body=lambda world: {"date": _yesterday()}),
+                                        {NONE: "admin,manager,owner,teammate,outsider:201 readonly,auditor:403"}),
+    f"GET {A}/reports/daily/by-date": Op(daily_report(by_date=True), REPORT_READS, returns_target=True),
+    f"GET {A}/reports/daily/{{report_id}}": Op(daily_report(), REPORT_READS, returns_target=True),
+    f"PATCH {A}/reports/daily/{{report_id}}": Op(daily_report({"plan": "見積作成"}), REPORT_AUTHOR,
+                                                returns_target=True),
+    f"POST {A}/reports/daily/{{report_id}}/comments": Op(daily_report({"body": "同行します"}), REPORT_COMMENTERS),
+    f"POST {A}/reports/daily/{{report_id}}/confirm": Op(daily_report(), REPORT_REVIEWERS, returns_target=True),
 }  # fmt: skip
 
 

@@ -35,6 +35,16 @@ def load(object_type: str, object_id):
     return qs.first()
 
 
+# Values other apps compute for a record (a company's lifecycle stage, its LTV, the saved segments it is in):
+# {(object_type, path): (label, value(obj))}. They appear in the condition editor like fields.
+_COMPUTED: dict[tuple[str, str], tuple] = {}
+
+
+def register_computed(object_type: str, path: str, label, value) -> None:
+    """A condition may name `path` on `object_type`; `value(obj)` gives its current value."""
+    _COMPUTED[(object_type, path)] = (label, value)
+
+
 def catalog(object_type: str) -> list[tuple[str, str]]:
     """(path, label) of every field a condition may name on `object_type` (custom fields aside)."""
     model = model_for(object_type)
@@ -50,6 +60,7 @@ def catalog(object_type: str) -> list[tuple[str, str]]:
         out.append((field.name, str(getattr(field, "verbose_name", field.name))))
     if object_type in CONTACT_TYPES:
         out.append((DAYS_SINCE_CONTACT, str(_l("最終接触からの日数"))))
+    out.extend((path, str(label)) for (kind, path), (label, _value) in _COMPUTED.items() if kind == object_type)
     return out
 
 
@@ -66,6 +77,9 @@ def value_of(obj, path: str):
         return (getattr(obj, "custom", None) or {}).get(path.removeprefix(CUSTOM_PREFIX))
     if path == DAYS_SINCE_CONTACT:
         return days_since_contact(obj)
+    computed = _COMPUTED.get((getattr(obj, "permission_type", ""), path))
+    if computed is not None:
+        return computed[1](obj)
     if path == "tags":
         return sorted(obj.tags.values_list("name", flat=True)) if hasattr(obj, "tags") else []
     return getattr(obj, path, None)

@@ -14,7 +14,7 @@ from kizuna.core.visibility import viewer_for
 from kizuna.customfields import filters as custom_filters
 
 from . import services
-from .filters import COMPANY_SORTS, PERSON_SORTS, filter_companies, filter_people, sorted_by
+from .filters import COMPANY_SORTS, PERSON_SORTS, extra_params, filter_companies, filter_people, sorted_by
 from .masking import mask_people, mask_person
 from .models import Company, Employment, Person, Site
 from .schemas import (
@@ -96,6 +96,7 @@ def list_companies(request: HttpRequest, params: Query[CompanyListParams]):
         _companies(request.user),
         user=request.user,
         custom=custom_filters.params_from(request.GET),
+        extra=extra_params(request.GET),
         q=params.q,
         owner=params.owner,
         tag=params.tag,
@@ -149,6 +150,7 @@ def list_people(request: HttpRequest, params: Query[PersonListParams]):
         _people(request.user),
         user=request.user,
         custom=custom_filters.params_from(request.GET),
+        extra=extra_params(request.GET),
         q=params.q,
         owner=params.owner,
         tag=params.tag,

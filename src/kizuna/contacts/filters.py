@@ -23,11 +23,35 @@ def record_id(value, field: str, label: str) -> int:
     raise ValidationFailed(message, field_errors={field: [message]})
 
 
+# --- filters other apps add to these lists, their API lists and exports (a saved segment: ?segment=3) ---------
+_EXTRA: dict = {}
+
+
+def register_list_filter(param: str, apply) -> None:
+    """`apply(qs, *, user, object_type, value) -> qs` runs when a list, an API list or an export gets `param`."""
+    _EXTRA[param] = apply
+
+
+def extra_params(query) -> dict:
+    """The registered parameters present in a query dict (request.GET), empty values left out."""
+    return {k: query.get(k) for k in _EXTRA if str(query.get(k) or "").strip()}
+
+
+def _apply_extra(qs, *, user, object_type: str, extra: dict | None):
+    for param, value in (extra or {}).items():
+        if param not in _EXTRA:
+            raise ValidationFailed(field_errors={param: [_("この条件はありません。")]})
+        qs = _EXTRA[param](qs, user=user, object_type=object_type, value=value)
+    return qs
+
+
 PERSON_SORTS = {"updated": "-updated_at", "created": "-created_at", "name": "kana_search"}
 COMPANY_SORTS = {"updated": "-updated_at", "created": "-created_at", "name": "name_key"}
 
 
-def filter_people(qs, *, user=None, q="", owner=None, tag="", stage="", prefecture="", company=None, custom=None):
+def filter_people(
+    qs, *, user=None, q="", owner=None, tag="", stage="", prefecture="", company=None, custom=None, extra=None
+):
     """`user` decides whether `q` may match sensitive contact points (those the user sees unmasked), and which
     custom fields `custom` ({"<key>": v, "<key>.min": v, ...}: kizuna.customfields.filters) may filter by."""
     if q:
@@ -44,10 +68,10 @@ def filter_people(qs, *, user=None, q="", owner=None, tag="", stage="", prefectu
         qs = qs.filter(company_id=record_id(company, "company", _("会社")))
     if custom:
         qs = custom_filters.apply(qs, user=user, object_type="person", params=custom)
-    return qs
+    return _apply_extra(qs, user=user, object_type="person", extra=extra)
 
 
-def filter_companies(qs, *, user=None, q="", owner=None, tag="", prefecture="", industry="", custom=None):
+def filter_companies(qs, *, user=None, q="", owner=None, tag="", prefecture="", industry="", custom=None, extra=None):
     if q:
         qs = qs.filter(search.company_match(q))
     if owner:
@@ -60,7 +84,7 @@ def filter_companies(qs, *, user=None, q="", owner=None, tag="", prefecture="", 
         qs = qs.filter(industry=industry)
     if custom:
         qs = custom_filters.apply(qs, user=user, object_type="company", params=custom)
-    return qs
+    return _apply_extra(qs, user=user, object_type="company", extra=extra)
 
 
 def sorted_by(qs, *, user, object_type: str, sort: str, sorts: dict):

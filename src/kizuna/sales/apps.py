@@ -9,7 +9,8 @@ class SalesConfig(AppConfig):
     verbose_name = "Sales"
     default_auto_field = "django.db.models.BigAutoField"
     url_prefix = "sales/"
-    api_routers = ("kizuna.sales.api.router", "kizuna.sales.api_pipelines.router", "kizuna.sales.api_quotes.router")
+    api_routers = ("kizuna.sales.api.router", "kizuna.sales.api_pipelines.router", "kizuna.sales.api_quotes.router",
+                   "kizuna.sales.api_reports.router")  # fmt: skip
     api_order = 25  # before timeline's /{kind}/{record_id}/history (30), which would take /deals/{id}/history
 
     def ready(self):
@@ -34,6 +35,9 @@ class SalesConfig(AppConfig):
         sources.register_linkable("deal", Deal)
         self._register_deals()
         self._register_quotes()
+        from . import plugs_reports
+
+        plugs_reports.register()  # 日報 and the customer journey
 
     @staticmethod
     def _register_deals():

@@ -50,3 +50,6 @@ urlpatterns += [
     path("deals/export/", views_products.deal_export, name="deal_export"),
     path("deals/import/", views_products.deal_import, name="deal_import"),
 ]
+from .urls_reports import urlpatterns as report_urls  # noqa: E402  (日報 and the customer journey)
+
+urlpatterns += report_urls

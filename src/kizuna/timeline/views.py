@@ -27,6 +27,7 @@ from kizuna.core.records import get_for_user
 from kizuna.core.sharing import note_view
 
 from . import brief, cards, queries, services, sources
+from . import panels as activity_panels
 from .forms import ActivityForm, FollowUpForm, InsightForm
 from .graph import echarts_data, relationship_graph
 from .models import Activity, Attachment, FollowUp, Insight, Relationship
@@ -255,7 +256,8 @@ def activity_detail(request, pk: int):
                "seen_people": queries.seen_people(request.user, [activity]),
                "attachments": activity.attachments.alive(),
                "insights": activity.insights.visible_to(request.user),
-               "follow_ups": activity.follow_ups.visible_to(request.user)}  # fmt: skip
+               "follow_ups": activity.follow_ups.visible_to(request.user),
+               "panels": activity_panels.render_panels(request, activity)}  # fmt: skip
     return render(request, "timeline/activity_detail.html", context)
 
 

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_http_methods
 
 from kizuna.contacts import services
 from kizuna.contacts.dedup import service as dedup
-from kizuna.contacts.filters import COMPANY_SORTS, filter_companies, sorted_by
+from kizuna.contacts.filters import COMPANY_SORTS, extra_params, filter_companies, sorted_by
 from kizuna.contacts.forms import CompanyForm, SiteForm, company_initial
 from kizuna.contacts.models import Company, Employment, Person
 from kizuna.contacts.org import org_chart
@@ -29,6 +29,7 @@ def company_list(request):
         Company.objects.visible_to(request.user).select_related("owner").prefetch_related("tags"),
         user=request.user,
         custom=custom_filters.params_from(request.GET),
+        extra=extra_params(request.GET),
         **{k: v for k, v in params.items() if v},
     )
     queryset, sorts = sorted_by(

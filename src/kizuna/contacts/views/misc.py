@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kizuna.contacts import exports, services
-from kizuna.contacts.filters import filter_companies
+from kizuna.contacts.filters import extra_params, filter_companies
 from kizuna.contacts.models import Company, Person
 from kizuna.contacts.panels import render_panels
 from kizuna.contacts.search import other_results, search_records
@@ -91,6 +91,7 @@ def export_list(request, kind: str):
         "q", "owner", "tag", "prefecture", "industry")  # fmt: skip
     filters = {k: request.GET.get(k, "") for k in keys}
     filters["custom"] = custom_filters.params_from(request.GET)
+    filters["extra"] = extra_params(request.GET)
     if filters.get("owner") == "me":
         filters["owner"] = request.user.pk
     try:

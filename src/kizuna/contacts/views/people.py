@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kizuna.contacts import services
 from kizuna.contacts.dedup import service as dedup
-from kizuna.contacts.filters import PERSON_SORTS, filter_people, sorted_by
+from kizuna.contacts.filters import PERSON_SORTS, extra_params, filter_people, sorted_by
 from kizuna.contacts.forms import EmploymentForm, PersonForm, company_label
 from kizuna.contacts.masking import mask_people, mask_person
 from kizuna.contacts.models import Employment, Person
@@ -35,6 +35,7 @@ def person_list(request):
         .prefetch_related("tags", "contact_points"),
         user=request.user,
         custom=custom_filters.params_from(request.GET),
+        extra=extra_params(request.GET),
         **{k: v for k, v in params.items() if v},
     )
     queryset, sorts = sorted_by(

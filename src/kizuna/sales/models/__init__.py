@@ -18,3 +18,8 @@ __all__ = [
     "Stage",
     "TaxRate",
 ]
+from .journey import JourneyStage, Lifecycle, LifecycleChange, Segment
+from .reports import DailyReport, DailyReportItem, ReportComment
+
+__all__ += ["DailyReport", "DailyReportItem", "JourneyStage", "Lifecycle", "LifecycleChange", "ReportComment",
+            "Segment"]  # fmt: skip
