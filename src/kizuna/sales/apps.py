@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import pgettext_lazy
 
 
 class SalesConfig(AppConfig):
@@ -6,3 +8,34 @@ class SalesConfig(AppConfig):
     label = "sales"
     verbose_name = "Sales"
     default_auto_field = "django.db.models.BigAutoField"
+    url_prefix = "sales/"
+    api_routers = ("kizuna.sales.api.router",)
+    api_order = 70
+
+    def ready(self):
+        from kizuna.core import events, nav, permissions
+
+        # Built-in roles get "deal" on the next migrate (accounts.roles.ensure_builtin_roles): managers and admins
+        # every action, members all but view_sensitive/reveal, read-only roles view and export.
+        permissions.register_object_type("deal", _l("商談"), ("view", "create", "edit", "delete", "export", "import"))
+        # deal.created / deal.updated / deal.deleted / deal.restored come with the object type (core.events).
+        events.register_event_type("deal.stage_changed", _l("商談: ステージ変更"))
+        events.register_event_type("deal.won", _l("商談: 受注"))
+        events.register_event_type("deal.lost", _l("商談: 失注"))
+        nav.register_main("deals", pgettext_lazy("menu", "商談"), "sales:deal_list", order=35)
+
+        from kizuna.timeline import sources
+
+        from .models import Deal
+
+        sources.register_linkable("deal", Deal)
+        self._register_deals()
+
+    @staticmethod
+    def _register_deals():
+        """The deal core's plugs: search, merges, history labels, custom fields."""
+        from kizuna.contacts.search import register_source
+
+        from . import search
+
+        register_source(search.DEAL, title=_l("商談"), search=search.search_deals, reindex=search.reindex)

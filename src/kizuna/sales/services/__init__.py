@@ -1,0 +1,1 @@
+"""Sales services: every write of the sales app goes through a function here (docs/dev/sales.md)."""
