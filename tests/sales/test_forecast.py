@@ -56,9 +56,10 @@ def test_fiscal_year_from_january(cast, data):
 
 
 def test_targets_gap_attainment_and_coverage(cast, data):
-    set_targets(actor=cast.manager, items=[{"user": cast.owner.pk, "month": "2026-04", "metric": "revenue",
-                                            "value": 2_000_000},
-                                           {"user": cast.owner.pk, "month": "2026-05", "value": "1,000,000"}])  # fmt: skip
+    set_targets(actor=cast.manager, items=[
+        {"user": cast.owner.pk, "month": "2026-04", "metric": "revenue", "value": 2_000_000},
+        {"user": cast.owner.pk, "month": "2026-05", "value": "1,000,000"},
+    ])  # fmt: skip
     f = run(cast.owner, period="2026-Q1")
     assert f.total.target == 3_000_000
     assert f.total.gap == 2_000_000  # 3M target − 1M won

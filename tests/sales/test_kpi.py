@@ -116,5 +116,5 @@ def test_target_input_is_checked_and_permissioned(cast):
     set_targets(actor=cast.manager, items=[{"user": cast.owner.pk, "month": "2026-04", "value": 7}])
     set_targets(actor=cast.manager, items=[{"user": cast.owner.pk, "month": "2026-04", "value": None}])
     assert Target.objects.count() == 0
-    assert list(AuditEvent.objects.filter(action__startswith="target.").order_by("id").values_list("action", flat=True)) == [
-        "target.set", "target.delete"]  # fmt: skip
+    actions = AuditEvent.objects.filter(action__startswith="target.").order_by("id").values_list("action", flat=True)
+    assert list(actions) == ["target.set", "target.delete"]

@@ -9,7 +9,7 @@ class SalesConfig(AppConfig):
     verbose_name = "Sales"
     default_auto_field = "django.db.models.BigAutoField"
     url_prefix = "sales/"
-    api_routers = ("kizuna.sales.api.router",)
+    api_routers = ("kizuna.sales.api.router", "kizuna.sales.api_dashboards.router")
     api_order = 70
 
     def ready(self):
@@ -30,6 +30,7 @@ class SalesConfig(AppConfig):
 
         sources.register_linkable("deal", Deal)
         self._register_deals()
+        self._register_analytics()
 
     @staticmethod
     def _register_deals():
@@ -39,3 +40,12 @@ class SalesConfig(AppConfig):
         from . import search
 
         register_source(search.DEAL, title=_l("商談"), search=search.search_deals, reindex=search.reindex)
+
+    @staticmethod
+    def _register_analytics():
+        """Forecast, dashboards, targets and the monthly review (docs/dev/sales-analytics.md)."""
+        from kizuna.core import nav
+
+        nav.register_main("dashboards", _l("ダッシュボード"), "sales:dashboard_me", order=36)
+        nav.register_settings("sales_analytics", _l("売上分析"), "sales:analytics_settings", order=35)
+        nav.register_stylesheet("sales/dashboards.css")

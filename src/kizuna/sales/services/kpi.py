@@ -90,10 +90,10 @@ def outcomes(viewer, subject: Subject, period: Period) -> dict:
 def lost_reasons(viewer, subject: Subject, period: Period) -> list[dict]:
     rows = (
         deals_for(viewer, subject).filter(metric_q("lost", period)).order_by()
-        .values("lost_reason").annotate(n=Count("id"), amount=Sum("amount")).order_by("-n", "lost_reason")
+        .values("lost_reason").annotate(n=Count("id"), total=Sum("amount")).order_by("-n", "lost_reason")
     )  # fmt: skip
     return [{"reason": r["lost_reason"] or _("（理由未記入）"), "value": r["lost_reason"], "count": r["n"],
-             "amount": int(r["amount"] or 0)} for r in rows]  # fmt: skip
+             "amount": int(r["total"] or 0)} for r in rows]  # fmt: skip
 
 
 def pipeline_by_stage(viewer, subject: Subject) -> list[dict]:
@@ -102,12 +102,12 @@ def pipeline_by_stage(viewer, subject: Subject) -> list[dict]:
 
     rows = (
         deals_for(viewer, subject).filter(stage__kind=Stage.Kind.OPEN).order_by()
-        .values("stage_id").annotate(n=Count("id"), amount=Sum("amount"), w=Sum(weighted_amount()))
+        .values("stage_id").annotate(n=Count("id"), total=Sum("amount"), w=Sum(weighted_amount()))
     )  # fmt: skip
     by_stage = {r["stage_id"]: r for r in rows}
     stages = Stage.objects.filter(pk__in=list(by_stage)).select_related("pipeline").order_by("pipeline_id", "order")
     return [{"stage_id": s.pk, "stage": s.name, "pipeline": s.pipeline.name, "count": by_stage[s.pk]["n"],
-             "amount": int(by_stage[s.pk]["amount"] or 0), "weighted": yen(by_stage[s.pk]["w"])}
+             "amount": int(by_stage[s.pk]["total"] or 0), "weighted": yen(by_stage[s.pk]["w"])}
             for s in stages]  # fmt: skip
 
 
