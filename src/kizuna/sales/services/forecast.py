@@ -227,22 +227,31 @@ def yen(weighted_sum) -> int:
 def target_values(subject: Subject, metric: str, period: Period) -> dict[date, int]:
     """Month → target. A team's target is its own row for the month, else the sum of its members' rows; the
     company's is the sum over teams (members without a team count on their own)."""
-    rows = Target.objects.filter(metric=metric, month__gte=period.start, month__lt=period.end).order_by()
+    return targets_by_metric(subject, [metric], period).get(metric, {})
+
+
+def targets_by_metric(subject: Subject, metrics: list[str], period: Period) -> dict[str, dict[date, int]]:
+    """target_values for several metrics in one query (GROUP BY metric, team row or member's team, month)."""
+    rows = Target.objects.filter(metric__in=metrics, month__gte=period.start, month__lt=period.end).order_by()
     if subject.kind == "rep":
-        return dict(rows.filter(user_id=subject.user.pk).values_list("month", "value"))
-    team_rows = rows.filter(team__isnull=False)
-    user_rows = rows.filter(user__isnull=False)
-    if subject.kind == "team":
-        team_rows = team_rows.filter(team_id=subject.team.pk)
-        user_rows = user_rows.filter(user__team_id=subject.team.pk)
-    own = {(t, m): v for t, m, v in team_rows.values_list("team_id", "month").annotate(v=Sum("value"))}
-    members = user_rows.values_list("user__team_id", "month").annotate(v=Sum("value"))
-    out: dict[date, int] = {}
-    for (_team, month), value in own.items():
-        out[month] = out.get(month, 0) + value
-    for team, month, value in members:
-        if team is None or (team, month) not in own:
-            out[month] = out.get(month, 0) + value
+        rows = rows.filter(user_id=subject.user.pk)
+    elif subject.kind == "team":
+        rows = rows.filter(Q(team_id=subject.team.pk) | Q(user__team_id=subject.team.pk))
+    grouped = rows.values_list("metric", "team_id", "user__team_id", "month").annotate(v=Sum("value"))
+    own: dict = {}
+    members: dict = {}
+    for metric, team, member_team, month, value in grouped:
+        if team is not None:
+            own[(metric, team, month)] = own.get((metric, team, month), 0) + value
+        else:
+            key = (metric, member_team, month)
+            members[key] = members.get(key, 0) + value
+    out: dict[str, dict[date, int]] = {}
+    for (metric, _team, month), value in own.items():
+        out.setdefault(metric, {})[month] = out.get(metric, {}).get(month, 0) + value
+    for (metric, team, month), value in members.items():
+        if team is None or (metric, team, month) not in own:
+            out.setdefault(metric, {})[month] = out.get(metric, {}).get(month, 0) + value
     return out
 
 
@@ -388,11 +397,19 @@ def _breakdown(qs, subject: Subject, period: Period) -> list[dict]:
         param = "user"
     else:
         teams = {t.pk: t.name for t in Team.objects.all()}
+        own: dict = {}
+        members: dict = {}
+        grouped = targets.values_list("team_id", "user__team_id", "month").annotate(v=Sum("value"))
+        for team, member_team, month, value in grouped:
+            bucket = own if team is not None else members
+            key = (team if team is not None else member_team, month)
+            bucket[key] = bucket.get(key, 0) + value
         goal = {}
-        for team_id in teams:
-            month_targets = target_values(Subject("team", team=Team(pk=team_id)), REVENUE, period)
-            if month_targets:
-                goal[team_id] = sum(month_targets.values())
+        for (team, _month), value in own.items():
+            goal[team] = goal.get(team, 0) + value
+        for (team, month), value in members.items():
+            if (team, month) not in own:
+                goal[team] = goal.get(team, 0) + value
         keys = list(teams) + [k for k in totals if k not in teams]
         label = {k: teams.get(k, _("（チームなし）")) for k in keys}
         param = "team"

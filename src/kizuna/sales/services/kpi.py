@@ -184,11 +184,15 @@ def kpi_records(viewer, definition: KpiDefinition, subject: Subject, period: Per
 
 def kpi_counts(viewer, subject: Subject, period: Period, *, by_rep: bool = False) -> list[dict]:
     """Per definition: actual per month (and per rep of a team when by_rep), target, attainment."""
+    from .forecast import targets_by_metric
+
     out = []
-    for definition in definitions():
+    defs = definitions()
+    all_targets = targets_by_metric(subject, [d.key for d in defs], period)
+    for definition in defs:
         monthly = _monthly_count(viewer, definition, subject, period)
         actual = sum(monthly.values())
-        targets = _kpi_targets(definition.key, subject, period)
+        targets = all_targets.get(definition.key, {})
         target = sum(targets.values()) if targets else None
         row = {"key": definition.key, "name": definition.name, "measure": definition.measure, "actual": actual,
                "target": target, "attainment": round(actual * 100 / target, 1) if target else None,
@@ -235,12 +239,6 @@ def _per_rep(viewer, definition, subject, period) -> dict[int, int]:
         return {r["user_id"]: r["n"] for r in rows}
     rows = kpi_records(viewer, definition, subject, period).order_by().values("owner_id").annotate(n=Count("id"))
     return {r["owner_id"]: r["n"] for r in rows}
-
-
-def _kpi_targets(metric: str, subject: Subject, period: Period) -> dict[date, int]:
-    from .forecast import target_values
-
-    return target_values(subject, metric, period)
 
 
 def metric_names() -> dict[str, str]:
