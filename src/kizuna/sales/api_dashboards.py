@@ -49,7 +49,7 @@ class TargetParams(Bounded):
     team: int | None = None
 
 
-class TargetItem(Schema):
+class TargetItem(Bounded):
     month: str
     user: int | None = None
     team: int | None = None
@@ -57,7 +57,7 @@ class TargetItem(Schema):
     value: int | None = None
 
 
-class TargetsIn(Schema):
+class TargetsIn(Bounded):
     items: list[TargetItem]
 
 
@@ -75,13 +75,13 @@ class ReviewParams(SubjectParams):
     month: str = ""
 
 
-class TaskItem(Schema):
+class TaskItem(Bounded):
     title: str
     due_date: str | None = None
     assignee: int | None = None
 
 
-class ReviewIn(Schema):
+class ReviewIn(Bounded):
     month: str
     scope: str = "rep"
     user: int | None = None
@@ -92,7 +92,7 @@ class ReviewIn(Schema):
     version: int | None = None
 
 
-class SettingsIn(Schema):
+class SettingsIn(Bounded):
     fiscal_year_start_month: int | None = None
     stale_days: int | None = None
     version: int | None = None

@@ -13,7 +13,7 @@ from kizuna.accounts.models import Team, User
 from kizuna.core import audit
 from kizuna.core.exceptions import PermissionDenied, ValidationFailed
 from kizuna.core.pages import page_view
-from kizuna.core.permissions import is_admin
+from kizuna.core.permissions import can_write_records, is_admin
 from kizuna.timeline.models import Activity
 
 from .models import KpiDefinition, SalesSettings, Stage
@@ -116,7 +116,7 @@ def _metric_label(metric: str) -> str:
     if kind == "kpi":
         return kpi.metric_names().get(value, value)
     if kind == "stage":
-        stage = Stage.objects.filter(pk=value if value.isdigit() else 0).first()
+        stage = Stage.objects.filter(pk=fc.as_id(value) or 0).first()
         return _("ステージ: %(name)s") % {"name": stage.name if stage else value}
     if kind == "lost_reason":
         return _("失注理由: %(reason)s") % {"reason": value or _("（理由未記入）")}
@@ -138,7 +138,7 @@ def targets_page(request):
     metric = params.get("metric") or "revenue"
     kpi.check_metric(metric)
     team_id = params.get("team") or request.user.team_id
-    team = Team.objects.filter(pk=team_id).first() if str(team_id or "").isdigit() else None
+    team = Team.objects.filter(pk=fc.as_id(team_id)).first() if fc.as_id(team_id) else None
     if team is None or not plans.may_read_plan(request.user, team=team):
         team = None
     members = list(User.objects.filter(team=team, is_active=True).order_by("username")) if team else [request.user]
@@ -208,7 +208,7 @@ def review_page(request):
             return redirect(f"{reverse('sales:review')}?scope={subject.kind}&{who}&month={month.key}")
     current = dashboards.review_snapshot(request.user, subject, month)
     editable = plans.may_plan_for(request.user, user=subject.user, team=subject.team) or (
-        subject.user is not None and subject.user.pk == request.user.pk
+        subject.user is not None and subject.user.pk == request.user.pk and can_write_records(request.user)
     )
     context = {"nav": "dashboards", "subject": subject, "month": month, "review": review, "current": current,
                "saved": review.snapshot if review else None, "editable": editable,
@@ -234,7 +234,7 @@ def analytics_settings(request):
                 plans.update_settings(actor=request.user, data={k: request.POST.get(k, "") for k in
                                                                 ("fiscal_year_start_month", "stale_days")})  # fmt: skip
             else:
-                definition = KpiDefinition.objects.filter(pk=request.POST.get("kpi") or 0).first()
+                definition = KpiDefinition.objects.filter(pk=fc.as_id(request.POST.get("kpi")) or 0).first()
                 data = {k: request.POST.get(k, "") for k in ("name", "measure", "stage", "technical_team",
                                                             "technical_role", "min_participants")}  # fmt: skip
                 data["activity_kinds"] = request.POST.getlist("activity_kinds")

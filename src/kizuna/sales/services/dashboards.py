@@ -47,8 +47,8 @@ def drill(viewer, metric: str, subject: fc.Subject, period: fc.Period):
         metric = "committed" if metric == "won" else metric
         return "deal", deals.filter(fc.metric_q(metric, period)).select_related(*related)
     kind, _sep, value = metric.partition(":")
-    if kind == "stage" and value.isdigit():
-        return "deal", deals.filter(stage_id=int(value), stage__kind="open").select_related(*related)
+    if kind == "stage" and fc.as_id(value):
+        return "deal", deals.filter(stage_id=fc.as_id(value), stage__kind="open").select_related(*related)
     if kind == "lost_reason":
         return "deal", deals.filter(fc.metric_q("lost", period), lost_reason=value).select_related(*related)
     if kind == "kpi":

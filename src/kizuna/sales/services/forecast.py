@@ -108,6 +108,14 @@ def parse_period(text: str | None, start_month: int, today: date | None = None) 
     raise ValidationFailed(field_errors={"period": [message]})
 
 
+def as_id(value) -> int | None:
+    """A record id from user input, or None (non-digits, full-width digits, or beyond a 64-bit column)."""
+    text = str(value if value is not None else "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None
+
+
 # --- whose numbers ---------------------------------------------------------------------------------------------
 
 
@@ -151,13 +159,13 @@ def resolve_subject(viewer, kind: str = "rep", *, user_id=None, team_id=None) ->
     if kind == "rep":
         if not user_id or str(user_id) == str(viewer.pk):
             return Subject("rep", user=viewer)
-        other = User.objects.filter(pk=user_id, is_active=True).first() if str(user_id).isdigit() else None
+        other = User.objects.filter(pk=as_id(user_id), is_active=True).first() if as_id(user_id) else None
         if other is None or not (everything or manages_team_of(viewer, other)):
             raise NotFound()
         return Subject("rep", user=other)
     if kind == "team":
         team_id = team_id or viewer.team_id
-        team = Team.objects.filter(pk=team_id).first() if str(team_id or "").isdigit() else None
+        team = Team.objects.filter(pk=as_id(team_id)).first() if as_id(team_id) else None
         if team is None:
             raise NotFound()
         if everything or (scope_of(viewer) == Scope.TEAM and viewer.team_id == team.pk):

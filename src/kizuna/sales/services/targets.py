@@ -15,12 +15,13 @@ from django.utils.translation import gettext as _
 from kizuna.accounts.models import Team, User
 from kizuna.core import audit
 from kizuna.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
-from kizuna.core.permissions import Scope, is_active_user, is_admin, manages_team_of, scope_of
+from kizuna.core.permissions import Scope, can_write_records, is_active_user, is_admin, manages_team_of, scope_of
 from kizuna.core.services import Errors
 from kizuna.timeline.models import Activity
 from kizuna.timeline.services.follow_ups import create_follow_up
 
 from ..models import KpiDefinition, MonthlyReview, SalesSettings, Stage, Target
+from .forecast import as_id
 from .kpi import check_metric, month_of
 
 MAX_TARGET = 10**13  # ten trillion yen: beyond any month of any company, below the column's limit
@@ -75,11 +76,11 @@ def _subject(data: dict, errors: Errors, field_prefix: str = ""):
         errors.add(field_prefix + "user", _("担当者かチームのどちらか一方を指定してください。"))
         return None, None
     if user_id:
-        user = User.objects.filter(pk=user_id, is_active=True).first() if str(user_id).isdigit() else None
+        user = User.objects.filter(pk=as_id(user_id), is_active=True).first() if as_id(user_id) else None
         if user is None:
             errors.add(field_prefix + "user", _("担当者が見つかりません。"))
         return user, None
-    team = Team.objects.filter(pk=team_id).first() if str(team_id).isdigit() else None
+    team = Team.objects.filter(pk=as_id(team_id)).first() if as_id(team_id) else None
     if team is None:
         errors.add(field_prefix + "team", _("チームが見つかりません。"))
     return None, team
@@ -229,12 +230,12 @@ def save_kpi_definition(*, actor, data: dict, definition: KpiDefinition | None =
         d.activity_kinds = kinds
     if "stage" in data:
         stage_id = data.get("stage")
-        d.stage = Stage.objects.filter(pk=stage_id).first() if str(stage_id or "").isdigit() else None
+        d.stage = Stage.objects.filter(pk=as_id(stage_id)).first() if as_id(stage_id) else None
         if stage_id and d.stage is None:
             errors.add("stage", _("ステージが見つかりません。"))
     if "technical_team" in data:
         team_id = data.get("technical_team")
-        d.technical_team = Team.objects.filter(pk=team_id).first() if str(team_id or "").isdigit() else None
+        d.technical_team = Team.objects.filter(pk=as_id(team_id)).first() if as_id(team_id) else None
         if team_id and d.technical_team is None:
             errors.add("technical_team", _("チームが見つかりません。"))
     if "technical_role" in data:
@@ -282,7 +283,8 @@ def save_review(*, actor, month: date, user=None, team=None, data: dict, snapsho
     line of `new_tasks` ([{title, due_date, assignee}]) becomes a task through the timeline's task service."""
     if not may_read_plan(actor, user=user, team=team):
         raise NotFound()
-    if not (may_plan_for(actor, user=user, team=team) or (user is not None and user.pk == actor.pk)):
+    own = user is not None and user.pk == actor.pk and can_write_records(actor)  # read-only roles only read
+    if not (may_plan_for(actor, user=user, team=team) or own):
         raise PermissionDenied(_("この月次レビューを保存する権限がありません。"))
     errors = Errors()
     gaps = str(data.get("gaps") or "").strip()
