@@ -53,7 +53,7 @@
     chart("funnel", {
       tooltip: { trigger: "item" },
       series: [{ type: "funnel", sort: "none", minSize: "10%", left: 8, right: 8, top: 8, bottom: 8,
-                 label: { formatter: "{b}: {c}" },
+                 label: { position: "inside", color: "#fff", formatter: "{b}: {c}" },
                  data: funnel.map(function (f) { return { name: f.stage, value: f.reached }; }) }]
     }, function () { return null; });
   }
