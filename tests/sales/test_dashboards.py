@@ -127,3 +127,35 @@ def test_settings_tab_for_admins(cast):
     client.post("/sales/settings/analytics/", {"form": "settings", "fiscal_year_start_month": "1", "stale_days": "30"})
     body = client.get("/api/v1/sales-settings").json()
     assert (body["fiscal_year_start_month"], body["stale_days"]) == (1, 30)
+
+
+def test_team_dashboard_query_budget_does_not_grow_with_rows(cast, data):
+    """Every figure is a grouped query: more deals, reps and activities do not add queries (no N+1)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kizuna.sales.services import dashboards
+    from kizuna.sales.services import forecast as fc
+    from tests.conftest import make_user
+    from tests.sales.analytics_data import deal
+
+    subject = fc.resolve_subject(cast.manager, "team")
+    with CaptureQueriesContext(connection) as before:
+        dashboards.dashboard(cast.manager, subject)
+    for i in range(3):
+        rep = make_user(f"rep{i}", "member", cast.team_a)
+        deal(rep, f"追加{i}", "提案", 100_000, company=data.acme, expected_close_on=data.deals[2].expected_close_on)
+    with CaptureQueriesContext(connection) as after:
+        dashboards.dashboard(cast.manager, subject)
+    assert len(after) == len(before) <= 45
+
+
+def test_demo_targets_give_every_rep_a_plan(cast):
+    import random
+
+    from kizuna.sales import demo_targets
+
+    summary = demo_targets.load([cast.admin, cast.manager, cast.owner, cast.teammate, cast.readonly], random.Random(1))
+    assert summary == "targets 72"  # manager, owner, teammate × 12 months × revenue and visits
+    assert Target.objects.filter(user=cast.owner, metric="revenue").count() == 12
+    assert not Target.objects.filter(user=cast.readonly).exists()

@@ -49,3 +49,9 @@ class SalesConfig(AppConfig):
         nav.register_main("dashboards", _l("ダッシュボード"), "sales:dashboard_me", order=36)
         nav.register_settings("sales_analytics", _l("売上分析"), "sales:analytics_settings", order=35)
         nav.register_stylesheet("sales/dashboards.css")
+
+        from kizuna.core import demo
+
+        from . import demo_targets
+
+        demo.register("sales.targets", demo_targets.load, order=61)
