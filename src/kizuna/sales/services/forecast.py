@@ -15,8 +15,8 @@ up to the number it came from.
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import BigIntegerField, CharField, Count, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import Cast, Coalesce, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -338,11 +338,11 @@ def _monthly(qs, period: Period, group: str | None = None) -> dict:
     """(group value, month) → Row parts, from two GROUP BY queries (won by won_on, open by expected_close_on)."""
     keys = [group] if group else []
     won = (
-        qs.filter(metric_q("committed", period)).order_by().annotate(m=TruncMonth("won_on"))
+        qs.filter(metric_q("committed", period)).order_by().annotate(m=month_of_date("won_on"))
         .values(*keys, "m").annotate(s=Sum("amount"), n=Count("id"))
     )  # fmt: skip
     opened = (
-        qs.filter(metric_q("pipeline", period)).order_by().annotate(m=TruncMonth("expected_close_on"))
+        qs.filter(metric_q("pipeline", period)).order_by().annotate(m=month_of_date("expected_close_on"))
         .values(*keys, "m").annotate(s=Sum("amount"), w=Sum(weighted_amount()), n=Count("id"))
     )  # fmt: skip
     out: dict = {}
@@ -355,7 +355,15 @@ def _monthly(qs, period: Period, group: str | None = None) -> dict:
     return out
 
 
+def month_of_date(field: str):
+    """'YYYY-MM' of a date column in plain SQL on both databases (TruncMonth is a Python function per row on
+    SQLite, which dominated a fiscal year's GROUP BY at 200k deals)."""
+    return Substr(Cast(field, output_field=CharField()), 1, 7)
+
+
 def _as_date(value) -> date:
+    if isinstance(value, str):
+        return date(int(value[:4]), int(value[5:7]), 1)
     return value.date() if isinstance(value, datetime) else value
 
 
