@@ -783,6 +783,24 @@ OPERATIONS: dict[str, Op] = {
                                                 returns_target=True),
     f"POST {A}/reports/daily/{{report_id}}/comments": Op(daily_report({"body": "同行します"}), REPORT_COMMENTERS),
     f"POST {A}/reports/daily/{{report_id}}/confirm": Op(daily_report(), REPORT_REVIEWERS, returns_target=True),
+    # --- sales analytics: forecast, dashboards, targets, monthly reviews (numbers follow deal visibility) -----------
+    f"GET {A}/forecast": Op(collection(query={"period": "2026"}), EVERYONE),
+    f"GET {A}/dashboards/me": Op(collection(), EVERYONE),
+    f"GET {A}/dashboards/team": Op(collection(),
+                                   {NONE: "admin,manager,auditor:200 owner,teammate,readonly,outsider:403"}),
+    f"GET {A}/dashboards/company": Op(collection(),
+                                      {NONE: "admin,auditor:200 manager,owner,teammate,readonly,outsider:403"}),
+    f"GET {A}/dashboards/records": Op(collection(query={"metric": "pipeline", "period": "2026"}), EVERYONE),
+    f"GET {A}/targets": Op(collection(), EVERYONE),
+    f"PUT {A}/targets": Op(collection(body=lambda w: {"items": [{"user": w.users["owner"].pk, "month": "2026-04",
+                                                                   "metric": "revenue", "value": 1_000_000}]}),
+                           {NONE: "admin,manager:200 owner,teammate,readonly,outsider,auditor:403"}),
+    f"GET {A}/kpi-definitions": Op(collection(), EVERYONE),
+    f"GET {A}/reviews": Op(collection(query={"month": "2026-04"}), EVERYONE),
+    f"PUT {A}/reviews": Op(collection(body={"month": "2026-04", "gaps": "案件の遅れ", "actions": "再訪問"}),
+                           {NONE: "admin,manager,owner,teammate,outsider:200 readonly,auditor:403"}),
+    f"GET {A}/sales-settings": Op(collection(), EVERYONE),
+    f"PATCH {A}/sales-settings": Op(collection(body={"stale_days": 21}), admins(200)),
 }  # fmt: skip
 
 

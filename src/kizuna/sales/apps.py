@@ -10,7 +10,7 @@ class SalesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     url_prefix = "sales/"
     api_routers = ("kizuna.sales.api.router", "kizuna.sales.api_pipelines.router", "kizuna.sales.api_quotes.router",
-                   "kizuna.sales.api_reports.router")  # fmt: skip
+                   "kizuna.sales.api_reports.router", "kizuna.sales.api_dashboards.router")  # fmt: skip
     api_order = 25  # before timeline's /{kind}/{record_id}/history (30), which would take /deals/{id}/history
 
     def ready(self):
@@ -38,6 +38,7 @@ class SalesConfig(AppConfig):
         from . import plugs_reports
 
         plugs_reports.register()  # 日報 and the customer journey
+        self._register_analytics()
 
     @staticmethod
     def _register_deals():
@@ -102,3 +103,18 @@ class SalesConfig(AppConfig):
             "quote.revise": _l("見積書の新しい版を作成"), "quote.status": _l("見積書の状態を変更"),
             "quote_issuer.update": _l("見積書の発行者を変更"),
         })  # fmt: skip
+
+    @staticmethod
+    def _register_analytics():
+        """Forecast, dashboards, targets and the monthly review (docs/dev/sales-analytics.md)."""
+        from kizuna.core import nav
+
+        nav.register_main("dashboards", _l("ダッシュボード"), "sales:dashboard_me", order=36)
+        nav.register_settings("sales_analytics", _l("売上分析"), "sales:analytics_settings", order=35)
+        nav.register_stylesheet("sales/dashboards.css")
+
+        from kizuna.core import demo
+
+        from . import demo_targets
+
+        demo.register("sales.targets", demo_targets.load, order=61)

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import views_dashboards
 from .views import board, deal_actions, deals, pipelines
 
 app_name = "sales"
@@ -14,6 +15,13 @@ urlpatterns = [
     path("deals/<int:pk>/people/<int:person_pk>/remove/", deal_actions.deal_person_remove, name="deal_person_remove"),
     path("deals/<int:pk>/lines/", deal_actions.deal_line_add, name="deal_line_add"),
     path("deals/<int:pk>/lines/<int:position>/remove/", deal_actions.deal_line_remove, name="deal_line_remove"),
+    path("dashboards/", views_dashboards.dashboard_me, name="dashboard_me"),
+    path("dashboards/team/", views_dashboards.dashboard_team, name="dashboard_team"),
+    path("dashboards/company/", views_dashboards.dashboard_company, name="dashboard_company"),
+    path("dashboards/records/", views_dashboards.dashboard_records, name="dashboard_records"),
+    path("targets/", views_dashboards.targets_page, name="targets"),
+    path("reviews/", views_dashboards.review_page, name="review"),
+    path("settings/analytics/", views_dashboards.analytics_settings, name="analytics_settings"),
 ]
 urlpatterns += [
     path("board/", board.deal_board, name="deal_board"),

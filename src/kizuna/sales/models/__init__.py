@@ -1,25 +1,14 @@
 """Sales models, one module per area; each is imported here so Django finds it."""
 
 from .deals import Deal, DealContact, DealLine, DealSource, DealStageChange, Pipeline, Product, Stage, TaxRate
+from .journey import JourneyStage, Lifecycle, LifecycleChange, Segment
 from .quotes import Quote, QuoteIssuer, QuoteLine, QuoteSequence
+from .reports import DailyReport, DailyReportItem, ReportComment
+from .targets import KpiDefinition, MonthlyReview, SalesSettings, Target
 
 __all__ = [
-    "Deal",
-    "DealContact",
-    "DealLine",
-    "DealSource",
-    "DealStageChange",
-    "Pipeline",
-    "Product",
-    "Quote",
-    "QuoteIssuer",
-    "QuoteLine",
-    "QuoteSequence",
-    "Stage",
+    "DailyReport", "DailyReportItem", "Deal", "DealContact", "DealLine", "DealSource", "DealStageChange",
+    "JourneyStage", "KpiDefinition", "Lifecycle", "LifecycleChange", "MonthlyReview", "Pipeline", "Product", "Quote",
+    "QuoteIssuer", "QuoteLine", "QuoteSequence", "ReportComment", "SalesSettings", "Segment", "Stage", "Target",
     "TaxRate",
-]
-from .journey import JourneyStage, Lifecycle, LifecycleChange, Segment
-from .reports import DailyReport, DailyReportItem, ReportComment
-
-__all__ += ["DailyReport", "DailyReportItem", "JourneyStage", "Lifecycle", "LifecycleChange", "ReportComment",
-            "Segment"]  # fmt: skip
+]  # fmt: skip
