@@ -12,11 +12,12 @@ def keys(entries):
 
 def test_the_main_menu_is_what_the_apps_registered_in_their_order(cast):
     member = keys(nav.main_menu(cast.owner))
-    assert member == ["companies", "people", "tasks", "calendar", "deals", "duplicates", "imports", "trash"]
+    assert member == ["companies", "people", "tasks", "calendar", "deals", "daily_reports", "dashboards", "journey",
+                      "support", "duplicates", "support_reports", "imports", "settings", "trash"]  # fmt: skip
     admin = keys(nav.main_menu(cast.admin))
     assert admin.index("audit") < admin.index("settings") < admin.index("trash")
     assert "handover" in admin and "handover" in keys(nav.main_menu(cast.manager))
-    assert keys(nav.settings_menu(cast.owner)) == []
+    assert keys(nav.settings_menu(cast.owner)) == ["products"]  # members keep the product list
     assert keys(nav.settings_menu(cast.admin))[:2] == ["users", "roles"]
 
 
@@ -47,3 +48,21 @@ def test_apps_mount_their_pages_and_routers_from_their_config(cast):
     paths = Client().get("/api/v1/openapi.json").json()["paths"]
     for expected in ("/api/v1/people", "/api/v1/activities", "/api/v1/imports", "/api/v1/roles"):
         assert any(p.startswith(expected) for p in paths), expected
+
+
+def test_api_schemas_have_names_no_other_app_uses():
+    """The OpenAPI document names schemas by class name: two apps' `Ref` would silently share one definition."""
+    from ninja import Schema
+
+    seen: dict[str, str] = {}
+    clashes = []
+    stack = list(Schema.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if not cls.__module__.startswith("kizuna."):
+            continue
+        other = seen.setdefault(cls.__name__, cls.__module__)
+        if other != cls.__module__:
+            clashes.append(f"{cls.__name__}: {other}, {cls.__module__}")
+    assert not clashes, clashes

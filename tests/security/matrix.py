@@ -530,20 +530,6 @@ def sla_ticket(world, scenario):
     return _t(params={"ticket_id": ticket.pk}, obj=ticket)
 
 
-def sla_ticket_reads() -> dict[str, str]:
-    """Like reads(), but the auditor's custom role has no ticket permission: the ticket is hidden (404)."""
-    return {
-        "team": "admin,manager,owner,teammate,readonly:200 outsider,auditor:404",
-        "public": "admin,manager,owner,teammate,readonly,outsider:200 auditor:404",
-        "private": "admin,manager,owner:200 teammate,readonly,outsider,auditor:404",
-        "shared": "admin,manager,owner,outsider:200 teammate,readonly,auditor:404",
-        "shared_team": "admin,manager,owner,outsider:200 teammate,readonly,auditor:404",
-        "other_team": "admin,outsider:200 manager,owner,teammate,readonly,auditor:404",
-        "other_public": "admin,manager,owner,teammate,readonly,outsider:200 auditor:404",
-        "other_private": "admin:200 manager,owner,teammate,readonly,outsider,auditor:404",
-    }
-
-
 CALENDAR_BODY = {"name": "コールセンター", "hours": {"0": ["9:00-12:00", "13:00-18:00"], "5": "10:00-15:00"}}
 
 
@@ -769,7 +755,7 @@ OPERATIONS: dict[str, Op] = {
     f"DELETE {A}/sla-policies/{{policy_id}}": Op(sla_policy(), admins(204)),
     f"POST {A}/sla-policies/{{policy_id}}/move": Op(sla_policy({"direction": "up"}), admins(200),
                                                     returns_target=True),
-    f"GET {A}/tickets/{{ticket_id}}/sla": Op(sla_ticket, sla_ticket_reads()),
+    f"GET {A}/tickets/{{ticket_id}}/sla": Op(sla_ticket, reads()),
     # --- 日報 (daily reports) --------------------------------------------------------------------------------------
     f"GET {A}/reports/daily": Op(collection(), EVERYONE),
     f"GET {A}/reports/daily/draft": Op(collection(), REPORT_WRITERS),

@@ -11,8 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from . import audit, sharing
 from .exceptions import NotFound, StaleVersion, ValidationFailed
@@ -24,8 +23,6 @@ from .records import get_for_user
 from .spreadsheet import escape_formula
 
 
-@never_cache
-@require_GET
 def _day(request, value: str, label: str):
     """A date filter (2026-04-01); one that is not a real date is left out and said so, not a 500."""
     try:

@@ -127,7 +127,7 @@ class LineIO(Strict):
     tax_rate: str | None = Field(None, max_length=3, description="10, 8 (軽減税率) or 0")
 
 
-class LineOut(Schema):
+class QuoteLineOut(Schema):
     product: int | None = Field(None, alias="product_id")
     code: str
     name: str
@@ -178,7 +178,7 @@ class QuoteOut(Schema):
     subtotal: int
     tax: int
     total: int
-    lines: list[LineOut]
+    lines: list[QuoteLineOut]
     rates: list[RateOut]
     version: int
 
@@ -238,7 +238,7 @@ class QuotePatch(Strict):
     lines: list[LineIO] | None = Field(None, max_length=quote_services.MAX_LINES, description="replaces all lines")
 
 
-class StatusIn(Strict):
+class QuoteStatusIn(Strict):
     status: str = Field(..., pattern="^(sent|accepted|rejected)$")
 
 
@@ -321,7 +321,7 @@ def revise_quote(request: HttpRequest, response: HttpResponse, quote_id: int):
 
 
 @router.post("/quotes/{quote_id}/status", response={200: QuoteOut, **ERRORS})
-def set_status(request: HttpRequest, response: HttpResponse, quote_id: int, payload: StatusIn):
+def set_status(request: HttpRequest, response: HttpResponse, quote_id: int, payload: QuoteStatusIn):
     """sent (files the PDF on the deal's timeline), then accepted or rejected. If-Match, when sent, is checked;
     without it the transitions themselves guard (a quote moves forward only: 409 otherwise)."""
     quote = quote_services.get_quote_for_user(request.user, quote_id, for_write=True)

@@ -22,7 +22,7 @@ router = Router(tags=["reports"])
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 412, 422, 428)}
 
 
-class LineOut(Schema):
+class ReportLineOut(Schema):
     kind: str
     object_id: int | None
     title: str
@@ -52,7 +52,7 @@ class DailyReportOut(Schema):
     confirmed_by: UserRef | None
     confirmed_at: datetime | None
     version: int
-    items: list[LineOut]
+    items: list[ReportLineOut]
     comments: list[CommentOut]
 
 
@@ -65,7 +65,7 @@ class DraftOut(Schema):
     date: Day
     report_id: int | None
     status: str
-    items: list[LineOut]
+    items: list[ReportLineOut]
     truncated: bool
 
 

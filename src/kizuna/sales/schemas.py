@@ -128,7 +128,7 @@ class StageChangeOut(Schema):
         return obj.by.username if obj.by else None
 
 
-class CompanyRef(Schema):
+class DealCompanyRef(Schema):
     id: int
     label: str
 
@@ -136,7 +136,7 @@ class CompanyRef(Schema):
 class DealOut(Schema):
     id: int
     title: str
-    company: CompanyRef | None = Field(None, description="null when the company is hidden from the caller")
+    company: DealCompanyRef | None = Field(None, description="null when the company is hidden from the caller")
     pipeline_id: int
     stage: StageRef
     stage_entered_at: datetime

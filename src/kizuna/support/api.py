@@ -24,7 +24,7 @@ router = Router(tags=["support"])
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 412, 422, 428)}
 
 
-class Ref(Schema):
+class NamedRef(Schema):
     id: int
     name: str
 
@@ -36,14 +36,14 @@ class TicketOut(Schema):
     status: str
     priority: str
     category: str
-    call_reason: Ref | None
+    call_reason: NamedRef | None
     is_complaint: bool
     tags: list[str]
-    person: Ref | None
-    company: Ref | None
-    owner: Ref | None
-    team: Ref | None
-    channel: Ref | None
+    person: NamedRef | None
+    company: NamedRef | None
+    owner: NamedRef | None
+    team: NamedRef | None
+    channel: NamedRef | None
     last_message_at: datetime
     first_responded_at: datetime | None
     resolved_at: datetime | None
@@ -101,7 +101,7 @@ class MessageOut(Schema):
     id: int
     direction: str
     channel_kind: str
-    author: Ref | None
+    author: NamedRef | None
     sender_name: str
     sender_address: str
     subject: str
@@ -127,7 +127,7 @@ class AssignIn(Strict):
     owner: int | None = None
 
 
-class StatusIn(Strict):
+class TicketStatusIn(Strict):
     status: str
     call_reason: int | None = None
 
@@ -316,7 +316,7 @@ def assign_ticket(request: HttpRequest, response: HttpResponse, ticket_id: int, 
 
 
 @router.post("/tickets/{ticket_id}/status", response={200: TicketOut, **ERRORS})
-def change_status(request: HttpRequest, response: HttpResponse, ticket_id: int, payload: StatusIn):
+def change_status(request: HttpRequest, response: HttpResponse, ticket_id: int, payload: TicketStatusIn):
     ticket = _work(request, ticket_id)
     version = expected_version(request, ticket) if request.headers.get("If-Match") else None
     service.set_status(actor=request.user, ticket=ticket, status=payload.status, call_reason=payload.call_reason,

@@ -158,11 +158,11 @@ class PolicyPatch(Strict):
     raise_priority: bool | None = None
 
 
-class MoveIn(Strict):
+class PolicyMoveIn(Strict):
     direction: str = Field(..., description="up or down")
 
 
-class TargetOut(Schema):
+class SlaTargetOut(Schema):
     target: str = Field(description="first_response, next_response or resolution")
     due: datetime
     met_at: datetime | None
@@ -185,7 +185,7 @@ class SlaEventOut(Schema):
 
 class TicketSlaOut(Schema):
     policy: str | None
-    targets: list[TargetOut]
+    targets: list[SlaTargetOut]
     paused_minutes: float
     history: list[SlaEventOut]
 
@@ -291,7 +291,7 @@ def delete_policy(request: HttpRequest, policy_id: int):
 
 
 @router.post("/sla-policies/{policy_id}/move", response={200: PolicyOut, **ERRORS})
-def move_policy(request: HttpRequest, policy_id: int, payload: MoveIn):
+def move_policy(request: HttpRequest, policy_id: int, payload: PolicyMoveIn):
     _require_admin(request)
     return admin.move_policy(actor=request.user, policy=_get(SlaPolicy, policy_id), direction=payload.direction)
 
