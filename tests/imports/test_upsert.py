@@ -101,7 +101,12 @@ def test_masked_cells_are_never_written(cast, endo):
 
 @pytest.mark.parametrize("encoding", ["cp932", "utf-8-sig"])
 @pytest.mark.parametrize("who", ["admin", "teammate"])
-def test_the_export_imported_again_changes_nothing(cast, encoding, who):
+def test_the_export_imported_again_changes_nothing(cast, encoding, who, monkeypatch):
+    from kizuna.core import demo
+
+    # the people and companies of the demo (each with its external id); the contact center's customers, who write
+    # in without one, are another test's matter
+    monkeypatch.setattr(demo, "_LOADERS", {k: v for k, v in demo._LOADERS.items() if not k.startswith("support")})
     call_command("demo", people=80, companies=30, seed=11, stdout=io.StringIO())
     actor = getattr(cast, who)
     content = export(actor=actor, kind="person", encoding=encoding).content
