@@ -154,6 +154,10 @@ def seed(cast) -> SimpleNamespace:
     job = imports.upload(actor=o, file=upload, filename="鍵穴名簿.csv", kind="person")
     rules = _automation_rules(cast)
     webhook, webhook_delivery = _webhook(cast)
+    from kizuna.ops import heartbeat
+
+    heartbeat.beat()  # the clock and the worker are alive: /readyz answers 200 like the other pages
+    heartbeat.worker_beat.call()
     support = _support(cast, secret, team_person, public)
     deals, pipelines = _deals(cast, secret_co=secret_co, team_co=team_co, public_co=public_co, secret=secret,
                               public=public, team_person=team_person)  # fmt: skip
