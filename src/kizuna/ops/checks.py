@@ -4,7 +4,7 @@ the data directory, each with what to do about it."""
 import stat
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import Error, Info, Warning, register
 from django.db import connection
 from django.utils.translation import gettext as _
 
@@ -23,9 +23,9 @@ def _expected_connections() -> int:
 @register("kizuna", deploy=True)
 def check_database(app_configs=None, **kwargs):
     if connection.vendor == "sqlite":
-        return [Warning(_("SQLite は試用と小規模向けです。本番では PostgreSQL 15 以上を使ってください。"),
+        return [Info(_("SQLite は試用と小規模向けです。本番では PostgreSQL 15 以上を使ってください。"),
                         hint=_("DATABASE_URL を設定し、`kizuna restore` で SQLite のバックアップを移せます。"),
-                        id="kizuna.W001")]  # fmt: skip
+                        id="kizuna.I001")]  # fmt: skip
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_setting('server_version_num')::int, "

@@ -190,7 +190,7 @@ def _product_rows(actor):
                "active": _("はい") if p.active else _("いいえ")}  # fmt: skip
 
 
-def write(columns, rows, *, fmt: str, encoding: str, name: str, actor, object_type: str) -> Export:
+def write_table(columns, rows, *, fmt: str, encoding: str, name: str, actor, object_type: str) -> Export:
     """The rows as a file (the people/company exports' writers: formula cells escaped, CP932 gaps reported)."""
     if fmt not in FORMATS:
         raise ValidationFailed(field_errors={"format": [_("形式は csv か xlsx です。")]})
@@ -212,7 +212,7 @@ def write(columns, rows, *, fmt: str, encoding: str, name: str, actor, object_ty
 def export_products(*, actor, fmt: str = "csv", encoding: str = "utf-8-sig") -> Export:
     if not has_perm(actor, "product", "export"):
         raise PermissionDenied(_("このロールには書き出しの権限がありません。"))
-    return write(PRODUCT_COLUMNS, _product_rows(actor), fmt=fmt, encoding=encoding, name="products", actor=actor,
+    return write_table(PRODUCT_COLUMNS, _product_rows(actor), fmt=fmt, encoding=encoding, name="products", actor=actor,
                  object_type="sales.product")  # fmt: skip
 
 

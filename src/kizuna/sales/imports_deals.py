@@ -20,7 +20,7 @@ from kizuna.core.japanese_dates import parse_japanese_date
 from kizuna.core.permissions import has_perm
 from kizuna.core.visibility import placeholder
 
-from .imports import ImportResult, _DryRun, error_text, read_rows, write
+from .imports import ImportResult, _DryRun, error_text, read_rows, write_table
 from .models import Deal, DealSource, Pipeline, Stage, TaxRate
 from .services import deals as deal_services
 from .services.products import parse_tax_rate
@@ -213,5 +213,5 @@ def _deal_rows(actor):
 def export_deals(*, actor, fmt: str = "csv", encoding: str = "utf-8-sig"):
     if not has_perm(actor, "deal", "export"):
         raise PermissionDenied(_("このロールには書き出しの権限がありません。"))
-    return write(DEAL_COLUMNS, _deal_rows(actor), fmt=fmt, encoding=encoding, name="deals", actor=actor,
+    return write_table(DEAL_COLUMNS, _deal_rows(actor), fmt=fmt, encoding=encoding, name="deals", actor=actor,
                  object_type="sales.deal")  # fmt: skip
