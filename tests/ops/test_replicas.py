@@ -45,6 +45,18 @@ def replica(transactional_db, settings):
         subprocess.run(["bash", "scripts/pg_cluster.sh", "replica-stop"], cwd=ROOT, env=env, check=False, timeout=120)
 
 
+def _pause(alias: str) -> None:
+    """Stop the standby's replay and wait until it has stopped (a pause is asked for, not immediate)."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT pg_wal_replay_pause()")
+        for _ in range(200):
+            cursor.execute("SELECT pg_get_wal_replay_pause_state()")
+            if cursor.fetchone()[0] == "paused":
+                return
+            time.sleep(0.05)
+    raise AssertionError("the standby did not pause its replay")
+
+
 def _wait_for(alias: str, pk: int) -> None:
     for _ in range(200):
         if Person.objects.using(alias).filter(pk=pk).exists():
@@ -64,8 +76,7 @@ def test_get_reads_use_the_replica_and_a_lagging_one_is_skipped(replica, cast, s
             assert Person.objects.all().db == "default"
     assert Person.objects.all().db == "default"  # outside a GET request (workers, commands): the primary
 
-    with connections[replica].cursor() as cursor:
-        cursor.execute("SELECT pg_wal_replay_pause()")
+    _pause(replica)
     try:
         late = contacts.create_person(actor=cast.owner, data={"family_name": "遅延", "given_name": "次郎"})
         replicas.forget_health()
@@ -81,8 +92,7 @@ def test_a_user_reads_their_own_write_on_the_next_page(replica, cast, settings):
     settings.KIZUNA_REPLICA_MAX_LAG_SECONDS = 3600  # even a replica that is far behind would be used ...
     client = Client()
     client.force_login(cast.owner)
-    with connections[replica].cursor() as cursor:
-        cursor.execute("SELECT pg_wal_replay_pause()")
+    _pause(replica)
     try:
         replicas.forget_health()
         form = {"family_name": "自分", "given_name": "三郎", "lifecycle_stage": "lead", "visibility": "team"}

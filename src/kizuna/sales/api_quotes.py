@@ -13,7 +13,7 @@ from ninja.responses import Status
 from kizuna.core.api import ErrorOut, expected_version, set_etag
 from kizuna.core.pagination import paginate
 from kizuna.core.records import get_for_user
-from kizuna.core.schemas import Strict
+from kizuna.core.schemas import Bounded, Strict
 
 from . import tax
 from .models import Deal, Quote
@@ -60,7 +60,7 @@ class ProductPatch(Strict):
     active: bool | None = None
 
 
-class ProductListParams(Schema):
+class ProductListParams(Bounded):
     q: str = Field("", max_length=100, description="part of the code or the name")
     active: bool | None = None
     cursor: str | None = Field(None, max_length=500)
@@ -242,7 +242,7 @@ class QuoteStatusIn(Strict):
     status: str = Field(..., pattern="^(sent|accepted|rejected)$")
 
 
-class QuoteListParams(Schema):
+class QuoteListParams(Bounded):
     deal: int | None = None
     status: str | None = Field(None, max_length=10)
     latest: bool = Field(True, description="only the newest version of each number")
