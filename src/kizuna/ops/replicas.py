@@ -32,7 +32,7 @@ def replica_aliases() -> list[str]:
 def lag_seconds(alias: str) -> float:
     """0 when the replica has replayed everything the primary has written; else how long ago it last replayed."""
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()")
+        cursor.execute("SELECT pg_current_wal_insert_lsn()")  # all WAL written so far, flushed or not
         primary_lsn = cursor.fetchone()[0]
     with connections[alias].cursor() as cursor:
         cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn, "
