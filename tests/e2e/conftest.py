@@ -80,3 +80,25 @@ def run_worker(*, attempts: int = 50) -> None:
             if "locked" not in str(exc) or attempt == attempts - 1:
                 raise
             time.sleep(0.1)
+
+
+_SEEDED_BY_MIGRATIONS = [  # rows data migrations write, which a transactional test's flush removes
+    ("kizuna.sales.migrations.0002_default_pipeline", "create_default"),
+    ("kizuna.sales.migrations.0005_analytics_targets", "create_kpis"),
+    ("kizuna.support.migrations.0006_sla_calendars_policies_clocks", "default_calendar"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _migration_rows(request):
+    """Browser tests commit for real, and the flush after each one empties every table, the default pipeline and
+    the KPI definitions included: put back what migrating a database writes before the next test starts."""
+    if "transactional_db" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in _SEEDED_BY_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
