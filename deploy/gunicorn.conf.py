@@ -4,12 +4,13 @@ Workers come from the core count; each has a few threads, because most of a requ
 PostgreSQL. KIZUNA_WORKERS / KIZUNA_THREADS override them (and `kizuna check --deploy` sizes max_connections by them).
 """
 
-import multiprocessing
 import os
 
+from kizuna.ops.sizing import web_threads, web_workers
+
 bind = os.environ.get("KIZUNA_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("KIZUNA_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("KIZUNA_THREADS", 4))
+workers = web_workers()
+threads = web_threads()
 worker_class = "gthread"
 timeout = 60  # an import upload or a PDF; long-running work goes to the task worker
 graceful_timeout = 30

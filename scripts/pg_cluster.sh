@@ -52,9 +52,12 @@ replica() {  # a streaming standby of the running cluster on its own port (the r
   source "$STATE"
   rdir="$PG_DIR/replica"
   rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  as_owner "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U kizuna -D "$rdir" -R -X stream --checkpoint=fast >/dev/null
-  as_owner "$PG_BIN/pg_ctl" -D "$rdir" -l "$PG_DIR/replica.log" -w -o \
-    "-h 127.0.0.1 -p $rport -k $PG_DIR -c hot_standby=on -c max_connections=60" start >/dev/null
+  rm -rf "$rdir"  # pg_basebackup refuses a directory that is not empty
+  as_owner "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U kizuna -D "$rdir" -R -X stream --checkpoint=fast \
+    >/dev/null || { echo "pg_basebackup failed" >&2; exit 1; }
+  as_owner "$PG_BIN/pg_ctl" -D "$rdir" -l "$PG_DIR/replica.log" -w -t 180 -o \
+    "-h 127.0.0.1 -p $rport -k $PG_DIR -c hot_standby=on -c max_connections=60" start >/dev/null || {
+    tail -20 "$PG_DIR/replica.log" >&2; exit 1; }
   printf 'REPLICA_PORT=%s\n' "$rport" >>"$STATE"
   echo "postgres://kizuna@127.0.0.1:$rport/kizuna"
 }

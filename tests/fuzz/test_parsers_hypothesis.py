@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from kizuna.core import japanese
+from kizuna.core.japanese.companies import _LEGAL_FORMS
 from kizuna.imports import mapping
 from kizuna.imports.readers import ENCODINGS, VCARD_FIELDS, ReadError, Table, read_table
 from kizuna.timeline import capture
@@ -338,7 +339,7 @@ def test_normalizers_accept_garbage(text):
     family, given_name = japanese.split_full_name(text)
     assert isinstance(family, str) and isinstance(given_name, str)
     assert isinstance(japanese.strip_honorific(text), str)
-    assert japanese.legal_form(text) in ("", *japanese._LEGAL_FORMS)
+    assert japanese.legal_form(text) in ("", *_LEGAL_FORMS)
     key = japanese.company_key(text)
     assert key == japanese.search_text(key)
     head, site = japanese.split_site(text)

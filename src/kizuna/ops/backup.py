@@ -166,17 +166,26 @@ def _snapshot_sqlite(work: Path) -> tuple[Path, dict]:
     finally:
         copy.close()
         source.close()
-    connections.settings[SNAPSHOT_ALIAS] = {**connections["default"].settings_dict, "NAME": str(target)}
-    try:
+    with _sqlite_alias(target):
         manifest = {"format": FORMAT, "created_at": timezone.now().isoformat(),
                     "database": {"vendor": "sqlite", "file": "db/kizuna.sqlite3"},
                     "migrations": _applied_migrations(SNAPSHOT_ALIAS), "tables": table_summary(SNAPSHOT_ALIAS),
                     "audit": _audit_head(SNAPSHOT_ALIAS)}  # fmt: skip
+    return target, manifest
+
+
+@contextmanager
+def _sqlite_alias(db_file: Path):
+    """A SQLite backup file opened as SNAPSHOT_ALIAS for the ORM, whatever the current database is."""
+    sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(db_file), "OPTIONS": {}, "HOST": "", "PORT": "",
+              "USER": "", "PASSWORD": "", "CONN_MAX_AGE": 0}  # fmt: skip
+    connections.settings[SNAPSHOT_ALIAS] = {**connections["default"].settings_dict, **sqlite}
+    try:
+        yield SNAPSHOT_ALIAS
     finally:
         connections[SNAPSHOT_ALIAS].close()
         del connections[SNAPSHOT_ALIAS]
         connections.settings.pop(SNAPSHOT_ALIAS, None)
-    return target, manifest
 
 
 def _snapshot_postgres(work: Path) -> tuple[Path, dict]:
@@ -304,31 +313,23 @@ def _copy_sqlite_into_current(db_file: Path, manifest: dict) -> None:
         raise BackupError(_("バックアップと同じバージョンの Kizuna で復元してください（マイグレーションが"
                             "一致しません）。復元後に `kizuna migrate` で更新できます。"))  # fmt: skip
     call_command("migrate", verbosity=0, interactive=False)
-    sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(db_file), "OPTIONS": {}, "HOST": "", "PORT": "",
-              "USER": "", "PASSWORD": "", "CONN_MAX_AGE": 0}  # fmt: skip
-    connections.settings[SNAPSHOT_ALIAS] = {**connections["default"].settings_dict, **sqlite}
     models = _models()
-    try:
-        with transaction.atomic(), _stored_times_kept(models):
-            with connection.cursor() as cursor:  # the rows the migrations seeded (content types, defaults) go
-                tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
-                cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")  # names from the models
-            for model in models:  # foreign keys are checked at the commit (Django's are DEFERRABLE)
-                batch = []
-                for obj in model._base_manager.using(SNAPSHOT_ALIAS).order_by().iterator(chunk_size=2000):
-                    batch.append(obj)
-                    if len(batch) >= 2000:
-                        model._base_manager.using("default").bulk_create(batch)
-                        batch = []
-                if batch:
+    with _sqlite_alias(db_file), transaction.atomic(), _stored_times_kept(models):
+        with connection.cursor() as cursor:  # the rows the migrations seeded (content types, defaults) go
+            tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+            cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")  # names from the models
+        for model in models:  # foreign keys are checked at the commit (Django's are DEFERRABLE)
+            batch = []
+            for obj in model._base_manager.using(SNAPSHOT_ALIAS).order_by().iterator(chunk_size=2000):
+                batch.append(obj)
+                if len(batch) >= 2000:
                     model._base_manager.using("default").bulk_create(batch)
-            with connection.cursor() as cursor:
-                for statement in connection.ops.sequence_reset_sql(no_style(), models):
-                    cursor.execute(statement)
-    finally:
-        connections[SNAPSHOT_ALIAS].close()
-        del connections[SNAPSHOT_ALIAS]
-        connections.settings.pop(SNAPSHOT_ALIAS, None)
+                    batch = []
+            if batch:
+                model._base_manager.using("default").bulk_create(batch)
+        with connection.cursor() as cursor:
+            for statement in connection.ops.sequence_reset_sql(no_style(), models):
+                cursor.execute(statement)
 
 
 @contextmanager

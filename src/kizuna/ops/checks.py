@@ -8,16 +8,10 @@ from django.core.checks import Error, Info, Warning, register
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from . import sizing
+
 MIN_POSTGRES = 150000
 MIN_WORK_MEM_KB = 16 * 1024
-
-
-def _expected_connections() -> int:
-    import os
-
-    workers = int(os.environ.get("KIZUNA_WORKERS", os.cpu_count() or 2))
-    threads = int(os.environ.get("KIZUNA_THREADS", 4))
-    return workers * threads + 4  # the web threads, the task worker, the clock and an admin shell
 
 
 @register("kizuna", deploy=True)
@@ -42,7 +36,7 @@ def check_database(app_configs=None, **kwargs):
         message = _("work_mem が %(mb)s MB です。検索と集計には 16 MB 以上を勧めます。")
         hint = "KIZUNA_PG_WORK_MEM=32MB"
         problems.append(Warning(message % {"mb": work_mem_kb // 1024}, hint=hint, id="kizuna.W002"))
-    needed = _expected_connections()
+    needed = sizing.expected_connections()
     if max_connections < needed:
         message = _("max_connections=%(have)s は、ワーカー数から見込む接続数 %(need)s より少なくなっています。")
         problems.append(Warning(message % {"have": max_connections, "need": needed},

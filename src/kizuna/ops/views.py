@@ -5,11 +5,11 @@ from functools import cache
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from . import heartbeat, metrics
+from .startup import unapplied_migrations
 
 
 @require_GET
@@ -20,9 +20,7 @@ def healthz(request):
 @cache
 def _migrations_applied() -> bool:
     """Once every migration of this code is applied it stays so for this process; until then it is asked again."""
-    connection = connections[DEFAULT_DB_ALIAS]
-    executor = MigrationExecutor(connection)
-    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+    if unapplied_migrations():
         _migrations_applied.cache_clear()
         return False
     return True

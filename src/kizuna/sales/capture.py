@@ -11,7 +11,7 @@ import re
 
 from django.utils.translation import gettext as _
 
-from kizuna.core.japanese_dates import parse_relative_date
+from kizuna.core.japanese import parse_relative_date
 from kizuna.core.permissions import has_perm
 from kizuna.timeline.capture import MarkerPlan, MarkerSaved
 

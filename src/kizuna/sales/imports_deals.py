@@ -15,8 +15,7 @@ from django.utils.translation import gettext_noop
 from kizuna.contacts.models import Company
 from kizuna.core import audit
 from kizuna.core.exceptions import DomainError, PermissionDenied, ValidationFailed
-from kizuna.core.japanese import company_key, legal_form, nfkc, normalize_corporate_number
-from kizuna.core.japanese_dates import parse_japanese_date
+from kizuna.core.japanese import company_key, legal_form, nfkc, normalize_corporate_number, parse_japanese_date
 from kizuna.core.permissions import has_perm
 from kizuna.core.visibility import placeholder
 

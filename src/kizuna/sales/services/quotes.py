@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from kizuna.contacts.models import Company, Person
 from kizuna.core import audit, records
 from kizuna.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
-from kizuna.core.japanese_dates import parse_japanese_date
+from kizuna.core.japanese import parse_japanese_date
 from kizuna.core.permissions import can_write_record
 from kizuna.core.services import Errors, text
 from kizuna.sales.money import parse_yen

@@ -237,13 +237,18 @@ def ticket_merge(request, pk: int):
     return redirect(ticket.get_absolute_url())
 
 
-@require_POST
-@page_view
-def message_split(request, pk: int):
+def _message_to_work_on(request, pk: int) -> tuple[Message, Ticket]:
+    """A message and its ticket, if the user may work on that ticket (else 404, as for the ticket itself)."""
     message = Message.objects.filter(pk=pk).select_related("ticket").first()
     if message is None:
         raise NotFound()
-    ticket = _work(request, message.ticket_id)
+    return message, _work(request, message.ticket_id)
+
+
+@require_POST
+@page_view
+def message_split(request, pk: int):
+    message, ticket = _message_to_work_on(request, pk)
     try:
         new = conversations.split_message(actor=request.user, message=message)
     except ValidationFailed as exc:
@@ -256,10 +261,7 @@ def message_split(request, pk: int):
 @page_view
 def message_resend(request, pk: int):
     """Try the channel's sender again for a reply that failed to go out."""
-    message = Message.objects.filter(pk=pk).select_related("ticket").first()
-    if message is None:
-        raise NotFound()
-    ticket = _work(request, message.ticket_id)
+    message, ticket = _message_to_work_on(request, pk)
     try:
         outcome = service.retry_delivery(actor=request.user, message=message)
     except ValidationFailed as exc:

@@ -1,5 +1,5 @@
 """Dates as Japanese people write them: 西暦 and 和暦 (令和6年4月1日, R6.4.1) and, in notes, relative ones
-(来週金曜, 明日, 3日後, 11/30). Re-exported by kizuna.core.japanese, the one module callers import."""
+(来週金曜, 明日, 3日後, 11/30)."""
 
 import re
 import unicodedata
