@@ -47,10 +47,6 @@ def diff(before: dict, after: dict) -> dict:
 def record(*, actor, action: str, obj=None, changes: dict | None = None, label: str = "", object_type: str = ""):
     ctx = context.current()
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
         event = AuditEvent(
             actor=actor if getattr(actor, "pk", None) else None,
             actor_name=getattr(actor, "username", "") or "system",
@@ -62,13 +58,23 @@ def record(*, actor, action: str, obj=None, changes: dict | None = None, label: 
             request_id=ctx.request_id,
             ip=ctx.ip,
             channel=ctx.channel,
-            prev_hash=last or "",
         )
+        # The domain event of this write, in the same transaction but before the chain lock: concurrent writers
+        # write their events in parallel, and only the audit row itself waits for the chain.
+        domain_events.from_audit(event, obj, actor=actor)
+        _lock_chain()
+        event.prev_hash = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or ""
         event.payload_digest = event.compute_payload_digest()
         event.hash = event.compute_hash()
         event.save()
-        domain_events.from_audit(event, obj, actor=actor)  # the domain event of this write, in the same transaction
     return event
+
+
+def _lock_chain() -> None:
+    """Appends to the hash chain one at a time, until this transaction ends (SQLite writers are serial already)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
 
 
 def record_many(*, actor, events) -> int:
@@ -76,27 +82,26 @@ def record_many(*, actor, events) -> int:
     read of the last hash and one insert. Each row is the one `record()` would write, so a record's history
     reads the same whichever way it was written."""
     ctx = context.current()
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    name = getattr(actor, "username", "") or "system"
+    rows, objs = [], []
+    for action, obj, changes, *label in events:
+        rows.append(AuditEvent(
+            actor_id=actor_id, actor_name=name, action=action, object_type=obj._meta.label_lower,
+            object_id=str(obj.pk), object_label=(label[0] if label and label[0] else str(obj))[:300],
+            changes={k: jsonable(v) for k, v in (changes or {}).items()},
+            request_id=ctx.request_id, ip=ctx.ip, channel=ctx.channel,
+        ))  # fmt: skip
+        objs.append(obj)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+        domain_events.from_audit_many(rows, objs, actor=actor)  # before the chain lock, as in record()
+        _lock_chain()
         last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or ""
-        actor_id = actor.pk if getattr(actor, "pk", None) else None
-        name = getattr(actor, "username", "") or "system"
-        rows, objs = [], []
-        for action, obj, changes, *label in events:
-            event = AuditEvent(
-                actor_id=actor_id, actor_name=name, action=action, object_type=obj._meta.label_lower,
-                object_id=str(obj.pk), object_label=(label[0] if label and label[0] else str(obj))[:300],
-                changes={k: jsonable(v) for k, v in (changes or {}).items()},
-                request_id=ctx.request_id, ip=ctx.ip, channel=ctx.channel, prev_hash=last,
-            )  # fmt: skip
+        for event in rows:
+            event.prev_hash = last
             event.payload_digest = event.compute_payload_digest()
             event.hash = last = event.compute_hash()
-            rows.append(event)
-            objs.append(obj)
         insert_many(AuditEvent, rows, batch_size=500)
-        domain_events.from_audit_many(rows, objs, actor=actor)  # one outbox row per record, one insert per 500
     return len(rows)
 
 

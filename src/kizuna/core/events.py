@@ -4,8 +4,8 @@ Services do not call anything new: `audit.record()` (which every write already c
 record writes to `from_audit()`, which writes an `OutboxEvent` row in the same transaction. Apps emit their own
 events (`deal.stage_changed`, `ticket.sla_breached`) with `emit()`. After the commit the worker task
 `dispatch_events` (queued at most every `KIZUNA_EVENTS_DISPATCH_DELAY` seconds per process) hands each row to
-every consumer registered with `register_consumer()` (automation, webhooks, notifications), at least once and in
-order; a consumer that fails is retried with backoff without the others running again. Nothing is lost if the
+every consumer registered with `register_consumer()` (automation, webhooks, notifications), at least once and, for
+each record, in order (a record's writes wait on its row lock, so its events are written in commit order); a consumer that fails is retried with backoff without the others running again. Nothing is lost if the
 process dies between the commit and the delivery: the outbox row is there, and `kizuna clock` sweeps what was not
 dispatched.
 
@@ -139,20 +139,20 @@ def _record_event(audit_row, obj, *, actor) -> OutboxEvent | None:
         return None  # users, tokens, roles, import jobs: the system's own rows, not domain records
     if obj is None:  # a bulk load: one event naming the type and how many (an import of 100k rows is one event)
         kind = audit_row.object_type.rsplit(".", 1)[-1]
-        return _event(f"{kind}.created", actor=actor, object_type=kind, data={"bulk": True, **audit_row.changes},
-                      audit_id=audit_row.pk)  # fmt: skip
+        return _event(f"{kind}.created", actor=actor, object_type=kind, data={"bulk": True, **audit_row.changes})
     data = {} if action in _AUDIT_VERBS else {"action": action}
     if action == "merged_into":
         data = {"merged_into": audit_row.changes.get("merged_into", [None, None])[1]}
     return _event(f"{_kind(obj)}.{_AUDIT_VERBS.get(action, 'updated')}", actor=actor, obj=obj,
-                  changes=audit_row.changes, data=data, audit_id=audit_row.pk)  # fmt: skip
+                  changes=audit_row.changes, data=data)  # fmt: skip
 
 
 def from_audit(audit_row, obj, *, actor) -> None:
-    """The event of a record write, from its audit row (called by audit.record in the same transaction)."""
+    """The event of a record write, from its (not yet chained) audit row: audit.record calls it in the same
+    transaction, before it takes the chain lock."""
     event = _record_event(audit_row, obj, actor=actor)
     if event is not None:
-        insert_without_id(OutboxEvent, event)  # inside the audit lock: no ORM save, no id read back
+        insert_without_id(OutboxEvent, event)  # no ORM save, no id read back
         _dispatch_after_commit()
 
 
