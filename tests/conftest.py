@@ -38,9 +38,12 @@ def pytest_collection_modifyitems(config, items):
         items[:] = kept
 
 
+FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHING
     # One event dispatch per transaction, so a test can run the worker right after its commit.
     settings.KIZUNA_EVENTS_DISPATCH_DELAY = 0
 
@@ -54,6 +57,10 @@ def make_user(username, role, team=None, **extra):
 @pytest.fixture
 def cast(db):
     """owner and teammate: members of 営業1部; manager and readonly in 営業1部; outsider in 営業2部; admin."""
+    return make_cast()
+
+
+def make_cast() -> SimpleNamespace:
     team_a = account_services.get_or_create_team(actor=None, name="営業1部")
     team_b = account_services.get_or_create_team(actor=None, name="営業2部")
     return SimpleNamespace(

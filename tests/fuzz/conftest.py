@@ -1,23 +1,42 @@
-"""Fixtures for the fuzz tests: a small seeded CRM so generated path ids sometimes hit real rows."""
+"""Fixtures for the fuzz tests: a small seeded CRM so generated path ids sometimes hit real rows.
+
+The CRM is seeded once per test module inside a transaction that is rolled back at the module's end; each test runs
+in a savepoint inside it (as Django's TestCase.setUpTestData does), so the hundreds of fuzzed operations share one
+seeding instead of paying for it each.
+"""
 
 from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test.utils import override_settings
 
 from kizuna.accounts.models import Role
-from tests.conftest import ApiClient
+from tests.conftest import FAST_HASHING, ApiClient, make_cast
 
 API = "/api/v1"
 PEOPLE = [("田中", "一郎", "ichiro"), ("髙橋", "花子", "hanako"), ("佐藤", "次郎", "jiro")]
 
 
+@pytest.fixture(scope="module")
+def _seeded_module(django_db_setup, django_db_blocker, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fuzz")  # uploaded import files and attachments stay in the module's folder
+    overrides = override_settings(DATA_DIR=folder, MEDIA_ROOT=folder / "uploads", PASSWORD_HASHERS=FAST_HASHING,
+                                  KIZUNA_EVENTS_DISPATCH_DELAY=0)  # fmt: skip
+    with django_db_blocker.unblock(), overrides, pytest.MonkeyPatch.context() as monkeypatch, transaction.atomic():
+        yield _seed(make_cast(), monkeypatch)
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def seeded(cast, settings, tmp_path, monkeypatch):
+def seeded(_seeded_module, db):
     """A member's and an admin's token plus the ids of a few companies, people, activities, insights, tasks, an
-    import job, roles and users."""
-    settings.DATA_DIR = tmp_path  # uploaded import files and attachments stay in the test's folder
-    settings.MEDIA_ROOT = tmp_path / "uploads"
+    import job, roles and users; what a test writes is rolled back to this after it."""
+    return _seeded_module
+
+
+def _seed(cast, monkeypatch) -> SimpleNamespace:
     client = ApiClient(cast.owner)
 
     def post(path, data) -> dict:
