@@ -2,10 +2,13 @@
 
 import json
 import os
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
+from django.db import models, transaction
 from django.test import Client
+from django.test.utils import override_settings
 
 from kizuna.accounts import services as account_services
 from kizuna.core.permissions import Role
@@ -58,6 +61,32 @@ def make_user(username, role, team=None, **extra):
 def cast(db):
     """owner and teammate: members of 営業1部; manager and readonly in 営業1部; outsider in 営業2部; admin."""
     return make_cast()
+
+
+@contextmanager
+def made_once(django_db_blocker):
+    """For a module-scoped fixture: the data it makes lives in a transaction rolled back at the module's end, and each
+    test runs in a savepoint inside it (Django's setUpTestData), so parametrized tests share one setup."""
+    settings = override_settings(PASSWORD_HASHERS=FAST_HASHING, KIZUNA_EVENTS_DISPATCH_DELAY=0)
+    with django_db_blocker.unblock(), settings, transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def fresh(value):
+    """`value` with every model instance in it re-read, so a test never sees what an earlier test changed in memory
+    (its database changes were rolled back)."""
+    if isinstance(value, models.Model):
+        value.refresh_from_db()
+    elif isinstance(value, dict):
+        for item in value.values():
+            fresh(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            fresh(item)
+    elif isinstance(value, SimpleNamespace):
+        fresh(vars(value))
+    return value
 
 
 def make_cast() -> SimpleNamespace:

@@ -9,10 +9,27 @@ from kizuna.contacts import search
 from kizuna.contacts.search import search_records
 from kizuna.core import search as index
 from tests import factories
+from tests.conftest import fresh, made_once, make_cast
+
+
+@pytest.fixture(scope="module")
+def _made(django_db_setup, django_db_blocker):
+    with made_once(django_db_blocker):
+        cast = make_cast()
+        yield cast, _data(cast)
 
 
 @pytest.fixture
-def data(cast):
+def cast(_made, db):
+    return fresh(_made[0])
+
+
+@pytest.fixture
+def data(_made, db):
+    return fresh(_made[1])
+
+
+def _data(cast):
     a = cast.owner
     people = [
         ("田", ""),  # exact name

@@ -9,10 +9,27 @@ from django.core.management import call_command
 from kizuna.contacts import services
 from kizuna.contacts.search import search_records
 from tests import factories
+from tests.conftest import fresh, made_once, make_cast
+
+
+@pytest.fixture(scope="module")
+def _made(django_db_setup, django_db_blocker):
+    with made_once(django_db_blocker):
+        cast = make_cast()
+        yield cast, _data(cast)
 
 
 @pytest.fixture
-def data(cast):
+def cast(_made, db):
+    return fresh(_made[0])
+
+
+@pytest.fixture
+def data(_made, db):
+    return fresh(_made[1])
+
+
+def _data(cast):
     a = cast.owner
     tanaka_co = factories.company(a, "株式会社田中製作所", name_kana="タナカセイサクショ", phone="03-1234-5678")
     yamada_co = factories.company(a, "山田精機㈱", name_kana="ヤマダセイキ")
