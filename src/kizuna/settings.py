@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "kizuna.core.middleware.RequestContextMiddleware",
     "kizuna.ops.middleware.ObservabilityMiddleware",  # metrics, request log and slow queries (needs the request id)
+    "kizuna.ops.storage.StorageErrorMiddleware",  # a full disk or read-only store: 503 with a clear message
     "kizuna.ops.replicas.ReplicaMiddleware",  # GET reads may use a replica unless the user just wrote
     "kizuna.core.idempotency.IdempotencyMiddleware",  # Idempotency-Key on API POSTs (after the session user is known)
     "kizuna.accounts.middleware.AccountSecurityMiddleware",  # idle/absolute session timeout, 2FA requirement
