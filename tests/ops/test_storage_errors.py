@@ -56,7 +56,8 @@ AFTER = """
 from django.core.management import call_command
 from kizuna.accounts.models import User
 from kizuna.contacts import services as contacts
-contacts.create_person(actor=User.objects.get(username="disk-admin"), data={"family_name": "空き", "given_name": "花子"})
+admin = User.objects.get(username="disk-admin")
+contacts.create_person(actor=admin, data={"family_name": "空き", "given_name": "花子"})
 call_command("audit", "verify")
 """
 
