@@ -224,7 +224,11 @@ def main():
         for proc in procs:
             os.killpg(proc.pid, signal.SIGTERM)
         for proc in procs:
-            proc.wait(timeout=60)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=20)
     database = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
     setup = (f"{database}, {args.users} users, {args.servers} gunicorn × {args.workers} workers × {args.threads} "
              f"threads, think {args.think}s")  # fmt: skip
