@@ -94,12 +94,13 @@ def prepare(args) -> Path:
             if role == "support":
                 tickets = [t for t in Ticket.objects.visible_to(user).order_by("?")[:300] if can_work(user, t)]
                 seat["tickets"] = [t.pk for t in tickets[:60]]
+                seat["open_tickets"] = [t.pk for t in tickets if t.status != Ticket.Status.CLOSED][:60]
             seats[role].append(seat)
     phones = list(Company.objects.exclude(phone_digits="").values_list("phone_digits", flat=True)[:200])
     fixture = {"session_cookie": settings.SESSION_COOKIE_NAME, "users": seats, "busy_companies": busy,
                "open_stages": open_stages, "phones": [p[-8:-4] for p in phones if len(p) >= 8] or ["0312"]}  # fmt: skip
     empty = [s["username"] for role in ("sales", "support") for s in seats[role]
-             if not s["people"] or not s.get("deals", [1]) or not s.get("tickets", [1])]  # fmt: skip
+             if not s["people"] or not s.get("deals", [1]) or not s.get("open_tickets", [1])]  # fmt: skip
     if empty:
         raise SystemExit(f"seats without records to work on: {empty}")
     path = settings.DATA_DIR / "load-fixture.json"
@@ -185,7 +186,8 @@ def locust(args, fixture: Path, hosts: list[str], prefix: Path, classes: list[st
                "-u", str(args.users), "-r", str(max(1, args.users // 4)), "--run-time", f"{run_time}s",
                "--stop-timeout", "10", "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
                "--kizuna-think", str(args.think), *classes]  # fmt: skip
-    subprocess.run(command, env=env, check=False, timeout=run_time + 120, stdout=subprocess.DEVNULL)
+    with open(f"{prefix}.log", "w") as log:  # locust's own summary and errors
+        subprocess.run(command, env=env, check=False, timeout=run_time + 120, stdout=log, stderr=subprocess.STDOUT)
     with open(f"{prefix}_stats.csv", newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
@@ -217,9 +219,11 @@ def main():
     logs = fixture.parent / "load-logs"
     logs.mkdir(exist_ok=True)
     procs, hosts = start_processes(args, logs)
+    load = [os.getloadavg()[0]]
     try:
         baseline = locust(args, fixture, hosts, logs / "baseline", ["Baseline"], args.baseline_time)
         scenario = locust(args, fixture, hosts, logs / "scenario", ["SalesRep", "Agent", "Importer"], args.run_time)
+        load.append(os.getloadavg()[0])
     finally:
         for proc in procs:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -236,6 +240,7 @@ def main():
     report(f"scenario: {setup}, {args.run_time}s", scenario, args.run_time)
     locked = sum(p.read_text(errors="replace").count("database is locked") for p in logs.glob("*.log"))
     print(f"\n'database is locked' in the server, worker and clock logs: {locked}")
+    print(f"load average (1 min) before / after: {load[0]:.1f} / {load[-1]:.1f} on {os.cpu_count()} cores")
     _after(fixture)
 
 

@@ -126,7 +126,7 @@ class Agent(Worker):
 
     @task(3)
     def reply(self):
-        pk = random.choice(self.me["tickets"])
+        pk = random.choice(self.me["open_tickets"])  # a closed ticket takes no reply (a 422 by design)
         kind = random.choice(["reply", "note"])
         self.api_write("POST", f"/api/v1/tickets/{pk}/messages", "write: POST /api/v1/tickets/<id>/messages",
                        {"kind": kind, "body_text": "お問い合わせありがとうございます。確認して折り返します。"},

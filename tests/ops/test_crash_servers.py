@@ -66,8 +66,8 @@ class Capturer:
 
     def send(self, key: str, text: str) -> tuple[int, dict]:
         body = json.dumps({"text": text, "preview": False}).encode()
-        request = urllib.request.Request(f"{self.base}/api/v1/capture", data=body, method="POST", headers={
-            "Authorization": f"Bearer {self.token}", "Content-Type": "application/json", "Idempotency-Key": key})  # fmt: skip
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json", "Idempotency-Key": key}
+        request = urllib.request.Request(f"{self.base}/api/v1/capture", data=body, method="POST", headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, json.loads(response.read())
