@@ -213,9 +213,12 @@ def main():
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per instance")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between a user's actions")
+    parser.add_argument("--prepare-only", action="store_true", help="load the data and the seats, then stop")
     args = parser.parse_args()
 
     fixture = prepare(args)
+    if args.prepare_only:
+        return
     logs = fixture.parent / "load-logs"
     logs.mkdir(exist_ok=True)
     procs, hosts = start_processes(args, logs)
