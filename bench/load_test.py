@@ -14,10 +14,12 @@
 """
 
 import argparse
+import contextlib
 import csv
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -83,7 +85,7 @@ def prepare(args) -> Path:
             companies = Company.objects.visible_to(user).order_by("?").values_list("pk", flat=True)[:200]
             seat = {"username": username, "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
                     "token": token, "people": [pk for pk, _ in people], "companies": list(companies),
-                    "capture": [(family, pk) for pk, family in people[:100]]}  # fmt: skip
+                    "capture": [(f, pk) for pk, f in people if re.fullmatch(r"[一-龥]{1,4}", f)][:100]}  # fmt: skip
             if role == "sales":
                 deals = [d for d in Deal.objects.visible_to(user).select_related("stage").order_by("?")[:200]
                          if d.stage.kind == Stage.Kind.OPEN and can_write_record(user, d)][:40]  # fmt: skip
@@ -177,6 +179,10 @@ def start_processes(args, logs: Path) -> tuple[list, list[str]]:
                 if time.monotonic() > deadline:
                     raise SystemExit(f"{host} did not start; see {logs}") from None
                 time.sleep(0.5)
+    for host in hosts:  # warm up: the first requests of each worker import and compile what the others reuse
+        for path in ("/healthz", "/readyz", "/healthz", "/healthz"):
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(f"{host}{path}", timeout=60).close()
     return procs, hosts
 
 
