@@ -198,6 +198,56 @@ def locust(args, fixture: Path, hosts: list[str], prefix: Path, classes: list[st
         return list(csv.DictReader(f))
 
 
+class CpuMeter:
+    """CPU seconds (user + system) that the app's processes and this database's PostgreSQL backends spend in a
+    phase. On a shared machine the wall-clock latencies above depend on what else runs; the CPU one request costs
+    does not, so requests/s a dedicated box could serve ≈ cores / (CPU seconds per request)."""
+
+    def __init__(self, procs):
+        import psutil
+
+        self.psutil, self.roots = psutil, [psutil.Process(p.pid) for p in procs]
+
+    def _app(self) -> dict:
+        seen = {}
+        for root in self.roots:
+            for proc in [root, *root.children(recursive=True)]:
+                try:
+                    times = proc.cpu_times()
+                    seen[proc.pid] = times.user + times.system
+                except self.psutil.Error:
+                    pass
+        return seen
+
+    def _db(self) -> dict:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            pids = [pid for (pid,) in cursor.fetchall()]
+        seen = {}
+        for pid in pids:
+            try:
+                times = self.psutil.Process(pid).cpu_times()
+                seen[pid] = times.user + times.system
+            except self.psutil.Error:
+                pass
+        return seen
+
+    def start(self):
+        self.before = (self._app(), self._db() if _postgres() else {})
+
+    def stop(self) -> tuple[float, float]:
+        after = (self._app(), self._db() if _postgres() else {})
+        return tuple(sum(v - b.get(pid, 0.0) for pid, v in a.items()) for a, b in zip(after, self.before, strict=True))
+
+
+def _postgres() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith("postgres")
+
+
 def report(title: str, rows: list[dict], seconds: int) -> None:
     print(f"\n{title}\n")
     print("| route | requests | errors | p50 ms | p95 ms | p99 ms | req/s |")
@@ -230,8 +280,13 @@ def main():
     procs, hosts = start_processes(args, logs)
     load = [os.getloadavg()[0]]
     try:
+        meter = CpuMeter(procs)
+        meter.start()
         baseline = locust(args, fixture, hosts, logs / "baseline", ["Baseline"], args.baseline_time)
+        cpu = {"baseline": meter.stop()}
+        meter.start()
         scenario = locust(args, fixture, hosts, logs / "scenario", ["SalesRep", "Agent", "Importer"], args.run_time)
+        cpu["scenario"] = meter.stop()
         load.append(os.getloadavg()[0])
     finally:
         for proc in procs:
@@ -250,6 +305,14 @@ def main():
     locked = sum(p.read_text(errors="replace").count("database is locked") for p in logs.glob("*.log"))
     print(f"\n'database is locked' in the server, worker and clock logs: {locked}")
     print(f"load average (1 min) before / after: {load[0]:.1f} / {load[-1]:.1f} on {os.cpu_count()} cores")
+    print("\n| phase | requests | app CPU ms / request | PostgreSQL CPU ms / request | requests/s per core (CPU) |")
+    print("|---|---:|---:|---:|---:|")
+    for phase, rows in (("baseline", baseline), ("scenario", scenario)):
+        total = next((int(r["Request Count"]) for r in rows if r["Name"] == "Aggregated"), 0) or 1
+        app, db = cpu[phase]
+        per = (app + db) * 1000 / total
+        rate = 1000 / per if per else 0
+        print(f"| {phase} | {total} | {app * 1000 / total:.1f} | {db * 1000 / total:.1f} | {rate:.0f} |")
     _after(fixture)
 
 
