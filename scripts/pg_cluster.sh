@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 STATE=${KIZUNA_PG_STATE:-var/pg-cluster.env}  # benches keep their own cluster beside the tests' one
 PGUSER_OS=kizuna-pg
+# Fast and throwaway: no fsync (a process crash loses nothing, an OS crash may); commits may be acknowledged before
+# their WAL is written unless a database says otherwise (the crash tests set synchronous_commit = on for theirs).
+SERVER_OPTS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
 
 bindir() {
   local dir
@@ -28,9 +31,7 @@ start() {
   [ "$(id -u)" = 0 ] && chown "$PGUSER_OS" "$dir"
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   as_owner "$bin/initdb" -D "$dir/data" -E UTF8 --locale=C.UTF-8 -A trust -U kizuna >/dev/null
-  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o \
-    "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60" \
-    start >/dev/null
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o "-h 127.0.0.1 -p $port -k $dir $SERVER_OPTS" start >/dev/null
   "$bin/createdb" -h 127.0.0.1 -p "$port" -U kizuna kizuna
   mkdir -p var
   printf 'PG_DIR=%s\nPG_BIN=%s\nPG_PORT=%s\n' "$dir" "$bin" "$port" >"$STATE"
@@ -44,6 +45,13 @@ stop() {
   as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/replica" -m immediate stop >/dev/null 2>&1 || true
   as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$PG_DIR" "$STATE"
+}
+
+restart() {  # the same cluster again after a crash (kill -9): PostgreSQL replays its WAL on start
+  # shellcheck disable=SC1090
+  source "$STATE"
+  as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 120 \
+    -o "-h 127.0.0.1 -p $PG_PORT -k $PG_DIR $SERVER_OPTS" start >/dev/null
 }
 
 replica() {  # a streaming standby of the running cluster on its own port (the read-replica tests)
@@ -80,7 +88,8 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   url) url ;;
+  restart) restart ;;
   replica) replica ;;
   replica-stop) replica_stop ;;
-  *) echo "usage: $0 start|stop|url|replica|replica-stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart|url|replica|replica-stop" >&2; exit 2 ;;
 esac

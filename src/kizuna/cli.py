@@ -11,7 +11,17 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["kizuna", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        execute_from_command_line(["kizuna", *(sys.argv[1:] if argv is None else argv)])
+    except Exception as exc:
+        from kizuna.ops import storage  # a full disk or a read-only data dir: what to do, not a traceback
+
+        kind = storage.problem(exc)
+        if kind is None:
+            raise
+        print(storage.operator_message(kind), file=sys.stderr)
+        print(f"({type(exc).__name__}: {exc})", file=sys.stderr)
+        sys.exit(storage.EXIT_CODE)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "kizuna.core.middleware.RequestContextMiddleware",
     "kizuna.ops.middleware.ObservabilityMiddleware",  # metrics, request log and slow queries (needs the request id)
+    "kizuna.ops.storage.StorageErrorMiddleware",  # a full disk or read-only store: 503 with a clear message
     "kizuna.ops.replicas.ReplicaMiddleware",  # GET reads may use a replica unless the user just wrote
     "kizuna.core.idempotency.IdempotencyMiddleware",  # Idempotency-Key on API POSTs (after the session user is known)
     "kizuna.accounts.middleware.AccountSecurityMiddleware",  # idle/absolute session timeout, 2FA requirement
@@ -145,6 +146,9 @@ KIZUNA_EVENTS_KEEP_DAYS = int(
 # Writers wake the event worker at most this often per process (seconds): the delay delivery may add, not a cost
 # per write. 0 queues one dispatch per transaction (the tests, which run the worker right after a commit).
 KIZUNA_EVENTS_DISPATCH_DELAY = float(os.environ.get("KIZUNA_EVENTS_DISPATCH_DELAY", "0.2"))
+# An Idempotency-Key whose request never finished (its process died) is retried after this many seconds; longer
+# than any request may run (nginx's proxy_read_timeout), or a slow first attempt is answered 409 in the end.
+KIZUNA_IDEMPOTENCY_STALE_SECONDS = float(os.environ.get("KIZUNA_IDEMPOTENCY_STALE_SECONDS", "300"))
 # Outgoing webhooks may not reach loopback, private, link-local, ... addresses (SSRF) unless the host is listed here:
 # comma-separated host names, addresses or networks (`hooks.internal,127.0.0.1,10.1.0.0/16`).
 KIZUNA_WEBHOOK_ALLOWED_HOSTS = [h.strip().lower() for h in os.environ.get("KIZUNA_WEBHOOK_ALLOWED_HOSTS", "").split(",")

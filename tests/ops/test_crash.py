@@ -114,3 +114,52 @@ def test_a_writer_killed_mid_stream_loses_nothing_it_was_told_was_saved(migrated
     assert query(data, "SELECT COUNT(*) FROM core_outboxevent WHERE type = 'person.created'") == [(people,)]
     kizuna(data, "clock", "--once", "--force")
     assert query(data, "SELECT COUNT(*) FROM core_outboxevent WHERE dispatched_at IS NULL") == [(0,)]
+
+
+MERGER = """
+from kizuna.accounts.models import User
+from kizuna.contacts import services as contacts
+from kizuna.contacts.services.merge import merge_records
+admin = User.objects.get(username="crash-admin")
+i = 0
+while True:
+    a = contacts.create_person(actor=admin, data={"family_name": "統合", "given_name": f"太郎{i}",
+                                                  "emails": [f"a{i}@example.co.jp"]})
+    b = contacts.create_person(actor=admin, data={"family_name": "統合", "given_name": f"太郎{i}",
+                                                  "emails": [f"b{i}@example.co.jp"]})
+    merge = merge_records(actor=admin, kind="person", survivor=a, others=[b])
+    print(merge.pk, a.pk, b.pk, flush=True)  # committed: merge_records returns after its transaction
+    i += 1
+"""
+
+
+def test_a_merge_killed_midway_is_all_or_nothing(migrated_data_dir):
+    data = migrated_data_dir
+    kizuna(data, "shell", "--no-imports", "-c",
+           'from kizuna.accounts import services as a; a.create_user(actor=None, username="crash-admin", '
+           'password=None, role="admin")')  # fmt: skip
+    merger = subprocess.Popen([sys.executable, "-m", "kizuna.cli", "shell", "--no-imports", "-c", MERGER],
+                              env=_env(data), stdout=subprocess.PIPE, text=True)  # fmt: skip
+    acknowledged = []
+    for line in merger.stdout:
+        acknowledged.append(tuple(map(int, line.split())))
+        if len(acknowledged) >= 15:
+            break
+    merger.send_signal(signal.SIGKILL)
+    merger.wait(timeout=30)
+    assert query(data, "PRAGMA integrity_check") == [("ok",)]
+    merges = {survivor: json.loads(ids) for survivor, ids in query(data, "SELECT survivor_id, merged_ids FROM "
+                                                                         "contacts_merge")}  # fmt: skip
+    for _merge, survivor, other in acknowledged:
+        assert merges[survivor] == [other]
+    # every merge that committed is whole, and nothing else was folded: the merged person is deleted, its e-mail
+    # moved to the survivor; a pair the kill interrupted is two live people with one e-mail each
+    for person, deleted in query(data, "SELECT id, deleted_at IS NOT NULL FROM contacts_person"):
+        points = query(data, f"SELECT COUNT(*) FROM contacts_contactpoint WHERE person_id = {person}")[0][0]
+        if deleted:
+            assert any(person in ids for ids in merges.values()) and points == 0
+        else:
+            assert points == (2 if person in merges else 1), person
+    people = query(data, "SELECT COUNT(*) FROM contacts_person")[0][0]
+    assert query(data, "SELECT COUNT(*) FROM contacts_contactpoint") == [(people,)]  # one e-mail each, none lost
+    kizuna(data, "audit", "verify")

@@ -4,12 +4,19 @@ The first request with a key runs and its response is stored; the same key with 
 that response again (`Idempotent-Replayed: true`) without a second write; the same key with another body is a 422;
 a duplicate that arrives while the first is still running waits for it (a few seconds) and gets its response, or a
 409 if it is still running then. Keys belong to whoever sent them (an API token, or a signed-in user). A 5xx, or a
-request that was not authenticated, is not kept, so it can be retried with the same key."""
+request that was not authenticated, is not kept, so it can be retried with the same key.
+
+The request's writes and the stored response commit in one transaction (a 5xx rolls the writes back), so a
+process killed in the middle (kill -9, OOM, a host crash) leaves either both or neither. A key whose first attempt
+never finished is taken over by a retry after KIZUNA_IDEMPOTENCY_STALE_SECONDS: that attempt applied nothing. If
+it was only slow and is still running, whichever of the two commits second finds the key settled and applies
+nothing (the slow one rolls back with a 409; the retry gets the stored response)."""
 
 import hashlib
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
@@ -80,23 +87,39 @@ class IdempotencyMiddleware:
             return self.get_response(request)  # the API answers 401; nothing to remember
         fingerprint = _fingerprint(request)
         row, first = self._claim(principal, key, fingerprint)
+        if not first and self._abandoned(row):  # its process died before it committed: nothing was applied
+            IdempotencyKey.objects.filter(pk=row.pk, completed_at__isnull=True).delete()
+            row, first = self._claim(principal, key, fingerprint)
         if not first:
             return self._answer_duplicate(row, fingerprint)
         try:
-            response = self.get_response(request)
+            with transaction.atomic():
+                response = self.get_response(request)
+                if response.status_code >= 500 or response.status_code == 401 or getattr(response, "streaming", False):
+                    transaction.set_rollback(response.status_code >= 500)  # a failure applies nothing
+                    forget = True  # not a result: the client may try again
+                else:
+                    forget = False
+                    settled = IdempotencyKey.objects.filter(pk=row.pk, completed_at__isnull=True).update(
+                        completed_at=timezone.now(),
+                        status_code=response.status_code,
+                        headers={h: response[h] for h in REPLAYED_HEADERS if h in response},
+                        body=response.content,
+                    )
+                    if not settled:  # taken over by a retry after we were presumed dead: the retry's result stands
+                        transaction.set_rollback(True)
+                        return _error(409, "idempotency_in_progress", _(IN_PROGRESS))
         except BaseException:
-            IdempotencyKey.objects.filter(pk=row.pk).delete()
+            IdempotencyKey.objects.filter(pk=row.pk, completed_at__isnull=True).delete()
             raise
-        if response.status_code >= 500 or response.status_code == 401 or getattr(response, "streaming", False):
-            IdempotencyKey.objects.filter(pk=row.pk).delete()  # not a result: the client may try again
-            return response
-        IdempotencyKey.objects.filter(pk=row.pk).update(
-            completed_at=timezone.now(),
-            status_code=response.status_code,
-            headers={h: response[h] for h in REPLAYED_HEADERS if h in response},
-            body=response.content,
-        )
+        if forget:
+            IdempotencyKey.objects.filter(pk=row.pk, completed_at__isnull=True).delete()
         return response
+
+    @staticmethod
+    def _abandoned(row: IdempotencyKey) -> bool:
+        stale = timedelta(seconds=settings.KIZUNA_IDEMPOTENCY_STALE_SECONDS)
+        return row.completed_at is None and row.created_at < timezone.now() - stale
 
     @staticmethod
     def _claim(principal: str, key: str, fingerprint: str) -> tuple[IdempotencyKey, bool]:

@@ -15,7 +15,15 @@ def unapplied_migrations() -> list[str]:
 
 def refuse_unapplied_migrations() -> None:
     """Serving new code on an old schema corrupts nothing only by luck: stop, and say what to run."""
-    pending = unapplied_migrations()
+    from . import storage
+
+    try:
+        pending = unapplied_migrations()
+    except Exception as exc:  # a data dir that is full, read-only or missing: say so, not a traceback
+        if (kind := storage.problem(exc)) is None:
+            raise
+        sys.stderr.write(storage.operator_message(kind) + "\n")
+        raise SystemExit(storage.EXIT_CODE) from exc
     if pending:
         message = _(
             "未適用のマイグレーションが %(count)s 件あります（%(names)s）。先に `kizuna migrate` を実行してください。"
