@@ -4,6 +4,17 @@ from .chat import ChatVisitor
 from .cti import AgentExtension, Call
 from .desk import AgentProfile, CustomerIdentity, Macro, SurveyResponse, TicketCounter, TicketPresence
 from .hooks import HookEvent
+from .knowledge import (
+    Article,
+    ArticleCategory,
+    ArticleFeedback,
+    ArticleTerm,
+    ArticleVersion,
+    AssistCall,
+    AssistConfig,
+    AssistModel,
+    FaqBrand,
+)
 from .line import LineContact
 from .mail import KeptMail, MailboxState
 from .sla import BusinessCalendar, CalendarDay, SlaEvent, SlaPolicy, TicketSla
@@ -34,4 +45,13 @@ __all__ = [
     "TicketCounter",
     "TicketPresence",
     "TicketSla",
+    "Article",
+    "ArticleCategory",
+    "ArticleFeedback",
+    "ArticleTerm",
+    "ArticleVersion",
+    "AssistCall",
+    "AssistConfig",
+    "AssistModel",
+    "FaqBrand",
 ]  # fmt: skip
