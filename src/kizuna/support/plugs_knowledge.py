@@ -11,10 +11,9 @@ from django.utils.translation import gettext_lazy as _l
 def disclose(ids):
     from .models import ArticleFeedback
 
-    return {"article_feedback": [
-        {"article": f.article.title, "helpful": f.helpful, "comment": f.comment,
-         "at": f.updated_at.isoformat()} for f in ArticleFeedback.objects.filter(person__in=ids).select_related("article")
-    ]}  # fmt: skip
+    rows = ArticleFeedback.objects.filter(person__in=ids).select_related("article")
+    return {"article_feedback": [{"article": f.article.title, "helpful": f.helpful, "comment": f.comment,
+                                  "at": f.updated_at.isoformat()} for f in rows]}  # fmt: skip
 
 
 def audit_rows(ids):
@@ -49,11 +48,15 @@ def register() -> None:
                           visible=may_keep_knowledge)  # fmt: skip
     nav.register_settings("assist", _l("アシスタント"), "support:assist_settings", order=54,
                           visible=may_keep_knowledge)  # fmt: skip
-    register_source(kb_search.ARTICLE, title=_l("ナレッジ"), search=kb_search.search_articles, reindex=kb_search.reindex)
-    history.register_action_labels({"article.feedback": _l("役に立ったかの回答"), "assist.llm_call": _l("言語モデルの呼び出し"),
-                                    "assist.train": _l("分類モデルの学習"), "assist.settings": _l("アシスタント設定の変更")})  # fmt: skip
-    history.register_field_labels({"audience": _l("公開先"), "brands": _l("ブランド"), "call_reasons": _l("コールリーズン"),
-                                   "body": _l("本文")}, model=Article)  # fmt: skip
+    register_source(
+        kb_search.ARTICLE, title=_l("ナレッジ"), search=kb_search.search_articles, reindex=kb_search.reindex
+    )
+    history.register_action_labels({
+        "article.feedback": _l("役に立ったかの回答"), "assist.llm_call": _l("言語モデルの呼び出し"),
+        "assist.train": _l("分類モデルの学習"), "assist.settings": _l("アシスタント設定の変更")})  # fmt: skip
+    history.register_field_labels({
+        "audience": _l("公開先"), "brands": _l("ブランド"), "call_reasons": _l("コールリーズン"), "body": _l("本文")},
+        model=Article)  # fmt: skip
     personal_data.register("support_knowledge", disclose=disclose, audit=audit_rows, erase=erase)
     clock.register_periodic("support.assist_retrain", tasks_knowledge.retrain_weekly, every=timedelta(days=7))
     demo.register("support_knowledge", knowledge_demo.load, order=75)

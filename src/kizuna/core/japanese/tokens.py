@@ -12,10 +12,11 @@ from .text import nfkc
 MAX_CHARS = 20_000  # Sudachi refuses inputs over ~49k bytes; longer text is read in pieces of this size
 MAX_TERM = 60
 _DROPPED_POS = {"助詞", "助動詞", "補助記号", "記号", "空白"}
-_STOP = frozenset(
+_STOP_WORDS = (
     "する ある いる なる れる られる せる させる こと もの よう ため ところ とき それ これ あれ どれ その この あの"
-    " です ます ござる いただく くださる おる 様 さん 方 お ご 的 等 など 事 物 為 下さる".split()
+    " です ます ござる いただく くださる おる 様 さん 方 お ご 的 等 など 事 物 為 下さる"
 )
+_STOP = frozenset(_STOP_WORDS.split())
 _local = threading.local()
 _SPLIT = re.compile(r"(?<=[。！？!?\n])")
 
@@ -25,7 +26,7 @@ def _tokenizer():
     if tok is None:
         from sudachipy import Dictionary, SplitMode
 
-        tok = _local.tokenizer = Dictionary(dict="core").create(mode=SplitMode.B)
+        tok = _local.tokenizer = Dictionary(dict="core").tokenizer(mode=SplitMode.B)
     return tok
 
 

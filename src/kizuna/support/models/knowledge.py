@@ -116,6 +116,9 @@ class ArticleTerm(models.Model):
         indexes = [models.Index(fields=["term", "article"], name="article_term_idx")]
         constraints = [models.UniqueConstraint(fields=["article", "term"], name="article_term_once")]
 
+    def __str__(self):
+        return f"{self.term} ×{self.tf}"
+
 
 class ArticleFeedback(models.Model):
     """One reader's "was this helpful": one row per article and visitor (a hashed session), changed in place."""

@@ -17,6 +17,7 @@ from ..models import Article, Macro, Message, Ticket
 from . import kb_search, macros
 
 SUGGESTIONS = 3
+MIN_SCORE = 1.0  # below this an article shares a word or two with the ticket, nothing more
 SUMMARY_SENTENCES = 4
 LONG_THREAD_CHARS = 600  # below this a thread is short enough to read; the summary is offered above it
 _QUOTE = re.compile(r"^\s*(>|＞)")
@@ -47,7 +48,7 @@ def suggest_articles(user, ticket: Ticket, *, draft: str = "", limit: int = SUGG
     query_terms = terms(customer_text(ticket)) + terms(draft[:4000])
     scored = kb_search.bm25(Article.objects.visible_to(user), "", limit=limit, text_terms=query_terms)
     found = Article.objects.visible_to(user).select_related("category").in_bulk([pk for pk, _s in scored])
-    return [kb_search.Hit(found[pk], score) for pk, score in scored if pk in found]
+    return [kb_search.Hit(found[pk], score) for pk, score in scored if pk in found and score >= MIN_SCORE]
 
 
 @dataclass
@@ -91,7 +92,7 @@ def summarize(ticket: Ticket, *, sees_notes: bool = False, size: int = SUMMARY_S
         scored.append((score * (1.5 if first else 1.0), index, sentence))
     best = sorted(scored, key=lambda x: (-x[0], x[1]))[:size]
     picked, seen = [], set()
-    for _score, index, sentence in sorted(best, key=lambda x: x[1]):
+    for _score, _index, sentence in sorted(best, key=lambda x: x[1]):
         if sentence not in seen:
             seen.add(sentence)
             picked.append(sentence)
@@ -99,8 +100,8 @@ def summarize(ticket: Ticket, *, sees_notes: bool = False, size: int = SUMMARY_S
 
 
 def draft_reply(*, user, ticket: Ticket, article: Article | None = None, macro: Macro | None = None) -> str:
-    """The macro (its variables filled) with the article's answer placed after its first paragraph (the greeting);
-    without a macro, a plain greeting and closing around the article."""
+    """The macro (its variables filled) with the article's answer before its last paragraph (the signature) when it
+    has three or more, else after it; without a macro, a plain greeting and closing around the article."""
     if article is None:
         hits = suggest_articles(user, ticket, limit=1)
         article = hits[0].article if hits else None
@@ -110,8 +111,8 @@ def draft_reply(*, user, ticket: Ticket, article: Article | None = None, macro: 
         paragraphs = re.split(r"\n\s*\n", body.strip())
         if not answer:
             return body
-        if len(paragraphs) >= 2:
-            return "\n\n".join([paragraphs[0], answer, *paragraphs[1:]])
+        if len(paragraphs) >= 3:  # 宛名, 挨拶, …, 署名: the answer goes before the signature
+            return "\n\n".join([*paragraphs[:-1], answer, paragraphs[-1]])
         return f"{body.strip()}\n\n{answer}"
     name = macros.render("{{お客様名}}", ticket=ticket, agent=user)
     greeting = _("%(name)s様\n\nお問い合わせいただき、ありがとうございます。") % {"name": name}

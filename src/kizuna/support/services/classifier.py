@@ -89,8 +89,10 @@ def train(run: AssistModel) -> AssistModel:
     labels = Counter(label for *_x, label in rows)
     if len(rows) < MIN_TICKETS or len(labels) < 2:
         run.state, run.finished_at = AssistModel.State.FAILED, timezone.now()
-        run.error = _("学習に使える解決済みの問い合わせが足りません（%(n)s件、%(k)s種類。%(min)s件以上・2種類以上が必要です）。") % {
-            "n": len(rows), "k": len(labels), "min": MIN_TICKETS}  # fmt: skip
+        message = _(
+            "学習に使える解決済みの問い合わせが足りません（%(n)s件、%(k)s種類。%(min)s件以上・2種類以上が必要です）。"
+        )
+        run.error = message % {"n": len(rows), "k": len(labels), "min": MIN_TICKETS}
         run.save()
         return run
     train_rows = [r for r in rows if not _held_out(r[0])]

@@ -13,7 +13,7 @@ from kizuna.core.japanese.tokens import terms
 from ..models import Article, CallReason, Ticket
 from . import kb_search
 
-RELEVANT = 8.0  # a BM25 score above this means the article talks about the same things
+RELEVANT = 10.0  # a BM25 score at or above this means the article talks about the same things (a hint: links decide)
 SAMPLE_SUBJECTS = 20
 
 

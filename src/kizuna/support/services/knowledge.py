@@ -243,7 +243,9 @@ def record_feedback(*, article: Article, visitor: str, helpful: bool, comment: s
     """Idempotent per reader: a repeat of the same answer changes nothing, a changed answer moves one count."""
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
-        raise ValidationFailed(field_errors={"comment": [_("コメントは%(n)s文字以内にしてください。") % {"n": MAX_COMMENT}]})
+        raise ValidationFailed(
+            field_errors={"comment": [_("コメントは%(n)s文字以内にしてください。") % {"n": MAX_COMMENT}]}
+        )
     if not visitor:
         raise ValidationFailed(_("回答を記録できませんでした（セッションがありません）。"))
     with transaction.atomic():

@@ -1,5 +1,5 @@
 """The optional outside language model: any OpenAI-compatible chat-completions endpoint. Off by default; an admin
-turns it on in 設定 → アシスタント with the endpoint URL, the model name and a key (or KIZUNA_LLM_API_KEY / 
+turns it on in 設定 → アシスタント with the endpoint URL, the model name and a key (or KIZUNA_LLM_API_KEY /
 KIZUNA_LLM_URL in the environment). Every call, sent or failed, leaves an AssistCall row and an audit row; with
 `mask_personal_data` on (the default) the ticket's names, e-mail addresses and phone numbers are replaced before
 anything is sent. The local result (extractive summary, assembled draft) is always what the agent gets when the
@@ -27,10 +27,10 @@ TIMEOUT = 20
 MAX_SEND_CHARS = 12_000
 MAX_ANSWER_BYTES = 256 * 1024
 PROMPTS = {
-    "summary": "あなたはコールセンターの記録係です。次の問い合わせのやり取りを、事実だけで3〜5行の箇条書きに要約してください。"
-               "伏せ字（［氏名等］など）はそのまま残してください。",
-    "draft": "あなたはコールセンターの担当者です。次の問い合わせと下書きをもとに、丁寧で簡潔な日本語の返信文を書いてください。"
-             "下書きにない約束はしないでください。伏せ字（［氏名等］など）はそのまま残してください。",
+    "summary": "あなたはコールセンターの記録係です。次の問い合わせのやり取りを、"
+               "事実だけで3〜5行の箇条書きに要約してください。伏せ字（［氏名等］など）はそのまま残してください。",
+    "draft": "あなたはコールセンターの担当者です。次の問い合わせと下書きをもとに、丁寧で簡潔な日本語の返信文を"
+             "書いてください。下書きにない約束はしないでください。伏せ字（［氏名等］など）はそのまま残してください。",
 }  # fmt: skip
 
 
@@ -69,7 +69,9 @@ def save_config(*, actor, data: dict) -> AssistConfig:
         raise ValidationFailed(field_errors={"llm_url": [_("URLは300文字以内にしてください。")]})
     enabled_wanted = bool(data.get("llm_enabled"))
     if enabled_wanted and not (url or os.environ.get("KIZUNA_LLM_URL")):
-        raise ValidationFailed(field_errors={"llm_url": [_("外部の言語モデルを使うには、エンドポイントURLが必要です。")]})
+        raise ValidationFailed(
+            field_errors={"llm_url": [_("外部の言語モデルを使うには、エンドポイントURLが必要です。")]}
+        )
     before = {"llm_enabled": cfg.llm_enabled, "llm_url": cfg.llm_url, "llm_model": cfg.llm_model,
               "mask_personal_data": cfg.mask_personal_data, "llm_api_key": bool(cfg.llm_api_key)}  # fmt: skip
     cfg.llm_enabled, cfg.llm_url = enabled_wanted, url
@@ -94,9 +96,12 @@ def _post(url: str, key: str, payload: dict) -> str:
     headers = {"Content-Type": "application/json"}
     if key:
         headers["Authorization"] = f"Bearer {key}"
-    request = urllib.request.Request(url, data=json.dumps(payload, ensure_ascii=False).encode(), headers=headers)
+    if not url.startswith(("http://", "https://")):  # an admin-set URL; never file: or other schemes
+        raise LlmError(_("エンドポイントURLは http:// か https:// で始めてください。"))
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310 (scheme checked above)
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 (an admin-set URL)
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 (scheme checked above)
             raw = response.read(MAX_ANSWER_BYTES + 1)
     except urllib.error.HTTPError as exc:
         raise LlmError(_("言語モデルがエラーを返しました（HTTP %(status)s）。") % {"status": exc.code}) from exc
@@ -145,6 +150,6 @@ def improve(*, actor, ticket: Ticket, purpose: str, text: str) -> str:
         call.duration_ms = int((time.monotonic() - started) * 1000)
         with transaction.atomic():
             call.save()
-            audit.record(actor=actor, action="assist.llm_call", obj=call, label=str(ticket),
-                         changes={"ticket": [None, ticket.pk], "purpose": [None, purpose], "masked": [None, call.masked],
-                                  "sent_chars": [None, call.sent_chars], "ok": [None, call.ok]})  # fmt: skip
+            changes = {"ticket": [None, ticket.pk], "purpose": [None, purpose], "masked": [None, call.masked],
+                       "sent_chars": [None, call.sent_chars], "ok": [None, call.ok]}  # fmt: skip
+            audit.record(actor=actor, action="assist.llm_call", obj=call, label=str(ticket), changes=changes)

@@ -3,6 +3,7 @@ the FAQ gaps report, and 設定 → アシスタント (the outside language mod
 
 import csv
 import io
+import json
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -44,8 +45,8 @@ def suggestions(request, pk: int):
 def summary(request, pk: int):
     ticket = _ticket(request, pk)
     result = assist.summarize(ticket, sees_notes=sees_notes(request.user))
-    return render(request, "support/knowledge/partials/summary.html",
-                  {"ticket": ticket, "summary": result, "llm": llm.enabled(), "can_work": can_work(request.user, ticket)})  # fmt: skip
+    context = {"ticket": ticket, "summary": result, "llm": llm.enabled(), "can_work": can_work(request.user, ticket)}
+    return render(request, "support/knowledge/partials/summary.html", context)
 
 
 def _thread_text(request, ticket: Ticket) -> str:
@@ -98,7 +99,7 @@ def draft(request, pk: int):
             error = str(exc)
     response = render(request, "support/partials/reply_body.html", {"ticket": ticket, "draft": text})
     if error:
-        response["HX-Trigger"] = '{"kb-llm-error": "%s"}' % error.replace('"', "")
+        response["HX-Trigger"] = json.dumps({"kb-llm-error": error})  # ASCII (\\u escapes): a header is latin-1
     return response
 
 
@@ -130,11 +131,14 @@ def gaps_export(request):
     rows = faq_gaps.faq_gaps(request.user, days=days, limit=500, only_gaps=request.GET.get("all") != "1")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([_("大分類"), _("コールリーズン"), _("件数"), _("紐づく記事"), _("近い記事"), _("近さ（BM25）"), _("FAQの不足")])
+    writer.writerow(
+        [_("大分類"), _("コールリーズン"), _("件数"), _("紐づく記事"), _("近い記事"), _("近さ（BM25）"), _("FAQの不足")]
+    )
     for g in rows:
-        writer.writerow([escape_formula(str(v)) for v in (
-            g.reason.parent.name if g.reason.parent_id else "", g.reason.name, g.tickets, g.linked,
-            g.best_article.title if g.best_article else "", f"{g.best_score:.1f}", _("はい") if g.is_gap else _("いいえ"))])  # fmt: skip
+        values = (g.reason.parent.name if g.reason.parent_id else "", g.reason.name, g.tickets, g.linked,
+                  g.best_article.title if g.best_article else "", f"{g.best_score:.1f}",
+                  _("はい") if g.is_gap else _("いいえ"))  # fmt: skip
+        writer.writerow([escape_formula(str(v)) for v in values])
     audit.record(actor=request.user, action="export", object_type="support.faq_gaps", changes={"days": days})
     response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="faq-gaps-{days}d.csv"'
@@ -168,4 +172,5 @@ def assist_settings(request):
     return render(request, "support/knowledge/assist_settings.html", {
         "nav": "settings", "tab": "assist", "config": llm.config(), "errors": errors,
         "reason_model": models["reason"], "priority_model": models["priority"],
-        "runs": AssistModel.objects.all()[:10], "calls": AssistCall.objects.select_related("actor", "ticket")[:20]}, status=422 if errors else 200)  # fmt: skip
+        "runs": AssistModel.objects.all()[:10], "calls": AssistCall.objects.select_related("actor", "ticket")[:20],
+    }, status=422 if errors else 200)  # fmt: skip

@@ -84,7 +84,9 @@ def faq_feedback(request, brand: str, pk: int):
     article = _article(brand, pk)
     helpful = request.POST.get("helpful")
     if helpful not in ("1", "0"):
-        return HttpResponse(_("「はい」か「いいえ」を選んでください。"), status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            _("「はい」か「いいえ」を選んでください。"), status=400, content_type="text/plain; charset=utf-8"
+        )
     try:
         service.record_feedback(article=article, visitor=_visitor(request), helpful=helpful == "1",
                                 comment=request.POST.get("comment", ""), brand=brand)  # fmt: skip

@@ -104,7 +104,9 @@ def article_edit(request, pk: int):
             messages.success(request, _("記事を保存しました（前の版は履歴に残っています）。"))
             return redirect(article.get_absolute_url())
         except StaleVersion:
-            errors = {"__all__": [_("ほかの人がこの記事を先に保存しました。最新の内容を確認してから保存し直してください。")]}
+            errors = {
+                "__all__": [_("ほかの人がこの記事を先に保存しました。最新の内容を確認してから保存し直してください。")]
+            }
             return render(request, "support/knowledge/form.html", _form_context(request, article, data, errors),
                           status=409)  # fmt: skip
         except ValidationFailed as exc:

@@ -38,6 +38,16 @@
     }
   });
 
+  document.body.addEventListener("kb-llm-error", function (event) {
+    var box = document.getElementById("kb-summary");
+    if (!box) { return; }
+    var note = document.createElement("p");
+    note.className = "flash-error small";
+    note.setAttribute("role", "alert");
+    note.textContent = event.detail && event.detail.value ? event.detail.value : String(event.detail || "");
+    box.replaceChildren(note);
+  });
+
   document.addEventListener("htmx:confirm", function (event) {
     var button = event.detail.elt;
     if (!button || !button.hasAttribute || !button.hasAttribute("data-confirm-replace")) { return; }
