@@ -11,7 +11,8 @@ from .text import nfkc
 
 MAX_CHARS = 20_000  # Sudachi refuses inputs over ~49k bytes; longer text is read in pieces of this size
 MAX_TERM = 60
-_DROPPED_POS = {"助詞", "助動詞", "補助記号", "記号", "空白"}
+_DROPPED_POS = {"助詞", "助動詞", "補助記号", "記号", "空白", "接頭辞"}
+_LIGHT_POS = {"動詞", "形容詞"}  # する, いる, なる, ある, 良い when they only carry grammar (非自立可能)
 _STOP_WORDS = (
     "する ある いる なる れる られる せる させる こと もの よう ため ところ とき それ これ あれ どれ その この あの"
     " です ます ござる いただく くださる おる 様 さん 方 お ご 的 等 など 事 物 為 下さる"
@@ -47,10 +48,10 @@ def _terms_cached(text: str) -> tuple[str, ...]:
     for piece in _pieces(text):
         for m in tok.tokenize(piece):
             pos = m.part_of_speech()
-            if pos[0] in _DROPPED_POS:
+            if pos[0] in _DROPPED_POS or (pos[1] == "非自立可能" and pos[0] in _LIGHT_POS):
                 continue
             term = m.normalized_form().lower()
-            if not term.strip() or term in _STOP or len(term) > MAX_TERM:
+            if not term.strip() or term in _STOP or m.dictionary_form() in _STOP or len(term) > MAX_TERM:
                 continue
             if pos[0] == "名詞" and pos[1] == "数詞" and len(term) == 1:
                 continue

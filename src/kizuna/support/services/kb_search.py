@@ -18,12 +18,14 @@ from django.db.models import Avg, Count, Exists, OuterRef
 from kizuna.contacts.search import Result
 from kizuna.core import japanese, search
 from kizuna.core.japanese.tokens import terms
+from kizuna.core.permissions import Visibility
 
 from ..models import Article, ArticleTerm
 
 ARTICLE = "article"
 K1, B = 1.2, 0.75
 MAX_QUERY_TERMS = 48
+RARE, RARE_MIN = 0.05, 50  # a term in at most 5% of the articles (or 50) selects candidates
 
 
 @dataclass
@@ -65,11 +67,12 @@ def reindex(progress=None, *, batch: int = 500) -> int:
         for article in chunk:
             counts = Counter(terms(article_text(article)))
             rows += [ArticleTerm(article=article, term=t, tf=min(n, 32767)) for t, n in counts.items()]
-            Article.objects.filter(pk=article.pk).update(token_count=sum(counts.values()))
+            article.token_count = sum(counts.values())
             title = japanese.search_text(article.title)
             docs.append(search.Document(article.pk, [title, japanese.search_text(article.body)], names=(title,),
                                         stamp=article.updated_at))  # fmt: skip
         ArticleTerm.objects.bulk_create(rows, batch_size=2000)
+        Article.objects.bulk_update(chunk, ["token_count"], batch_size=500)
         search.index_many(ARTICLE, docs)
         done += len(chunk)
         if progress:
@@ -77,27 +80,40 @@ def reindex(progress=None, *, batch: int = 500) -> int:
     return done
 
 
+def corpus_stats() -> tuple[int, float]:
+    """(number of live articles, their average length in terms): BM25's corpus statistics, over every article
+    (one reader's view would make scores differ between readers for the same article)."""
+    stats = Article.objects.alive().aggregate(n=Count("pk"), avgdl=Avg("token_count"))
+    return stats["n"] or 0, float(stats["avgdl"] or 0) or 1.0
+
+
 def bm25(candidates, query: str, *, limit: int = 10, text_terms=None) -> list[tuple[int, float]]:
-    """[(article id, score)] best first, over the articles of `candidates` (a queryset the reader may see)."""
+    """[(article id, score)] best first, over the articles of `candidates` (a queryset the reader may see).
+
+    Postings are read rarest term first. The articles holding a rare term (df at most RARE of the corpus) are the
+    candidates; the common terms' postings are then read for those candidates only, so a question full of everyday
+    words (確認, 使う, 場合) does not read most of the table. An article that shares only common words with the
+    question is left out: its score would be near zero anyway. When every term is common, all are read."""
     wanted = Counter(text_terms if text_terms is not None else terms(query))
     if not wanted:
         return []
     query_terms = [t for t, _n in wanted.most_common(MAX_QUERY_TERMS)]
-    ids = candidates.values("pk")
-    stats = candidates.aggregate(n=Count("pk"), avgdl=Avg("token_count"))
-    n_docs, avgdl = stats["n"] or 0, float(stats["avgdl"] or 0) or 1.0
+    n_docs, avgdl = corpus_stats()
     if not n_docs:
         return []
-    rows = list(
-        ArticleTerm.objects.filter(term__in=query_terms, article_id__in=ids).values_list(
-            "article_id", "term", "tf", "article__token_count"
-        )
-    )
-    df = Counter(term for _a, term, _tf, _dl in rows)
+    df = dict(ArticleTerm.objects.filter(term__in=query_terms).values("term").annotate(n=Count("pk"))
+              .values_list("term", "n"))  # fmt: skip
+    if not df:
+        return []
     idf = {t: math.log(1 + (n_docs - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+    limit_df = max(RARE_MIN, int(n_docs * RARE))
+    rare = [t for t in df if df[t] <= limit_df] or list(df)
+    holders = ArticleTerm.objects.filter(term__in=rare, article_id__in=candidates.values("pk")).values("article_id")
+    rows = ArticleTerm.objects.filter(term__in=list(df), article_id__in=holders).values_list(
+        "article_id", "term", "tf", "article__token_count")  # fmt: skip
     scores: dict[int, float] = {}
-    for article_id, term, tf, dl in rows:
-        norm = tf * (K1 + 1) / (tf + K1 * (1 - B + B * (dl or 0) / avgdl))
+    for article_id, term, tf, length in rows:
+        norm = tf * (K1 + 1) / (tf + K1 * (1 - B + B * (length or 0) / avgdl))
         scores[article_id] = scores.get(article_id, 0.0) + idf[term] * norm * wanted[term]
     return sorted(scores.items(), key=lambda kv: (-kv[1], -kv[0]))[:limit]
 
@@ -122,8 +138,9 @@ def rank(candidates, query: str, *, limit: int = 10) -> list[Hit]:
 
 
 def public_articles(brand=None):
-    """The articles of the public FAQ: public, not deleted, and on this brand (or on every brand)."""
-    qs = Article.objects.alive().filter(audience=Article.Audience.PUBLIC)
+    """The articles of the public FAQ: for the public, seen by every agent (a private or team article is a draft),
+    not deleted, and on this brand (or on every brand)."""
+    qs = Article.objects.alive().filter(audience=Article.Audience.PUBLIC, visibility=Visibility.PUBLIC)
     if brand is not None:
         through = Article.brands.through
         on_brand = Exists(through.objects.filter(article_id=OuterRef("pk"), faqbrand_id=brand.pk))
