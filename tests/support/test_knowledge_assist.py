@@ -76,8 +76,8 @@ def test_suggestions_summary_and_draft_on_the_ticket_page(cast, desk):
         and 'data-kb-insert="電源コードと主電源スイッチを確認してください。"' in part
     )
     # What the agent writes steers the suggestions: a reply about the invoice brings the invoice article.
-    part = client.get(f"/support/tickets/{desk.pk}/assist/suggestions/",
-                      {"body_text": "請求書の再発行について"}).content.decode()  # fmt: skip
+    part = client.post(f"/support/tickets/{desk.pk}/assist/suggestions/",
+                       {"body_text": "請求書の再発行について"}).content.decode()  # fmt: skip
     assert "請求書の再発行" in part
     summary = assist.summarize(desk)
     assert summary.sentences and not any("引用" in s for s in summary.sentences)  # quoted history is left out

@@ -27,12 +27,13 @@ def _ticket(request, pk: int) -> Ticket:
     return get_for_user(Ticket, request.user, pk)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @page_view
 def suggestions(request, pk: int):
-    """Top 3 articles for the ticket and the reply being written (`draft`), with the suggested reason/priority."""
+    """Top 3 articles for the ticket and the reply being written (`body_text`), with the suggested reason and
+    priority. The page posts the draft (a long Japanese draft would not fit in a URL); it changes nothing."""
     ticket = _ticket(request, pk)
-    draft = request.GET.get("body_text", "")[:4000]
+    draft = (request.POST if request.method == "POST" else request.GET).get("body_text", "")[:4000]
     hits = assist.suggest_articles(request.user, ticket, draft=draft) if has_perm(request.user, "article", "view") \
         else []  # fmt: skip
     context = {"ticket": ticket, "hits": hits, "can_work": can_work(request.user, ticket),
