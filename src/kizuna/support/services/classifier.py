@@ -6,6 +6,7 @@ Training runs in the worker (`queue_training`); the newest finished model answer
 import hashlib
 import math
 from collections import Counter, defaultdict
+from functools import lru_cache
 
 from django.db import transaction
 from django.utils import timezone
@@ -130,9 +131,15 @@ def queue_training(*, actor, targets=tuple(AssistModel.Target.values)) -> list[A
 
 
 def current(target: str) -> AssistModel | None:
-    return (
-        AssistModel.objects.filter(target=target, state=AssistModel.State.DONE).order_by("-finished_at", "-id").first()
-    )
+    """The newest finished model, without its parameters (`params_of` reads and keeps those once per process)."""
+    done = AssistModel.objects.filter(target=target, state=AssistModel.State.DONE).defer("params")
+    return done.order_by("-finished_at", "-id").first()
+
+
+@lru_cache(maxsize=8)
+def params_of(model_id: int) -> dict:
+    """A finished model never changes, so its parameters are parsed once per process, not on every suggestion."""
+    return AssistModel.objects.filter(pk=model_id).values_list("params", flat=True).first() or {}
 
 
 def predict(ticket: Ticket) -> dict:
@@ -143,13 +150,13 @@ def predict(ticket: Ticket) -> dict:
         return out
     model = current(AssistModel.Target.REASON)
     if model is not None:
-        best = scores(model.params, text_terms)
+        best = scores(params_of(model.pk), text_terms) or [("0", 0.0)]
         reason = CallReason.objects.select_related("parent").filter(pk=int(best[0][0]), active=True).first()
         if reason is not None:
             out["reason"] = (reason, best[0][1])
     model = current(AssistModel.Target.PRIORITY)
     if model is not None:
-        best = scores(model.params, text_terms)
+        best = scores(params_of(model.pk), text_terms) or [("", 0.0)]
         if best[0][0] in Ticket.Priority.values:
             out["priority"] = (best[0][0], Ticket.Priority(best[0][0]).label, best[0][1])
     return out
