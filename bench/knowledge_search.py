@@ -21,8 +21,9 @@ import random
 import statistics
 import time
 
-PRODUCTS = ["ABC-200", "ABC-150", "XR-10", "XR-20", "LP-300", "LP-500", "KZ-7", "KZ-9", "MT-40", "MT-60", "HX-1",
-            "HX-2", "SP-11", "SP-12", "DN-5", "DN-8", "QF-70", "QF-90", "TR-3", "TR-4"]  # fmt: skip
+# 500 model numbers (ABC-10 … TR-500): with 10 kinds and 16 symptoms every article is a combination of its own.
+PRODUCTS = [f"{series}-{n}" for series in ("ABC", "XR", "LP", "KZ", "MT", "HX", "SP", "DN", "QF", "TR")
+            for n in range(10, 510, 10)]  # fmt: skip
 KINDS = [
     "プリンター",
     "コンプレッサー",
