@@ -241,6 +241,7 @@ def _support(cast, secret, team_person, public) -> SimpleNamespace:
     open_ = receive(channel=channel, sender=Sender(email="public@example.jp"), subject="公開の問い合わせ",
                     body_text="公開の本文")  # fmt: skip
     survey = SurveyResponse.objects.create(ticket=hidden.ticket, agent=cast.owner)
+    _knowledge(cast)
     tickets = [hidden.ticket, team.ticket, open_.ticket]
     messages = [hidden.message, team.message, open_.message]
     return SimpleNamespace(
@@ -249,6 +250,17 @@ def _support(cast, secret, team_person, public) -> SimpleNamespace:
         attachments=_ids(hidden.message.attachments.all()),
         survey=csat.token_for(survey),
     )
+
+
+def _knowledge(cast) -> None:
+    """A FAQ brand, a private article marked for the public FAQ (a draft: it must show nowhere but to its owner) and
+    a public one."""
+    from kizuna.support.services import knowledge
+
+    knowledge.save_brand(actor=cast.admin, data={"name": "公開FAQ", "slug": "crawl-faq"})
+    knowledge.create_article(actor=cast.owner, data={"title": "鍵穴の手順", "body": "鍵穴の社内手順です。",
+                                                     "audience": "public", "visibility": "private"})  # fmt: skip
+    knowledge.create_article(actor=cast.owner, data={"title": "公開の手順", "body": "公開の本文", "audience": "public"})
 
 
 def _webhook(cast):
@@ -364,6 +376,12 @@ def _sla_ids(model_name: str) -> list[int]:
     return _ids(apps.get_model("support", model_name).objects.all()) or [1]
 
 
+def _faq_brands() -> list[str]:
+    from kizuna.support.models import FaqBrand
+
+    return list(FaqBrand.objects.values_list("slug", flat=True))
+
+
 def fills(route: Route, w) -> list[dict] | None:
     """The path parameters to try for a route: every seeded record of the route's kind (hidden ones included).
     None means the route is unknown to the crawl — test_every_route_is_crawled names it."""
@@ -419,6 +437,8 @@ def fills(route: Route, w) -> list[dict] | None:
         ("sales/quotes/<int:pk>", "pk", _ids(w.quotes)), ("sales/settings/products/<int:pk>", "pk", _ids(w.products)),
         ("api/v1/quotes/<quote_id>", "quote_id", _ids(w.quotes)),
         ("api/v1/products/<product_id>", "product_id", _ids(w.products)),
+        ("support/knowledge/<int:pk>", "pk", _sla_ids("Article")), ("api/v1/articles/<article_id>", "article_id",
+                                                                    _sla_ids("Article")),
     ]  # fmt: skip
     for prefix, name, ids in by_prefix:
         if p.startswith(prefix) and route.params == (name,):
@@ -453,6 +473,8 @@ def fills(route: Route, w) -> list[dict] | None:
         ("calendar_id", "day_id"): [{"calendar_id": c, "day_id": 1} for c in _sla_ids("BusinessCalendar")],
         ("pk", "person_pk"): [{"pk": d.pk, "person_pk": c.person_id} for d in w.deals for c in d.contacts.all()],
         ("pk", "position"): [{"pk": d.pk, "position": 0} for d in w.deals],
+        ("brand", "pk"): [{"brand": b, "pk": a} for b in ("no-such-brand", *_faq_brands())
+                          for a in _sla_ids("Article")],
     }  # fmt: skip
     if route.params in pairs:
         return pairs[route.params]
@@ -462,6 +484,7 @@ def fills(route: Route, w) -> list[dict] | None:
         "company_pk": [{"company_pk": i} for i in companies],
         "key": [{"key": k} for k in ("member", "readonly", "admin")],
         "channel": [{"channel": "no-such-channel"}],  # LINE and CTI hooks: POST only
+        "brand": [{"brand": b} for b in ("no-such-brand", *_faq_brands())],  # the public FAQ
     }
     if len(route.params) == 1 and route.params[0] in single:
         return single[route.params[0]]

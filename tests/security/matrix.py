@@ -953,3 +953,37 @@ OPERATIONS.update({
     f"POST {A}/quotes/{{quote_id}}/pdf": Op(quote_of({}, issued=True), reads(),
                                             content_type="application/pdf"),
 })  # fmt: skip
+
+
+# --- support: knowledge articles (ナレッジ) and the assistant --------------------------------------------------------
+_READ_ALL["article"] = ["view"]  # the auditor reads the knowledge base too
+
+
+def kb_article(body=None):
+    """The scenario's article, created by the scenario's owner with its visibility (and sharing)."""
+
+    def build(world, scenario):
+        from kizuna.support.services import knowledge
+
+        owner, visibility, _shared = SCENARIOS[scenario]
+        data = {"title": "電源が入らないとき", "body": "電源コードを確認してください。", "visibility": visibility}
+        obj = knowledge.create_article(actor=world.users[owner], data=data)
+        obj = world.share(obj, scenario)
+        return _t(params={"article_id": obj.pk}, body=body, obj=obj, expect_id=obj.pk)
+
+    return build
+
+
+OPERATIONS.update({
+    f"GET {A}/articles": Op(collection(), EVERYONE),
+    f"GET {A}/articles/search": Op(collection(query={"q": "電源が入らないときはどうすればよいですか"}), EVERYONE),
+    f"POST {A}/articles": Op(collection(body={"title": "保証期間", "body": "お買い上げから1年間です。"}), CREATORS),
+    f"GET {A}/articles/{{article_id}}": Op(kb_article(), reads(), returns_target=True),
+    f"PATCH {A}/articles/{{article_id}}": Op(kb_article({"body": "主電源スイッチも確認してください。"}), writes(),
+                                             returns_target=True),
+    f"DELETE {A}/articles/{{article_id}}": Op(kb_article(), writes(204)),
+    f"GET {A}/articles/{{article_id}}/versions": Op(kb_article(), reads()),
+    f"GET {A}/article-categories": Op(collection(), EVERYONE),
+    f"POST {A}/article-categories": Op(collection(body={"name": "故障・修理"}), admins(201)),
+    f"GET {A}/tickets/{{ticket_id}}/assist": Op(sla_ticket, reads()),
+})  # fmt: skip

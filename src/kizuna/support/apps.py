@@ -9,7 +9,7 @@ class SupportConfig(AppConfig):
     verbose_name = "Support"
     default_auto_field = "django.db.models.BigAutoField"
     url_prefix = "support/"
-    api_routers = ("kizuna.support.api.router", "kizuna.support.api_sla.router")
+    api_routers = ("kizuna.support.api.router", "kizuna.support.api_sla.router", "kizuna.support.api_knowledge.router")
     api_order = 80
     # /hooks/line/, /hooks/cti/, /chat/ and /support/cti/ (kizuna.support.plugs_channels)
     root_url_mounts = (
@@ -17,6 +17,7 @@ class SupportConfig(AppConfig):
         ("hooks/cti/", "kizuna.support.cti.hook_urls"),
         ("chat/", "kizuna.support.chat.urls"),
         ("support/cti/", "kizuna.support.cti.urls"),
+        ("faq/", "kizuna.support.faq_urls"),  # the public FAQ of each brand
     )
 
     def ready(self):
@@ -71,3 +72,7 @@ class SupportConfig(AppConfig):
         from .sla import plug as sla
 
         sla.ready()
+
+        from . import plugs_knowledge
+
+        plugs_knowledge.register()  # ナレッジ (FAQ) and the assistant

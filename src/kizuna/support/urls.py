@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import csat, inbox, settings, sla_settings, support_reports, tickets
+from .views import assist, csat, inbox, knowledge, settings, sla_settings, support_reports, tickets
 
 app_name = "support"
 urlpatterns = [
@@ -41,4 +41,21 @@ urlpatterns = [
     path("reports/", support_reports.dashboard, name="support_reports"),
     path("reports/tickets/", support_reports.drill_down, name="support_report_tickets"),
     path("reports/export.csv", support_reports.export, name="support_report_export"),
+    # ナレッジ (FAQ) and the assistant
+    path("knowledge/", knowledge.article_list, name="article_list"),
+    path("knowledge/new/", knowledge.article_create, name="article_create"),
+    path("knowledge/<int:pk>/", knowledge.article_detail, name="article_detail"),
+    path("knowledge/<int:pk>/edit/", knowledge.article_edit, name="article_edit"),
+    path("knowledge/<int:pk>/history/", knowledge.article_history, name="article_history"),
+    path("knowledge/<int:pk>/restore/", knowledge.article_restore, name="article_restore"),
+    path("knowledge/<int:pk>/delete/", knowledge.article_delete, name="article_delete"),
+    path("knowledge/<int:pk>/feedback/", knowledge.article_feedback, name="article_feedback"),
+    path("settings/knowledge/", knowledge.knowledge_settings, name="knowledge_settings"),
+    path("settings/assist/", assist.assist_settings, name="assist_settings"),
+    path("tickets/<int:pk>/assist/suggestions/", assist.suggestions, name="assist_suggestions"),
+    path("tickets/<int:pk>/assist/summary/", assist.summary, name="assist_summary"),
+    path("tickets/<int:pk>/assist/summary/llm/", assist.summary_llm, name="assist_summary_llm"),
+    path("tickets/<int:pk>/assist/draft/", assist.draft, name="assist_draft"),
+    path("reports/faq-gaps/", assist.gaps_report, name="faq_gaps"),
+    path("reports/faq-gaps.csv", assist.gaps_export, name="faq_gaps_export"),
 ]

@@ -4,6 +4,17 @@ from .chat import ChatVisitor
 from .cti import AgentExtension, Call
 from .desk import AgentProfile, CustomerIdentity, Macro, SurveyResponse, TicketCounter, TicketPresence
 from .hooks import HookEvent
+from .knowledge import (
+    Article,
+    ArticleCategory,
+    ArticleFeedback,
+    ArticleTerm,
+    ArticleVersion,
+    AssistCall,
+    AssistConfig,
+    AssistModel,
+    FaqBrand,
+)
 from .line import LineContact
 from .mail import KeptMail, MailboxState
 from .sla import BusinessCalendar, CalendarDay, SlaEvent, SlaPolicy, TicketSla
@@ -12,6 +23,14 @@ from .tickets import Attachment, CallReason, Channel, ChannelKind, Message, Tick
 __all__ = [
     "AgentExtension",
     "AgentProfile",
+    "Article",
+    "ArticleCategory",
+    "ArticleFeedback",
+    "ArticleTerm",
+    "ArticleVersion",
+    "AssistCall",
+    "AssistConfig",
+    "AssistModel",
     "Attachment",
     "BusinessCalendar",
     "CalendarDay",
@@ -21,6 +40,7 @@ __all__ = [
     "ChannelKind",
     "ChatVisitor",
     "CustomerIdentity",
+    "FaqBrand",
     "HookEvent",
     "KeptMail",
     "LineContact",
