@@ -8,7 +8,13 @@ person again under another customer id, with full-width digits, half-width or hi
 already in the database (their external id) or repeat an earlier row of the file (the same customer id).
 
     KIZUNA_DATA_DIR=/tmp/kz-import [DATABASE_URL=postgres://...] nice -n 10 .venv/bin/python bench/import_bench.py \
-        [--rows 100000] [--existing 0] [--variants 0.3] [--profile 40] [--skip-run]
+        [--rows 100000] [--existing 0] [--variants 0.3] [--profile 40] [--skip-run] [--baseline DIR]
+
+With `--baseline DIR` (a checkout of the code to compare with, e.g. made with
+`git archive <commit> src | tar -x -C DIR`), the same file goes through the baseline's import and this
+checkout's, each in a fresh process and a fresh database (a new SQLite file, or a new PostgreSQL database on the
+server of DATABASE_URL, dropped after), and a table of rows/s for both closes the output. `--sizes 10000,100000`
+repeats the comparison for each size.
 """
 
 import argparse
@@ -19,7 +25,11 @@ import os
 import pstats
 import random
 import resource
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 _OLD = {"高": "髙", "崎": "﨑", "斉": "齋", "辺": "邊", "沢": "澤", "浜": "濱", "島": "嶋", "広": "廣", "国": "國"}
 _FORMS = ("株式会社{}", "{}株式会社", "㈱{}", "{}(株)", "(株){}", "{} 株式会社")
@@ -132,18 +142,41 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _counted(work, top: int):
+    """`work()` with every SQL statement counted by its shape (literals and placeholders folded): prints the
+    statement count and the `top` most frequent shapes, which is where an N+1 shows."""
+    import re
+    from collections import Counter
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def run():
+        with CaptureQueriesContext(connection) as captured:
+            result = work()
+        shapes = Counter(re.sub(r"'[^']*'|\b\d+\b|%s", "?", q["sql"])[:150] for q in captured.captured_queries)
+        print(f"  {len(captured.captured_queries):,} SQL statements; most frequent shapes:")
+        for shape, n in shapes.most_common(top):
+            print(f"  {n:>7,}  {shape}")
+        return result
+
+    return run
+
+
 def _timed(label: str, rows: int, work, profile: int = 0):
     profiler = cProfile.Profile() if profile else None
     _reset_peak()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
     result = work()
     if profiler:
         profiler.disable()
-    seconds = time.perf_counter() - started
-    print(f"{label:<46}{rows / seconds:>10,.0f} rows/s {seconds:>8.1f} s   peak RSS {_peak_rss_mb():,.0f} MB",
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    peak = _peak_rss_mb()
+    print(f"{label:<46}{rows / seconds:>10,.0f} rows/s {seconds:>8.1f} s (CPU {cpu:.1f} s)   peak RSS {peak:,.0f} MB",
           flush=True)  # fmt: skip
+    print(f"RESULT\t{label}\t{rows / seconds:.0f}\t{seconds:.2f}\t{peak:.0f}\t{cpu:.2f}", flush=True)
     if profiler:
         stats = pstats.Stats(profiler)
         stats.sort_stats("tottime").print_stats(profile)
@@ -158,7 +191,13 @@ def main():
     parser.add_argument("--variants", type=float, default=0.3)
     parser.add_argument("--profile", type=int, default=0, help="print the top N functions of the dry run and run")
     parser.add_argument("--skip-run", action="store_true", help="dry run only")
+    parser.add_argument("--queries", type=int, default=0, help="count the SQL of the dry run and run; show N shapes")
+    parser.add_argument("--baseline", help="a checkout of the code to compare with (its src/ is imported)")
+    parser.add_argument("--sizes", help="comma-separated row counts compared with --baseline (default: --rows)")
     args = parser.parse_args()
+    if args.baseline:
+        compare(args)
+        return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
     import django
 
@@ -198,17 +237,78 @@ def main():
     _timed("plain csv + bulk_create (baseline)", args.rows, baseline)
 
     job = services.upload(actor=admin, file=SimpleUploadedFile("bench.csv", data), filename="bench.csv")
-    dry = _timed("kizuna import, dry run (all checks)", args.rows,
-                 lambda: services.dry_run(actor=admin, job=job, preview=0), args.profile)  # fmt: skip
+    dry_run = lambda: services.dry_run(actor=admin, job=job, preview=0)  # noqa: E731
+    run = lambda: services.run(job.pk)  # noqa: E731
+    if args.queries:
+        dry_run, run = _counted(dry_run, args.queries), _counted(run, args.queries)
+    dry = _timed("kizuna import, dry run (all checks)", args.rows, dry_run, args.profile)
     print(f"  dry run: create {dry.created}, update {dry.updated}, skip {dry.skipped}, "
           f"duplicates {dry.duplicates}, errors {len(dry.errors)}", flush=True)  # fmt: skip
     if args.skip_run:
         return
     groups = DuplicateGroup.objects.count()
-    summary = _timed("kizuna import, run (write, index, audit, queue)", args.rows,
-                     lambda: services.run(job.pk), args.profile)  # fmt: skip
+    summary = _timed("kizuna import, run (write, index, audit, queue)", args.rows, run, args.profile)
     print(f"  run: created {summary.created}, updated {summary.updated}, skipped {summary.skipped}, "
           f"duplicate groups queued {DuplicateGroup.objects.count() - groups}", flush=True)  # fmt: skip
+
+
+def _database(url: str | None, name: str):
+    """A fresh database for one child run: a new SQLite file, or `name` created on the server of `url`."""
+    if not url:
+        return None, lambda: None
+    import psycopg
+
+    base = url.rsplit("/", 1)[0]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return f"{base}/{name}", drop
+
+
+def compare(args) -> None:
+    """Each size through the baseline checkout and through this one, in fresh processes and databases."""
+    here = Path(__file__).resolve().parent.parent / "src"
+    codes = [("baseline", Path(args.baseline).resolve() / "src"), ("this checkout", here)]
+    sizes = [int(n) for n in (args.sizes or str(args.rows)).split(",")]
+    table = []
+    for rows in sizes:
+        for label, src in codes:
+            with tempfile.TemporaryDirectory(prefix="kz-import-bench-") as data_dir:
+                url, drop = _database(os.environ.get("DATABASE_URL"), f"kz_import_bench_{os.getpid()}")
+                env = dict(os.environ, PYTHONPATH=str(src), KIZUNA_DATA_DIR=data_dir)
+                if url:
+                    env["DATABASE_URL"] = url
+                command = [sys.executable, __file__, "--rows", str(rows), "--existing", str(args.existing),
+                           "--variants", str(args.variants), *(["--skip-run"] if args.skip_run else [])]  # fmt: skip
+                print(f"--- {rows:,} rows, {label} ({src})", flush=True)
+                try:
+                    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+                except subprocess.CalledProcessError as exc:
+                    print(exc.stdout, exc.stderr, sep="\n")
+                    raise
+                finally:
+                    drop()
+                print("\n".join(line for line in out.splitlines() if not line.startswith("RESULT")), flush=True)
+                for line in out.splitlines():
+                    if line.startswith("RESULT"):
+                        _, phase, rate, seconds, peak, cpu = line.split("\t")
+                        table.append((rows, phase, label, int(rate), float(seconds), int(peak), float(cpu)))
+    vendor = "postgresql" if os.environ.get("DATABASE_URL") else "sqlite"
+    print(f"\n{vendor}: rows/s by wall clock (seconds, CPU seconds of the process, peak RSS MB)")
+    print(f"{'rows':>8}  {'phase':<48}{'baseline':>32}{'this checkout':>32}{'speed-up':>10}")
+    for rows in sizes:
+        for phase in dict.fromkeys(p for r, p, *_ in table if r == rows):
+            got = {label: (rate, sec, peak, cpu) for r, p, label, rate, sec, peak, cpu in table
+                   if r == rows and p == phase}  # fmt: skip
+            old, new = got.get("baseline"), got.get("this checkout")
+            cells = [f"{c[0]:,} ({c[1]:.1f} s, CPU {c[3]:.1f} s, {c[2]} MB)" if c else "-" for c in (old, new)]
+            ratio = f"{new[0] / old[0]:.2f}x" if old and new and old[0] else "-"
+            print(f"{rows:>8,}  {phase:<48}{cells[0]:>32}{cells[1]:>32}{ratio:>10}")
 
 
 if __name__ == "__main__":

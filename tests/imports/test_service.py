@@ -70,6 +70,7 @@ def test_probable_duplicates_are_created_and_queued_never_merged(cast):
 
 
 def test_resume_after_a_crash_never_applies_a_row_twice(cast, monkeypatch):
+    monkeypatch.setattr(services.common, "BATCH", 500)  # the file is several batches
     rows = [f"C-{i:04d},田中 {i}郎,タナカ,山田製作所,,,,,t{i}@example.jp,,,\r\n" for i in range(1, 1201)]
     job = upload(cast.owner, cp932(*rows))
     from kizuna.imports.services import batch

@@ -62,7 +62,8 @@ def test_an_import_whose_worker_is_killed_resumes_and_applies_every_row_once(mig
     data = migrated_data_dir
     job_id = int(kizuna(data, "shell", "--no-imports", "-c", SEED).stdout.split()[-1])
     worker = subprocess.Popen([sys.executable, "-m", "kizuna.cli", "db_worker", "--interval", "0.2",
-                               "--no-startup-delay"], env=_env(data), stdout=subprocess.DEVNULL,
+                               "--no-startup-delay"], env=_env(data, KIZUNA_IMPORT_BATCH="500"),  # several batches
+                              stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         deadline = time.monotonic() + 240

@@ -18,7 +18,12 @@ _PG_LOCK_KEY = 0x4B5A4E41  # serializes hash-chain appends across connections on
 READ_ACTIONS = ("brief.view", "privacy.disclosure.view", "search.throttled")
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def jsonable(value):
+    if type(value) in _PLAIN:  # most values of a snapshot: answered before the isinstance checks
+        return value
     if isinstance(value, models.Model):
         return f"{value} (#{value.pk})"  # readable in the history, still identifies the row
     if isinstance(value, (datetime, date)):

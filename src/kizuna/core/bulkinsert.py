@@ -74,9 +74,7 @@ def insert_rows(model, columns: list[str], rows: list[tuple], batch_size: int = 
 _INSERT_WITHOUT_ID: dict[tuple[str, str], tuple[str, list]] = {}
 
 
-def insert_without_id(model, obj) -> None:
-    """One INSERT of an unsaved instance in one round trip, the database choosing its id (left unset on `obj`):
-    for rows written beside every change (outbox events), where `save()` costs more than the insert itself."""
+def _without_id_plan(model) -> tuple[str, list]:
     key = (connection.vendor, model._meta.label)
     if key not in _INSERT_WITHOUT_ID:
         fields = [f for f in model._meta.concrete_fields if not f.primary_key]
@@ -84,6 +82,27 @@ def insert_without_id(model, obj) -> None:
         table = connection.ops.quote_name(model._meta.db_table)
         sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
         _INSERT_WITHOUT_ID[key] = (sql, [(f.attname, _preparer(f)) for f in fields])
-    sql, plan = _INSERT_WITHOUT_ID[key]
+    return _INSERT_WITHOUT_ID[key]
+
+
+def insert_without_id(model, obj) -> None:
+    """One INSERT of an unsaved instance in one round trip, the database choosing its id (left unset on `obj`):
+    for rows written beside every change (outbox events), where `save()` costs more than the insert itself."""
+    insert_many_without_id(model, [obj])
+
+
+def insert_many_without_id(model, objs: list, batch_size: int = 2000) -> None:
+    """`insert_without_id` for many instances, in their order (ids ascend with it), one `executemany` per
+    `batch_size`: the outbox rows of an import batch, whose ids nobody reads back. `bulk_create` compiles SQL
+    per object and costs several times the insert."""
+    if not objs:
+        return
+    sql, plan = _without_id_plan(model)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [prep(getattr(obj, a)) if prep else getattr(obj, a) for a, prep in plan])
+        for start in range(0, len(objs), batch_size):
+            rows = [[prep(getattr(obj, a)) if prep else getattr(obj, a) for a, prep in plan]
+                    for obj in objs[start : start + batch_size]]  # fmt: skip
+            if len(rows) == 1:
+                cursor.execute(sql, rows[0])
+            else:
+                cursor.executemany(sql, rows)

@@ -1,8 +1,8 @@
 """Imports whose worker died (killed, out of memory, the machine restarted) are taken up again by the clock.
 
-A running job writes `heartbeat_at` at every batch (a batch takes about a second). One that has not beaten for
-KIZUNA_IMPORT_STALL_SECONDS is queued again; the run continues after `position`, and a run that was only slow
-cannot apply a row twice (running._catch_up).
+A running job writes `heartbeat_at` at every batch (a batch takes a second or two). One that has
+not beaten for KIZUNA_IMPORT_STALL_SECONDS is queued again; the run continues after `position`, and a run that
+was only slow cannot apply a row twice (running._catch_up).
 """
 
 from datetime import timedelta

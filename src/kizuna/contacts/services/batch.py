@@ -4,7 +4,7 @@ record and change, as the single services write them, so each history reads the 
 and a handful of statements per batch instead of a dozen per record."""
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 
 from kizuna.core import audit, records
 from kizuna.core.bulkinsert import insert_many
@@ -100,6 +100,8 @@ def update_people(*, actor, items) -> list:
     with transaction.atomic():
         ids = [person.pk for _, person, _, _ in cleaned]
         locked = Person.objects.select_for_update().in_bulk(ids)
+        # the audit snapshots name the owner and team: read for the whole batch, not twice per person
+        prefetch_related_objects([*locked.values(), *(p for _, p, _, _ in cleaned)], "owner", "team")
         held = points_of(ids)
         tags_before = tags_of([person.pk for _, person, data, _ in cleaned if "tags" in data])
         events, written, deleted, inserted, tag_pairs, indexed = [], [], [], [], [], []
@@ -164,6 +166,7 @@ def change_employments(*, actor, updates, additions) -> list[Employment]:
         added.append((person, employment_service._clean(actor, data)))
     with transaction.atomic():
         locked = Employment.objects.select_for_update().in_bulk([job.pk for job, _ in cleaned])
+        prefetch_related_objects([*locked.values(), *(job for job, _ in cleaned)], "company", "site")
         events, written = [], []
         for job, values in cleaned:
             records.require_write(actor, job)

@@ -6,6 +6,7 @@ from datetime import date
 from kizuna.contacts.models import Company, DuplicateGroup, Employment, Person
 from kizuna.contacts.services.bulk import bulk_create_companies, bulk_create_people, contact_point
 from kizuna.core import japanese
+from kizuna.core.bulkinsert import insert_many_without_id
 from kizuna.core.permissions import Visibility
 
 from ..models import ImportJob, ImportRow
@@ -90,4 +91,4 @@ def _queue_duplicates(plans: list[RowPlan], created: list[Person]) -> None:
             groups.append(DuplicateGroup(kind="person", score=max(d[0] for d in plan.duplicates),
                                          reasons=sorted({r for d in plan.duplicates for r in d[1]}),
                                          member_ids=members, first_id=members[0]))  # fmt: skip
-    DuplicateGroup.objects.bulk_create(groups, batch_size=1000)
+    insert_many_without_id(DuplicateGroup, groups)  # no ids read back: the queue reads them

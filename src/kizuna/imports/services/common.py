@@ -16,7 +16,7 @@ from ..planning import RowPlan
 
 MATCH_KEYS = ("external_id", "email", "phone")
 MAX_ERRORS = 1000
-BATCH = 500  # rows per transaction of a run (a crash keeps every finished batch)
+BATCH = settings.KIZUNA_IMPORT_BATCH  # rows per transaction of a run (a crash keeps every finished batch)
 _OUTCOMES = {"create": "created", "update": "updated", "skip": "skipped"}
 
 
