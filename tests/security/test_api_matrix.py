@@ -10,6 +10,7 @@ import pytest
 from django.db import transaction
 
 from kizuna.api import api
+from tests.conftest import made_once
 
 from .matrix import ACTORS, NONE, OPERATIONS, SCENARIOS, parse, reads
 from .world import Target, World
@@ -88,12 +89,19 @@ def _check_body(op, target, actor: str, status: int, response) -> str | None:
     return None
 
 
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker):
+    """The actors and their tokens, made once for all operations (each test runs in a savepoint inside)."""
+    with made_once(django_db_blocker):
+        yield World()
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("key", sorted(OPERATIONS))
-def test_operation(key):
+def test_operation(key, shared_world):
     op = OPERATIONS[key]
     method, path = key.split(" ", 1)
-    world = World()
+    world = shared_world.next_test()
     mismatches, checks = [], 0
     for scenario, spec in op.expect.items():
         expected = parse(spec)

@@ -58,6 +58,14 @@ class World:
         self._anchor = None
         self._clients = {}
 
+    def next_test(self) -> "World":
+        """The same actors for another test: forget the records the last one made (they were rolled back), re-read
+        the users and teams it may have changed."""
+        self._anchor = None
+        for obj in (*self.teams.values(), *self.users.values()):
+            obj.refresh_from_db()
+        return self
+
     @staticmethod
     def _token(user) -> str:
         """read and write; administrators' tokens also carry the admin scope that /roles and /users need."""
