@@ -2,41 +2,32 @@
 and the mark, text that is no number the mark, an IDN e-mail its folded Unicode and punycode forms — and the
 person is found by either spelling of the domain afterwards."""
 
-import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+import importlib
 
-BEFORE = [("contacts", "0004_reindex_sensitive_contact_points")]
-AFTER = [("contacts", "0006_recheck_contact_points")]
+from django.apps import apps
 
+from kizuna.contacts.models import ContactPoint, Person
+from kizuna.contacts.search import reindex, search_records
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
+recheck = importlib.import_module("kizuna.contacts.migrations.0006_recheck_contact_points").recheck
 
 
-@pytest.mark.django_db(transaction=True)
 def test_old_contact_points_are_read_again(cast):
-    old = _migrate(BEFORE)
-    try:
-        person = old.get_model("contacts", "Person").objects.create(
-            family_name="北村", name_search="北村", owner_id=cast.owner.pk, team_id=cast.owner.team_id
-        )
-        points = old.get_model("contacts", "ContactPoint").objects
-        points.create(person=person, kind="phone", label="office", value="076-1112-5095", normalized="07611125095",
-                      extension="253")  # fmt: skip
-        points.create(person=person, kind="phone", label="office", value="03-1234-5678", normalized="0312345678",
-                      e164="+81312345678")  # fmt: skip
-        points.create(person=person, kind="phone", label="other", value="先方確認中", normalized="")
-        points.create(person=person, kind="email", label="work", value="Kitamura@XN--EFVPJ.example.co.jp",
-                      normalized="kitamura@xn--efvpj.example.co.jp")  # fmt: skip
-        _migrate(AFTER)
-    finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
-
-    from kizuna.contacts.models import ContactPoint
-    from kizuna.contacts.search import search_records
+    """Rows as the code before 0005 stored them (no review mark, no punycode), then the data migration's function
+    (run on the current models: migrating the whole schema back and forth costs more than the rule is worth)."""
+    person = Person.objects.create(
+        family_name="北村", name_search="北村", owner_id=cast.owner.pk, team_id=cast.owner.team_id
+    )
+    points = ContactPoint.objects
+    points.create(person=person, kind="phone", label="office", value="076-1112-5095", normalized="07611125095",
+                  extension="253")  # fmt: skip
+    points.create(person=person, kind="phone", label="office", value="03-1234-5678", normalized="0312345678",
+                  e164="+81312345678")  # fmt: skip
+    points.create(person=person, kind="phone", label="other", value="先方確認中", normalized="")
+    points.create(person=person, kind="email", label="work", value="Kitamura@XN--EFVPJ.example.co.jp",
+                  normalized="kitamura@xn--efvpj.example.co.jp")  # fmt: skip
+    recheck(apps, None)
+    reindex("person")  # what the later migration 0010 does for every person
 
     got = {p.value: p for p in ContactPoint.objects.filter(person_id=person.pk)}
     off_plan = got["076-1112-5095"]
