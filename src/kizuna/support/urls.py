@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import csat, inbox, settings, sla_settings, support_reports, tickets
+from .views import live as live_views
 
 app_name = "support"
 urlpatterns = [
@@ -41,4 +42,7 @@ urlpatterns = [
     path("reports/", support_reports.dashboard, name="support_reports"),
     path("reports/tickets/", support_reports.drill_down, name="support_report_tickets"),
     path("reports/export.csv", support_reports.export, name="support_report_export"),
+    # live updates (Server-Sent Events; deploy/nginx/kizuna.conf streams /support/live/ unbuffered)
+    path("live/inbox/", live_views.inbox_stream, name="live_inbox"),
+    path("live/tickets/<int:pk>/", live_views.ticket_stream, name="live_ticket"),
 ]
