@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .views import channel_settings as channel_views
 from .views import csat, inbox, settings, sla_settings, support_reports, tickets
 from .views import live as live_views
 
@@ -45,4 +46,9 @@ urlpatterns = [
     # live updates (Server-Sent Events; deploy/nginx/kizuna.conf streams /support/live/ unbuffered)
     path("live/inbox/", live_views.inbox_stream, name="live_inbox"),
     path("live/tickets/<int:pk>/", live_views.ticket_stream, name="live_ticket"),
+    # 設定 → チャネル
+    path("settings/channels/", channel_views.channel_list, name="channel_list"),
+    path("settings/channels/new/<slug:kind>/", channel_views.channel_edit, name="channel_new"),
+    path("settings/channels/<int:pk>/", channel_views.channel_edit, name="channel_edit"),
+    path("settings/channels/<int:pk>/test/", channel_views.channel_test, name="channel_test"),
 ]
