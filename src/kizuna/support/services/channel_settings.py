@@ -214,7 +214,7 @@ def save_extensions(*, actor, data: dict) -> int:
 def test_connection(*, actor, channel: Channel) -> list[tuple[str, bool, str]]:
     """Log in to the mailbox's IMAP and SMTP servers (nothing is read or sent): [(label, ok, message)]."""
     _require_admin(actor)
-    from ..mail import imap
+    from ..mail import imap, smtp
     from ..mail.config import mailbox
 
     box = mailbox(channel)
@@ -233,15 +233,7 @@ def test_connection(*, actor, channel: Channel) -> list[tuple[str, bool, str]]:
             results.append(("IMAP", False, getattr(exc, "summary", "") or str(exc)))
     if box.smtp_host:
         try:
-            if box.smtp_security == "tls":
-                client = smtplib.SMTP_SSL(box.smtp_host, box.smtp_port, context=box.ssl_context(), timeout=10)
-            else:
-                client = smtplib.SMTP(box.smtp_host, box.smtp_port, timeout=10)
-                if box.smtp_security == "starttls":
-                    client.starttls(context=box.ssl_context())
-            with client:
-                if box.smtp_user and box.smtp_password:
-                    client.login(box.smtp_user, box.smtp_password)
+            with smtp.connect(box, timeout=10) as client:
                 client.noop()
             results.append(("SMTP", True, _("接続できました（メールは送っていません）。")))
         except (OSError, smtplib.SMTPException) as exc:
