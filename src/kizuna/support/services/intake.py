@@ -193,8 +193,8 @@ _UNDECIDED = object()
 def _exact_key(sender: Sender):
     """What the exact keys decide without the dedup model, in one indexed query on the contact points' normalized
     column: no live holder of the sender's e-mail or phone digits → nobody (the model would have nobody to weigh);
-    exactly one holder whose folded name is the sender's (or the sender gives no name and the holder is the sole
-    holder of every given value) → that person. Anything else is `_UNDECIDED`: the dedup model weighs it."""
+    exactly one holder whose folded name is the sender's → that person. Anything else (several holders, another name,
+    no name) is `_UNDECIDED`: the dedup model weighs it."""
     email, digits = _contact_keys(sender)
     values = [v for v in (email, digits) if v]
     if not values:
