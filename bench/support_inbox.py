@@ -133,8 +133,11 @@ def main():
     def bound(user, queue):
         """The keyset query as it was before: the status filter as bound parameters (SQLite cannot prove that it
         implies a partial index's condition, so it sorts every match)."""
+        import importlib
+
         from kizuna.core.pagination import paginate
-        from kizuna.support.services import inbox as module
+
+        module = importlib.import_module("kizuna.support.services.inbox")
 
         literal = module._status_in
         module._status_in = lambda qs, statuses: qs.filter(status__in=statuses)
