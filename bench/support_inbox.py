@@ -14,8 +14,12 @@ import argparse
 import os
 import random
 import statistics
+import sys
 import time
 from datetime import timedelta
+from pathlib import Path
+
+sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "src")]  # this checkout's code, not an installed copy
 
 
 def timed(fn, repeat: int) -> tuple[float, float]:
