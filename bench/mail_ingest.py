@@ -5,7 +5,11 @@ clock runs (`support.mail.imap.fetch`). Beside it, in the same run and on the sa
 fetch + MIME parse (no database) — the baselines that show what the database part costs.
 
     KIZUNA_DATA_DIR=/tmp/kz-mail [DATABASE_URL=postgres://...] nice -n 10 .venv/bin/python bench/mail_ingest.py \
-        [--n 1000] [--attachments 0.2] [--seed 15] [--profile 40]
+        [--n 1000] [--attachments 0.2] [--seed 15] [--profile 40] [--queries 20] [--baseline]
+
+--baseline first ingests N other mails (other senders, so nobody is matched across the two sets) the old way — the
+dedup model for every sender, one transaction per message — and then the N mails the current way, in the same run
+and database (the current way runs second, on the larger database).
 
 Target: ≥ 100 messages/s for the full ingest.
 """
@@ -16,8 +20,10 @@ import cProfile
 import os
 import pstats
 import random
+import re
 import sys
 import time
+from collections import Counter
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -57,7 +63,7 @@ def _word(text: str, charset: str) -> str:
     return f"=?{label}?B?{base64.b64encode(_encode(text, charset)).decode()}?="
 
 
-def make_mails(n: int, *, attachments: float, seed: int) -> list[bytes]:
+def make_mails(n: int, *, attachments: float, seed: int, prefix: str = "user") -> list[bytes]:
     from datetime import UTC, datetime, timedelta
 
     rng = random.Random(seed)
@@ -65,7 +71,7 @@ def make_mails(n: int, *, attachments: float, seed: int) -> list[bytes]:
     for i in range(max(20, n // 4)):
         family, given = rng.choice(FAMILY), rng.choice(GIVEN)
         company = rng.choice(COMPANY)
-        senders.append((f"{family} {given}", f"user{i}@{['example.co.jp', 'example.com', 'example.ne.jp'][i % 3]}",
+        senders.append((f"{family} {given}", f"{prefix}{i}@{['example.co.jp', 'example.com', 'example.ne.jp'][i % 3]}",
                         company))  # fmt: skip
     start = datetime(2026, 9, 1, tzinfo=UTC)
     mails, sent = [], []
@@ -124,10 +130,44 @@ def make_mails(n: int, *, attachments: float, seed: int) -> list[bytes]:
     return mails
 
 
-def _rate(label: str, n: int, seconds: float) -> float:
+def _counter(shapes):
+    """An execute wrapper counting statements by their verb and first table."""
+
+    def wrapper(execute, sql, params, many, context):
+        words = re.findall(r'"?(\w+)"?', sql[:400])
+        verb = words[0].upper() if words else "?"
+        marker = {"SELECT": "FROM", "INSERT": "INTO", "UPDATE": "UPDATE", "DELETE": "FROM"}.get(verb)
+        upper = [w.upper() for w in words]
+        table = words[upper.index(marker) + 1] if marker in upper[1 if verb == "UPDATE" else 0 :] else ""
+        if verb == "UPDATE":
+            table = words[1] if len(words) > 1 else ""
+        shapes[f"{verb} {table}"] += 1
+        return execute(sql, params, many, context)
+
+    return wrapper
+
+
+def _rate(label: str, n: int, seconds: float, cpu: float | None = None) -> float:
+    """Wall-clock rate, and the rate per CPU second of this process (the machine's load moves the first, barely the
+    second; the database server's own CPU is not in it)."""
     rate = n / seconds if seconds else float("inf")
-    print(f"  {label:<58} {n:>7} msgs {seconds:>8.2f} s {rate:>9.1f} msgs/s", flush=True)
+    per_cpu = f" {n / cpu:>9.1f} msgs/CPU-s" if cpu else ""
+    print(f"  {label:<58} {n:>7} msgs {seconds:>8.2f} s {rate:>9.1f} msgs/s{per_cpu}", flush=True)
     return rate
+
+
+def old_match_sender(sender):
+    """The matching before exact keys (kept here as the baseline): the dedup model for every sender, run once to
+    decide and once more for the candidates when nobody was sure."""
+    from kizuna.support.services import intake
+
+    person = intake._identity_person(sender)
+    if person is not None:
+        return person, []
+    found = intake.candidates(sender, limit=2)
+    if found and found[0][0] >= intake.SURE_SCORE and (len(found) == 1 or found[1][0] < intake.SURE_SCORE):
+        return found[0][1], []
+    return None, intake.candidates(sender)
 
 
 def main():
@@ -136,6 +176,10 @@ def main():
     parser.add_argument("--attachments", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--profile", type=int, default=0, help="print the top N functions of the ingest")
+    parser.add_argument("--queries", type=int, default=0, help="print the N most frequent SQL statement shapes")
+    parser.add_argument("--baseline", action="store_true",
+                        help="first ingest N other mails (other senders) the old way: the dedup model for every "
+                             "sender and one transaction per message; then the N mails the current way")  # fmt: skip
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
     import django
@@ -144,67 +188,91 @@ def main():
     from django.core.management import call_command
     from django.db import connection
 
+    from kizuna.contacts.models import Person
     from kizuna.core import context
     from kizuna.support.mail import imap
     from kizuna.support.mail.parse import parse
     from kizuna.support.models import Channel, KeptMail, Message, Ticket
+    from kizuna.support.services import intake
     from tests.support.mail_fixtures import imap_client, mailbox_settings, start_imap, stop_imap
 
     call_command("migrate", verbosity=0)
-    mails = make_mails(args.n, attachments=args.attachments, seed=args.seed)
-    size = sum(map(len, mails))
     server = start_imap(str(ROOT / "var" / f"imap-bench-{os.getpid()}.env"))
-    try:
-        folder = f"bench{os.getpid()}"
+
+    def append(folder: str, mails: list[bytes]) -> None:
         conn = imap_client(server)
         conn.create(folder)
         t0 = time.perf_counter()
         for raw in mails:
             conn.append(folder, None, None, raw)
         conn.logout()
-        print(f"database: {connection.vendor}; {args.n} mails, {size / 1e6:.1f} MB, "
-              f"{sum(1 for m in mails if b'multipart/mixed' in m)} with attachments; "
-              f"APPEND to Dovecot took {time.perf_counter() - t0:.1f} s", flush=True)  # fmt: skip
+        print(f"database: {connection.vendor}; folder {folder}: {len(mails)} mails, "
+              f"{sum(map(len, mails)) / 1e6:.1f} MB, {sum(1 for m in mails if b'multipart/mixed' in m)} with "
+              f"attachments; APPEND to Dovecot took {time.perf_counter() - t0:.1f} s", flush=True)  # fmt: skip
 
-        def fetch_all_raw():
-            conn = imap_client(server)
-            conn.select(folder, readonly=True)
-            uids = imap.new_uids(conn, 0)
-            out = []
-            for start in range(0, len(uids), imap.BATCH):
-                batch = imap.fetch_raw(conn, uids[start : start + imap.BATCH])
-                out += [batch[u] for u in uids[start : start + imap.BATCH]]
-            conn.logout()
-            return out
+    def fetch_all_raw(folder: str):
+        conn = imap_client(server)
+        conn.select(folder, readonly=True)
+        uids = imap.new_uids(conn, 0)
+        out = []
+        for start in range(0, len(uids), imap.BATCH):
+            batch = imap.fetch_raw(conn, uids[start : start + imap.BATCH])
+            out += [batch[u] for u in uids[start : start + imap.BATCH]]
+        conn.logout()
+        return out
 
-        t0 = time.perf_counter()
-        raws = fetch_all_raw()
-        _rate("baseline: IMAP fetch only (BODY.PEEK[], batches of 50)", len(raws), time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        parsed = [parse(raw, own_domains=["example.jp"]) for raw in fetch_all_raw()]
-        base = _rate("baseline: IMAP fetch + MIME parse (no database)", len(parsed), time.perf_counter() - t0)
-        assert all(p.body_text for p in parsed)
-
-        channel = Channel.objects.create(kind="email", name="ベンチ窓口", slug=f"bench-{os.getpid()}",
+    def ingest(label: str, folder: str, base: float) -> float:
+        channel = Channel.objects.create(kind="email", name=f"ベンチ窓口 {folder}", slug=folder,
                                          settings=mailbox_settings(server, folder), secret=server.password)  # fmt: skip
-        tickets0, messages0 = Ticket.objects.count(), Message.objects.count()
-        t0 = time.perf_counter()
+        tickets0, messages0, people0 = Ticket.objects.count(), Message.objects.count(), Person.objects.count()
+        t0, c0 = time.perf_counter(), time.process_time()
         profiler = cProfile.Profile() if args.profile else None
-        with context.request_context(channel="job"):
+        shapes = Counter()
+        with context.request_context(channel="job"), connection.execute_wrapper(_counter(shapes)):
             if profiler:
                 profiler.enable()
             result = imap.fetch(channel)
             if profiler:
                 profiler.disable()
-        rate = _rate("kizuna ingest: fetch + parse + intake (person, ticket, audit)", result.fetched,
-                     time.perf_counter() - t0)  # fmt: skip
-        print(f"  new tickets {Ticket.objects.count() - tickets0}, messages {Message.objects.count() - messages0}, "
-              f"kept {KeptMail.objects.filter(channel=channel).count()}; ingest is {base / rate:.1f}x slower than "
-              f"parsing alone; target ≥ 100 msgs/s: {'met' if rate >= 100 else 'NOT met'}", flush=True)  # fmt: skip
+        rate = _rate(label, result.fetched, time.perf_counter() - t0, time.process_time() - c0)
+        print(f"    new tickets {Ticket.objects.count() - tickets0}, messages {Message.objects.count() - messages0}, "
+              f"people {Person.objects.count() - people0}, kept {KeptMail.objects.filter(channel=channel).count()}; "
+              f"{base / rate:.1f}x the time of parsing alone; SQL statements per message "
+              f"{sum(shapes.values()) / max(result.fetched, 1):.1f}", flush=True)  # fmt: skip
+        for shape, count in shapes.most_common(args.queries):
+            print(f"    {count / max(result.fetched, 1):6.2f}  {shape}")
         if profiler:
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.profile)
+            pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(args.profile)
+            if os.environ.get("BENCH_PROFILE_FILE"):
+                profiler.dump_stats(os.environ["BENCH_PROFILE_FILE"])
         again = imap.fetch(channel)
-        print(f"  second fetch (a restart): {again.fetched} messages", flush=True)
+        print(f"    second fetch (a restart): {again.fetched} messages", flush=True)
+        return rate
+
+    try:
+        folder = f"bench{os.getpid()}"
+        mails = make_mails(args.n, attachments=args.attachments, seed=args.seed)
+        append(folder, mails)
+        if args.baseline:
+            old = make_mails(args.n, attachments=args.attachments, seed=args.seed + 1000, prefix="old")
+            append(f"{folder}old", old)
+        t0 = time.perf_counter()
+        raws = fetch_all_raw(folder)
+        _rate("baseline: IMAP fetch only (BODY.PEEK[], batches of 50)", len(raws), time.perf_counter() - t0)
+        t0, c0 = time.perf_counter(), time.process_time()
+        parsed = [parse(raw, own_domains=["example.jp"]) for raw in fetch_all_raw(folder)]
+        base = _rate("baseline: IMAP fetch + MIME parse (no database)", len(parsed), time.perf_counter() - t0,
+                     time.process_time() - c0)  # fmt: skip
+        assert all(p.body_text for p in parsed)
+        if args.baseline:
+            current, commit_every = intake.match_sender, imap.COMMIT_EVERY
+            intake.match_sender, imap.COMMIT_EVERY = old_match_sender, 1
+            try:
+                ingest("baseline: old matching, one transaction per message", f"{folder}old", base)
+            finally:
+                intake.match_sender, imap.COMMIT_EVERY = current, commit_every
+        rate = ingest("kizuna ingest: fetch + parse + intake (person, ticket, audit)", folder, base)
+        print(f"target ≥ 100 msgs/s: {'met' if rate >= 100 else 'NOT met'}", flush=True)
     finally:
         stop_imap(server)
 

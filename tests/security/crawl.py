@@ -425,6 +425,9 @@ def fills(route: Route, w) -> list[dict] | None:
         ("support/survey/<str:token>", "token", [w.support.survey, "x"]),
         ("api/v1/tickets/<ticket_id>", "ticket_id", w.support.tickets),
         ("support/cti/calls/<int:pk>", "pk", [1]),  # POST only: GET is a 405
+        ("support/live/tickets/<int:pk>", "pk", w.support.tickets),
+        ("support/settings/channels/new/<slug:kind>", "kind", ["email", "chat", "nonsense"]),
+        ("support/settings/channels/<int:pk>", "pk", _sla_ids("Channel")),
         ("support/settings/calendars/<int:pk>", "pk", _sla_ids("BusinessCalendar")),
         ("api/v1/calendars/<calendar_id>", "calendar_id", _sla_ids("BusinessCalendar")),
         ("support/settings/sla-policies/<int:pk>", "pk", _sla_ids("SlaPolicy")),

@@ -35,6 +35,7 @@ def test_the_source_scan_finds_the_parameters():
 @pytest.mark.parametrize("role", ["admin", "owner", "readonly"])
 def test_no_route_answers_5xx_to_bad_parameters(cast, settings, tmp_path, role):
     settings.MEDIA_ROOT = tmp_path
+    settings.KIZUNA_SSE_SECONDS = 0  # a live stream answers one poll and ends
     seeded = crawl.seed(cast)
     client = logged_in(getattr(cast, role))
     names = parameter_names()

@@ -18,6 +18,7 @@ def logged_in(user) -> Client:
 @pytest.fixture
 def seeded(cast, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    settings.KIZUNA_SSE_SECONDS = 0  # a live stream answers one poll and ends
     return crawl.seed(cast)
 
 

@@ -198,3 +198,34 @@ def test_an_agent_sets_their_extension(cast):
     assert other.post("/support/cti/extension/", {"extension": "内線5"}).status_code == 422
     assert client.post("/support/cti/extension/", {"extension": ""}).status_code == 302
     assert not AgentExtension.objects.exists()
+
+
+def test_an_ended_call_joins_the_callers_open_ticket(channel, secret, agent, reason, cast):
+    from kizuna.support.services.intake import Sender, receive
+
+    person = factories.person(cast.owner, family="佐藤", given="健", phones=["03-1234-5678"])
+    mail = Channel.objects.create(kind="email", name="窓口", slug="mail")
+    asked = receive(channel=mail, sender=Sender(name="佐藤 健", phone="03-1234-5678"), subject="配送について",
+                    body_text="まだ届きません", sent_at=timezone.now() - timedelta(days=2))  # fmt: skip
+    waiting = asked.ticket
+    assert waiting.person == person
+    type(waiting).objects.filter(pk=waiting.pk).update(status="waiting")
+    for kind, second in (("ringing", 0), ("answered", 5), ("ended", 65)):
+        send(secret, type=kind, call_id="c-9", caller="03-1234-5678", extension="201",
+             occurred_at=(timezone.now() + timedelta(seconds=second)).isoformat())  # fmt: skip
+    call = Call.objects.get(call_id="c-9")
+    waiting.refresh_from_db()
+    assert call.ticket == waiting and waiting.status == "open"  # the customer called back: 対応中 again
+    assert waiting.messages.filter(channel_kind="phone").get().meta["call"]["duration"] == 60
+    services.wrap_up(actor=agent, call=call, reason_id=reason.pk)
+    call.refresh_from_db()
+    assert call.activity.duration_minutes == 1 and call.reason == reason  # the activity and its reason stay
+
+    # A resolved ticket, or an open one too old, is not joined: the call opens a new ticket.
+    type(waiting).objects.filter(pk=waiting.pk).update(status="resolved")
+    send(secret, type="ended", call_id="c-10", caller="03-1234-5678", extension="201")
+    assert Call.objects.get(call_id="c-10").ticket not in (None, waiting)
+    old = Call.objects.get(call_id="c-10").ticket
+    type(old).objects.filter(pk=old.pk).update(last_message_at=timezone.now() - timedelta(days=30))
+    send(secret, type="ended", call_id="c-11", caller="03-1234-5678", extension="201")
+    assert Call.objects.get(call_id="c-11").ticket not in (None, waiting, old)

@@ -46,6 +46,8 @@ class SupportConfig(AppConfig):
         nav.register_settings("support_agents", _l("問い合わせ担当者"), "support:agents", order=52,
                               visible=may_see_desk_settings)  # fmt: skip
         nav.register_stylesheet("support/support.css")
+        nav.register_settings("support_channels", _l("チャネル"), "support:channel_list", order=49,
+                              visible=permissions.is_admin)  # fmt: skip
 
         from kizuna.timeline.sources import register_linkable
 

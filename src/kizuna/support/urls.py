@@ -1,6 +1,8 @@
 from django.urls import path
 
 from .views import assist, csat, inbox, knowledge, settings, sla_settings, support_reports, tickets
+from .views import channel_settings as channel_views
+from .views import live as live_views
 
 app_name = "support"
 urlpatterns = [
@@ -58,4 +60,12 @@ urlpatterns = [
     path("tickets/<int:pk>/assist/draft/", assist.draft, name="assist_draft"),
     path("reports/faq-gaps/", assist.gaps_report, name="faq_gaps"),
     path("reports/faq-gaps.csv", assist.gaps_export, name="faq_gaps_export"),
+    # live updates (Server-Sent Events; deploy/nginx/kizuna.conf streams /support/live/ unbuffered)
+    path("live/inbox/", live_views.inbox_stream, name="live_inbox"),
+    path("live/tickets/<int:pk>/", live_views.ticket_stream, name="live_ticket"),
+    # 設定 → チャネル
+    path("settings/channels/", channel_views.channel_list, name="channel_list"),
+    path("settings/channels/new/<slug:kind>/", channel_views.channel_edit, name="channel_new"),
+    path("settings/channels/<int:pk>/", channel_views.channel_edit, name="channel_edit"),
+    path("settings/channels/<int:pk>/test/", channel_views.channel_test, name="channel_test"),
 ]

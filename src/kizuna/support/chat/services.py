@@ -152,11 +152,13 @@ def set_profile(visitor: ChatVisitor, *, name: str, email: str) -> ChatVisitor:
     return visitor
 
 
-def messages_for(visitor: ChatVisitor, *, after: int = 0) -> list[Message]:
-    """What the widget shows: the conversation's messages from and to the visitor (never internal notes)."""
+def messages_for(visitor: ChatVisitor, *, after: int = 0, touch: bool = True) -> list[Message]:
+    """What the widget shows: the conversation's messages from and to the visitor (never internal notes).
+    `touch` notes that the visitor is still there (a live stream does it once, not on every poll)."""
+    if touch:
+        ChatVisitor.objects.filter(pk=visitor.pk).update(last_seen_at=timezone.now())
     if not visitor.ticket_id:
         return []
-    ChatVisitor.objects.filter(pk=visitor.pk).update(last_seen_at=timezone.now())
     return list(
         Message.objects.filter(
             ticket_id=visitor.ticket_id,

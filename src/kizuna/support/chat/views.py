@@ -3,6 +3,7 @@
 POST conversation          → 201 {"token": ...}  (the browser keeps it in localStorage)
 GET  config                → the widget's labels, title and greeting
 GET  messages?after=<id>   → {"messages": [...], "visitor": {...}}         X-Chat-Token
+GET  stream?after=<id>     → text/event-stream of `message` frames (id = message id), support/live.py   X-Chat-Token
 POST messages {"text", "client_id"} → 201 {"message": ...}                 X-Chat-Token
 POST profile {"name", "email"}      → 200 {"visitor": ...}                 X-Chat-Token
 """
@@ -10,12 +11,13 @@ POST profile {"name", "email"}      → 200 {"visitor": ...}                 X-C
 import json
 
 from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from kizuna.core.exceptions import DomainError
 
-from .. import hooks
+from .. import hooks, live
 from ..models import Channel, ChatVisitor, Message
 from . import services
 
@@ -43,6 +45,20 @@ def _message(message: Message) -> dict:
         "at": message.sent_at.isoformat(),
         "agent": (message.author.display_name or message.author.username) if message.author_id else "",
     }
+
+
+def _stream(request, visitor: ChatVisitor):
+    """Agent replies (and the visitor's own messages from another tab) as they are stored; the widget reads it with
+    fetch() so the token stays in a header, and polls `messages` where a browser cannot stream."""
+    ChatVisitor.objects.filter(pk=visitor.pk).update(last_seen_at=timezone.now())
+
+    def poll(position: int):
+        if not visitor.ticket_id:  # the conversation's ticket comes with the visitor's first message
+            visitor.refresh_from_db(fields=["ticket"])
+        rows = services.messages_for(visitor, after=position, touch=False)
+        return (rows[-1].pk if rows else position), [live.frame("message", _message(m), m.pk) for m in rows]
+
+    return live.stream(request, poll, live.cursor(request))
 
 
 def _visitor(visitor: ChatVisitor) -> dict:
@@ -107,7 +123,8 @@ def api(request, site: str, action: str):
     return _cors(response, origin)
 
 
-ROUTES = {("conversation", "POST"), ("config", "GET"), ("messages", "GET"), ("messages", "POST"), ("profile", "POST")}
+ROUTES = {("conversation", "POST"), ("config", "GET"), ("messages", "GET"), ("messages", "POST"), ("profile", "POST"),
+          ("stream", "GET")}  # fmt: skip
 
 
 def _dispatch(request, channel: Channel, action: str, origin: str):
@@ -125,6 +142,8 @@ def _dispatch(request, channel: Channel, action: str, origin: str):
     visitor = services.visitor_for(channel, request.headers.get(TOKEN_HEADER, ""))
     if visitor is None:
         return _json({"detail": _("会話が見つかりません。新しい会話を始めてください。")}, 401)
+    if action == "stream":
+        return _stream(request, visitor)
     if action == "messages" and request.method == "GET":
         after = request.GET.get("after", "0")
         after = int(after) if after.isdigit() and len(after) < 19 else 0

@@ -7,8 +7,9 @@ An event is JSON signed like the platform's own outgoing webhooks (Standard Webh
 
 import json
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -23,11 +24,12 @@ from kizuna.timeline.services.activities import create_activity
 
 from ..hooks import claim
 from ..models import AgentExtension, Call, CallReason, Channel, Ticket
-from ..services.intake import Sender, receive
+from ..services.intake import Sender, match_person, receive
 
 TYPES = ("ringing", "answered", "ended")
 CANDIDATES = 5
 OPEN_STATUSES = (Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.WAITING)
+JOIN_DAYS = 14  # an ended call joins the caller's open ticket with a message in this many days (setting below)
 
 
 class BadEvent(ValueError):
@@ -132,8 +134,24 @@ def _duration(seconds: int | None) -> str:
     return _("%(m)d分%(s)02d秒") % {"m": minutes, "s": secs}
 
 
+def open_ticket_of(person_id: int | None, *, at: datetime) -> Ticket | None:
+    """The caller's open ticket a call belongs to: the person's newest ticket that is 新規, 対応中 or 顧客待ち, not
+    merged away, with a message in the last `KIZUNA_SUPPORT_CALL_JOIN_DAYS` days (default 14). None opens a new one."""
+    if not person_id:
+        return None
+    days = int(getattr(settings, "KIZUNA_SUPPORT_CALL_JOIN_DAYS", JOIN_DAYS))
+    return (
+        Ticket.objects.alive()
+        .filter(person_id=person_id, status__in=OPEN_STATUSES, merged_into__isnull=True,
+                last_message_at__gte=at - timedelta(days=days))
+        .order_by("-last_message_at", "-pk")
+        .first()
+    )  # fmt: skip
+
+
 def _record_message(channel: Channel, call: Call) -> None:
-    """An ended call becomes a message on the caller's ticket, with its recording."""
+    """An ended call becomes a message on the caller's open ticket (same person, open, recent: `open_ticket_of`),
+    or on a new ticket when there is none, with its recording."""
     if call.answered_at:
         lines = [_("通話（%(duration)s）") % {"duration": _duration(call.duration_seconds)}]
     else:
@@ -141,7 +159,10 @@ def _record_message(channel: Channel, call: Call) -> None:
     if call.recording_url:
         lines.append(_("録音: %(url)s") % {"url": call.recording_url})
     person = Person.objects.filter(pk=call.person_id).first() if call.person_id else None
+    if person is None and call.caller:
+        person = match_person(Sender(phone=call.caller))
     result = receive(
+        ticket=open_ticket_of(person.pk if person else None, at=call.ended_at or timezone.now()),
         channel=channel,
         sender=Sender(name=person.display_name if person else "", phone=call.caller),
         body_text="\n".join(lines),

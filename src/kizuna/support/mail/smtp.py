@@ -165,21 +165,31 @@ def _utf8_header(text: str) -> str:
     return text if text.isascii() else Header(text, "utf-8").encode()
 
 
+def connect(box: Mailbox, *, timeout: float = 30) -> smtplib.SMTP:
+    """A connection to the mailbox's SMTP server (TLS, STARTTLS, or plain on loopback), logged in when it has a
+    user and password. Raises OSError or smtplib.SMTPException."""
+    if box.smtp_security == "tls":
+        client = smtplib.SMTP_SSL(box.smtp_host, box.smtp_port, context=box.ssl_context(), timeout=timeout)
+    else:
+        client = smtplib.SMTP(box.smtp_host, box.smtp_port, timeout=timeout)
+        if box.smtp_security == "starttls":
+            client.starttls(context=box.ssl_context())
+    if box.smtp_user and box.smtp_password:
+        try:
+            client.login(box.smtp_user, box.smtp_password)
+        except smtplib.SMTPException:
+            client.close()
+            raise
+    return client
+
+
 def send(box: Mailbox, mime: MimeMessage, to: str) -> None:
     if not box.smtp_host:
         raise DeliveryFailed(
             _("メールボックス「%(name)s」に SMTP サーバーが設定されていません。") % {"name": box.channel.name}
         )
     try:
-        if box.smtp_security == "tls":
-            client = smtplib.SMTP_SSL(box.smtp_host, box.smtp_port, context=box.ssl_context(), timeout=30)
-        else:
-            client = smtplib.SMTP(box.smtp_host, box.smtp_port, timeout=30)
-            if box.smtp_security == "starttls":
-                client.starttls(context=box.ssl_context())
-        with client:
-            if box.smtp_user and box.smtp_password:
-                client.login(box.smtp_user, box.smtp_password)
+        with connect(box) as client:
             client.send_message(mime, from_addr=box.address, to_addrs=[to])  # CRLF line ends, dot-stuffing
     except (OSError, smtplib.SMTPException) as exc:
         raise DeliveryFailed(

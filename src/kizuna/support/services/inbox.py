@@ -36,13 +36,25 @@ def queues() -> dict:
     return out
 
 
+def _status_in(qs, statuses: tuple[str, ...]):
+    """`status IN ('new', 'open', 'waiting')` written into the SQL as literals, exactly the condition of a partial
+    index: SQLite may use a partial index only when it can prove the query implies its condition, which it cannot do
+    through bound parameters (Django binds `status__in` values), so the list sorted every match instead (measured
+    with bench/support_inbox.py: the resolved/closed list of a member at 50k tickets, 411 ms → 48 ms). PostgreSQL
+    gets the same literals. The values are this module's constants, never user input."""
+    if not all(s.isalpha() for s in statuses):
+        raise ValueError(statuses)
+    values = ", ".join(f"'{s}'" for s in statuses)
+    return qs.extra(where=[f'"{Ticket._meta.db_table}"."status" IN ({values})'])  # noqa: S610 (constants)
+
+
 def inbox(user, *, queue: str = "unassigned", team=None):
     """The tickets of one queue the user can see; `team` (a Team or id) narrows to a team's tickets."""
     qs = Ticket.objects.visible_to(user).filter(merged_into__isnull=True)
     if queue != "done":
         # The same IN (...) as the partial index ticket_open_recent_idx, so that SQLite and PostgreSQL walk it
         # newest first instead of sorting every open ticket (the narrower status filters below still apply).
-        qs = qs.filter(status__in=OPEN_INDEX)
+        qs = _status_in(qs, OPEN_INDEX)
     if team:
         qs = qs.filter(team_id=getattr(team, "pk", team))
     if queue == "unassigned":
@@ -54,5 +66,5 @@ def inbox(user, *, queue: str = "unassigned", team=None):
     elif queue == "due" and (field := due_field()):
         qs = qs.filter(status__in=(Status.NEW, Status.OPEN)).filter(Q(**{f"{field}__lte": timezone.now() + DUE_SOON}))
     elif queue == "done":
-        qs = qs.filter(status__in=DONE_INDEX)  # the condition of ticket_done_recent_idx
+        qs = _status_in(qs, DONE_INDEX)  # the condition of ticket_done_recent_idx
     return qs

@@ -187,15 +187,47 @@ def candidates(sender: Sender, *, limit: int = 5) -> list[tuple[float, Person]]:
     return out
 
 
-def match_person(sender: Sender) -> Person | None:
-    """The person the sender surely is, or None (also used by the CTI screen pop)."""
+_UNDECIDED = object()
+
+
+def _exact_key(sender: Sender):
+    """What the exact keys decide without the dedup model, in one indexed query on the contact points' normalized
+    column: no live holder of the sender's e-mail or phone digits → nobody (the model would have nobody to weigh);
+    exactly one holder whose folded name is the sender's → that person. Anything else (several holders, another name,
+    no name) is `_UNDECIDED`: the dedup model weighs it."""
+    email, digits = _contact_keys(sender)
+    values = [v for v in (email, digits) if v]
+    if not values:
+        return _UNDECIDED  # a name alone: the model decides among the people of that name
+    rows = list(ContactPoint.objects.filter(normalized__in=values, person__deleted_at__isnull=True)
+                .values_list("person_id", "person__name_search").distinct()[:2])  # fmt: skip
+    if not rows:
+        return None
+    name = person_facts_from_data(_sender_data(sender)).name
+    if len(rows) == 1 and name and rows[0][1] == name:
+        return Person.objects.filter(pk=rows[0][0]).first() or _UNDECIDED
+    return _UNDECIDED
+
+
+def match_sender(sender: Sender) -> tuple[Person | None, list[tuple[float, Person]]]:
+    """(the person the sender surely is or None, the candidates an agent may choose from when nobody is sure).
+    Exact keys first — a LINE/chat id the person is known by, the sole holder of the e-mail or phone digits under
+    the same name, or no holder at all — and the dedup model only when they do not decide."""
     person = _identity_person(sender)
     if person is not None:
-        return person
-    found = candidates(sender, limit=2)
+        return person, []
+    decided = _exact_key(sender)
+    if decided is not _UNDECIDED:
+        return decided, []
+    found = candidates(sender)
     if found and found[0][0] >= SURE_SCORE and (len(found) == 1 or found[1][0] < SURE_SCORE):
-        return found[0][1]
-    return None
+        return found[0][1], []
+    return None, found
+
+
+def match_person(sender: Sender) -> Person | None:
+    """The person the sender surely is, or None (also used by the CTI screen pop)."""
+    return match_sender(sender)[0]
 
 
 def remember_identity(person: Person, sender: Sender) -> None:
@@ -351,7 +383,7 @@ def receive(*, channel: Channel, sender: Sender, body_text: str, subject: str = 
 
 def _receive(*, channel, sender, body_text, subject, body_html, external_id, in_reply_to, references, ticket,
              attachments, sent_at, meta) -> Received:  # fmt: skip
-    person = match_person(sender)
+    person, maybe = match_sender(sender)
     if ticket is None:
         ticket = _thread(in_reply_to=in_reply_to, references=references, subject=subject, person=person)
     else:
@@ -360,7 +392,6 @@ def _receive(*, channel, sender, body_text, subject, body_html, external_id, in_
         person = ticket.person  # a known conversation: its customer wrote again from a new address
     created_person = False
     if person is None:
-        maybe = candidates(sender)
         if maybe:  # the duplicate check found someone it could be: an agent decides, nobody is created
             meta["person_candidates"] = [p.pk for _score, p in maybe]
         else:

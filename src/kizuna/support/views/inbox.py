@@ -8,6 +8,7 @@ from kizuna.core.visibility import viewer_for
 
 from ..services.inbox import due_field, queues
 from ..services.inbox import inbox as inbox_query
+from .live import outbox_position
 
 PAGE = 50
 
@@ -36,6 +37,6 @@ def inbox(request):
     params.pop("cursor", None)
     context = {"nav": "support", "page": page, "queue": queue, "queues": available.items(), "team": team,
                "teams": Team.objects.order_by("name"), "base_query": params.urlencode(),
-               "due_field": field}  # fmt: skip
+               "due_field": field, "live_after": outbox_position()}  # fmt: skip
     partial = request.htmx and not request.htmx.boosted
     return render(request, "support/partials/inbox_rows.html" if partial else "support/inbox.html", context)

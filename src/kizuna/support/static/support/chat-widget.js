@@ -1,7 +1,9 @@
 /* Kizuna web chat widget. Embed with one tag (no inline script needed):
  *   <script src="https://kizuna.example.jp/static/support/chat-widget.js" data-site="SITE" async></script>
  * It builds its own DOM in a shadow root, keeps the visitor's token in localStorage (so the conversation survives
- * reloads) and polls for the agent's replies. Labels come from the server, in the server's language. */
+ * reloads) and shows the agent's replies as they come: a Server-Sent Events stream read with fetch() (so the token
+ * stays in a header), reopened after each ~30 s stream; where a browser cannot stream, it polls instead. Labels come
+ * from the server, in the server's language. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -15,6 +17,8 @@
   var labels = {};
   var lastId = 0;
   var timer = null;
+  var streaming = null;
+  var streamFailures = 0;
   var ui = {};
 
   function load() {
@@ -101,7 +105,7 @@
     save();
     ui.panel.hidden = !open;
     ui.toggle.hidden = open;
-    if (open) { start(); } else if (timer) { clearInterval(timer); timer = null; }
+    if (open) { start(); } else { stop(); }
   }
   function fail(error) {
     if (error && error.status === 401) { state.token = null; save(); }
@@ -114,7 +118,51 @@
   function start() {
     if (!state.token) { return; }
     poll();
-    if (!timer) { timer = setInterval(poll, POLL_MS); }
+    if (canStream() && streamFailures < 3) { if (!streaming) { stream(); } }
+    else if (!timer) { timer = setInterval(poll, POLL_MS); }
+  }
+  function stop() {
+    if (timer) { clearInterval(timer); timer = null; }
+    if (streaming) { streaming.abort(); streaming = null; }
+  }
+  function canStream() {
+    return !!(window.fetch && window.AbortController && window.TextDecoder && window.ReadableStream);
+  }
+  function stream() {
+    var controller = new AbortController(), buffer = "", decoder = new TextDecoder();
+    streaming = controller;
+    fetch(api + "stream?after=" + lastId, {
+      headers: { "X-Chat-Token": state.token }, mode: "cors", credentials: "omit", signal: controller.signal
+    }).then(function (r) {
+      if (!r.ok || !r.body) { throw new Error(r.status); }
+      var reader = r.body.getReader();
+      function read() {
+        return reader.read().then(function (chunk) {
+          if (chunk.done) { return; }
+          buffer += decoder.decode(chunk.value, { stream: true });
+          var end;
+          while ((end = buffer.indexOf("\n\n")) >= 0) { frame(buffer.slice(0, end)); buffer = buffer.slice(end + 2); }
+          return read();
+        });
+      }
+      streamFailures = 0;
+      return read();
+    }).then(function () {
+      if (streaming === controller) { streaming = null; start(); }  // the server ended this stream: open the next
+    }).catch(function () {
+      if (streaming !== controller) { return; }  // closed by the visitor
+      streaming = null;
+      streamFailures += 1;
+      setTimeout(start, 2000);
+    });
+  }
+  function frame(text) {
+    var event = "", data = "";
+    text.split("\n").forEach(function (line) {
+      if (line.indexOf("event: ") === 0) { event = line.slice(7); }
+      else if (line.indexOf("data: ") === 0) { data += line.slice(6); }
+    });
+    if (event === "message" && data) { append(JSON.parse(data)); }
   }
   function poll() {
     if (!state.token) { return; }
