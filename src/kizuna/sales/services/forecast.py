@@ -368,9 +368,12 @@ def _as_date(value) -> date:
 
 
 def forecast(viewer, subject: Subject, period: Period, *, breakdown: bool = False) -> Forecast:
+    from . import rollup, rollup_reads
+
     start_month = SalesSettings.current().fiscal_year_start_month
     qs = deals_for(viewer, subject)
-    parts = _monthly(qs, period)
+    served = rollup.serves(viewer, subject)  # the rollup's sums are exactly what this reader sees
+    parts = rollup_reads.monthly(subject, period) if served else _monthly(qs, period)
     targets = target_values(subject, REVENUE, period)
     months = []
     for month in period.months:
@@ -390,15 +393,18 @@ def forecast(viewer, subject: Subject, period: Period, *, breakdown: bool = Fals
         total.add(row)
     result = Forecast(subject, period, months, list(quarters.values()), total)
     if breakdown and subject.kind in ("team", "company"):
-        result.breakdown = _breakdown(qs, subject, period)
+        result.breakdown = _breakdown(qs, subject, period, served=served)
     return result
 
 
-def _breakdown(qs, subject: Subject, period: Period) -> list[dict]:
+def _breakdown(qs, subject: Subject, period: Period, *, served: bool = False) -> list[dict]:
     """The period's totals per rep (a team) or per team (the company): one more GROUP BY, plus targets."""
+    from . import rollup_reads
+
     group = "owner_id" if subject.kind == "team" else "team_id"
     totals: dict = {}
-    for (key, _month), part in _monthly(qs, period, group).items():
+    parts = rollup_reads.monthly(subject, period, group) if served else _monthly(qs, period, group)
+    for (key, _month), part in parts.items():
         row = totals.setdefault(key, Row("", "", period.start, period.end))
         row.add(Row("", "", period.start, period.end, committed=part.get("committed", 0),
                     pipeline=part.get("pipeline", 0), weighted=yen(part.get("weighted_raw")),
