@@ -39,6 +39,31 @@ def timed(fn, repeat: int) -> tuple[float, float, int]:
     return statistics.median(samples), samples[max(int(len(samples) * 0.95 + 0.5) - 1, 0)], len(seen)
 
 
+def explain(fn, top: int = 5) -> None:
+    """Runs fn once and prints its slowest statements with the database's plan (EXPLAIN QUERY PLAN on SQLite,
+    EXPLAIN ANALYZE on PostgreSQL)."""
+    from django.db import connection
+
+    seen = []
+
+    def wrapper(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            seen.append(((time.perf_counter() - started) * 1000, sql, params))
+
+    with connection.execute_wrapper(wrapper):
+        fn()
+    for ms, sql, params in sorted(seen, key=lambda s: -s[0])[:top]:
+        print(f"--- {ms:.1f} ms: {sql[:600]}")
+        prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN (ANALYZE, COSTS OFF) "
+        with connection.cursor() as cursor:
+            cursor.execute(prefix + sql, params)
+            for row in cursor.fetchall():
+                print("    ", " ".join(str(c) for c in row))
+
+
 def cases(users: dict, fy, month):
     """(name, fn, has a baseline): each fn runs one request's worth of work."""
     from django.test import Client
@@ -107,12 +132,18 @@ def main():
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--only", default="", help="run only the cases whose name contains this text")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--explain", action="store_true", help="print the slowest statements of each case and plans")
+    parser.add_argument("--keep-rollup", action="store_true", help="skip the rollup rebuild when it has rows")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
     import django
 
     django.setup()
+    import logging
+
     import sales_data
+
+    logging.disable(logging.WARNING)  # the slow-query log would interleave with the table
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
@@ -125,13 +156,13 @@ def main():
     loaded = time.perf_counter() - started
 
     from kizuna.accounts.models import User
-    from kizuna.sales.models import Deal, SalesSettings
+    from kizuna.sales.models import Deal, DealRollup, SalesSettings
     from kizuna.sales.services import forecast as fc
     from kizuna.sales.services import rollup
     from kizuna.timeline.models import Activity
 
     started = time.perf_counter()
-    rows = rollup.rebuild()
+    rows = DealRollup.objects.count() if args.keep_rollup and DealRollup.objects.exists() else rollup.rebuild()
     rebuilt = time.perf_counter() - started
     users = {"admin": User.objects.get(username="bench-admin"), "manager": User.objects.get(username="bench-manager-0"),
              "rep": User.objects.get(username="bench-rep-0-0")}  # fmt: skip
@@ -155,6 +186,10 @@ def main():
         print(f"{'case':<46} {'p50':>8} {'p95':>8} {'q':>4} | {'base p50':>9} {'base p95':>9} {'q':>4}")
     for name, fn, has_baseline in cases(users, fy, month):
         if args.only and args.only not in name:
+            continue
+        if args.explain:
+            print(f"=== {name}")
+            explain(fn)
             continue
         p50, p95, queries = timed(fn, args.repeat)
         base = ("", "", "")

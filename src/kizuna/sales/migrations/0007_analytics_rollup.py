@@ -1,7 +1,20 @@
 """The deal rollup behind the forecast and dashboards (services/rollup.py), built from the deals already there; an
-index on stage changes by stage and time for the 提案件数-style KPIs (deals moved into a stage in a month)."""
+index on stage changes by stage and time for the 提案件数-style KPIs (deals moved into a stage in a month); deal
+indexes by team and by rep with the stage, so the open deals of one team or rep (停滞案件) are read directly rather
+than every open deal of the company (EXPLAIN on SQLite at 200k deals: all open stages' deals scanned before)."""
 
 from django.db import migrations, models
+
+
+INDEXES = [
+    ("sales_stagechange_to_at_idx", "sales_dealstagechange", "to_stage_id, at"),  # moved into a stage in a month
+    ("sales_deal_team_stage_idx", "sales_deal", "team_id, stage_id"),  # a team's open deals (停滞, the board)
+    ("sales_deal_owner_stage_idx", "sales_deal", "owner_id, stage_id"),  # a rep's open deals
+    # The activity KPIs of a month (訪問件数, 現場同席): kind and the visibility columns beside the time, so the
+    # month's activities are filtered in the index instead of reading every activity row of the month (SQLite,
+    # 400k activities: 12k row reads, 130 ms → 1 ms for the kind filter). An index only; the table stays timeline's.
+    ("sales_kpi_activity_month_idx", "timeline_activity", "occurred_at, kind, deleted_at, visibility, owner_id, team_id"),
+]
 
 
 def build(apps, schema_editor):
@@ -14,6 +27,7 @@ def build(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("sales", "0006_analytics_deal_indexes"),
+        ("timeline", "0001_initial"),
     ]
 
     operations = [
@@ -55,8 +69,7 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(build, migrations.RunPython.noop),
-        migrations.RunSQL(
-            "CREATE INDEX IF NOT EXISTS sales_stagechange_to_at_idx ON sales_dealstagechange (to_stage_id, at)",
-            "DROP INDEX IF EXISTS sales_stagechange_to_at_idx",
-        ),
+    ] + [
+        migrations.RunSQL(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})", f"DROP INDEX IF EXISTS {name}")
+        for name, table, columns in INDEXES
     ]

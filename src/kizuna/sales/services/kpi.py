@@ -171,10 +171,10 @@ def kpi_activities(viewer, definition: KpiDefinition):
     return qs
 
 
-def kpi_deals(viewer, definition: KpiDefinition, period: Period):
+def kpi_deals(viewer, definition: KpiDefinition, period: Period, subject: Subject | None = None):
     """Deals a deal KPI counts in the period: created (new_deals), or moved into the stage (stage_entered)."""
     start, end = period.aware_range()
-    deals = Deal.objects.visible_to(viewer)
+    deals = Deal.objects.visible_to(viewer) if subject is None else deals_for(viewer, subject)
     if definition.measure == KpiDefinition.Measure.NEW_DEALS:
         return deals.filter(created_at__gte=start, created_at__lt=end)
     moved = DealStageChange.objects.filter(deal=OuterRef("pk"), to_stage_id=definition.stage_id, at__gte=start,
@@ -197,7 +197,7 @@ def kpi_records(viewer, definition: KpiDefinition, subject: Subject, period: Per
             qs = qs.filter(Exists(Participant.objects.filter(activity_id=OuterRef("pk"),
                                                              user__team_id=subject.team.pk)))  # fmt: skip
         return qs
-    return kpi_deals(viewer, definition, period).filter(subject.deal_q())
+    return kpi_deals(viewer, definition, period, subject)
 
 
 def kpi_counts(viewer, subject: Subject, period: Period, *, by_rep: bool = False) -> list[dict]:
@@ -223,12 +223,22 @@ def kpi_counts(viewer, subject: Subject, period: Period, *, by_rep: bool = False
 
 
 def _monthly_count(viewer, definition, subject, period) -> dict[date, int]:
+    """Month → count. A one-month period is counted without grouping (on SQLite the month of a timestamp is a Python
+    function called per row)."""
     if definition.measure == KpiDefinition.Measure.NEW_DEALS and rollup.serves(viewer, subject):
         return rollup_reads.created_monthly(subject, period)
+    if definition.measure == KpiDefinition.Measure.STAGE_ENTERED and rollup.serves(viewer, subject):
+        moves = _moves_into(definition, subject, period)
+        if len(period.months) == 1:
+            return {period.start: moves.aggregate(n=Count("deal_id", distinct=True))["n"]}
+        rows = moves.annotate(m=TruncMonth("at")).values("m").annotate(n=Count("deal_id", distinct=True))
+        return {_first(r["m"]): r["n"] for r in rows}
     qs = kpi_records(viewer, definition, subject, period).order_by()
     field = "occurred_at" if is_activity_kpi(definition) else "created_at"
     if definition.measure == KpiDefinition.Measure.STAGE_ENTERED:
         return _stage_entered_monthly(qs, definition, period)
+    if len(period.months) == 1:
+        return {period.start: qs.aggregate(n=Count("id", distinct=True))["n"]}
     rows = qs.annotate(m=TruncMonth(field)).values("m").annotate(n=Count("id", distinct=True))
     return {_first(r["m"]): r["n"] for r in rows}
 
@@ -241,6 +251,19 @@ def _stage_entered_monthly(deals, definition, period) -> dict[date, int]:
         .annotate(m=TruncMonth("at")).values("m").annotate(n=Count("deal_id", distinct=True))
     )  # fmt: skip
     return {_first(r["m"]): r["n"] for r in rows}
+
+
+def _moves_into(definition, subject, period):
+    """Moves of the subject's live deals into the definition's stage in the period, read from the stage-change
+    index (to_stage, at) — for readers who see all the subject's deals (rollup.serves)."""
+    start, end = period.aware_range()
+    moves = DealStageChange.objects.filter(to_stage_id=definition.stage_id or 0, at__gte=start, at__lt=end,
+                                           deal__deleted_at__isnull=True).order_by()  # fmt: skip
+    if subject.kind == "rep":
+        return moves.filter(deal__owner_id=subject.user.pk)
+    if subject.kind == "team":
+        return moves.filter(deal__team_id=subject.team.pk)
+    return moves
 
 
 def _first(value) -> date:
@@ -259,6 +282,9 @@ def _per_rep(viewer, definition, subject, period) -> dict[int, int]:
         return {r["user_id"]: r["n"] for r in rows}
     if definition.measure == KpiDefinition.Measure.NEW_DEALS and rollup.serves(viewer, subject):
         return rollup_reads.created_per_rep(subject, period)
+    if definition.measure == KpiDefinition.Measure.STAGE_ENTERED and rollup.serves(viewer, subject):
+        rows = _moves_into(definition, subject, period).values("deal__owner_id")
+        return {r["deal__owner_id"]: r["n"] for r in rows.annotate(n=Count("deal_id", distinct=True))}
     rows = kpi_records(viewer, definition, subject, period).order_by().values("owner_id").annotate(n=Count("id"))
     return {r["owner_id"]: r["n"] for r in rows}
 
