@@ -24,7 +24,7 @@ from kizuna.accounts.models import Team, User
 from kizuna.core.exceptions import NotFound, PermissionDenied, ValidationFailed
 from kizuna.core.permissions import Scope, is_active_user, manages_team_of, scope_of
 
-from ..models import Deal, SalesSettings, Stage, Target
+from ..models import Deal, Stage, Target
 from ..models.targets import REVENUE
 
 # --- fiscal calendar -------------------------------------------------------------------------------------------
@@ -205,7 +205,9 @@ def metric_q(metric: str, period: Period, *, stale_days: int | None = None, now=
 
 def stale_q(days: int | None = None, *, now=None) -> Q:
     """停滞案件: open deals with no next step, or untouched (no activity since, else since creation) for N days."""
-    days = SalesSettings.current().stale_days if days is None else days
+    from .rollup_reads import sales_settings
+
+    days = sales_settings().stale_days if days is None else days
     cutoff = (now or timezone.now()) - timedelta(days=days)
     untouched = Q(last_activity_at__lt=cutoff) | Q(last_activity_at__isnull=True, created_at__lt=cutoff)
     return Q(stage_id__in=open_stage_ids()) & (Q(next_step="") | untouched)
@@ -214,7 +216,9 @@ def stale_q(days: int | None = None, *, now=None) -> Q:
 def open_stage_ids() -> list[int]:
     """The open stages' ids (a handful): a deal filter on them uses the (team, stage) and (owner, stage) indexes,
     where a join on the stage's kind scans every open deal of every team."""
-    return list(Stage.objects.filter(kind=Stage.Kind.OPEN).values_list("pk", flat=True))
+    from .rollup_reads import memo
+
+    return memo("open_stages", lambda: list(Stage.objects.filter(kind=Stage.Kind.OPEN).values_list("pk", flat=True)))
 
 
 def effective_probability():
@@ -381,9 +385,16 @@ def _as_date(value) -> date:
 
 
 def forecast(viewer, subject: Subject, period: Period, *, breakdown: bool = False) -> Forecast:
+    from .rollup_reads import one_read
+
+    with one_read():
+        return _forecast(viewer, subject, period, breakdown=breakdown)
+
+
+def _forecast(viewer, subject: Subject, period: Period, *, breakdown: bool) -> Forecast:
     from . import rollup, rollup_reads
 
-    start_month = SalesSettings.current().fiscal_year_start_month
+    start_month = rollup_reads.sales_settings().fiscal_year_start_month
     qs = deals_for(viewer, subject)
     served = rollup.serves(viewer, subject)  # the rollup's sums are exactly what this reader sees
     parts = rollup_reads.monthly(subject, period) if served else _monthly(qs, period)

@@ -30,7 +30,7 @@ from kizuna.accounts.models import User
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.timeline.models import Activity
 
-from ..models import Deal, DealStageChange, KpiDefinition, Pipeline, SalesSettings, Stage
+from ..models import Deal, DealStageChange, KpiDefinition, Pipeline, Stage
 from . import rollup, rollup_reads
 from .forecast import Period, Subject, deals_for, metric_q, month_period, stale_q
 
@@ -130,7 +130,7 @@ def pipeline_by_stage(viewer, subject: Subject) -> list[dict]:
 
 
 def stale_summary(viewer, subject: Subject, *, limit: int = 10) -> dict:
-    days = SalesSettings.current().stale_days
+    days = rollup_reads.sales_settings().stale_days
     qs = deals_for(viewer, subject).filter(stale_q(days))
     agg = qs.order_by().aggregate(n=Count("id"), amount=Sum("amount"))
     top = qs.select_related("company", "stage", "owner").order_by(

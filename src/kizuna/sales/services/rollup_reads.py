@@ -2,6 +2,8 @@
 the rollup serves (`rollup.serves`). Every function answers for whole months, as every period is (fiscal year,
 quarter, month); a few hundred rollup rows replace a scan of the subject's deals."""
 
+import contextlib
+from contextvars import ContextVar
 from datetime import date
 
 from django.db.models import Sum
@@ -14,7 +16,9 @@ SUMS = {"n": Sum("n"), "amount": Sum("amount"), "free": Sum("amount_at_stage_pro
 
 
 def _rows(basis, subject, period=None):
-    rows = DealRollup.objects.filter(basis=basis).order_by()
+    """Rollup rows of one basis, or of several (a tuple), for the subject and the period's months."""
+    bases = basis if isinstance(basis, tuple) else (basis,)
+    rows = DealRollup.objects.filter(basis__in=bases).order_by()
     if subject.kind == "rep":
         rows = rows.filter(owner_id=subject.user.pk)
     elif subject.kind == "team":
@@ -28,8 +32,40 @@ def _month(value: int) -> date:
     return date(value // 100, value % 100, 1)
 
 
+_memo: ContextVar[dict | None] = ContextVar("sales_rollup_memo", default=None)
+
+
+@contextlib.contextmanager
+def one_read():
+    """Within one page or API answer the stages are read once (a dashboard asks for them five times)."""
+    if _memo.get() is not None:  # already inside one
+        yield
+        return
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def memo(key: str, read):
+    """read() once per `one_read()` block (every time outside one)."""
+    held = _memo.get()
+    if held is None:
+        return read()
+    if key not in held:
+        held[key] = read()
+    return held[key]
+
+
 def _stages() -> dict[int, Stage]:
-    return {s.pk: s for s in Stage.objects.all()}
+    return memo("stages", lambda: {s.pk: s for s in Stage.objects.all()})
+
+
+def sales_settings():
+    from ..models import SalesSettings
+
+    return memo("settings", SalesSettings.current)
 
 
 def _weighted_raw(row: dict, stages: dict) -> int:
@@ -43,20 +79,15 @@ def monthly(subject, period, group: str | None = None) -> dict:
     keys = [group] if group else []
     stages = _stages()
     out: dict = {}
-    won = _rows("won", subject, period).values(*keys, "month").annotate(n=SUMS["n"], amount=SUMS["amount"])
-    for row in won:
-        part = out.setdefault(((row[group] or None) if group else None, _month(row["month"])), {})
-        part["committed"] = part.get("committed", 0) + int(row["amount"] or 0)
-        part["won_count"] = part.get("won_count", 0) + int(row["n"] or 0)
-    opened = (
-        _rows("open", subject, period)
-        .values(*keys, "month", "stage_id")
-        .annotate(n=SUMS["n"], amount=SUMS["amount"], free=SUMS["free"], own=SUMS["own"])
-    )
-    for row in opened:
+    rows = _rows(("won", "open"), subject, period).values("basis", *keys, "month", "stage_id")
+    for row in rows.annotate(n=SUMS["n"], amount=SUMS["amount"], free=SUMS["free"], own=SUMS["own"]):
         if not row["n"]:
             continue
         part = out.setdefault(((row[group] or None) if group else None, _month(row["month"])), {})
+        if row["basis"] == "won":
+            part["committed"] = part.get("committed", 0) + int(row["amount"] or 0)
+            part["won_count"] = part.get("won_count", 0) + int(row["n"])
+            continue
         part["pipeline"] = part.get("pipeline", 0) + int(row["amount"] or 0)
         part["weighted_raw"] = part.get("weighted_raw", 0) + _weighted_raw(row, stages)
         part["open_count"] = part.get("open_count", 0) + int(row["n"])
@@ -74,8 +105,10 @@ def pipeline_by_stage(subject) -> dict[int, dict]:
 
 def outcomes(subject, period) -> tuple[dict, dict]:
     """(won: n, total, avg, cycle_days_raw, lost: n, total) over the period."""
-    w = _rows("won", subject, period).aggregate(**{k: SUMS[k] for k in ("n", "amount", "cycle_ms", "cycle_n")})
-    lost = _rows("lost", subject, period).aggregate(n=SUMS["n"], amount=SUMS["amount"])
+    sums = {k: SUMS[k] for k in ("n", "amount", "cycle_ms", "cycle_n")}
+    by_basis = {r["basis"]: r for r in _rows(("won", "lost"), subject, period).values("basis").annotate(**sums)}
+    empty = dict.fromkeys(sums)
+    w, lost = by_basis.get("won", empty), by_basis.get("lost", empty)
     n = int(w["n"] or 0)
     won = {"n": n, "total": int(w["amount"] or 0), "avg": (int(w["amount"] or 0) / n) if n else None,
            "cycle_seconds": (int(w["cycle_ms"]) / 1000 / int(w["cycle_n"])) if w["cycle_n"] else None}  # fmt: skip
