@@ -1,172 +1,130 @@
-"""Sales forecast and dashboards at scale: the fiscal-year forecast and the team dashboard (every number on the page:
-target vs actual, forecast by month/quarter/rep, pipeline by stage, activity KPIs, 停滞案件, funnel, win rate, lost
-reasons) against a baseline in the same run — a plain count of the deals the same manager may see.
+"""Sales analytics at scale: the fiscal-year forecast, the dashboards (rep, team, company), their slowest parts, and
+the deal board and list, each timed on the served path and on the baseline in the same run — the visible-set SQL
+path the dashboards used before the deal rollup (`rollup.bypassed()`), which is also what a reader the rollup does
+not serve gets (a manager looking at one rep).
 
-    KIZUNA_DATA_DIR=/tmp/kz-sales-bench [DATABASE_URL=postgres://...] nice -n 10 .venv/bin/python \
-        bench/sales_dashboards.py --deals 200000 --repeat 30
+    KIZUNA_DATA_DIR=/tmp/kz-sales-bench [DATABASE_URL=postgres://...] nice -n 10 .venv/bin/python \\
+        bench/sales_dashboards.py --deals 200000 --repeat 30 [--markdown]
 
-Generates the data once (deals over three fiscal years in every stage, with stage history; activities with our
-participants; targets) into an empty database, migrating it first; later runs reuse it. Each timing is a fresh user
-object (as on a request) and the service call the page and the API make; p50/p95 in ms.
+The data (bench/sales_data.py: 5 teams × 8 reps, two pipelines, deals over three fiscal years with stage history,
+activities with joint visits, targets) is loaded once into an empty database, then the rollup is rebuilt as after
+any bulk load (its time is printed). Service cases call what the page and the API call, with a fresh user object
+each time (as on a request); page cases are full GET requests through Django's test client (middleware, session,
+template). p50/p95 in ms over --repeat runs after one warm-up; "queries" is the SQL statement count of one run.
 """
 
 import argparse
 import os
-import random
 import statistics
+import sys
 import time
-from datetime import date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
-def timed(fn, repeat: int) -> tuple[float, float]:
-    fn()
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[max(int(len(samples) * 0.95) - 1, 0)]
-
-
-def _insert(model, rows: list[dict], first_id: int | None = None) -> None:
-    """Rows straight into the table with executemany (no model instances), in the column form Django would write;
-    with first_id, explicit ids from it (the sequence is moved past them on PostgreSQL)."""
+def timed(fn, repeat: int) -> tuple[float, float, int, float]:
+    """p50 and p95 wall time, statement count, p50 CPU time of this process (ms). On a shared machine the wall time
+    includes waiting for a core; on SQLite (in-process) the CPU time is the work itself, whatever the load."""
     from django.db import connection
 
-    fields = [f for f in model._meta.concrete_fields if first_id is not None or not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({marks})"
-    defaults = {f.attname: f.get_default() for f in fields}
-    values = []
-    for i, row in enumerate(rows):
-        if first_id is not None:
-            row = {model._meta.pk.attname: first_id + i, **row}
-        merged = {**defaults, **row}
-        values.append([f.get_db_prep_save(merged[f.attname], connection) for f in fields])
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
-        if first_id is not None and connection.vendor == "postgresql":
-            table = model._meta.db_table
-            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+    fn()
+    seen = []
+    with connection.execute_wrapper(lambda execute, sql, *a: seen.append(sql) or execute(sql, *a)):
+        fn()
+    samples, cpu = [], []
+    for _ in range(repeat):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    samples.sort()
+    p95 = samples[max(int(len(samples) * 0.95 + 0.5) - 1, 0)]
+    return statistics.median(samples), p95, len(seen), statistics.median(cpu)
 
 
-def _next_id(model) -> int:
-    from django.db.models import Max
+def explain(fn, top: int = 5) -> None:
+    """Runs fn once and prints its slowest statements with the database's plan (EXPLAIN QUERY PLAN on SQLite,
+    EXPLAIN ANALYZE on PostgreSQL)."""
+    from django.db import connection
 
-    return (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+    seen = []
+
+    def wrapper(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            seen.append(((time.perf_counter() - started) * 1000, sql, params))
+
+    with connection.execute_wrapper(wrapper):
+        fn()
+    for ms, sql, params in sorted(seen, key=lambda s: -s[0])[:top]:
+        print(f"--- {ms:.1f} ms: {sql[:600]}")
+        prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN (ANALYZE, COSTS OFF) "
+        with connection.cursor() as cursor:
+            cursor.execute(prefix + sql, params)
+            for row in cursor.fetchall():
+                print("    ", " ".join(str(c) for c in row))
 
 
-def _load(n_deals: int, n_teams: int, reps_per_team: int, activities_per_deal: float) -> None:
-    """Tops the data up to n_deals deals and n_deals × activities_per_deal activities (resumable)."""
-    from django.db import connection, transaction
-    from django.utils import timezone
+def cases(users: dict, fy, month):
+    """(name, fn, has a baseline): each fn runs one request's worth of work."""
+    from django.test import Client
 
-    from kizuna.accounts import services as account_services
     from kizuna.accounts.models import User
-    from kizuna.contacts.models import Company
-    from kizuna.sales.models import Deal, DealStageChange, KpiDefinition, Pipeline, Target
-    from kizuna.timeline.models import Activity
+    from kizuna.sales.services import dashboards, kpi
+    from kizuna.sales.services import forecast as fc
 
-    rng = random.Random(7 + Deal.objects.count())
-    tz = timezone.get_current_timezone()
-    teams = [account_services.get_or_create_team(actor=None, name=f"営業{i + 1}部") for i in range(n_teams)]
-    tech = account_services.get_or_create_team(actor=None, name="技術部")
+    def fresh(name):
+        return User.objects.get(pk=users[name].pk)
 
-    def user(name, role, team):
-        found = User.objects.filter(username=name).first()
-        return found or account_services.create_user(actor=None, username=name, password=None, role=role, team=team,
-                                                     check_password=False)  # fmt: skip
+    def service(name, kind, fn, **who):
+        def run():
+            viewer = fresh(name)
+            return fn(viewer, fc.resolve_subject(viewer, kind, **who))
 
-    user("bench-admin", "admin", teams[0])
-    for t, team in enumerate(teams):
-        user(f"bench-manager-{t}", "manager", team)
-    reps = [user(f"bench-rep-{t}-{r}", "member", team) for t, team in enumerate(teams) for r in range(reps_per_team)]
-    engineers = [user(f"bench-eng-{i}", "member", tech) for i in range(5)]
-    now = timezone.now()
-    if not Company.objects.filter(name__startswith="株式会社ベンチ").exists():
-        Company.objects.bulk_create(
-            Company(name=f"株式会社ベンチ{i}", name_key=f"べんち{i}", name_search=f"べんち{i}", visibility="public")
-            for i in range(max(n_deals // 50, 10))
-        )
-    company_ids = list(Company.objects.filter(name__startswith="株式会社ベンチ").values_list("pk", flat=True))
-    pipeline = Pipeline.objects.get(is_default=True)
-    stages = list(pipeline.stages.all())
-    open_stages = [s for s in stages if s.kind == "open"]
-    won = next(s for s in stages if s.kind == "won")
-    lost = next(s for s in stages if s.kind == "lost")
-    today = timezone.localdate()
-    first = date(today.year - 2, 1, 1)
-    span = (date(today.year + 1, 12, 31) - first).days
-    reasons = ["価格", "納期", "仕様", "競合に決定", "予算凍結", ""]
-    batch = 10000
-    have = Deal.objects.count()
-    for start in range(have, n_deals, batch):
-        deals, changes = [], []
-        for i in range(start, min(start + batch, n_deals)):
-            owner = reps[rng.randrange(len(reps))]
-            created = datetime.combine(first + timedelta(days=rng.randrange(span)), datetime.min.time(), tzinfo=tz)
-            roll = rng.random()
-            stage = won if roll < 0.25 else lost if roll < 0.4 else rng.choice(open_stages)
-            closed = created + timedelta(days=rng.randrange(10, 200)) if stage.kind != "open" else None
-            deals.append({
-                "title": f"ベンチ案件{i}", "company_id": company_ids[rng.randrange(len(company_ids))],
-                "pipeline_id": pipeline.pk, "stage_id": stage.pk, "amount": rng.randrange(100_000, 30_000_000, 10_000),
-                "owner_id": owner.pk, "team_id": owner.team_id,
-                "visibility": rng.choice(["team", "team", "team", "private", "public"]),
-                "probability": rng.choice([None, None, None, 30, 70]) if stage.kind == "open" else None,
-                "expected_close_on": (created + timedelta(days=rng.randrange(20, 240))).date(),
-                "won_on": closed.date() if stage.kind == "won" else None, "closed_at": closed,
-                "lost_reason": rng.choice(reasons) if stage.kind == "lost" else "",
-                "next_step": rng.choice(["", "見積提出", "訪問", "デモ"]) if stage.kind == "open" else "",
-                "last_activity_at": min(now, created + timedelta(days=rng.randrange(0, 120))),
-                "created_at": created, "updated_at": created, "stage_entered_at": created,
-            })  # fmt: skip
-        first_id = _next_id(Deal)
-        for k, d in enumerate(deals):
-            stage = next(s for s in stages if s.pk == d["stage_id"])
-            path = open_stages[: rng.randrange(1, len(open_stages) + 1)]
-            if stage.kind != "open" or stage not in path:
-                path = [*path, stage]
-            previous = None
-            for step, s in enumerate(path):
-                changes.append({"deal_id": first_id + k, "from_stage_id": previous, "to_stage_id": s.pk,
-                                "at": d["created_at"] + timedelta(days=3 * step)})  # fmt: skip
-                previous = s.pk
-        with transaction.atomic():
-            _insert(Deal, deals, first_id)
-            _insert(DealStageChange, changes)
-    through = Activity.our_participants.through
-    kinds = ["visit", "visit", "call", "email", "meeting", "plant_tour", "note"]
-    n_acts = int(n_deals * activities_per_deal)
-    for start in range(Activity.objects.count(), n_acts, batch):
-        acts, links = [], []
-        first_id = _next_id(Activity)
-        for k in range(min(batch, n_acts - start)):
-            rep = reps[rng.randrange(len(reps))]
-            when = datetime.combine(first + timedelta(days=rng.randrange(span)), datetime.min.time(), tzinfo=tz)
-            acts.append({"kind": rng.choice(kinds), "occurred_at": when, "subject": "ベンチ活動",
-                         "recorded_by_id": rep.pk, "owner_id": rep.pk, "team_id": rep.team_id, "visibility": "team",
-                         "created_at": when, "updated_at": when})  # fmt: skip
-            links.append({"activity_id": first_id + k, "user_id": rep.pk})
-            if rng.random() < 0.15:
-                links.append({"activity_id": first_id + k, "user_id": engineers[rng.randrange(len(engineers))].pk})
-        with transaction.atomic():
-            _insert(Activity, acts, first_id)
-            _insert(through, links)
-    if not Target.objects.filter(user__username__startswith="bench-rep-").exists():
-        targets = []
-        for rep in reps:
-            month = date(today.year - 1, 1, 1)
-            for _m in range(36):
-                targets.append(Target(user=rep, month=month, metric="revenue", value=rng.randrange(5, 30) * 1_000_000))
-                targets.append(Target(user=rep, month=month, metric="visits", value=rng.randrange(10, 30)))
-                month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-        Target.objects.bulk_create(targets, batch_size=2000)
-    KpiDefinition.objects.filter(key="site_visits").update(technical_team=tech)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        return run
+
+    clients = {}
+
+    def page(name, url):
+        if name not in clients:
+            clients[name] = Client()
+            clients[name].force_login(users[name])
+
+        def run():
+            response = clients[name].get(url)
+            assert response.status_code == 200, (url, response.status_code)
+
+        return run
+
+    rep_id = users["rep"].pk
+    return [
+        ("forecast FY, rep (own)", service("rep", "rep", lambda v, s: fc.forecast(v, s, fy)), True),
+        ("forecast FY, team + per-rep rows (manager)",
+         service("manager", "team", lambda v, s: fc.forecast(v, s, fy, breakdown=True)), True),
+        ("forecast FY, company + per-team rows (admin)",
+         service("admin", "company", lambda v, s: fc.forecast(v, s, fy, breakdown=True)), True),
+        ("team dashboard, whole payload (manager)", service("manager", "team", dashboards.dashboard), True),
+        ("  part: funnel FY", service("manager", "team", lambda v, s: kpi.funnel(v, s, fy)), True),
+        ("  part: outcomes + lost reasons FY",
+         service("manager", "team", lambda v, s: (kpi.outcomes(v, s, fy), kpi.lost_reasons(v, s, fy))), True),
+        ("  part: pipeline by stage", service("manager", "team", kpi.pipeline_by_stage), True),
+        ("  part: 停滞案件", service("manager", "team", kpi.stale_summary), True),
+        ("  part: activity KPIs of the month",
+         service("manager", "team", lambda v, s: kpi.kpi_counts(v, s, month, by_rep=True)), True),
+        ("company dashboard, whole payload (admin)", service("admin", "company", dashboards.dashboard), True),
+        ("my dashboard (rep)", service("rep", "rep", dashboards.dashboard), True),
+        ("manager looking at one rep (SQL path)", service("manager", "rep", dashboards.dashboard, user_id=rep_id),
+         False),
+        ("page /sales/dashboards/team/ (manager)", page("manager", "/sales/dashboards/team/"), True),
+        ("page /sales/dashboards/company/ (admin)", page("admin", "/sales/dashboards/company/"), True),
+        ("API /api/v1/forecast?scope=team (manager)", page("manager", "/api/v1/forecast?scope=team"), True),
+        ("page /sales/board/ (rep)", page("rep", "/sales/board/"), False),
+        ("page /sales/board/ (manager)", page("manager", "/sales/board/"), False),
+        ("page /sales/deals/ (manager)", page("manager", "/sales/deals/"), False),
+    ]  # fmt: skip
 
 
 def main():
@@ -176,64 +134,83 @@ def main():
     parser.add_argument("--reps", type=int, default=8, help="reps per team")
     parser.add_argument("--activities-per-deal", type=float, default=2.0)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--only", default="", help="run only the cases whose name contains this text")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--explain", action="store_true", help="print the slowest statements of each case and plans")
+    parser.add_argument("--keep-rollup", action="store_true", help="skip the rollup rebuild when it has rows")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
     import django
 
     django.setup()
+    import logging
+
+    import sales_data
+
+    logging.disable(logging.WARNING)  # the slow-query log would interleave with the table
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
+    from django.utils import timezone
 
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    _load(args.deals, args.teams, args.reps, args.activities_per_deal)
+    sales_data.load(args.deals, args.teams, args.reps, args.activities_per_deal, timezone.localdate())
     loaded = time.perf_counter() - started
 
     from kizuna.accounts.models import User
-    from kizuna.sales.models import Deal, SalesSettings
-    from kizuna.sales.services import dashboards, kpi
+    from kizuna.sales.models import Deal, DealRollup, SalesSettings
     from kizuna.sales.services import forecast as fc
+    from kizuna.sales.services import rollup
     from kizuna.timeline.models import Activity
 
-    manager = User.objects.get(username="bench-manager-0")
-    admin = User.objects.get(username="bench-admin")
-    rep = User.objects.get(username="bench-rep-0-0")
+    started = time.perf_counter()
+    rows = DealRollup.objects.count() if args.keep_rollup and DealRollup.objects.exists() else rollup.rebuild()
+    rebuilt = time.perf_counter() - started
+    users = {"admin": User.objects.get(username="bench-admin"), "manager": User.objects.get(username="bench-manager-0"),
+             "rep": User.objects.get(username="bench-rep-0-0")}  # fmt: skip
     start_month = SalesSettings.current().fiscal_year_start_month
-    fy = fc.fiscal_year(fc.fiscal_year_of(date.today(), start_month), start_month)
-
-    def fresh(u):
-        return User.objects.get(pk=u.pk)
-
-    def as_team(fn):
-        def run():
-            m = fresh(manager)
-            return fn(m, fc.resolve_subject(m, "team"))
-
-        return run
-
-    cases = [
-        ("baseline: count of all deals", lambda: Deal.objects.count()),
-        ("baseline: count of the deals a manager sees", lambda: Deal.objects.visible_to(fresh(manager)).count()),
-        ("forecast, fiscal year, team (with per-rep rows)",
-         as_team(lambda m, s: fc.forecast(m, s, fy, breakdown=True))),
-        ("forecast, fiscal year, rep", lambda: fc.forecast(fresh(rep), fc.resolve_subject(fresh(rep), "rep"), fy)),
-        ("forecast, fiscal year, company (admin, per team)",
-         lambda: fc.forecast(fresh(admin), fc.resolve_subject(fresh(admin), "company"), fy, breakdown=True)),
-        ("team dashboard (whole page payload)", as_team(lambda m, s: dashboards.dashboard(m, s))),
-        ("  of which: activity KPIs of the month", as_team(lambda m, s: kpi.kpi_counts(m, s, fc.month_period(
-            date.today()), by_rep=True))),
-        ("  of which: funnel (fiscal year)", as_team(lambda m, s: kpi.funnel(m, s, fy))),
-        ("  of which: 停滞案件", as_team(lambda m, s: kpi.stale_summary(m, s))),
-        ("my dashboard (rep)", lambda: dashboards.dashboard(fresh(rep), fc.resolve_subject(fresh(rep), "rep"))),
-        ("company dashboard (admin)",
-         lambda: dashboards.dashboard(fresh(admin), fc.resolve_subject(fresh(admin), "company"))),
-    ]  # fmt: skip
-    print(f"database: {connection.vendor}; deals: {Deal.objects.count():,}; activities: {Activity.objects.count():,}"
-          f"; data load: {loaded:.1f} s; repeat: {args.repeat}")  # fmt: skip
-    print(f"{'case':<52} {'p50 ms':>8} {'p95 ms':>8}")
-    for name, fn in cases:
-        p50, p95 = timed(fn, args.repeat)
-        print(f"{name:<52} {p50:8.1f} {p95:8.1f}")
+    today = timezone.localdate()
+    fy = fc.fiscal_year(fc.fiscal_year_of(today, start_month), start_month)
+    month = fc.month_period(today)
+    open_deals = Deal.objects.filter(stage__kind="open").count()
+    print(f"database: {connection.vendor}; deals: {Deal.objects.count():,} (open {open_deals:,}); activities: "
+          f"{Activity.objects.count():,}; load: {loaded:.0f} s; rollup rebuild: {rebuilt:.1f} s, {rows:,} rows; "
+          f"repeat: {args.repeat}; fiscal year {fy.key}")  # fmt: skip
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"baseline row count of all deals: {timed(lambda: Deal.objects.count(), args.repeat)[1]:.1f} ms p95; "
+        f"of the deals the manager sees: "
+        f"{timed(lambda: Deal.objects.visible_to(users['manager']).count(), args.repeat)[1]:.1f} ms p95"
+    )
+    if args.markdown:
+        print(
+            "| case | p50 ms | p95 ms | CPU p50 | queries | baseline p50 | baseline p95 | baseline CPU p50 | queries |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    else:
+        print(f"{'case':<46} {'p50':>8} {'p95':>8} {'cpu':>7} {'q':>4} | {'base p50':>9} {'base p95':>9} {'cpu':>7}"
+              f" {'q':>4}")  # fmt: skip
+    for name, fn, has_baseline in cases(users, fy, month):
+        if args.only and args.only not in name:
+            continue
+        if args.explain:
+            print(f"=== {name}")
+            explain(fn)
+            continue
+        p50, p95, queries, cpu = timed(fn, args.repeat)
+        base = ("", "", "", "")
+        if has_baseline:
+            with rollup.bypassed():
+                b50, b95, bq, bcpu = timed(fn, args.repeat)
+            base = (f"{b50:.1f}", f"{b95:.1f}", str(bq), f"{bcpu:.1f}")
+        if args.markdown:
+            print(f"| {name.strip()} | {p50:.1f} | {p95:.1f} | {cpu:.1f} | {queries} | {base[0]} | {base[1]} "
+                  f"| {base[3]} | {base[2]} |", flush=True)  # fmt: skip
+        else:
+            print(f"{name:<46} {p50:8.1f} {p95:8.1f} {cpu:7.1f} {queries:>4} | {base[0]:>9} {base[1]:>9} "
+                  f"{base[3]:>7} {base[2]:>4}", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -118,3 +118,7 @@ class SalesConfig(AppConfig):
         from . import demo_targets
 
         demo.register("sales.targets", demo_targets.load, order=61)
+
+        from .services import rollup
+
+        rollup.connect()  # the deal rollup follows every save of a deal or a stage change

@@ -4,6 +4,7 @@ from .deals import Deal, DealContact, DealLine, DealSource, DealStageChange, Pip
 from .journey import JourneyStage, Lifecycle, LifecycleChange, Segment
 from .quotes import Quote, QuoteIssuer, QuoteLine, QuoteSequence
 from .reports import DailyReport, DailyReportItem, ReportComment
+from .rollup import DealRollup as DealRollup  # derived figures (services/rollup.py)
 from .targets import KpiDefinition, MonthlyReview, SalesSettings, Target
 
 __all__ = [

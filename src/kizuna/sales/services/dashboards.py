@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _l
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.timeline.models import Activity, FollowUp
 
-from ..models import Deal, KpiDefinition, SalesSettings
+from ..models import Deal, KpiDefinition
 from . import forecast as fc
 from . import kpi
 
@@ -133,7 +133,16 @@ def _with_drills(row: dict, subject, period_key: str, start_month: int) -> dict:
 
 def dashboard(viewer, subject: fc.Subject, *, month: fc.Period | None = None, fy: fc.Period | None = None) -> dict:
     """Target vs actual, forecast, pipeline by stage, activity KPIs, 停滞案件 and the year's analysis."""
-    start_month = SalesSettings.current().fiscal_year_start_month
+    from .rollup_reads import one_read
+
+    with one_read():
+        return _dashboard(viewer, subject, month=month, fy=fy)
+
+
+def _dashboard(viewer, subject: fc.Subject, *, month: fc.Period | None, fy: fc.Period | None) -> dict:
+    from .rollup_reads import sales_settings
+
+    start_month = sales_settings().fiscal_year_start_month
     today = timezone.localdate()
     month = month or fc.month_period(today)
     fy = fy or fc.fiscal_year(fc.fiscal_year_of(month.start, start_month), start_month)

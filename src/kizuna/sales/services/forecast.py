@@ -24,7 +24,7 @@ from kizuna.accounts.models import Team, User
 from kizuna.core.exceptions import NotFound, PermissionDenied, ValidationFailed
 from kizuna.core.permissions import Scope, is_active_user, manages_team_of, scope_of
 
-from ..models import Deal, SalesSettings, Stage, Target
+from ..models import Deal, Stage, Target
 from ..models.targets import REVENUE
 
 # --- fiscal calendar -------------------------------------------------------------------------------------------
@@ -205,10 +205,20 @@ def metric_q(metric: str, period: Period, *, stale_days: int | None = None, now=
 
 def stale_q(days: int | None = None, *, now=None) -> Q:
     """停滞案件: open deals with no next step, or untouched (no activity since, else since creation) for N days."""
-    days = SalesSettings.current().stale_days if days is None else days
+    from .rollup_reads import sales_settings
+
+    days = sales_settings().stale_days if days is None else days
     cutoff = (now or timezone.now()) - timedelta(days=days)
     untouched = Q(last_activity_at__lt=cutoff) | Q(last_activity_at__isnull=True, created_at__lt=cutoff)
-    return Q(stage__kind=Stage.Kind.OPEN) & (Q(next_step="") | untouched)
+    return Q(stage_id__in=open_stage_ids()) & (Q(next_step="") | untouched)
+
+
+def open_stage_ids() -> list[int]:
+    """The open stages' ids (a handful): a deal filter on them uses the (team, stage) and (owner, stage) indexes,
+    where a join on the stage's kind scans every open deal of every team."""
+    from .rollup_reads import memo
+
+    return memo("open_stages", lambda: list(Stage.objects.filter(kind=Stage.Kind.OPEN).values_list("pk", flat=True)))
 
 
 def effective_probability():
@@ -221,6 +231,13 @@ def weighted_amount():
 
 
 def deals_for(viewer, subject: Subject):
+    """The subject's deals the viewer may see. When the viewer sees every one of them (`rollup.serves`: an
+    administrator, a rep's own deals, a manager's own team — the cases `visible_to` grants whole), the visibility
+    rule adds nothing but its per-row EXISTS probes, so it is left out; tests compare both paths."""
+    from . import rollup
+
+    if rollup.serves(viewer, subject):
+        return Deal.objects.alive().filter(subject.deal_q())
     return Deal.objects.visible_to(viewer).filter(subject.deal_q())
 
 
@@ -368,9 +385,19 @@ def _as_date(value) -> date:
 
 
 def forecast(viewer, subject: Subject, period: Period, *, breakdown: bool = False) -> Forecast:
-    start_month = SalesSettings.current().fiscal_year_start_month
+    from .rollup_reads import one_read
+
+    with one_read():
+        return _forecast(viewer, subject, period, breakdown=breakdown)
+
+
+def _forecast(viewer, subject: Subject, period: Period, *, breakdown: bool) -> Forecast:
+    from . import rollup, rollup_reads
+
+    start_month = rollup_reads.sales_settings().fiscal_year_start_month
     qs = deals_for(viewer, subject)
-    parts = _monthly(qs, period)
+    served = rollup.serves(viewer, subject)  # the rollup's sums are exactly what this reader sees
+    parts = rollup_reads.monthly(subject, period) if served else _monthly(qs, period)
     targets = target_values(subject, REVENUE, period)
     months = []
     for month in period.months:
@@ -390,15 +417,18 @@ def forecast(viewer, subject: Subject, period: Period, *, breakdown: bool = Fals
         total.add(row)
     result = Forecast(subject, period, months, list(quarters.values()), total)
     if breakdown and subject.kind in ("team", "company"):
-        result.breakdown = _breakdown(qs, subject, period)
+        result.breakdown = _breakdown(qs, subject, period, served=served)
     return result
 
 
-def _breakdown(qs, subject: Subject, period: Period) -> list[dict]:
+def _breakdown(qs, subject: Subject, period: Period, *, served: bool = False) -> list[dict]:
     """The period's totals per rep (a team) or per team (the company): one more GROUP BY, plus targets."""
+    from . import rollup_reads
+
     group = "owner_id" if subject.kind == "team" else "team_id"
     totals: dict = {}
-    for (key, _month), part in _monthly(qs, period, group).items():
+    parts = rollup_reads.monthly(subject, period, group) if served else _monthly(qs, period, group)
+    for (key, _month), part in parts.items():
         row = totals.setdefault(key, Row("", "", period.start, period.end))
         row.add(Row("", "", period.start, period.end, committed=part.get("committed", 0),
                     pipeline=part.get("pipeline", 0), weighted=yen(part.get("weighted_raw")),

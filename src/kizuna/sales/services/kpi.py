@@ -30,7 +30,8 @@ from kizuna.accounts.models import User
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.timeline.models import Activity
 
-from ..models import Deal, DealStageChange, KpiDefinition, Pipeline, SalesSettings, Stage
+from ..models import Deal, DealStageChange, KpiDefinition, Pipeline, Stage
+from . import rollup, rollup_reads
 from .forecast import Period, Subject, deals_for, metric_q, month_period, stale_q
 
 Participant = Activity.our_participants.through
@@ -46,6 +47,8 @@ def funnel(viewer, subject: Subject, period: Period, pipeline: Pipeline | None =
     if pipeline is None:
         return []
     stages = [s for s in pipeline.stages.all() if s.kind != Stage.Kind.LOST]
+    if rollup.serves(viewer, subject):
+        return _funnel_rows(stages, rollup_reads.furthest_counts(subject, period, pipeline))
     start, end = period.aware_range()
     deals = deals_for(viewer, subject).filter(pipeline=pipeline, created_at__gte=start, created_at__lt=end)
     reached_via = (
@@ -59,6 +62,10 @@ def funnel(viewer, subject: Subject, period: Period, pipeline: Pipeline | None =
     )
     furthest = Greatest(current, Coalesce(Subquery(reached_via, output_field=IntegerField()), Value(-1)))
     counts = dict(deals.order_by().annotate(f=furthest).values_list("f").annotate(n=Count("id")))
+    return _funnel_rows(stages, counts)
+
+
+def _funnel_rows(stages, counts: dict) -> list[dict]:
     total = sum(counts.values())
     out, previous = [], None
     for i, stage in enumerate(stages):
@@ -71,27 +78,35 @@ def funnel(viewer, subject: Subject, period: Period, pipeline: Pipeline | None =
 
 def outcomes(viewer, subject: Subject, period: Period) -> dict:
     """Won and lost in the period (won by 受注日, lost by close date): win rate, average won deal, sales cycle."""
-    deals = deals_for(viewer, subject)
-    won = deals.filter(metric_q("committed", period)).order_by()
-    cycle = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
-    w = won.aggregate(n=Count("id"), total=Sum("amount"), avg=Avg("amount"),
-                      cycle=Avg(cycle, filter=Q(closed_at__isnull=False)))  # fmt: skip
-    lost = deals.filter(metric_q("lost", period)).order_by().aggregate(n=Count("id"), total=Sum("amount"))
+    if rollup.serves(viewer, subject):
+        w, lost = rollup_reads.outcomes(subject, period)
+        cycle = w.pop("cycle_seconds")
+    else:
+        deals = deals_for(viewer, subject)
+        won = deals.filter(metric_q("committed", period)).order_by()
+        span = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
+        w = won.aggregate(n=Count("id"), total=Sum("amount"), avg=Avg("amount"),
+                          cycle=Avg(span, filter=Q(closed_at__isnull=False)))  # fmt: skip
+        cycle = w["cycle"].total_seconds() if w["cycle"] is not None else None
+        lost = deals.filter(metric_q("lost", period)).order_by().aggregate(n=Count("id"), total=Sum("amount"))
     decided = w["n"] + lost["n"]
     return {
         "won_count": w["n"], "won_amount": int(w["total"] or 0), "lost_count": lost["n"],
         "lost_amount": int(lost["total"] or 0),
         "win_rate": round(w["n"] * 100 / decided, 1) if decided else None,
         "average_deal": round(w["avg"]) if w["avg"] is not None else None,
-        "cycle_days": round(w["cycle"].total_seconds() / 86400, 1) if w["cycle"] is not None else None,
+        "cycle_days": round(cycle / 86400, 1) if cycle is not None else None,
     }  # fmt: skip
 
 
 def lost_reasons(viewer, subject: Subject, period: Period) -> list[dict]:
-    rows = (
-        deals_for(viewer, subject).filter(metric_q("lost", period)).order_by()
-        .values("lost_reason").annotate(n=Count("id"), total=Sum("amount")).order_by("-n", "lost_reason")
-    )  # fmt: skip
+    if rollup.serves(viewer, subject):
+        rows = rollup_reads.lost_reasons(subject, period)
+    else:
+        rows = (
+            deals_for(viewer, subject).filter(metric_q("lost", period)).order_by()
+            .values("lost_reason").annotate(n=Count("id"), total=Sum("amount")).order_by("-n", "lost_reason")
+        )  # fmt: skip
     return [{"reason": r["lost_reason"] or _("（理由未記入）"), "value": r["lost_reason"], "count": r["n"],
              "amount": int(r["total"] or 0)} for r in rows]  # fmt: skip
 
@@ -100,11 +115,14 @@ def pipeline_by_stage(viewer, subject: Subject) -> list[dict]:
     """Open deals now, per stage of every pipeline: count, amount, weighted."""
     from .forecast import weighted_amount, yen
 
-    rows = (
-        deals_for(viewer, subject).filter(stage__kind=Stage.Kind.OPEN).order_by()
-        .values("stage_id").annotate(n=Count("id"), total=Sum("amount"), w=Sum(weighted_amount()))
-    )  # fmt: skip
-    by_stage = {r["stage_id"]: r for r in rows}
+    if rollup.serves(viewer, subject):
+        by_stage = rollup_reads.pipeline_by_stage(subject)
+    else:
+        rows = (
+            deals_for(viewer, subject).filter(stage__kind=Stage.Kind.OPEN).order_by()
+            .values("stage_id").annotate(n=Count("id"), total=Sum("amount"), w=Sum(weighted_amount()))
+        )  # fmt: skip
+        by_stage = {r["stage_id"]: r for r in rows}
     stages = Stage.objects.filter(pk__in=list(by_stage)).select_related("pipeline").order_by("pipeline_id", "order")
     return [{"stage_id": s.pk, "stage": s.name, "pipeline": s.pipeline.name, "count": by_stage[s.pk]["n"],
              "amount": int(by_stage[s.pk]["total"] or 0), "weighted": yen(by_stage[s.pk]["w"])}
@@ -112,7 +130,7 @@ def pipeline_by_stage(viewer, subject: Subject) -> list[dict]:
 
 
 def stale_summary(viewer, subject: Subject, *, limit: int = 10) -> dict:
-    days = SalesSettings.current().stale_days
+    days = rollup_reads.sales_settings().stale_days
     qs = deals_for(viewer, subject).filter(stale_q(days))
     agg = qs.order_by().aggregate(n=Count("id"), amount=Sum("amount"))
     top = qs.select_related("company", "stage", "owner").order_by(
@@ -153,10 +171,10 @@ def kpi_activities(viewer, definition: KpiDefinition):
     return qs
 
 
-def kpi_deals(viewer, definition: KpiDefinition, period: Period):
+def kpi_deals(viewer, definition: KpiDefinition, period: Period, subject: Subject | None = None):
     """Deals a deal KPI counts in the period: created (new_deals), or moved into the stage (stage_entered)."""
     start, end = period.aware_range()
-    deals = Deal.objects.visible_to(viewer)
+    deals = Deal.objects.visible_to(viewer) if subject is None else deals_for(viewer, subject)
     if definition.measure == KpiDefinition.Measure.NEW_DEALS:
         return deals.filter(created_at__gte=start, created_at__lt=end)
     moved = DealStageChange.objects.filter(deal=OuterRef("pk"), to_stage_id=definition.stage_id, at__gte=start,
@@ -179,7 +197,7 @@ def kpi_records(viewer, definition: KpiDefinition, subject: Subject, period: Per
             qs = qs.filter(Exists(Participant.objects.filter(activity_id=OuterRef("pk"),
                                                              user__team_id=subject.team.pk)))  # fmt: skip
         return qs
-    return kpi_deals(viewer, definition, period).filter(subject.deal_q())
+    return kpi_deals(viewer, definition, period, subject)
 
 
 def kpi_counts(viewer, subject: Subject, period: Period, *, by_rep: bool = False) -> list[dict]:
@@ -205,10 +223,22 @@ def kpi_counts(viewer, subject: Subject, period: Period, *, by_rep: bool = False
 
 
 def _monthly_count(viewer, definition, subject, period) -> dict[date, int]:
+    """Month → count. A one-month period is counted without grouping (on SQLite the month of a timestamp is a Python
+    function called per row)."""
+    if definition.measure == KpiDefinition.Measure.NEW_DEALS and rollup.serves(viewer, subject):
+        return rollup_reads.created_monthly(subject, period)
+    if definition.measure == KpiDefinition.Measure.STAGE_ENTERED and rollup.serves(viewer, subject):
+        moves = _moves_into(definition, subject, period)
+        if len(period.months) == 1:
+            return {period.start: moves.aggregate(n=Count("deal_id", distinct=True))["n"]}
+        rows = moves.annotate(m=TruncMonth("at")).values("m").annotate(n=Count("deal_id", distinct=True))
+        return {_first(r["m"]): r["n"] for r in rows}
     qs = kpi_records(viewer, definition, subject, period).order_by()
     field = "occurred_at" if is_activity_kpi(definition) else "created_at"
     if definition.measure == KpiDefinition.Measure.STAGE_ENTERED:
         return _stage_entered_monthly(qs, definition, period)
+    if len(period.months) == 1:
+        return {period.start: qs.aggregate(n=Count("id", distinct=True))["n"]}
     rows = qs.annotate(m=TruncMonth(field)).values("m").annotate(n=Count("id", distinct=True))
     return {_first(r["m"]): r["n"] for r in rows}
 
@@ -221,6 +251,19 @@ def _stage_entered_monthly(deals, definition, period) -> dict[date, int]:
         .annotate(m=TruncMonth("at")).values("m").annotate(n=Count("deal_id", distinct=True))
     )  # fmt: skip
     return {_first(r["m"]): r["n"] for r in rows}
+
+
+def _moves_into(definition, subject, period):
+    """Moves of the subject's live deals into the definition's stage in the period, read from the stage-change
+    index (to_stage, at) — for readers who see all the subject's deals (rollup.serves)."""
+    start, end = period.aware_range()
+    moves = DealStageChange.objects.filter(to_stage_id=definition.stage_id or 0, at__gte=start, at__lt=end,
+                                           deal__deleted_at__isnull=True).order_by()  # fmt: skip
+    if subject.kind == "rep":
+        return moves.filter(deal__owner_id=subject.user.pk)
+    if subject.kind == "team":
+        return moves.filter(deal__team_id=subject.team.pk)
+    return moves
 
 
 def _first(value) -> date:
@@ -237,6 +280,11 @@ def _per_rep(viewer, definition, subject, period) -> dict[int, int]:
             .values("user_id").annotate(n=Count("activity_id", distinct=True))
         )  # fmt: skip
         return {r["user_id"]: r["n"] for r in rows}
+    if definition.measure == KpiDefinition.Measure.NEW_DEALS and rollup.serves(viewer, subject):
+        return rollup_reads.created_per_rep(subject, period)
+    if definition.measure == KpiDefinition.Measure.STAGE_ENTERED and rollup.serves(viewer, subject):
+        rows = _moves_into(definition, subject, period).values("deal__owner_id")
+        return {r["deal__owner_id"]: r["n"] for r in rows.annotate(n=Count("deal_id", distinct=True))}
     rows = kpi_records(viewer, definition, subject, period).order_by().values("owner_id").annotate(n=Count("id"))
     return {r["owner_id"]: r["n"] for r in rows}
 

@@ -82,6 +82,7 @@ def _write_stages(pipeline: Pipeline, stages: list[dict]) -> None:
                 ]
             }
         )
+    shape = {s.pk: (s.kind, s.order) for s in pipeline.stages.all()}
     removed.delete()
     for item in stages:
         values = {k: item[k] for k in ("name", "probability", "kind", "order")}
@@ -89,6 +90,10 @@ def _write_stages(pipeline: Pipeline, stages: list[dict]) -> None:
             Stage.objects.filter(pk=item["id"], pipeline=pipeline).update(**values)
         else:
             Stage.objects.create(pipeline=pipeline, **values)
+    if shape and shape != {s.pk: (s.kind, s.order) for s in pipeline.stages.all() if s.pk in shape}:
+        from .rollup import rebuild
+
+        rebuild(pipeline_id=pipeline.pk)  # a stage changed kind or order, or went: the deals' figures move
 
 
 def create_pipeline(*, actor, data: dict) -> Pipeline:
