@@ -76,7 +76,7 @@ class SalesConfig(AppConfig):
 
         from . import capture
 
-        register_marker("deal", capture.PATTERN, plan=capture.plan, save=capture.save)
+        register_marker("deal", capture.PATTERN, plan=capture.plan, save=capture.save, undo=capture.undo)
         from kizuna.core import demo
 
         from . import demo_deals
