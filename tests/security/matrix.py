@@ -953,3 +953,19 @@ OPERATIONS.update({
     f"POST {A}/quotes/{{quote_id}}/pdf": Op(quote_of({}, issued=True), reads(),
                                             content_type="application/pdf"),
 })  # fmt: skip
+
+
+# --- sharing a deal through the platform's /access API: the same operations as above, on a deal ------------------
+# A variant row is keyed "<operation> [<variant>]"; test_every_operation_has_an_entry reads the operation before " [".
+def deal_access(body=None):
+    def build(world, scenario):
+        obj = _sales_deal(world, scenario)
+        return _t(params={"kind": "deals", "record_id": obj.pk}, body=body(world) if callable(body) else body, obj=obj)
+
+    return build
+
+
+OPERATIONS.update({
+    f"GET {A}/{{kind}}/{{record_id}}/access [deals]": Op(deal_access(), reads(200)),
+    f"PUT {A}/{{kind}}/{{record_id}}/access [deals]": Op(deal_access(share_with_teammate), writes(200)),
+})  # fmt: skip

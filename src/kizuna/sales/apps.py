@@ -72,6 +72,9 @@ class SalesConfig(AppConfig):
         payloads.register("deal", schema=DealOut,
                           prepare=lambda qs: qs.select_related("company", "stage", "owner"))  # fmt: skip
         events.register_consumer("sales.deal_activity", deal_hooks.on_event)
+        from kizuna.core import sharing
+
+        sharing.register_kind("deals", "deal")  # /api/v1/deals/{id}/access; a deal's quotes follow the deal
         from kizuna.timeline.capture import register_marker
 
         from . import capture
