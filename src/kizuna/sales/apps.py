@@ -10,7 +10,8 @@ class SalesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     url_prefix = "sales/"
     api_routers = ("kizuna.sales.api.router", "kizuna.sales.api_pipelines.router", "kizuna.sales.api_quotes.router",
-                   "kizuna.sales.api_reports.router", "kizuna.sales.api_dashboards.router")  # fmt: skip
+                   "kizuna.sales.api_reports.router", "kizuna.sales.api_dashboards.router",
+                   "kizuna.sales.api_journey.router")  # fmt: skip
     api_order = 25  # before timeline's /{kind}/{record_id}/history (30), which would take /deals/{id}/history
 
     def ready(self):
