@@ -101,6 +101,12 @@ class SalesConfig(AppConfig):
                               visible=lambda u: permissions.has_perm(u, "product", "edit"))  # fmt: skip
         nav.register_settings("quote_issuer", _l("見積書"), "sales:issuer_settings", order=55)  # administrators
         nav.register_stylesheet("sales/quotes.css")
+        from kizuna.contacts.search import register_source
+
+        from . import quote_search
+
+        register_source(quote_search.QUOTE, title=_l("見積書"), search=quote_search.search_quotes,
+                        reindex=quote_search.reindex)  # fmt: skip
         personal_data.register("sales.quotes", disclose=privacy_quotes.disclose, audit=privacy_quotes.audit,
                                erase=privacy_quotes.erase)  # fmt: skip
         history.register_action_labels({

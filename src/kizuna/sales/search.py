@@ -24,6 +24,9 @@ def index_deal(deal: Deal) -> None:
     else:
         search.index(DEAL, deal.pk, deal_fields(deal), names=(japanese.search_text(deal.title),),
                      stamp=deal.updated_at)  # fmt: skip
+    from .quote_search import index_quotes_of
+
+    index_quotes_of(deal)  # a quote is found by its deal's title and company too
 
 
 def reindex(progress=None, *, batch: int = 2000) -> int:
