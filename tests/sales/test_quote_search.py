@@ -17,8 +17,9 @@ def labels(user, query):
 def test_quotes_are_found_by_number_deal_and_company_newest_version_only(cast):
     issuer()
     jig = deal(cast.owner, title="第2工場 検査治具更新")
-    quote = quotes.create_quote(actor=cast.owner, deal=jig, data={"title": "検査治具一式",
-                                                                   "lines": [{"name": "治具", "unit_price": 1}]})
+    quote = quotes.create_quote(
+        actor=cast.owner, deal=jig, data={"title": "検査治具一式", "lines": [{"name": "治具", "unit_price": 1}]}
+    )
     number = quote.number
     for query in (number, number[-4:], "治具一式", "第2工場", "山田", "山田製作所"):
         assert labels(cast.owner, query) == [f"{number} 検査治具一式"], query

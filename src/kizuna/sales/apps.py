@@ -107,6 +107,11 @@ class SalesConfig(AppConfig):
 
         register_source(quote_search.QUOTE, title=_l("見積書"), search=quote_search.search_quotes,
                         reindex=quote_search.reindex)  # fmt: skip
+        from kizuna.core import demo
+
+        from . import demo_quotes
+
+        demo.register("sales.quotes", demo_quotes.load, order=62)  # after the deals (60) and targets (61)
         personal_data.register("sales.quotes", disclose=privacy_quotes.disclose, audit=privacy_quotes.audit,
                                erase=privacy_quotes.erase)  # fmt: skip
         history.register_action_labels({
