@@ -112,6 +112,11 @@ class SalesConfig(AppConfig):
         from . import demo_quotes
 
         demo.register("sales.quotes", demo_quotes.load, order=62)  # after the deals (60) and targets (61)
+        from kizuna.contacts.services.merge import register_move
+
+        from .models import Quote
+
+        register_move("person", Quote, "customer_person")  # a quote addressed to a merged person names the survivor
         personal_data.register("sales.quotes", disclose=privacy_quotes.disclose, audit=privacy_quotes.audit,
                                erase=privacy_quotes.erase)  # fmt: skip
         history.register_action_labels({
