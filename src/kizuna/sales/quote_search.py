@@ -2,8 +2,6 @@
 title and the company (the deal's, and the addressee as printed), for those who see the deal (Quote.objects
 .visible_to). One document per quote number: its newest version."""
 
-from django.db.models import Q
-
 from kizuna.contacts.search import Result
 from kizuna.core import japanese, search
 from kizuna.core.visibility import viewer_for
@@ -48,15 +46,12 @@ def index_quotes_of(deal) -> None:
 
 
 def reindex(progress=None, *, batch: int = 2000) -> int:
-    done, after = 0, None
-    qs = Quote.objects.alive().filter(is_latest=True).select_related("deal__company").order_by("updated_at", "pk")
-    while chunk := list(
-        (qs if after is None else qs.filter(Q(updated_at__gt=after[0]) | Q(updated_at=after[0], pk__gt=after[1])))[
-            :batch
-        ]
-    ):
+    from .search import by_recency
+
+    done = 0
+    for chunk in by_recency(Quote.objects.alive().filter(is_latest=True).select_related("deal__company"), batch):
         search.index_many(QUOTE, [_document(q) for q in chunk])
-        done, after = done + len(chunk), (chunk[-1].updated_at, chunk[-1].pk)
+        done += len(chunk)
         if progress:
             progress(done)
     return done
