@@ -415,6 +415,7 @@ def fills(route: Route, w) -> list[dict] | None:
         ("settings/automation/<int:pk>", "pk", _ids(w.rules)),
         ("sales/reports/daily/<int:pk>", "pk", _ids(w.daily_reports)),
         ("sales/segments/<int:pk>", "pk", _ids(w.segments)),
+        ("api/v1/segments/<segment_id>", "segment_id", _ids(w.segments)),
         ("api/v1/reports/daily/<report_id>", "report_id", _ids(w.daily_reports)),
         ("api/v1/automation/rules/<rule_id>", "rule_id", _ids(w.rules)),
         ("support/tickets/<int:pk>", "pk", w.support.tickets), ("support/messages/<int:pk>", "pk", w.support.messages),

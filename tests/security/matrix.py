@@ -987,3 +987,54 @@ OPERATIONS.update({
     f"POST {A}/article-categories": Op(collection(body={"name": "故障・修理"}), admins(201)),
     f"GET {A}/tickets/{{ticket_id}}/assist": Op(sla_ticket, reads()),
 })  # fmt: skip
+
+
+# --- sharing a deal through the platform's /access API: the same operations as above, on a deal ------------------
+# A variant row is keyed "<operation> [<variant>]"; test_every_operation_has_an_entry reads the operation before " [".
+def deal_access(body=None):
+    def build(world, scenario):
+        obj = _sales_deal(world, scenario)
+        return _t(params={"kind": "deals", "record_id": obj.pk}, body=body(world) if callable(body) else body, obj=obj)
+
+    return build
+
+
+OPERATIONS.update({
+    f"GET {A}/{{kind}}/{{record_id}}/access [deals]": Op(deal_access(), reads(200)),
+    f"PUT {A}/{{kind}}/{{record_id}}/access [deals]": Op(deal_access(share_with_teammate), writes(200)),
+})  # fmt: skip
+
+
+# --- customer journey and segments ---------------------------------------------------------------------------------
+def journey_of(body=None):
+    """The scenario's company, as /journey/companies/{id} names it."""
+
+    def build(world, scenario):
+        obj = world.company(scenario)
+        return _t(params={"kind": "companies", "record_id": obj.pk}, body=body, obj=obj, expect_id=obj.pk)
+
+    return build
+
+
+def segment_of(world, scenario):
+    """A segment of `owner`, not shared: everyone else reads it as missing."""
+    from kizuna.sales.services import segments
+
+    segment = segments.create_segment(actor=world.users["owner"], data={"name": "大口", "object_type": "company",
+                                                                        "filters": {"ltv_min": 1}})  # fmt: skip
+    return _t(params={"segment_id": segment.pk}, obj=segment, expect_id=segment.pk)
+
+
+SEGMENT_OWNER = {NONE: "owner:{ok} admin,manager,teammate,readonly,outsider,auditor:404"}
+OPERATIONS.update({
+    f"GET {A}/journey/funnel": Op(collection(), EVERYONE),
+    f"GET {A}/journey/{{kind}}/{{record_id}}": Op(journey_of(), reads(200), returns_target=True),
+    f"PUT {A}/journey/{{kind}}/{{record_id}}/stage": Op(journey_of({"stage": "interest"}), writes(200),
+                                                       returns_target=True),
+    f"GET {A}/segments": Op(collection(), EVERYONE),
+    f"POST {A}/segments": Op(collection(body={"name": "関東の顧客", "object_type": "company"}),
+                             {NONE: "admin,manager,owner,teammate,readonly,outsider,auditor:201"}),
+    f"GET {A}/segments/{{segment_id}}": Op(segment_of, {NONE: SEGMENT_OWNER[NONE].format(ok=200)},
+                                           returns_target=True),
+    f"DELETE {A}/segments/{{segment_id}}": Op(segment_of, {NONE: SEGMENT_OWNER[NONE].format(ok=204)}),
+})  # fmt: skip

@@ -42,7 +42,8 @@ def _record(request, kind: str, record_id: int, *, for_write: bool = False):
 
 @router.get("/{kind}/{record_id}/access", response={200: AccessOut, **ERRORS})
 def get_access(request: HttpRequest, response: HttpResponse, kind: str, record_id: int):
-    """Who a record is shared with (kind: people, companies, activities, insights, tasks)."""
+    """Who a record is shared with (kind: people, companies, activities, insights, tasks, and what apps register:
+    deals)."""
     obj = _record(request, kind, record_id)
     set_etag(response, obj)
     return sharing.access_of(obj)

@@ -10,8 +10,13 @@ from . import audit, records
 from .exceptions import NotFound, ValidationFailed
 from .models import VisibleModel
 
-# API path words → the record types (permission_type) they name.
+# API path words → the record types (permission_type) they name; apps add theirs with register_kind.
 KINDS = {"people": "person", "companies": "company", "activities": "activity", "insights": "insight", "tasks": "task"}
+
+
+def register_kind(path_word: str, object_type: str) -> None:
+    """Open an app's record type to GET/PUT /api/v1/<path_word>/{id}/access (`register_kind("deals", "deal")`)."""
+    KINDS[path_word] = object_type
 
 
 def model_for(object_type: str):

@@ -10,7 +10,8 @@ class SalesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     url_prefix = "sales/"
     api_routers = ("kizuna.sales.api.router", "kizuna.sales.api_pipelines.router", "kizuna.sales.api_quotes.router",
-                   "kizuna.sales.api_reports.router", "kizuna.sales.api_dashboards.router")  # fmt: skip
+                   "kizuna.sales.api_reports.router", "kizuna.sales.api_dashboards.router",
+                   "kizuna.sales.api_journey.router")  # fmt: skip
     api_order = 25  # before timeline's /{kind}/{record_id}/history (30), which would take /deals/{id}/history
 
     def ready(self):
@@ -72,11 +73,14 @@ class SalesConfig(AppConfig):
         payloads.register("deal", schema=DealOut,
                           prepare=lambda qs: qs.select_related("company", "stage", "owner"))  # fmt: skip
         events.register_consumer("sales.deal_activity", deal_hooks.on_event)
+        from kizuna.core import sharing
+
+        sharing.register_kind("deals", "deal")  # /api/v1/deals/{id}/access; a deal's quotes follow the deal
         from kizuna.timeline.capture import register_marker
 
         from . import capture
 
-        register_marker("deal", capture.PATTERN, plan=capture.plan, save=capture.save)
+        register_marker("deal", capture.PATTERN, plan=capture.plan, save=capture.save, undo=capture.undo)
         from kizuna.core import demo
 
         from . import demo_deals
@@ -97,6 +101,22 @@ class SalesConfig(AppConfig):
                               visible=lambda u: permissions.has_perm(u, "product", "edit"))  # fmt: skip
         nav.register_settings("quote_issuer", _l("見積書"), "sales:issuer_settings", order=55)  # administrators
         nav.register_stylesheet("sales/quotes.css")
+        from kizuna.contacts.search import register_source
+
+        from . import quote_search
+
+        register_source(quote_search.QUOTE, title=_l("見積書"), search=quote_search.search_quotes,
+                        reindex=quote_search.reindex)  # fmt: skip
+        from kizuna.core import demo
+
+        from . import demo_quotes
+
+        demo.register("sales.quotes", demo_quotes.load, order=62)  # after the deals (60) and targets (61)
+        from kizuna.contacts.services.merge import register_move
+
+        from .models import Quote
+
+        register_move("person", Quote, "customer_person")  # a quote addressed to a merged person names the survivor
         personal_data.register("sales.quotes", disclose=privacy_quotes.disclose, audit=privacy_quotes.audit,
                                erase=privacy_quotes.erase)  # fmt: skip
         history.register_action_labels({

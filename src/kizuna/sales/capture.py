@@ -5,7 +5,11 @@ and then `!<受注予定日>` (月末, 来月末, 12/25, 来週金曜 — whatev
 company has an open deal of that name (one the writer may see), the note is linked to it and a given amount or
 date updates it; otherwise a deal is created in the first stage of the writer's team pipeline, with the people
 written with `@` as 窓口. The rest of the line is the activity, linked to the deal. Registered as a capture marker
-(timeline.capture.register_marker) from SalesConfig.ready."""
+(timeline.capture.register_marker) from SalesConfig.ready.
+
+Undoing the capture (timeline's 取り消し) deletes a deal the line created — through the deal service, audited, so it
+can be restored — unless the deal was changed since (edited or moved, another activity or a quote on it, or the user
+may not delete deals): then the deal stays and the undo says so. A deal the line only linked to is left as it is."""
 
 import re
 
@@ -15,7 +19,7 @@ from kizuna.core.japanese import parse_relative_date
 from kizuna.core.permissions import has_perm
 from kizuna.timeline.capture import MarkerPlan, MarkerSaved
 
-from .models import Deal, DealContact, Stage
+from .models import CapturedDeal, Deal, DealContact, Stage
 from .money import format_yen, parse_yen
 
 _AMOUNT = r"[¥￥]?[0-9０-９][0-9０-９,，.．]*(?:千万|百万|千|万|億)?円?"
@@ -81,6 +85,7 @@ def save(actor, marked: MarkerPlan, capture_plan) -> MarkerSaved:
             contacts = [{"person": p.pk, "role": DealContact.Role.CONTACT} for p in capture_plan.chosen_people]
             deal = services.create_deal(actor=actor, data={"title": item["title"], "company": item["company"].pk,
                                                            "contacts": contacts, **changes})  # fmt: skip
+            CapturedDeal.objects.create(deal=deal, version=deal.version)
             saved.lines.append(_("商談を作成: %(title)s %(amount)s") % {"title": deal.title,
                                                                     "amount": format_yen(deal.amount)})  # fmt: skip
         else:
@@ -90,3 +95,38 @@ def save(actor, marked: MarkerPlan, capture_plan) -> MarkerSaved:
         saved.links.append({"type": "deal", "id": deal.pk})
         saved.objects.append(deal)
     return saved
+
+
+def _changed_since(deal: Deal, origin: CapturedDeal, activity) -> bool:
+    from kizuna.timeline.models import ActivityLink
+
+    others = ActivityLink.objects.filter(object_type="deal", object_id=deal.pk, activity__deleted_at__isnull=True)
+    return (deal.version != origin.version or others.exclude(activity=activity).exists()
+            or deal.quotes.alive().exists())  # fmt: skip
+
+
+def undo(actor, activity) -> list[str]:
+    """The deals this capture created go again (soft delete through the service, audited); one changed since stays,
+    with a notice. Runs in the transaction of timeline.services.undo_capture, before the activity is deleted."""
+    from kizuna.core.permissions import can_write_record
+    from kizuna.timeline.models import ActivityLink
+
+    from .services import deals as services
+
+    linked = ActivityLink.objects.filter(activity=activity, object_type="deal").values_list("object_id", flat=True)
+    notices = []
+    for origin in CapturedDeal.objects.filter(deal_id__in=list(linked)).select_related("deal").order_by("deal_id"):
+        deal = origin.deal
+        # The deal and this activity were written in one transaction: its first link is the capture that made it.
+        first = (ActivityLink.objects.filter(object_type="deal", object_id=deal.pk).order_by("activity_id")
+                 .values_list("activity_id", flat=True).first())  # fmt: skip
+        if first != activity.pk or deal.deleted_at is not None:
+            continue
+        if _changed_since(deal, origin, activity):
+            notices.append(_("商談「%(title)s」はこの入力の後に変更されたため、削除せずに残しました。不要なら商談の"
+                             "ページから削除してください。") % {"title": deal.title})  # fmt: skip
+        elif not can_write_record(actor, deal, "delete"):
+            notices.append(_("商談「%(title)s」を削除する権限がないため、残しました。") % {"title": deal.title})
+        else:
+            services.delete_deal(actor=actor, deal=deal, version=origin.version)
+    return notices

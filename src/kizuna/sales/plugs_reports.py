@@ -36,6 +36,12 @@ def register() -> None:
     from .services import segments
 
     register_list_filter("segment", segments.list_filter)
+    from kizuna.core import personal_data
+
+    from . import privacy_journey
+
+    personal_data.register("sales.journey", disclose=privacy_journey.disclose, audit=privacy_journey.audit,
+                           erase=privacy_journey.erase)  # fmt: skip
     _automation_values()
 
 

@@ -24,21 +24,31 @@ def index_deal(deal: Deal) -> None:
     else:
         search.index(DEAL, deal.pk, deal_fields(deal), names=(japanese.search_text(deal.title),),
                      stamp=deal.updated_at)  # fmt: skip
+    from .quote_search import index_quotes_of
+
+    index_quotes_of(deal)  # a quote is found by its deal's title and company too
 
 
-def reindex(progress=None, *, batch: int = 2000) -> int:
-    """Least recently updated first, so that the documents' order is the deals' recency order."""
-    done, after = 0, None
-    qs = Deal.objects.alive().select_related("company").order_by("updated_at", "pk")
+def by_recency(qs, batch: int):
+    """The rows of `qs` least recently updated first, in keyset batches (updated_at, pk): a reindex writes the
+    documents in the records' recency order."""
+    qs, after = qs.order_by("updated_at", "pk"), None
     while chunk := list(
         (qs if after is None else qs.filter(Q(updated_at__gt=after[0]) | Q(updated_at=after[0], pk__gt=after[1])))[
             :batch
         ]
     ):
+        yield chunk
+        after = (chunk[-1].updated_at, chunk[-1].pk)
+
+
+def reindex(progress=None, *, batch: int = 2000) -> int:
+    done = 0
+    for chunk in by_recency(Deal.objects.alive().select_related("company"), batch):
         docs = [search.Document(d.pk, deal_fields(d), names=(japanese.search_text(d.title),), stamp=d.updated_at)
                 for d in chunk]  # fmt: skip
         search.index_many(DEAL, docs)
-        done, after = done + len(chunk), (chunk[-1].updated_at, chunk[-1].pk)
+        done += len(chunk)
         if progress:
             progress(done)
     return done

@@ -24,6 +24,7 @@ from .schemas import (
     CaptureIn,
     CapturePlanOut,
     CaptureSavedOut,
+    CaptureUndoneOut,
     InsightIn,
     InsightOut,
     InsightPatch,
@@ -321,12 +322,13 @@ def capture(request: HttpRequest, response: HttpResponse, payload: CaptureIn):
     })  # fmt: skip
 
 
-@router.post("/capture/{activity_id}/undo", response={204: None, **ERRORS})
+@router.post("/capture/{activity_id}/undo", response={200: CaptureUndoneOut, 204: None, **ERRORS})
 def undo_capture(request: HttpRequest, activity_id: int):
-    """Remove what one capture created: its activity, its task and the insight it alone supports."""
+    """Remove what one capture created: its activity, its task, the insight it alone supports and a deal it made.
+    204 when all of it is gone; 200 with `kept` when something stays (a deal changed since), saying why."""
     activity = get_for_user(Activity, request.user, activity_id, for_write=True)
-    services.undo_capture(actor=request.user, activity=activity)
-    return Status(204, None)
+    notices = services.undo_capture(actor=request.user, activity=activity)
+    return Status(200, {"kept": notices}) if notices else Status(204, None)
 
 
 # --- history -----------------------------------------------------------------------------------------

@@ -48,12 +48,16 @@ class Marker:
     out of the line before anything else is read (so its `!date` is not the task's); each match's groupdict goes to
     `plan(actor, matches, plan, today) -> MarkerPlan` when the line is previewed, and `save(actor, marker_plan,
     plan) -> MarkerSaved` runs in the capture's transaction before the activity is written (its `links` are
-    added to the activity). Registered with `register_marker()` from the app's AppConfig.ready."""
+    added to the activity). `undo(actor, activity) -> list[str]`, when given, runs in the transaction of the
+    capture's undo before its activity is deleted: it removes what `save` created for that activity and returns
+    what it kept, and why, for the user to read. Registered with `register_marker()` from the app's
+    AppConfig.ready."""
 
     key: str
     pattern: re.Pattern
     plan: Callable
     save: Callable
+    undo: Callable | None = None
 
 
 @dataclass
@@ -75,8 +79,10 @@ class MarkerSaved:
 _MARKERS: dict[str, Marker] = {}
 
 
-def register_marker(key: str, pattern: re.Pattern, *, plan: Callable, save: Callable) -> None:
-    _MARKERS[key] = Marker(key, pattern, plan, save)
+def register_marker(
+    key: str, pattern: re.Pattern, *, plan: Callable, save: Callable, undo: Callable | None = None
+) -> None:
+    _MARKERS[key] = Marker(key, pattern, plan, save, undo)
 
 
 def markers() -> dict[str, Marker]:

@@ -297,3 +297,7 @@ class CaptureSavedOut(Schema):
     activity: ActivityOut
     insight_id: int | None
     task_id: int | None
+
+
+class CaptureUndoneOut(Schema):
+    kept: list[str] = Field(description="what the undo left in place, and why (a deal changed since the capture)")

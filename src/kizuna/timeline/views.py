@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -198,14 +199,16 @@ def capture(request):
 def capture_undo(request, pk: int):
     activity = get_for_user(Activity, request.user, pk, for_write=True)
     try:
-        services.undo_capture(actor=request.user, activity=activity)
+        notices = services.undo_capture(actor=request.user, activity=activity)
     except ValidationFailed as exc:  # not made by a capture: delete it from its own page instead
         return HttpResponse(exc.message, status=422)
     if request.htmx:
-        return HttpResponse(
-            f'<p class="flash-success">{_("取り消しました。")}</p>', headers={"HX-Trigger": TIMELINE_CHANGED}
-        )
+        kept = format_html_join("", '<li class="flash-warning">{}</li>', ((n,) for n in notices))
+        body = format_html('<ul class="flash capture-undone"><li>{}</li>{}</ul>', _("取り消しました。"), kept)
+        return HttpResponse(body, headers={"HX-Trigger": TIMELINE_CHANGED})
     messages.success(request, _("取り消しました。"))
+    for notice in notices:
+        messages.warning(request, notice)
     return redirect("timeline:tasks")
 
 

@@ -13,3 +13,7 @@ __all__ = [
     "QuoteIssuer", "QuoteLine", "QuoteSequence", "ReportComment", "SalesSettings", "Segment", "Stage", "Target",
     "TaxRate",
 ]  # fmt: skip
+
+from .capture import CapturedDeal  # a deal made by a capture line, for its undo
+
+__all__ += ["CapturedDeal"]

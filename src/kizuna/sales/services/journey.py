@@ -98,8 +98,33 @@ def refresh_for_deal(deal: Deal, *, reason: str = "", at=None) -> list[str]:
     return moved
 
 
+def after_merge(obj) -> str | None:
+    """A merged company or person stands where the furthest of the merged records stood, or where the deals that
+    moved to it put it (whichever is further); returns the stage it moved to."""
+    from kizuna.contacts.services.merge import history_ids
+
+    kind = _type(obj)
+    ids = history_ids(kind, obj.pk)
+    stages = [*Lifecycle.objects.filter(**{f"{kind}_id__in": ids}).values_list("stage", flat=True)]
+    deals = Deal.objects.alive().filter(company_id=obj.pk) if kind == "company" else Deal.objects.alive().filter(
+        contacts__person_id=obj.pk)  # fmt: skip
+    if earned := _earned(deals):
+        stages.append(earned)
+    if not stages:
+        return None
+    furthest = max(stages, key=STAGE_ORDER.__getitem__)
+    return furthest if advance(obj, furthest, reason="merge") else None
+
+
 def handle_event(event) -> None:
-    """core.events consumer: any write to a deal (created, stage changed, won, contacts added)."""
+    """core.events consumer: any write to a deal (created, stage changed, won, contacts added), and merges of
+    companies and people (the survivor takes the furthest stage)."""
+    if event.type in ("company.merged", "person.merged") and str(event.object_id).isdigit():
+        model = Company if event.type == "company.merged" else Person
+        survivor = model.objects.alive().filter(pk=int(event.object_id)).first()
+        if survivor is not None:
+            after_merge(survivor)
+        return
     if event.object_type != "deal" or not str(event.object_id).isdigit():
         return
     deal = Deal.objects.alive().select_related("company").filter(pk=int(event.object_id)).first()

@@ -285,6 +285,7 @@ def create_quote(*, actor, deal: Deal, data: dict | None = None) -> Quote:
         _write_lines(quote, lines)
         snapshot = records.snapshot(quote, FIELDS) | {"number": quote.number, "lines": _line_values(quote)}
         audit.record(actor=actor, action="create", obj=quote, changes=audit.diff({}, snapshot))
+        _index(quote)
     return quote
 
 
@@ -319,6 +320,7 @@ def update_quote(*, actor, quote: Quote, data: dict, expected_version=None) -> d
         records.touch(quote, actor)
         quote.save()
         audit.record(actor=actor, action="update", obj=quote, changes=changes)
+        _index(quote)
     return changes
 
 
@@ -346,6 +348,7 @@ def new_revision(*, actor, quote: Quote) -> Quote:
         _write_lines(copy, lines)
         audit.record(actor=actor, action="quote.revise", obj=copy,
                      changes={"revision": [latest.revision, copy.revision], "from": [None, latest.pk]})  # fmt: skip
+        _index_number(copy.number)
     return copy
 
 
@@ -395,3 +398,16 @@ def delete_quote(*, actor, quote: Quote, expected_version=None) -> None:
         if previous is not None:
             Quote.objects.filter(pk=previous.pk).update(is_latest=True)
         audit.record(actor=actor, action="delete", obj=quote)
+        _index_number(quote.number)
+
+
+def _index(quote: Quote) -> None:
+    from ..quote_search import index_quote
+
+    index_quote(quote)
+
+
+def _index_number(number: str) -> None:
+    from ..quote_search import index_number
+
+    index_number(number)

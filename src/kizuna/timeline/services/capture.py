@@ -231,8 +231,9 @@ def save_capture(actor, text: str, *, resolve: dict | None = None, with_insight:
     return Saved(plan=plan, activity=activity, insight=insight, follow_up=follow_up, marks=marks)
 
 
-def undo_capture(*, actor, activity: Activity) -> None:
-    """Remove what one capture created: the activity, its follow-ups and the insights it alone evidences."""
+def undo_capture(*, actor, activity: Activity) -> list[str]:
+    """Remove what one capture created: the activity, its follow-ups, the insights it alone evidences and what the
+    registered markers made for it (a deal). Returns the markers' notices: what was kept, and why."""
     records.require_write(actor, activity)
     if activity.source != Source.CAPTURE:  # an ordinary activity and its follow-ups are not a capture to undo
         message = _("ひとこと入力で作成した活動ではありません。")
@@ -243,4 +244,6 @@ def undo_capture(*, actor, activity: Activity) -> None:
         for insight in activity.insights.alive().filter(created_by=actor):
             if insight.evidence.count() == 1:
                 records.soft_delete(actor=actor, obj=insight)
+        notices = [notice for marker in markers().values() if marker.undo for notice in marker.undo(actor, activity)]
         delete_activity(actor=actor, activity=activity)
+    return notices
