@@ -60,6 +60,32 @@
   }
   window.addEventListener("load", drawRelationshipMaps);
   document.addEventListener("htmx:afterSettle", drawRelationshipMaps);
+  // Main menu groups (<details>): one open at a time; Escape or a click elsewhere closes it; arrows move within it.
+  function navGroups() { return Array.from(document.querySelectorAll(".mainnav details.navgroup")); }
+  document.addEventListener("toggle", function (event) {
+    const opened = event.target;
+    if (!opened.classList || !opened.classList.contains("navgroup") || !opened.open) { return; }
+    navGroups().forEach(function (other) { if (other !== opened) { other.open = false; } });
+  }, true);
+  document.addEventListener("click", function (event) {
+    navGroups().forEach(function (group) { if (group.open && !group.contains(event.target)) { group.open = false; } });
+  });
+  document.addEventListener("keydown", function (event) {
+    const group = event.target.closest && event.target.closest(".mainnav details.navgroup");
+    if (!group) { return; }
+    if (event.key === "Escape" && group.open) {
+      group.open = false;
+      group.querySelector("summary").focus();
+    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      const links = Array.from(group.querySelectorAll(".navmenu a"));
+      if (!links.length) { return; }
+      event.preventDefault();
+      group.open = true;
+      const index = links.indexOf(document.activeElement);
+      const next = event.key === "ArrowDown" ? Math.min(index + 1, links.length - 1) : Math.max(index - 1, 0);
+      links[index < 0 ? 0 : next].focus();
+    }
+  });
   // Confirm dangerous buttons marked with data-confirm.
   document.addEventListener("submit", function (event) {
     const button = event.submitter;
