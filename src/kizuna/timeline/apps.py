@@ -18,8 +18,8 @@ class TimelineConfig(AppConfig):
         from .services.handover import may_hand_over_any
 
         nav.register_main("tasks", pgettext_lazy("menu", "タスク"), "timeline:tasks", order=30)
-        nav.register_main("handover", pgettext_lazy("menu", "引き継ぎ"), "timeline:handover", order=60, group="customers",
-                          visible=may_hand_over_any)  # fmt: skip
+        nav.register_main("handover", pgettext_lazy("menu", "引き継ぎ"), "timeline:handover", order=60,
+                          group="customers", visible=may_hand_over_any)  # fmt: skip
 
         for key, label in (("activity", _l("活動")), ("insight", _l("インサイト")), ("task", _l("タスク"))):
             permissions.register_object_type(key, label)
