@@ -198,7 +198,7 @@
     return { status: response.status, data: data };
   }
   function problem(answer) {
-    const detail = answer.data && (answer.data.detail || answer.data.message);
+    const detail = answer.data && answer.data.error && answer.data.error.message;
     return typeof detail === "string" ? detail : text.failed;
   }
   async function send(item) {
