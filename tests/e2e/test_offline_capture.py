@@ -66,6 +66,10 @@ def test_visits_captured_offline_are_saved_once_each(browser, live_server, trans
     page.goto(live_server.url + companies["北斗精機"].get_absolute_url())
     assert page.inner_text("#timeline").count("ライン増設の相談") == 1
     shoot(page, "offline-synced-phone")
+    page.click(".capture-toggle")  # on a phone the capture bar folds away, and "n" brings it back
+    assert not page.is_visible("#capture-text")
+    page.keyboard.press("n")
+    assert page.is_visible("#capture-text") and page.evaluate("document.activeElement.id") == "capture-text"
     page.set_viewport_size({"width": 1366, "height": 900})
     shoot(page, "offline-synced-desktop")
     context.close()

@@ -13,6 +13,7 @@ def access(request):
         "menu_bar": SimpleLazyObject(lambda: nav.menu_bar(user)),
         "settings_menu": SimpleLazyObject(lambda: nav.settings_menu(user)),
         "user_menu": SimpleLazyObject(lambda: nav.user_menu(user)),
+        "user_menu_keys": SimpleLazyObject(lambda: [e.key for e in nav.user_menu(user)]),
         "header_widgets": SimpleLazyObject(lambda: nav.header_widgets(request)),
         "app_stylesheets": nav.stylesheets(),
     }

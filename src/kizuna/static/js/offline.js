@@ -157,6 +157,8 @@
       captureForm.appendChild(when);
     }
     when.value = item.capturedAt;
+    const bar = document.getElementById("capturebar");
+    if (bar && bar.classList.contains("folded")) { document.querySelector(".capture-toggle").click(); }
     captureText.focus();
     window.htmx.trigger(captureForm, "submit");
   }
