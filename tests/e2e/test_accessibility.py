@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from kizuna.accounts import services as accounts
 from kizuna.timeline import services as timeline
 from tests import factories
 from tests.conftest import make_user
@@ -34,6 +35,9 @@ def audit(browser, base_url, username, paths) -> dict:
         page.add_script_tag(path=str(AXE))
         if problems := page.evaluate(SERIOUS):
             found[path] = problems
+        if path == "/":
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"home-{username}-desktop.png"), full_page=True)
     context.close()
     return found
 
@@ -41,8 +45,10 @@ def audit(browser, base_url, username, paths) -> dict:
 def test_the_main_pages_have_no_serious_accessibility_violations(browser, live_server, transactional_db):
     if not AXE.exists():
         pytest.fail(f"axe-core not found at {AXE}: run scripts/vendor_axe.sh (make test does)")
-    rep = make_user("suzuki", "member", display_name="鈴木 美咲")
+    team = accounts.get_or_create_team(actor=None, name="営業1部")
+    rep = make_user("suzuki", "member", team, display_name="鈴木 美咲")
     make_user("admin", "admin")
+    make_user("tanaka", "manager", team, display_name="田中 誠")
     company = factories.company(rep, "株式会社北斗精機")
     person = factories.person(rep, "長谷川", "慎之介", company=company.pk, title="課長")
     timeline.create_activity(actor=rep, data={"kind": "visit", "people": [person.pk], "body": "第2工場の設備更新"})
@@ -51,6 +57,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(browser, live_s
     timeline.create_insight(actor=rep, data={"person": person.pk, "statement": "納期より仕様に厳しい"})
     detail = [company.get_absolute_url(), person.get_absolute_url()]
     found = audit(browser, live_server.url, "suzuki", REP_PAGES + detail)
+    found |= audit(browser, live_server.url, "tanaka", ["/", "/timeline/handover/"])  # the manager's home
     found |= audit(browser, live_server.url, "admin", ADMIN_PAGES)
     assert found == {}, "\n".join(f"{path}: {p}" for path, problems in found.items() for p in problems)
 
