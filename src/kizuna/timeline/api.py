@@ -4,7 +4,6 @@ from datetime import date
 
 from django.db.models import Q, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
@@ -303,8 +302,7 @@ def capture(request: HttpRequest, response: HttpResponse, payload: CaptureIn):
     """`@田中 #山田製作所 工場見学。仕様には厳しい !来週金曜 見積送付`: `preview` (the default) shows what the
     line would create; `preview: false` saves the activity, the insight and the task."""
     if payload.preview:
-        at = payload.captured_at
-        today = timezone.localdate(at) if at and timezone.is_aware(at) else None
+        today = services.capture_day(payload.captured_at)
         plan = services.plan_capture(request.user, payload.text, resolve=payload.resolve, today=today)
         parsed = plan.parsed
         return {

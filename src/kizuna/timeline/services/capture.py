@@ -199,7 +199,19 @@ def _captured_at(value):
     if value > now + timedelta(days=1):
         message = _("記録した日時が未来になっています。端末の時計を確認してください。")
         raise ValidationFailed(message, field_errors={"captured_at": [message]})
+    if value < now - timedelta(days=366):
+        message = _("記録した日時が1年以上前です。端末の時計を確認してください。")
+        raise ValidationFailed(message, field_errors={"captured_at": [message]})
     return min(value, now)
+
+
+def capture_day(value):
+    """The day a line written offline counts its dates from (None: today), for a preview."""
+    try:
+        value = _captured_at(value)
+    except ValidationFailed:
+        return None
+    return timezone.localdate(value) if value is not None else None
 
 
 def save_capture(
