@@ -25,6 +25,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "could not install ${missing[*]}" >&2; exit 1; }
 fi
 
+# axe-core for the accessibility checks in the browser tests (npm, pinned and checksummed; var/vendor/)
+KIZUNA_AXE=$(bash scripts/vendor_axe.sh) || { echo "could not fetch axe-core" >&2; exit 1; }
+export KIZUNA_AXE
+
 PASSED=0
 FAILED=0
 STATUS=0

@@ -69,6 +69,8 @@ def test_queue_review_merge_and_undo(cast, existing):
     detail = client.get(f"/people/{existing.pk}/").content.decode()
     assert "統合" in detail  # the history shows the merge
     merge = Merge.objects.get()
+    history = client.get("/duplicates/merges/").content.decode()  # names, not ids, on the merge history
+    assert f">{existing}</a>" in history and f"<td>{twin}</td>" in history
     assert client.post(f"/duplicates/merges/{merge.pk}/undo/").status_code == 302
     assert Person.objects.alive().count() == 2
     assert client_for(cast.outsider).post(f"/duplicates/merges/{merge.pk}/undo/").status_code == 404

@@ -66,3 +66,25 @@ def test_api_schemas_have_names_no_other_app_uses():
         if other != cls.__module__:
             clashes.append(f"{cls.__name__}: {other}, {cls.__module__}")
     assert not clashes, clashes
+
+
+def test_the_header_groups_the_entries_under_their_menus(cast):
+    bar = {item.key: item for item in nav.menu_bar(cast.owner)}
+    assert list(bar) == ["customers", "tasks", "calendar", "sales", "support", "analytics", "settings"]
+    assert keys(bar["customers"].entries) == ["companies", "people", "duplicates", "imports", "trash"]
+    assert keys(bar["sales"].entries) == ["deals", "daily_reports"]
+    assert bar["support"].entries == () and bar["support"].url == "/support/"  # one entry: a plain link
+    assert keys(bar["settings"].entries) == ["products"]
+    admin = {item.key: item for item in nav.menu_bar(cast.admin)}
+    assert keys(admin["settings"].entries)[:2] == ["users", "roles"] and "audit" in keys(admin["settings"].entries)
+    assert "audit" not in admin and "handover" in keys(admin["customers"].entries)
+
+
+def test_the_group_menus_are_disclosures_that_mark_the_current_page(cast):
+    client = Client()
+    client.force_login(cast.owner)
+    html = client.get("/duplicates/person/").content.decode()
+    menu = html[html.index('class="mainnav"') : html.index("</nav>")]
+    assert '<summary aria-current="true">顧客</summary>' in menu and "<summary>営業</summary>" in menu
+    assert '<a href="/duplicates/" aria-current="page">重複</a>' in menu
+    assert "<script" not in menu and "onclick" not in menu

@@ -26,7 +26,8 @@ def test_build_a_rule_in_the_browser_and_see_it_run(browser, live_server, shot, 
     page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
 
     login(page, "bucho")
-    page.click("nav.mainnav >> text=設定")
+    page.click("nav.mainnav summary >> text=設定")  # the 設定 menu opens its first tab
+    page.click("nav.mainnav details[open] .navmenu a >> nth=0")
     page.wait_for_url(re.compile(r"/settings/automation/$"))
     page.click("text=ルールを作成")
     page.fill("#id_name", "顧客になったらVIP")

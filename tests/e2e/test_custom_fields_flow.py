@@ -27,8 +27,9 @@ def test_admin_adds_a_choice_field_and_a_member_uses_it(browser, live_server, sh
 
     page = new_page()
     login(page, "kanri")
-    page.click("nav.mainnav >> text=設定")
-    page.click("text=カスタム項目")
+    page.click("nav.mainnav summary >> text=設定")  # the 設定 menu opens its first tab
+    page.click("nav.mainnav details[open] .navmenu a >> nth=0")
+    page.click("nav.tabs >> text=カスタム項目")
     page.click("a:has-text('項目を追加')")
     page.fill("input[name=key]", "rank")
     page.select_option("select[name=type]", "choice")

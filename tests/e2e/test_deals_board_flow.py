@@ -19,6 +19,7 @@ def test_capture_a_deal_then_drag_it_on_the_board(page, shot, transactional_db):
     page.wait_for_selector("#capture-result .capture-saved:has-text('商談を作成')")
     deal = Deal.objects.get(title="検査治具更新")
 
+    page.click("nav.mainnav summary >> text=営業")
     page.click("nav.mainnav >> text=商談")
     page.click("a.button:has-text('ボード')")
     card = f"#deal-card-{deal.pk}"

@@ -29,6 +29,7 @@ def test_review_queue_merge_and_undo(page, shot, transactional_db):
     assert Person.objects.count() == 2
 
     dedup.run_scan(dedup.PERSON)
+    page.click("nav.mainnav summary >> text=顧客")
     page.click("nav.mainnav >> text=重複")
     page.click("a:has-text('比べる')")
     page.wait_for_selector("table.compare")

@@ -17,6 +17,7 @@ LIST = (
 def test_import_wizard(page, shot, transactional_db):
     make_user("kato", "admin", display_name="加藤 管理")
     login(page, "kato")
+    page.click("nav.mainnav summary >> text=顧客")
     page.click("nav.mainnav >> text=インポート")
     page.set_input_files("input[name=file]", {"name": "顧客一覧.csv", "mimeType": "text/csv",
                                               "buffer": LIST.encode("cp932")})  # fmt: skip

@@ -12,7 +12,8 @@ from tests.conftest import make_user
 from tests.e2e.conftest import ARTIFACTS, login
 
 PAGES = ["/", "/people/", "/companies/", "/timeline/tasks/", "/duplicates/person/", "/duplicates/company/",
-         "/imports/", "/trash/", "/timeline/cards/new/", "/accounts/tokens/", "/accounts/2fa/"]  # fmt: skip
+         "/imports/", "/trash/", "/timeline/cards/new/", "/accounts/tokens/", "/accounts/2fa/", "/calendar/",
+         "/sales/deals/", "/sales/reports/daily/", "/support/"]  # fmt: skip
 MANAGER_PAGES = ["/timeline/handover/"]
 ADMIN_PAGES = ["/settings/users/", "/settings/roles/", "/audit/"]
 

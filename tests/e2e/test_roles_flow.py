@@ -28,8 +28,9 @@ def test_role_matrix_and_sharing_in_the_browser(browser, live_server, shot, tran
     # The administrator takes "create company" away from members.
     page = new_page()
     login(page, "kanri")
-    page.click("nav.mainnav >> text=設定")
-    page.click("text=ロールと権限")
+    page.click("nav.mainnav summary >> text=設定")  # the 設定 menu opens its first tab
+    page.click("nav.mainnav details[open] .navmenu a >> nth=0")
+    page.click("nav.tabs >> text=ロールと権限")
     page.click("a:has-text('メンバー')")
     checkbox = page.locator("input[name='perm:company:create']")
     assert checkbox.is_checked()

@@ -14,6 +14,7 @@ def test_enrol_and_log_in_with_a_code(page, shot, transactional_db):
     user = make_user("sato", "member", display_name="佐藤 花子")
     login(page, "sato")
 
+    page.click(".usermenu summary")
     page.click(".usermenu >> text=セキュリティ")
     page.wait_for_selector("img[alt='認証アプリ用の QR コード']")
     assert page.eval_on_selector("img[alt='認証アプリ用の QR コード']", "img => img.naturalWidth") > 100  # rendered
@@ -27,6 +28,7 @@ def test_enrol_and_log_in_with_a_code(page, shot, transactional_db):
     assert len(page.query_selector_all("#recovery-codes li")) == 10
     shot(page, "two-factor-recovery-codes")
 
+    page.click(".usermenu summary")
     page.click("button:has-text('ログアウト')")
     page.wait_for_url("**/accounts/login/")
     login(page, "sato")
@@ -45,6 +47,7 @@ def test_enrol_and_log_in_with_a_code(page, shot, transactional_db):
     shot(page, "two-factor-logged-in")
 
     # The API token page: a new read-only token, shown once, listed by its prefix afterwards.
+    page.click(".usermenu summary")
     page.click(".usermenu >> text=APIトークン")
     page.fill("input[name=name]", "売上集計スクリプト")
     page.click("button:has-text('作成')")

@@ -16,7 +16,8 @@ def test_a_subscription_and_its_delivery_log(page, shot, settings, transactional
         make_user("kanri", "admin", display_name="管理 太郎")
         member = make_user("suzuki", "member", display_name="鈴木 美咲")
         login(page, "kanri")
-        page.click("nav.mainnav >> text=設定")
+        page.click("nav.mainnav summary >> text=設定")  # the 設定 menu opens its first tab
+        page.click("nav.mainnav details[open] .navmenu a >> nth=0")
         page.click("nav.tabs >> text=Webhook")
         page.click("text=Webhook を追加")
         page.fill("input[name=name]", "基幹システム連携")

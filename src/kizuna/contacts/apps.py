@@ -15,10 +15,14 @@ class ContactsConfig(AppConfig):
     def ready(self):
         from kizuna.core import nav, permissions, visibility
 
-        nav.register_main("companies", pgettext_lazy("menu", "会社"), "contacts:company_list", order=10)
-        nav.register_main("people", pgettext_lazy("menu", "人"), "contacts:person_list", order=20)
-        nav.register_main("duplicates", pgettext_lazy("menu", "重複"), "contacts:duplicate_list", order=40)
-        nav.register_main("trash", pgettext_lazy("menu", "ゴミ箱"), "contacts:trash", order=90)
+        nav.register_main(
+            "companies", pgettext_lazy("menu", "会社"), "contacts:company_list", order=10, group="customers"
+        )
+        nav.register_main("people", pgettext_lazy("menu", "人"), "contacts:person_list", order=20, group="customers")
+        nav.register_main(
+            "duplicates", pgettext_lazy("menu", "重複"), "contacts:duplicate_list", order=40, group="customers"
+        )
+        nav.register_main("trash", pgettext_lazy("menu", "ゴミ箱"), "contacts:trash", order=90, group="customers")
 
         from .masking import mask_changes, mask_person
         from .models import Company, Person

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kizuna.core.models import TrackedModel, TrackedQuerySet, VisibleModel
 
@@ -195,7 +196,7 @@ class ContactPoint(models.Model):
 
     class Label(models.TextChoices):
         MOBILE = "mobile", _("携帯")
-        OFFICE = "office", _("会社")
+        OFFICE = "office", pgettext_lazy("contact point", "会社")
         HOME = "home", _("自宅")
         FAX = "fax", _("FAX")
         WORK = "work", _("仕事")

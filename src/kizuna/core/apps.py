@@ -16,7 +16,7 @@ class CoreConfig(AppConfig):
 
         from . import clock, events, idempotency, nav, personal_data
 
-        nav.register_main("audit", _l("監査ログ"), "audit_log", order=80, admin_only=True)
+        nav.register_main("audit", _l("監査ログ"), "audit_log", order=80, admin_only=True, group="settings")
         nav.register_settings("audit", _l("監査ログ"), "audit_log", order=90)
 
         # The clock sweeps what a lost enqueue left in the outbox, and keeps it from growing for ever.

@@ -5,9 +5,9 @@ record writes to `from_audit()`, which writes an `OutboxEvent` row in the same t
 events (`deal.stage_changed`, `ticket.sla_breached`) with `emit()`. After the commit the worker task
 `dispatch_events` (queued at most every `KIZUNA_EVENTS_DISPATCH_DELAY` seconds per process) hands each row to
 every consumer registered with `register_consumer()` (automation, webhooks, notifications), at least once and, for
-each record, in order (a record's writes wait on its row lock, so its events are written in commit order); a consumer that fails is retried with backoff without the others running again. Nothing is lost if the
-process dies between the commit and the delivery: the outbox row is there, and `kizuna clock` sweeps what was not
-dispatched.
+each record, in order (a record's writes wait on its row lock, so its events are written in commit order); a
+consumer that fails is retried with backoff without the others running again. Nothing is lost if the process dies
+between the commit and the delivery: the outbox row is there, and `kizuna clock` sweeps what was not dispatched.
 
 Event types are `<object type>.<verb>` for record writes (person.created, company.updated, task.deleted,
 person.restored, person.merged) and whatever an app registers with `register_event_type()`.

@@ -10,7 +10,10 @@ The request's writes and the stored response commit in one transaction (a 5xx ro
 process killed in the middle (kill -9, OOM, a host crash) leaves either both or neither. A key whose first attempt
 never finished is taken over by a retry after KIZUNA_IDEMPOTENCY_STALE_SECONDS: that attempt applied nothing. If
 it was only slow and is still running, whichever of the two commits second finds the key settled and applies
-nothing (the slow one rolls back with a 409; the retry gets the stored response)."""
+nothing (the slow one rolls back with a 409; the retry gets the stored response).
+
+A page may take the header too (`register_page("timeline:capture")`): the capture bar saving a line that was written
+offline sends the line's key, so a save whose answer was lost is not made twice."""
 
 import hashlib
 import time
@@ -33,6 +36,28 @@ REPLAYED_HEADERS = ("Content-Type", "ETag", "Location")
 REUSED = gettext_noop("この Idempotency-Key は別の内容のリクエストに使われています。新しいキーを指定してください。")
 IN_PROGRESS = gettext_noop("同じ Idempotency-Key のリクエストを処理中です。しばらくしてから再送してください。")
 FIRST_FAILED = gettext_noop("同じ Idempotency-Key の最初のリクエストが失敗しました。もう一度送ってください。")
+
+
+_PAGES: set[str] = set()  # url names
+_page_paths: frozenset[str] | None = None
+
+
+def register_page(url_name: str) -> None:
+    """A page whose POSTs honour `Idempotency-Key` like the API's."""
+    global _page_paths
+    _PAGES.add(url_name)
+    _page_paths = None
+
+
+def _covered(path: str) -> bool:
+    global _page_paths
+    if path.startswith("/api/"):
+        return True
+    if _page_paths is None:
+        from django.urls import reverse
+
+        _page_paths = frozenset(reverse(name) for name in _PAGES)
+    return path in _page_paths
 
 
 def _principal(request) -> str:
@@ -77,7 +102,7 @@ class IdempotencyMiddleware:
 
     def __call__(self, request):
         key = request.headers.get(HEADER)
-        if key is None or request.method != "POST" or not request.path.startswith("/api/"):
+        if key is None or request.method != "POST" or not _covered(request.path):
             return self.get_response(request)
         if not _valid(key):
             return _error(400, "bad_idempotency_key",

@@ -1,14 +1,19 @@
 """The menus: each app adds its entries from AppConfig.ready, so a new app does not edit the base template.
 
-`register_main("deals", _l("商談"), "sales:deal_list", order=35)` adds a tab to the main menu;
+`register_main("deals", _l("商談"), "sales:deal_list", order=35, group="sales")` adds an entry to the main menu;
 `register_settings(...)` a tab to 設定 (admins' pages). `visible(user)` decides who sees an entry (default: everyone
-signed in; `admin_only=True`: administrators). Pages say which entry is theirs with `nav` / `tab` in the context."""
+signed in; `admin_only=True`: administrators). Pages say which entry is theirs with `nav` / `tab` in the context.
+
+Entries with a `group` are listed under that group's menu in the header (`register_group("sales", _l("営業"))`; core
+registers 顧客, 分析 and 設定, apps add their own); a group a user sees one entry of shows that entry as a plain link,
+and an entry without a group is a link of its own (タスク, カレンダー)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import pgettext_lazy
 
 from .permissions import is_admin
 
@@ -20,6 +25,7 @@ class Entry:
     url_name: str
     order: int = 50
     visible: Callable | None = None
+    group: str = ""
 
     def shown_to(self, user) -> bool:
         return self.visible(user) if self.visible else bool(user and user.is_authenticated)
@@ -36,12 +42,49 @@ _MAIN: dict[str, Entry] = {}
 _SETTINGS: dict[str, Entry] = {}
 
 
-def _add(registry: dict, key, label, url_name, order, admin_only, visible) -> None:
-    registry[key] = Entry(key, label, url_name, order, visible or (is_admin if admin_only else None))
+@dataclass(frozen=True)
+class Group:
+    key: str
+    label: object
+    order: int = 50
 
 
-def register_main(key: str, label, url_name: str, *, order: int = 50, admin_only=False, visible=None) -> None:
-    _add(_MAIN, key, label, url_name, order, admin_only, visible)
+@dataclass(frozen=True)
+class MenuItem:
+    """One item of the header's menu bar: a link (`entries` empty) or a group menu of `entries`."""
+
+    key: str
+    label: object
+    url: str = ""
+    entries: tuple = ()
+
+    @property
+    def keys(self) -> tuple:
+        """The `nav` values that mark this item as the current one."""
+        return (self.key, *(e.key for e in self.entries))
+
+
+_GROUPS: dict[str, Group] = {}
+
+
+def register_group(key: str, label, *, order: int = 50) -> None:
+    """A menu in the header that gathers the main entries registered with `group=key`."""
+    _GROUPS[key] = Group(key, label, order)
+
+
+register_group("customers", pgettext_lazy("menu", "顧客"), order=10)
+register_group("analytics", pgettext_lazy("menu", "分析"), order=45)
+register_group("settings", pgettext_lazy("menu", "設定"), order=85)
+
+
+def _add(registry: dict, key, label, url_name, order, admin_only, visible, group="") -> None:
+    registry[key] = Entry(key, label, url_name, order, visible or (is_admin if admin_only else None), group)
+
+
+def register_main(
+    key: str, label, url_name: str, *, order: int = 50, admin_only=False, visible=None, group: str = ""
+) -> None:
+    _add(_MAIN, key, label, url_name, order, admin_only, visible, group)
 
 
 def register_settings(key: str, label, url_name: str, *, order: int = 50, admin_only=True, visible=None) -> None:
@@ -60,6 +103,30 @@ def main_menu(user) -> list[Entry]:
         entries.append(Entry("settings", _l("設定"), tabs[0].url_name, order=85))
         entries.sort(key=lambda e: (e.order, e.key))
     return entries
+
+
+def menu_bar(user) -> list[MenuItem]:
+    """The header's menu: ungrouped entries as links, grouped ones under their group (in the group's order). 設定
+    lists the 設定 tabs the user may open."""
+    grouped: dict[str, list[Entry]] = {}
+    items: list[tuple[int, str, MenuItem]] = []
+    for entry in _for(_MAIN, user):
+        if entry.group in _GROUPS:
+            grouped.setdefault(entry.group, []).append(entry)
+        else:
+            items.append((entry.order, entry.key, MenuItem(entry.key, entry.label, entry.url)))
+    tabs = settings_menu(user)
+    if tabs:
+        keys = {t.key for t in tabs}
+        grouped["settings"] = [*tabs, *(e for e in grouped.get("settings", []) if e.key not in keys)]
+    for key, entries in grouped.items():
+        group = _GROUPS[key]
+        if len(entries) == 1 and key != "settings":
+            only = entries[0]
+            items.append((group.order, key, MenuItem(only.key, only.label, only.url)))
+        else:
+            items.append((group.order, key, MenuItem(key, group.label, entries[0].url, tuple(entries))))
+    return [item for _order, _key, item in sorted(items, key=lambda i: (i[0], i[1]))]
 
 
 def settings_menu(user) -> list[Entry]:

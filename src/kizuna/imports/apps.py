@@ -18,7 +18,7 @@ class ImportsConfig(AppConfig):
 
         from . import recovery
 
-        nav.register_main("imports", _l("インポート"), "imports:list", order=50)
+        nav.register_main("imports", _l("インポート"), "imports:list", order=50, group="customers")
         clock.register_periodic("imports.resume_stalled", recovery.resume_stalled, every=timedelta(minutes=1))
         history.register_action_labels({"import.resume": _l("止まったインポートを再開")})
 

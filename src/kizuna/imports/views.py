@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kizuna.core.exceptions import PermissionDenied, ValidationFailed
@@ -14,7 +15,7 @@ from . import readers, services
 from .models import ImportJob
 from .planning import CONFLICT_LABELS, SINGLE_VALUES
 
-ENCODING_CHOICES = [("auto", _("自動判定")), ("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8 (BOM)"),
+ENCODING_CHOICES = [("auto", _l("自動判定")), ("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8 (BOM)"),
                     ("cp932", "Shift_JIS (CP932)"), ("euc-jp", "EUC-JP")]  # fmt: skip
 
 

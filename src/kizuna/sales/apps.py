@@ -24,7 +24,8 @@ class SalesConfig(AppConfig):
         events.register_event_type("deal.stage_changed", _l("商談: ステージ変更"))
         events.register_event_type("deal.won", _l("商談: 受注"))
         events.register_event_type("deal.lost", _l("商談: 失注"))
-        nav.register_main("deals", pgettext_lazy("menu", "商談"), "sales:deal_list", order=35,
+        nav.register_group("sales", pgettext_lazy("menu", "営業"), order=35)
+        nav.register_main("deals", pgettext_lazy("menu", "商談"), "sales:deal_list", order=35, group="sales",
                           visible=lambda user: permissions.has_perm(user, "deal", "view"))  # fmt: skip
         nav.register_stylesheet("sales/sales.css")
         nav.register_settings("pipelines", _l("パイプライン"), "sales:pipeline_list", order=35)  # administrators
@@ -129,7 +130,7 @@ class SalesConfig(AppConfig):
         """Forecast, dashboards, targets and the monthly review (docs/dev/sales-analytics.md)."""
         from kizuna.core import nav
 
-        nav.register_main("dashboards", _l("ダッシュボード"), "sales:dashboard_me", order=36)
+        nav.register_main("dashboards", _l("ダッシュボード"), "sales:dashboard_me", order=36, group="analytics")
         nav.register_settings("sales_analytics", _l("売上分析"), "sales:analytics_settings", order=35)
         nav.register_stylesheet("sales/dashboards.css")
 

@@ -14,9 +14,11 @@ def register() -> None:
     from .services import journey
 
     permissions.register_object_type("daily_report", _l("日報"))
-    nav.register_main("daily_reports", pgettext_lazy("menu", "日報"), "sales:daily_today", order=36,
+    nav.register_main("daily_reports", pgettext_lazy("menu", "日報"), "sales:daily_today", order=36, group="sales",
                       visible=lambda u: permissions.has_perm(u, "daily_report", "view"))  # fmt: skip
-    nav.register_main("journey", pgettext_lazy("menu", "ジャーニー"), "sales:journey_funnel", order=37)
+    nav.register_main(
+        "journey", pgettext_lazy("menu", "ジャーニー"), "sales:journey_funnel", order=37, group="analytics"
+    )
     nav.register_stylesheet("sales/reports.css")
     register_source(report_search.DAILY_REPORT, title=_l("日報"), search=report_search.search_reports,
                     reindex=report_search.reindex)  # fmt: skip

@@ -36,7 +36,8 @@ class SupportConfig(AppConfig):
             ("ticket.escalated", _l("問い合わせ: クレームのエスカレーション")),
         ):
             events.register_event_type(key, label)
-        nav.register_main("support", pgettext_lazy("menu", "問い合わせ"), "support:inbox", order=37,
+        nav.register_group("support", pgettext_lazy("menu", "サポート"), order=40)
+        nav.register_main("support", pgettext_lazy("menu", "問い合わせ"), "support:inbox", order=37, group="support",
                           visible=lambda user: permissions.has_perm(user, "ticket", "view"))  # fmt: skip
 
         from .views.settings import may_keep_macros, may_see_desk_settings

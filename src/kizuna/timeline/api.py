@@ -303,7 +303,8 @@ def capture(request: HttpRequest, response: HttpResponse, payload: CaptureIn):
     """`@田中 #山田製作所 工場見学。仕様には厳しい !来週金曜 見積送付`: `preview` (the default) shows what the
     line would create; `preview: false` saves the activity, the insight and the task."""
     if payload.preview:
-        plan = services.plan_capture(request.user, payload.text, resolve=payload.resolve)
+        today = services.capture_day(payload.captured_at)
+        plan = services.plan_capture(request.user, payload.text, resolve=payload.resolve, today=today)
         parsed = plan.parsed
         return {
             "ready": plan.ready, "kind": parsed.kind, "body": parsed.body,
@@ -313,8 +314,9 @@ def capture(request: HttpRequest, response: HttpResponse, payload: CaptureIn):
             "insight": dict(zip(("category", "statement"), parsed.insight, strict=True)) if parsed.insight else None,
         }  # fmt: skip
     saved = services.save_capture(
-        request.user, payload.text, resolve=payload.resolve, with_insight=payload.with_insight
-    )
+        request.user, payload.text, resolve=payload.resolve, with_insight=payload.with_insight,
+        captured_at=payload.captured_at,
+    )  # fmt: skip
     return Status(201, {
         "activity": _out(request, response, Activity, saved.activity.pk),
         "insight_id": saved.insight.pk if saved.insight else None,

@@ -13,13 +13,14 @@ class TimelineConfig(AppConfig):
 
     def ready(self):
         from kizuna.contacts import panels
-        from kizuna.core import nav, permissions
+        from kizuna.core import idempotency, nav, permissions
 
         from .services.handover import may_hand_over_any
 
+        idempotency.register_page("timeline:capture")  # a line saved from the offline queue is saved once
         nav.register_main("tasks", pgettext_lazy("menu", "タスク"), "timeline:tasks", order=30)
         nav.register_main("handover", pgettext_lazy("menu", "引き継ぎ"), "timeline:handover", order=60,
-                          visible=may_hand_over_any)  # fmt: skip
+                          group="customers", visible=may_hand_over_any)  # fmt: skip
 
         for key, label in (("activity", _l("活動")), ("insight", _l("インサイト")), ("task", _l("タスク"))):
             permissions.register_object_type(key, label)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from kizuna.contacts.models import Company, Person
 from kizuna.core.exceptions import ValidationFailed
@@ -83,10 +84,10 @@ def quiet_accounts(user, *, days: int = 30, limit: int = 50):
 
 
 TEMPERATURE_LABELS = [
-    (3.0, "hot", "熱い"),
-    (1.0, "warm", "温かい"),
-    (0.01, "cool", "ぬるい"),
-    (0, "cold", "冷えている"),
+    (3.0, "hot", _l("熱い")),
+    (1.0, "warm", _l("温かい")),
+    (0.01, "cool", _l("ぬるい")),
+    (0, "cold", _l("冷えている")),
 ]
 
 
@@ -98,8 +99,8 @@ def temperature(user, person, *, now=None) -> dict:
     score = sum(math.exp(-max((now - t).days, 0) / 60) for t in times.values_list("occurred_at", flat=True))
     for threshold, code, label in TEMPERATURE_LABELS:
         if score >= threshold:
-            return {"score": round(score, 2), "code": code, "label": label}
-    return {"score": 0.0, "code": "cold", "label": "冷えている"}
+            return {"score": round(score, 2), "code": code, "label": str(label)}  # in the reader's language
+    return {"score": 0.0, "code": "cold", "label": str(TEMPERATURE_LABELS[-1][2])}
 
 
 def _linked(obj) -> tuple[set[int], set[int]]:

@@ -267,6 +267,7 @@ class CaptureIn(Strict):
     resolve: dict[str, int] = Field({}, description='選んだ候補: {"@田中": 12, "#山田製作所": 3}')
     preview: bool = True
     with_insight: bool = True
+    captured_at: datetime | None = Field(None, description="オフラインで記録した日時（活動の日時、!明日 の基準）")
 
 
 class MentionOut(Schema):

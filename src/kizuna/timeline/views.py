@@ -11,7 +11,7 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.dateparse import parse_date
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -166,6 +166,15 @@ def _resolve(post) -> dict:
     return {key.removeprefix("resolve:"): value for key, value in post.items() if key.startswith("resolve:") and value}
 
 
+def _captured_at(post):
+    """A line written offline carries when it was written (the capture bar adds it when it saves from the queue)."""
+    value = post.get("captured_at", "")
+    try:
+        return parse_datetime(value) if value else None
+    except ValueError:
+        return None
+
+
 @page_view
 @require_POST
 def capture(request):
@@ -176,7 +185,8 @@ def capture(request):
     try:
         if request.POST.get("save"):
             saved = services.save_capture(request.user, text, resolve=resolve,
-                                          with_insight=bool(request.POST.get("with_insight")))  # fmt: skip
+                                          with_insight=bool(request.POST.get("with_insight")),
+                                          captured_at=_captured_at(request.POST))  # fmt: skip
             context = {"saved": saved}
         else:
             context = {"plan": services.plan_capture(request.user, text, resolve=resolve), "text": text}

@@ -118,7 +118,7 @@ def review_queue(request: HttpRequest, type: Kind = "person", limit: int = 50):
     if not 1 <= limit <= 200:
         raise ValidationFailed(field_errors={"limit": [_("limit は 1〜200 で指定してください。")]})
     return [
-        {"id": g.group.pk, "type": type, "score": g.group.score, "reasons": g.group.reasons,
+        {"id": g.group.pk, "type": type, "score": g.group.score, "reasons": [linkage.shown(r) for r in g.group.reasons],
          "evidence": linkage.evidence(g.group.reasons),
          "members": [{"id": m.pk, "external_id": getattr(m, "external_id", ""), "label": label}
                      for m, label in g.labels()]}

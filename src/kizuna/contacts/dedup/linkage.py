@@ -19,6 +19,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.translation import gettext
+
 PRIORS = Path(__file__).with_name("priors.json")
 NULL = -1  # either record lacks the field: no evidence either way
 REFERENCE_RECORDS = 2000  # the smallest database size the prior assumes (and the size without data: a bare call)
@@ -201,8 +203,15 @@ def reason_label(reason: str) -> str:
 
 
 def evidence(reasons) -> list[dict]:
-    """Reasons as the API shows them beside the text: [{"label": "同じ携帯電話", "weight": 9.1}, ...]."""
-    return [{"label": label, "weight": weight} for label, weight in map(reason_parts, reasons)]
+    """Reasons as the API shows them beside the text: [{"label": "同じ携帯電話", "weight": 9.1}, ...], each label in
+    the reader's language."""
+    return [{"label": gettext(label), "weight": weight} for label, weight in map(reason_parts, reasons)]
+
+
+def shown(reason: str) -> str:
+    """A stored reason ("同じ携帯電話 +9.1", kept in Japanese) in the reader's language ("Same mobile +9.1")."""
+    head, _weight = reason_parts(reason)
+    return gettext(head) + reason[len(head) :]
 
 
 def probability(weight: float) -> float:

@@ -14,6 +14,7 @@ colleague); different 法人番号; 株式会社X and 有限会社X.
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_noop as N_
 from rapidfuzz.distance import Indel
 
 from .linkage import NULL, Comparison, Frequencies, Level, Model, Scorer, shipped
@@ -24,12 +25,12 @@ _ROLE_MAILBOXES = frozenset(
      "inquiry", "toiawase", "mail"]
 )  # fmt: skip
 # Reasons that prove two records are different: clusters never join records with one of these between them.
-DIFFERENT_BIRTHDAYS = "誕生日が違う"
-DIFFERENT_CONTACTS = "連絡先が違う（同姓同名の別人の可能性）"
-DIFFERENT_NUMBERS = "法人番号が違う"
-DIFFERENT_FORMS = "法人格が違う"
+DIFFERENT_BIRTHDAYS = N_("誕生日が違う")
+DIFFERENT_CONTACTS = N_("連絡先が違う（同姓同名の別人の可能性）")
+DIFFERENT_NUMBERS = N_("法人番号が違う")
+DIFFERENT_FORMS = N_("法人格が違う")
 CANNOT_LINK = frozenset({DIFFERENT_BIRTHDAYS, DIFFERENT_CONTACTS, DIFFERENT_NUMBERS, DIFFERENT_FORMS})
-JOB_CHANGE = "転職・異動の可能性"
+JOB_CHANGE = N_("転職・異動の可能性")
 MAX_BLOCK = 60  # a key shared by more records than this is too common to be evidence (e.g. a 代表電話)
 NAMESAKE_CAP = 0.2  # the most a pair under DIFFERENT_CONTACTS can score
 FORMS_CAP = 0.1
@@ -88,24 +89,24 @@ def _shared(a, b) -> str:
 
 PERSON_COMPARISONS = (
     Comparison("name", (
-        Level("exact", "同じ氏名", tf="name", common_reason="よくある氏名"),
-        Level("reading", "同じ読み", tf="reading", common_reason="よくある読み"),
-        Level("similar", "よく似た氏名"),
-        Level("different", "氏名が違う"),
+        Level("exact", N_("同じ氏名"), tf="name", common_reason=N_("よくある氏名")),
+        Level("reading", N_("同じ読み"), tf="reading", common_reason=N_("よくある読み")),
+        Level("similar", N_("よく似た氏名")),
+        Level("different", N_("氏名が違う")),
     )),
     Comparison("workplace", (
-        Level("company", "同じ会社", tf="company", common_reason="同じ会社（大きな会社）"),
-        Level("phone", "同じ会社電話", tf="phone", common_reason="共有の会社電話"),
-        Level("address", "同じ住所", tf="address", common_reason="多くの会社がある住所"),
-        Level("postcode", "同じ郵便番号", tf="postcode", common_reason="多くの会社がある郵便番号"),
-        Level("different", "会社が違う"),
+        Level("company", N_("同じ会社"), tf="company", common_reason=N_("同じ会社（大きな会社）")),
+        Level("phone", N_("同じ会社電話"), tf="phone", common_reason=N_("共有の会社電話")),
+        Level("address", N_("同じ住所"), tf="address", common_reason=N_("多くの会社がある住所")),
+        Level("postcode", N_("同じ郵便番号"), tf="postcode", common_reason=N_("多くの会社がある郵便番号")),
+        Level("different", N_("会社が違う")),
     )),
-    Comparison("department", (Level("same", "同じ部署"), Level("different", "部署が違う"))),
-    Comparison("mobile", (Level("same", "同じ携帯電話", tf="mobile", common_reason="共有の携帯電話"),
-                          Level("different", "携帯電話が違う"))),
-    Comparison("email", (Level("same", "同じメール", tf="email", common_reason="共有のメール"),
-                         Level("different", "メールが違う"))),
-    Comparison("birthday", (Level("same", "同じ誕生日"), Level("different", DIFFERENT_BIRTHDAYS))),
+    Comparison("department", (Level("same", N_("同じ部署")), Level("different", N_("部署が違う")))),
+    Comparison("mobile", (Level("same", N_("同じ携帯電話"), tf="mobile", common_reason=N_("共有の携帯電話")),
+                          Level("different", N_("携帯電話が違う")))),
+    Comparison("email", (Level("same", N_("同じメール"), tf="email", common_reason=N_("共有のメール")),
+                         Level("different", N_("メールが違う")))),
+    Comparison("birthday", (Level("same", N_("同じ誕生日")), Level("different", DIFFERENT_BIRTHDAYS))),
 )  # fmt: skip
 _WORKPLACE, _DEPARTMENT, _MOBILE, _EMAIL, _BIRTHDAY = 1, 2, 3, 4, 5
 _NONE = (NULL, "")
@@ -272,17 +273,17 @@ def person_rule(a: PersonFacts, b: PersonFacts, vector) -> tuple[float, str] | N
 
 COMPANY_COMPARISONS = (
     Comparison("name", (
-        Level("exact", "同じ会社名", tf="name", common_reason="よくある会社名"),
-        Level("reading", "同じ読みの会社名", tf="reading"),
-        Level("similar", "よく似た会社名"),
-        Level("different", "会社名が違う"),
+        Level("exact", N_("同じ会社名"), tf="name", common_reason=N_("よくある会社名")),
+        Level("reading", N_("同じ読みの会社名"), tf="reading"),
+        Level("similar", N_("よく似た会社名")),
+        Level("different", N_("会社名が違う")),
     )),
-    Comparison("phone", (Level("same", "同じ代表電話", tf="phone", common_reason="共有の代表電話"),
-                         Level("different", "代表電話が違う"))),
+    Comparison("phone", (Level("same", N_("同じ代表電話"), tf="phone", common_reason=N_("共有の代表電話")),
+                         Level("different", N_("代表電話が違う")))),
     Comparison("place", (
-        Level("postcode", "同じ郵便番号", tf="postcode", common_reason="多くの会社がある郵便番号"),
+        Level("postcode", N_("同じ郵便番号"), tf="postcode", common_reason=N_("多くの会社がある郵便番号")),
         Level("region", ""),
-        Level("different", "所在地の都道府県が違う"),
+        Level("different", N_("所在地の都道府県が違う")),
     )),
 )  # fmt: skip
 
@@ -334,7 +335,7 @@ def compare_companies(a: CompanyFacts, b: CompanyFacts) -> tuple:
 
 def company_rule(a: CompanyFacts, b: CompanyFacts, vector) -> tuple[float, str] | None:
     if a.corporate_number and b.corporate_number:
-        return (1.0, "同じ法人番号") if a.corporate_number == b.corporate_number else (0.0, DIFFERENT_NUMBERS)
+        return (1.0, N_("同じ法人番号")) if a.corporate_number == b.corporate_number else (0.0, DIFFERENT_NUMBERS)
     if a.legal_form and b.legal_form and a.legal_form != b.legal_form:
         return FORMS_CAP, DIFFERENT_FORMS  # 株式会社X and 有限会社X are different companies
     return None

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from kizuna.contacts.dedup import queue
 from kizuna.contacts.dedup.tasks import scan_duplicates
-from kizuna.contacts.models import Merge
+from kizuna.contacts.models import Company, Merge, Person
 from kizuna.contacts.services import merge as merging
 from kizuna.core.exceptions import Conflict, NotFound, ValidationFailed
 from kizuna.core.pages import page_view
@@ -149,7 +149,24 @@ def duplicate_dismiss(request, kind: str):
 @page_view
 def merge_list(request):
     merges = Merge.objects.filter(merged_by=request.user) if not is_admin(request.user) else Merge.objects.all()
-    return render(request, "contacts/merge_list.html", {"nav": "duplicates", "merges": merges[:100]})
+    merges = list(merges.select_related("merged_by")[:100])
+    names = _merge_names(request.user, merges)
+    for m in merges:  # names the reader may see (merged records are deleted ones); others stay as their id
+        m.survivor_label = names.get((m.kind, m.survivor_id), f"#{m.survivor_id}")
+        m.merged_labels = [names.get((m.kind, pk), f"#{pk}") for pk in m.merged_ids]
+    return render(request, "contacts/merge_list.html", {"nav": "duplicates", "merges": merges})
+
+
+def _merge_names(user, merges) -> dict:
+    names = {}
+    for kind, model in (("person", Person), ("company", Company)):
+        ids = {pk for m in merges if m.kind == kind for pk in [m.survivor_id, *m.merged_ids]}
+        if not ids:
+            continue
+        for deleted in (False, True):
+            for obj in model.objects.visible_to(user, deleted=deleted).filter(pk__in=ids):
+                names[(kind, obj.pk)] = str(obj)
+    return names
 
 
 @page_view

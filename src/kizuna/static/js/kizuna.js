@@ -10,7 +10,7 @@
     }
     if (event.key === "n" && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
       const capture = document.getElementById("capture-text");
-      if (capture) { event.preventDefault(); capture.focus(); }
+      if (capture) { event.preventDefault(); setCapture(true); capture.focus(); }
     }
     if (event.key === "Escape") {
       const results = document.getElementById("quick-results");
@@ -60,6 +60,52 @@
   }
   window.addEventListener("load", drawRelationshipMaps);
   document.addEventListener("htmx:afterSettle", drawRelationshipMaps);
+  // Main menu groups (<details>): one open at a time; Escape or a click elsewhere closes it; arrows move within it.
+  function navGroups() { return Array.from(document.querySelectorAll(".topbar details.navgroup")); }
+  document.addEventListener("toggle", function (event) {
+    const opened = event.target;
+    if (!opened.classList || !opened.classList.contains("navgroup") || !opened.open) { return; }
+    navGroups().forEach(function (other) { if (other !== opened) { other.open = false; } });
+  }, true);
+  document.addEventListener("click", function (event) {
+    navGroups().forEach(function (group) { if (group.open && !group.contains(event.target)) { group.open = false; } });
+  });
+  document.addEventListener("keydown", function (event) {
+    const group = event.target.closest && event.target.closest(".topbar details.navgroup");
+    if (!group) { return; }
+    if (event.key === "Escape" && group.open) {
+      group.open = false;
+      group.querySelector("summary").focus();
+    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      const links = Array.from(group.querySelectorAll(".navmenu a, .navmenu button"));
+      if (!links.length) { return; }
+      event.preventDefault();
+      group.open = true;
+      const index = links.indexOf(document.activeElement);
+      const next = event.key === "ArrowDown" ? Math.min(index + 1, links.length - 1) : Math.max(index - 1, 0);
+      links[index < 0 ? 0 : next].focus();
+    }
+  });
+  // On a phone the capture bar folds away under its button (remembered on the device); the "n" key opens it.
+  function setCapture(open) {
+    const bar = document.getElementById("capturebar");
+    const toggle = document.querySelector(".capture-toggle");
+    if (!bar || !toggle) { return; }
+    bar.classList.toggle("folded", !open);
+    toggle.setAttribute("aria-expanded", String(open));
+    try { window.localStorage.setItem("kizuna-capture-folded", open ? "" : "1"); } catch (error) { /* private mode */ }
+  }
+  document.addEventListener("click", function (event) {
+    const toggle = event.target.closest && event.target.closest(".capture-toggle");
+    if (!toggle) { return; }
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    setCapture(open);
+    if (open) { document.getElementById("capture-text").focus(); }
+  });
+  document.addEventListener("focusin", function (event) {
+    if (event.target.id === "capture-text") { setCapture(true); }
+  });
+  try { if (window.localStorage.getItem("kizuna-capture-folded")) { setCapture(false); } } catch (error) { /* */ }
   // Confirm dangerous buttons marked with data-confirm.
   document.addEventListener("submit", function (event) {
     const button = event.submitter;

@@ -13,7 +13,7 @@ def ready() -> None:
     clock.register_periodic("support.sla_worker", worker.run, every=worker.EVERY)
     nav.register_settings("sla_calendars", _l("営業カレンダー"), "support:sla_calendar_list", order=60)
     nav.register_settings("sla_policies", _l("SLAポリシー"), "support:sla_policy_list", order=61)
-    nav.register_main("support_reports", _l("サポート分析"), "support:support_reports", order=46)
+    nav.register_main("support_reports", _l("サポート分析"), "support:support_reports", order=46, group="analytics")
     nav.register_stylesheet("support/sla.css")
     history.register_action_labels({
         "sla.calendar.create": _l("営業カレンダーを追加"), "sla.calendar.update": _l("営業カレンダーを変更"),

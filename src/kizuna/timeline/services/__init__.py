@@ -2,7 +2,7 @@
 
 from .activities import create_activity, delete_activity, restore_activity, update_activity
 from .attachments import add_attachment, delete_attachment, open_attachment, sniff
-from .capture import plan_capture, save_capture, undo_capture
+from .capture import capture_day, plan_capture, save_capture, undo_capture
 from .follow_ups import complete_follow_up, create_follow_up, delete_follow_up, update_follow_up
 from .handover import hand_over, plan_handover
 from .insights import confirm_insight, create_insight, delete_insight, update_insight
@@ -10,6 +10,7 @@ from .relationships import create_relationship, delete_relationship, get_relatio
 
 __all__ = [
     "add_attachment",
+    "capture_day",
     "complete_follow_up",
     "confirm_insight",
     "create_activity",

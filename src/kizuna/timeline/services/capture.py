@@ -1,7 +1,7 @@
 """One-line capture: plan (resolve @people and #companies the user can see), save, undo."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -189,7 +189,38 @@ def _without_leading_names(body: str, plan) -> str:
     return " ".join(words)
 
 
-def save_capture(actor, text: str, *, resolve: dict | None = None, with_insight: bool = True, today=None) -> Saved:
+def _captured_at(value):
+    """When a line was written on a device that had no signal: its relative dates (!明日) count from that day."""
+    if value is None:
+        return None
+    now = timezone.now()
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    if value > now + timedelta(days=1):
+        message = _("記録した日時が未来になっています。端末の時計を確認してください。")
+        raise ValidationFailed(message, field_errors={"captured_at": [message]})
+    if value < now - timedelta(days=366):
+        message = _("記録した日時が1年以上前です。端末の時計を確認してください。")
+        raise ValidationFailed(message, field_errors={"captured_at": [message]})
+    return min(value, now)
+
+
+def capture_day(value):
+    """The day a line written offline counts its dates from (None: today), for a preview."""
+    try:
+        value = _captured_at(value)
+    except ValidationFailed:
+        return None
+    return timezone.localdate(value) if value is not None else None
+
+
+def save_capture(
+    actor, text: str, *, resolve: dict | None = None, with_insight: bool = True, today=None, captured_at=None
+) -> Saved:
+    """Save a line; `captured_at` is when it was written offline (the activity's time and the day dates count from)."""
+    captured_at = _captured_at(captured_at)
+    if captured_at is not None and today is None:
+        today = timezone.localdate(captured_at)
     plan = plan_capture(actor, text, resolve=resolve, today=today)
     if not plan.ready:
         ambiguous = [m.key for m in plan.people + plan.companies if m.ambiguous]
@@ -208,7 +239,7 @@ def save_capture(actor, text: str, *, resolve: dict | None = None, with_insight:
         fallback = next((m.body for m in plan.marks.values() if m.body), "")
         activity = create_activity(actor=actor, data={
             "kind": parsed.kind, "body": _without_leading_names(parsed.body, plan) or parsed.task or fallback,
-            "source": Source.CAPTURE,
+            "source": Source.CAPTURE, **({"occurred_at": captured_at} if captured_at else {}),
             "people": plan.chosen_people, "companies": plan.chosen_companies,
             **({"links": [link for m in marks for link in m.links]} if any(m.links for m in marks) else {}),
         })  # fmt: skip
