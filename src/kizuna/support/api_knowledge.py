@@ -52,7 +52,7 @@ class ArticleParams(Bounded):
     limit: int = 25
 
 
-class SearchParams(Bounded):
+class ArticleSearchParams(Bounded):
     q: str
     limit: int = 10
 
@@ -160,7 +160,7 @@ def list_articles(request: HttpRequest, params: Query[ArticleParams]):
 
 
 @router.get("/articles/search", response={200: list[SearchHit], **ERRORS})
-def search_articles(request: HttpRequest, params: Query[SearchParams]):
+def search_articles(request: HttpRequest, params: Query[ArticleSearchParams]):
     """Best first: BM25 over Sudachi terms for questions, the substring index for fragments."""
     _require_read(request)
     q = params.q.strip()[:2000]

@@ -43,7 +43,7 @@ def register() -> None:
     from .views.knowledge import may_keep_knowledge, may_read
 
     permissions.register_object_type("article", _l("ナレッジ記事"), ("view", "create", "edit", "delete"))
-    nav.register_main("knowledge", _l("ナレッジ"), "support:article_list", order=38, visible=may_read)
+    nav.register_main("knowledge", _l("ナレッジ"), "support:article_list", order=38, group="support", visible=may_read)
     nav.register_settings("knowledge", _l("ナレッジ"), "support:knowledge_settings", order=53,
                           visible=may_keep_knowledge)  # fmt: skip
     nav.register_settings("assist", _l("アシスタント"), "support:assist_settings", order=54,

@@ -4,6 +4,7 @@ load, a database restore or a change of TIME_ZONE); `--check` only compares and 
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
@@ -21,10 +22,12 @@ class Command(BaseCommand):
             for line in problems[:50]:
                 self.stdout.write(line)
             if problems:
-                raise CommandError(
-                    f"集計表と商談に {len(problems)} 件の差があります。sales_rollup で作り直してください。"
-                )
-            self.stdout.write(f"集計表は商談と一致しています（{time.perf_counter() - started:.1f} 秒）。")
+                message = _("集計表と商談に %(count)s 件の差があります。sales_rollup で作り直してください。")
+                raise CommandError(message % {"count": len(problems)})
+            seconds = f"{time.perf_counter() - started:.1f}"
+            self.stdout.write(_("集計表は商談と一致しています（%(seconds)s 秒）。") % {"seconds": seconds})
             return
         rows = rollup.rebuild()
-        self.stdout.write(f"集計表を作り直しました: {rows} 行（{time.perf_counter() - started:.1f} 秒）。")
+        seconds = f"{time.perf_counter() - started:.1f}"
+        done = _("集計表を作り直しました: %(rows)s 行（%(seconds)s 秒）。")
+        self.stdout.write(done % {"rows": rows, "seconds": seconds})
