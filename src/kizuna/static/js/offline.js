@@ -5,6 +5,8 @@
 (function () {
   "use strict";
   const body = document.body;
+  // data-sw is on signed-in pages only: installed from the login page, the worker would fetch pages with the old
+  // session while the login answers, and those answers could put the old CSRF cookie back over the new one.
   if ("serviceWorker" in navigator && body.dataset.sw && window.isSecureContext) {
     navigator.serviceWorker.register(body.dataset.sw, { scope: "/" }).catch(function () { /* no worker: online only */ });
   }
