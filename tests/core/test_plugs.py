@@ -13,7 +13,8 @@ def keys(entries):
 def test_the_main_menu_is_what_the_apps_registered_in_their_order(cast):
     member = keys(nav.main_menu(cast.owner))
     assert member == ["companies", "people", "tasks", "calendar", "deals", "daily_reports", "dashboards", "journey",
-                      "support", "knowledge", "duplicates", "support_reports", "imports", "settings", "trash"]  # fmt: skip
+                      "support", "knowledge", "duplicates", "support_reports", "imports", "settings",
+                      "trash"]  # fmt: skip
     admin = keys(nav.main_menu(cast.admin))
     assert admin.index("audit") < admin.index("settings") < admin.index("trash")
     assert "handover" in admin and "handover" in keys(nav.main_menu(cast.manager))
