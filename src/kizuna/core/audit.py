@@ -67,19 +67,22 @@ def record(*, actor, action: str, obj=None, changes: dict | None = None, label: 
         # The domain event of this write, in the same transaction but before the chain lock: concurrent writers
         # write their events in parallel, and only the audit row itself waits for the chain.
         domain_events.from_audit(event, obj, actor=actor)
-        _lock_chain()
-        event.prev_hash = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or ""
-        event.payload_digest = event.compute_payload_digest()
-        event.hash = event.compute_hash()
+        _chain([event])
         event.save()
     return event
 
 
-def _lock_chain() -> None:
-    """Appends to the hash chain one at a time, until this transaction ends (SQLite writers are serial already)."""
+def _chain(rows: list[AuditEvent]) -> None:
+    """Link unsaved rows, in order, to the end of the hash chain. The chain's lock is taken here and held until the
+    transaction ends, so appends happen one at a time (SQLite writers are serial already)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or ""
+    for event in rows:
+        event.prev_hash = last
+        event.payload_digest = event.compute_payload_digest()
+        event.hash = last = event.compute_hash()
 
 
 def record_many(*, actor, events) -> int:
@@ -100,12 +103,7 @@ def record_many(*, actor, events) -> int:
         objs.append(obj)
     with transaction.atomic():
         domain_events.from_audit_many(rows, objs, actor=actor)  # before the chain lock, as in record()
-        _lock_chain()
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or ""
-        for event in rows:
-            event.prev_hash = last
-            event.payload_digest = event.compute_payload_digest()
-            event.hash = last = event.compute_hash()
+        _chain(rows)
         insert_many(AuditEvent, rows, batch_size=500)
     return len(rows)
 
