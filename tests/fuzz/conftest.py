@@ -9,11 +9,10 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.test.utils import override_settings
 
 from kizuna.accounts.models import Role
-from tests.conftest import FAST_HASHING, ApiClient, make_cast
+from tests.conftest import ApiClient, made_once, make_cast
 
 API = "/api/v1"
 PEOPLE = [("田中", "一郎", "ichiro"), ("髙橋", "花子", "hanako"), ("佐藤", "次郎", "jiro")]
@@ -22,11 +21,9 @@ PEOPLE = [("田中", "一郎", "ichiro"), ("髙橋", "花子", "hanako"), ("佐�
 @pytest.fixture(scope="module")
 def _seeded_module(django_db_setup, django_db_blocker, tmp_path_factory):
     folder = tmp_path_factory.mktemp("fuzz")  # uploaded import files and attachments stay in the module's folder
-    overrides = override_settings(DATA_DIR=folder, MEDIA_ROOT=folder / "uploads", PASSWORD_HASHERS=FAST_HASHING,
-                                  KIZUNA_EVENTS_DISPATCH_DELAY=0)  # fmt: skip
-    with django_db_blocker.unblock(), overrides, pytest.MonkeyPatch.context() as monkeypatch, transaction.atomic():
+    files = override_settings(DATA_DIR=folder, MEDIA_ROOT=folder / "uploads")
+    with made_once(django_db_blocker), files, pytest.MonkeyPatch.context() as monkeypatch:
         yield _seed(make_cast(), monkeypatch)
-        transaction.set_rollback(True)
 
 
 @pytest.fixture
