@@ -18,3 +18,13 @@ def make_manager(cast, username="manager_b"):
     from tests.conftest import make_user
 
     return make_user(username, "manager", cast.team_b)
+
+
+def relayed_events():
+    """The outbox once the relay has made the record events of every audit row written so far (what the worker does
+    first after a commit): tests read it inside their own, never committed, transaction."""
+    from kizuna.core import events
+    from kizuna.core.models import OutboxEvent
+
+    events.relay()
+    return OutboxEvent.objects

@@ -17,6 +17,7 @@ from kizuna.timeline import services as timeline
 from kizuna.timeline.models import Activity, FollowUp
 from tests import factories
 from tests.automation.conftest import drain
+from tests.factories import relayed_events
 
 TO_CUSTOMER = [{"field": "lifecycle_stage", "op": "changed_to", "value": "customer"}]
 
@@ -59,7 +60,7 @@ def test_add_tag_runs_as_the_rules_owner_and_is_audited_and_recorded(cast, rule,
     (run,) = RuleRun.objects.filter(rule=r)
     assert run.status == "ok" and run.object_id == str(person.pk) and run.event_type == "person.updated"
     assert run.results[0]["status"] == "ok" and "VIP" in run.results[0]["message"]
-    event = OutboxEvent.objects.filter(object_id=str(person.pk), origin=r.source).get()
+    event = relayed_events().filter(object_id=str(person.pk), origin=r.source).get()
     assert event.depth == 1  # the rule's own write carries its origin and depth
 
 
@@ -240,11 +241,11 @@ def test_two_rules_that_ping_pong_stop_at_the_depth_limit(cast, rule, person):
          actions=[{"action": "record.set_field", "params": {"field": "notes", "value": "ping"}}])  # fmt: skip
     contacts.update_person(actor=cast.owner, person=person, data={"notes": "ping"})
     drain()
-    depths = list(OutboxEvent.objects.filter(object_id=str(person.pk), type="person.updated").values_list(
+    depths = list(relayed_events().filter(object_id=str(person.pk), type="person.updated").values_list(
         "depth", flat=True))  # fmt: skip
     assert depths == [0, 1, 2, 3]  # the event 3 deep triggers nothing
     assert RuleRun.objects.count() == 3
-    assert not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()
+    assert not relayed_events().filter(dispatched_at__isnull=True).exists()
 
 
 def test_a_rule_never_retriggers_on_its_own_change(cast, rule, person):
@@ -263,7 +264,7 @@ def test_an_event_seen_twice_runs_each_rule_once(cast, rule, person):
         conditions=TO_CUSTOMER, actions=[{"action": "timeline.create_task", "params": {"title": "一度だけ", "days": 1}}]
     )
     contacts.update_person(actor=cast.owner, person=person, data={"lifecycle_stage": "customer"})
-    event = OutboxEvent.objects.filter(object_id=str(person.pk)).last()
+    event = relayed_events().filter(object_id=str(person.pk)).last()
     engine.handle(event)
     engine.handle(event)
     assert FollowUp.objects.count() == 1 and RuleRun.objects.count() == 1
@@ -278,7 +279,7 @@ def test_a_permission_failure_is_recorded_not_raised(cast, rule, person):
     became_customer(cast.owner, person)
     (run,) = RuleRun.objects.filter(rule=r)
     assert run.status == "error" and "権限" in run.results[0]["message"] and tags(person) == []
-    assert not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()  # the worker did not fail
+    assert not relayed_events().filter(dispatched_at__isnull=True).exists()  # the worker did not fail
 
 
 def test_an_action_the_owner_may_not_do_fails_in_the_history(cast, rule, person):
@@ -336,9 +337,9 @@ def test_dry_run_describes_and_writes_nothing(cast, rule, person, delivered):
         {"action": "notify.user", "params": {"user": cast.manager.pk, "message": "x"}},
         {"action": "email.send", "params": {"to": "a@example.jp", "subject": "s", "body": "b"}},
     ])  # fmt: skip
-    counts = (AuditEvent.objects.count(), OutboxEvent.objects.count(), FollowUp.objects.count())
+    counts = (AuditEvent.objects.count(), relayed_events().count(), FollowUp.objects.count())
     result = engine.dry_run(r, person)
-    assert counts == (AuditEvent.objects.count(), OutboxEvent.objects.count(), FollowUp.objects.count())
+    assert counts == (AuditEvent.objects.count(), relayed_events().count(), FollowUp.objects.count())
     assert not delivered and not mail.outbox and tags(person) == [] and not RuleRun.objects.exists()
     assert result["matched"] is False  # still a lead
     assert [a["status"] for a in result["actions"]] == ["ok"] * 5
@@ -361,4 +362,4 @@ def test_rules_on_records_without_their_own_visibility_and_broken_rules_do_not_s
     monkeypatch.setattr(conditions, "matches", lambda *args: 1 / 0)
     became_customer(cast.owner, a)
     assert "ZeroDivisionError" in RuleRun.objects.get(rule=broken).results[0]["message"]
-    assert not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()
+    assert not relayed_events().filter(dispatched_at__isnull=True).exists()

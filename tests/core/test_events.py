@@ -13,7 +13,8 @@ from kizuna.contacts import services as contacts
 from kizuna.contacts.models import Person
 from kizuna.contacts.services.bulk import bulk_create_people
 from kizuna.core import audit, clock, events
-from kizuna.core.models import AuditEvent, OutboxEvent
+from kizuna.core.models import AuditEvent
+from tests.factories import relayed_events
 
 
 def run_worker():
@@ -38,7 +39,7 @@ def test_each_write_leaves_one_typed_event_with_its_actor_beside_its_audit_row(c
     contacts.update_person(actor=cast.owner, person=p, data={"given_name": "華子"})
     contacts.delete_person(actor=cast.owner, person=p)
     contacts.restore_person(actor=cast.owner, person=p)
-    rows = list(OutboxEvent.objects.filter(object_type="person", object_id=str(p.pk)))
+    rows = list(relayed_events().filter(object_type="person", object_id=str(p.pk)))
     assert [r.type for r in rows] == ["person.created", "person.updated", "person.deleted", "person.restored"]
     assert rows[1].changes["given_name"] == ["花子", "華子"]
     assert {r.actor_id for r in rows} == {cast.owner.pk} and rows[0].actor_name == "owner"
@@ -50,21 +51,21 @@ def test_a_rolled_back_write_leaves_no_event(cast):
     with pytest.raises(RuntimeError), transaction.atomic():
         person(cast.owner)
         raise RuntimeError
-    assert not OutboxEvent.objects.exists()
+    assert not relayed_events().exists()
 
 
 def test_reads_and_sign_ins_are_not_events(cast):
     p = person(cast.owner)
-    before = OutboxEvent.objects.count()
+    before = relayed_events().count()
     audit.record(actor=cast.owner, action="view", obj=p)
     audit.record(actor=cast.owner, action="export", object_type="contacts.person", label="people.csv")
     audit.record(actor=cast.owner, action="login", object_type="accounts.user", label="owner")
-    assert OutboxEvent.objects.count() == before
+    assert relayed_events().count() == before
 
 
 def test_a_bulk_load_is_one_event_not_one_per_row(cast):
     bulk_create_people(actor=cast.admin, people=[Person(family_name=f"佐藤{i}", given_name="健") for i in range(50)])
-    (event,) = OutboxEvent.objects.filter(type="person.created")
+    (event,) = relayed_events().filter(type="person.created")
     assert event.data["bulk"] is True and event.data["count"] == 50 and event.object_id == ""
 
 
@@ -79,7 +80,7 @@ def test_events_are_dispatched_after_the_commit_by_the_worker(cast, seen):
     assert DBTaskResult.objects.filter(task_path__endswith="dispatch_events").count() == 1  # one per transaction
     run_worker()
     assert [t for t, *_ in seen] == ["person.created", "person.updated"]
-    assert not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()
+    assert not relayed_events().filter(dispatched_at__isnull=True).exists()
     run_worker()
     assert len(seen) == 2  # handed out once
 
@@ -123,11 +124,11 @@ def test_a_failing_consumer_is_retried_with_backoff_and_the_others_do_not_run_tw
     events.register_consumer("bad", bad)
     person(cast.owner)
     assert events.dispatch_pending() == 1
-    event = OutboxEvent.objects.get()
+    event = relayed_events().get()
     assert event.dispatched_at is None and event.done == ["good"] and event.attempts == 1
     assert "receiver down" in event.last_error and event.next_attempt_at > timezone.now()
     assert events.dispatch_pending() == 0  # not due yet
-    OutboxEvent.objects.update(next_attempt_at=timezone.now())
+    relayed_events().update(next_attempt_at=timezone.now())
     assert events.dispatch_pending() == 1
     event.refresh_from_db()
     assert event.dispatched_at is not None and calls == {"good": 1, "bad": 2}
@@ -154,7 +155,7 @@ def test_periodic_jobs_wait_for_their_interval(db, monkeypatch):
 def test_automated_writes_carry_their_depth_and_origin(cast):
     with events.caused_by("rule:7", depth=2):
         p = person(cast.owner)
-    event = OutboxEvent.objects.get(object_id=str(p.pk))
+    event = relayed_events().get(object_id=str(p.pk))
     assert (event.depth, event.origin) == (2, "rule:7")
     assert events.current_origin() == events.Origin()
 
@@ -173,7 +174,7 @@ def test_app_events_and_record_events_are_listed(cast):
 def test_purge_keeps_undispatched_and_recent_events(cast):
     person(cast.owner)
     person(cast.owner, given_name="次郎")
-    old, recent = OutboxEvent.objects.all()
-    OutboxEvent.objects.filter(pk=old.pk).update(dispatched_at=timezone.now() - timedelta(days=40))
+    old, recent = relayed_events().all()
+    relayed_events().filter(pk=old.pk).update(dispatched_at=timezone.now() - timedelta(days=40))
     assert events.purge_dispatched(older_than=timedelta(days=30)) == 1
-    assert list(OutboxEvent.objects.all()) == [recent]
+    assert list(relayed_events().all()) == [recent]

@@ -103,6 +103,7 @@ def _seed(cast, monkeypatch) -> SimpleNamespace:
 
 def _webhook(cast, monkeypatch):
     """A subscription with one delivery; fuzzed URLs are never looked up in DNS (nor sent: no worker runs)."""
+    from kizuna.core import events
     from kizuna.core.models import OutboxEvent
     from kizuna.webhooks import services as webhooks
     from kizuna.webhooks import ssrf
@@ -113,5 +114,6 @@ def _webhook(cast, monkeypatch):
     monkeypatch.setattr(ssrf, "resolve", no_dns)
     hook, _ = webhooks.create_subscription(actor=cast.admin, data={
         "name": "連携", "url": "https://93.184.215.14/hook", "event_types": ["person.created"]})  # fmt: skip
+    events.relay()
     webhooks.handle_event(OutboxEvent.objects.filter(type="person.created").first())
     return hook, hook.deliveries.get()

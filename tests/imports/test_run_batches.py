@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from kizuna.contacts import services as contacts
 from kizuna.contacts.models import Person
 from kizuna.core import audit
-from kizuna.core.models import AuditEvent, OutboxEvent
+from kizuna.core.models import AuditEvent
 from kizuna.imports import services
+from tests.factories import relayed_events
 
 HEADER = "顧客ID,氏名,会社名,部署,役職,メールアドレス,メモ\r\n"
 
@@ -56,7 +57,7 @@ def test_a_batch_writes_audit_rows_and_one_event_per_person_in_file_order(cast):
     services.run(job.pk)
     new = Person.objects.filter(external_id__startswith="N-").order_by("external_id")
     created = list(new.values_list("pk", flat=True))
-    events = OutboxEvent.objects.filter(type="person.created", object_id__in=[str(pk) for pk in created])
+    events = relayed_events().filter(type="person.created", object_id__in=[str(pk) for pk in created])
     assert [int(e.object_id) for e in events.order_by("id")] == created
     rows = AuditEvent.objects.filter(action="create", object_type="contacts.person",
                                      object_id__in=[str(pk) for pk in created])  # fmt: skip

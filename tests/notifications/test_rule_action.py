@@ -6,10 +6,9 @@ import pytest
 from kizuna.core import actions
 from kizuna.core.actions import ActionContext
 from kizuna.core.exceptions import ValidationFailed
-from kizuna.core.models import OutboxEvent
 from kizuna.core.notices import Notice, notify
 from kizuna.notifications.models import Notification
-from tests.factories import person
+from tests.factories import person, relayed_events
 
 from .conftest import titles
 
@@ -53,7 +52,7 @@ def test_bad_parameters_fail_the_action(cast):
 
 def test_one_event_notifies_once_however_often_the_rule_runs(cast):
     p = person(cast.owner)
-    event = OutboxEvent.objects.filter(object_id=str(p.pk)).first()
+    event = relayed_events().filter(object_id=str(p.pk)).first()
     for _ in range(2):
         run({"user": str(cast.teammate.pk), "message": "一度だけ"}, p, cast.admin, event=event)
     assert titles(cast.teammate, "rule") == ["一度だけ"]
@@ -72,7 +71,7 @@ def test_a_webhook_disabled_notice_arrives_through_notify(cast):
 
 def test_two_rules_on_one_event_with_different_messages_both_notify(cast):
     p = person(cast.owner)
-    event = OutboxEvent.objects.filter(object_id=str(p.pk)).first()
+    event = relayed_events().filter(object_id=str(p.pk)).first()
     run({"user": str(cast.teammate.pk), "message": "一つ目"}, p, cast.admin, event=event)
     run({"user": str(cast.teammate.pk), "message": "二つ目"}, p, cast.admin, event=event)
     assert titles(cast.teammate, "rule") == ["一つ目", "二つ目"]

@@ -44,6 +44,7 @@ def test_metrics_count_requests_by_route_and_read_queues_from_the_database(setti
     assert 'kizuna_http_requests_total{method="GET",route="healthz",status="200"}' in body
     assert "kizuna_http_request_duration_seconds_bucket" in body and "kizuna_queue_depth" in body
     assert "kizuna_outbox_pending" in body and "kizuna_login_failures_total" in body
+    assert "kizuna_events_relay_backlog" in body
 
 
 @pytest.mark.django_db

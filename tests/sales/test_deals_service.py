@@ -6,12 +6,12 @@ from datetime import timedelta
 import pytest
 
 from kizuna.core.exceptions import NotFound, PermissionDenied, StaleVersion, ValidationFailed
-from kizuna.core.models import AuditEvent, OutboxEvent
+from kizuna.core.models import AuditEvent
 from kizuna.core.records import get_for_user
 from kizuna.sales.models import Deal, DealStageChange, Pipeline, Stage
 from kizuna.sales.money import parse_yen
 from kizuna.sales.services import deals as services
-from tests.factories import company, person
+from tests.factories import company, person, relayed_events
 
 
 def stage(name):
@@ -33,7 +33,7 @@ def test_create_starts_in_first_open_stage_with_audit_and_event(cast, acme):
     assert deal.effective_probability == 10
     row = AuditEvent.objects.for_object(deal).get()
     assert row.action == "create" and row.changes["amount"] == [None, 3_000_000]
-    assert OutboxEvent.objects.filter(type="deal.created", object_id=str(deal.pk)).exists()
+    assert relayed_events().filter(type="deal.created", object_id=str(deal.pk)).exists()
     assert DealStageChange.objects.filter(deal=deal, from_stage=None).count() == 1
 
 
@@ -63,7 +63,7 @@ def test_move_records_time_in_stage_and_probability_follows_stage(cast, acme):
     move = DealStageChange.objects.filter(deal=deal).last()
     assert move.from_stage.name == "リード" and move.seconds_in_from_stage >= 3 * 86400
     assert deal.effective_probability == 40
-    event = OutboxEvent.objects.get(type="deal.stage_changed")
+    event = relayed_events().get(type="deal.stage_changed")
     assert event.data["from_stage_name"] == "リード" and event.data["to_stage_name"] == "提案"
 
 
@@ -73,7 +73,7 @@ def test_override_probability_then_win_sets_won_on_and_clears_override(cast, acm
     services.move_deal(actor=cast.owner, deal=deal, stage="受注")
     deal.refresh_from_db()
     assert deal.won_on is not None and deal.closed_at is not None and deal.effective_probability == 100
-    assert OutboxEvent.objects.filter(type="deal.won", object_id=str(deal.pk)).exists()
+    assert relayed_events().filter(type="deal.won", object_id=str(deal.pk)).exists()
 
 
 def test_lost_needs_a_reason_and_reopening_clears_it(cast, acme):
@@ -86,7 +86,7 @@ def test_lost_needs_a_reason_and_reopening_clears_it(cast, acme):
     services.move_deal(actor=cast.owner, deal=deal, stage=stage("失注"), lost_reason="価格で競合に負けた")
     deal.refresh_from_db()
     assert deal.lost_reason == "価格で競合に負けた" and deal.won_on is None and deal.closed_at
-    assert OutboxEvent.objects.get(type="deal.lost").data["lost_reason"] == "価格で競合に負けた"
+    assert relayed_events().get(type="deal.lost").data["lost_reason"] == "価格で競合に負けた"
     services.move_deal(actor=cast.owner, deal=deal, stage=stage("交渉"))
     deal.refresh_from_db()
     assert deal.lost_reason == "" and deal.closed_at is None

@@ -264,11 +264,13 @@ def _knowledge(cast) -> None:
 
 def _webhook(cast):
     """An admin's subscription (owned by the admin, who sees every record) with one delivery of a person event."""
+    from kizuna.core import events
     from kizuna.core.models import OutboxEvent
     from kizuna.webhooks import services as webhooks
 
     hook, _ = webhooks.create_subscription(actor=cast.admin, data={
         "name": "鍵穴連携", "url": "https://93.184.215.14/hook", "event_types": ["person.created"]})  # fmt: skip
+    events.relay()
     webhooks.handle_event(OutboxEvent.objects.filter(type="person.created").first())
     return hook, hook.deliveries.first()
 

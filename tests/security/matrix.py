@@ -442,6 +442,7 @@ def webhook(body=None, *, delivery=False):
     """A subscription (an IP-literal public URL: nothing is resolved or sent), optionally with one delivery."""
 
     def build(world, scenario):
+        from kizuna.core import events
         from kizuna.core.models import OutboxEvent
         from kizuna.webhooks import services as webhooks
 
@@ -450,6 +451,7 @@ def webhook(body=None, *, delivery=False):
         params = {"subscription_id": sub.pk}
         if delivery:
             world.person("public")
+            events.relay()
             webhooks.handle_event(OutboxEvent.objects.filter(type="person.created").last())
             params["delivery_id"] = sub.deliveries.get().pk
         return _t(params=params, body=body, obj=sub, expect_id=sub.pk if not delivery else None)

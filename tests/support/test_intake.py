@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from kizuna.contacts.models import ContactPoint, Person
-from kizuna.core.models import AuditEvent, OutboxEvent
+from kizuna.core.models import AuditEvent
 from kizuna.support.models import Attachment, CustomerIdentity, Message, Ticket
 from kizuna.support.services.intake import (
     IncomingAttachment,
@@ -14,6 +14,7 @@ from kizuna.support.services.intake import (
     sniff_type,
 )
 from tests import factories
+from tests.factories import relayed_events
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -29,7 +30,7 @@ def test_new_sender_becomes_a_person_and_a_ticket(channel):
     assert got.ticket.number >= 1 and got.ticket.status == Ticket.Status.NEW
     assert got.message.direction == "in" and got.message.channel_kind == "email"
     assert set(AuditEvent.objects.values_list("action", flat=True)) >= {"create", "message.receive"}
-    types = set(OutboxEvent.objects.values_list("type", flat=True))
+    types = set(relayed_events().values_list("type", flat=True))
     assert {"ticket.created", "ticket.message_received", "person.created"} <= types
 
 

@@ -6,9 +6,9 @@ from standardwebhooks.webhooks import Webhook
 from kizuna.contacts import services as contacts
 from kizuna.core import actions
 from kizuna.core.exceptions import ValidationFailed
-from kizuna.core.models import OutboxEvent
 from kizuna.webhooks import services
 from kizuna.webhooks.models import Delivery
+from tests.factories import relayed_events
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def setup(cast, receiver):
     sub, secret = services.create_subscription(actor=cast.admin, data={
         "name": "ルール用", "url": receiver.url, "event_types": ["company.created"]})  # fmt: skip
     person = contacts.create_person(actor=cast.owner, data={"family_name": "山田", "given_name": "花子"})
-    event = OutboxEvent.objects.get(type="person.created")
+    event = relayed_events().get(type="person.created")
     return sub, secret, person, event
 
 

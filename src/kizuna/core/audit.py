@@ -64,9 +64,8 @@ def record(*, actor, action: str, obj=None, changes: dict | None = None, label: 
             ip=ctx.ip,
             channel=ctx.channel,
         )
-        # The domain event of this write, in the same transaction but before the chain lock: concurrent writers
-        # write their events in parallel, and only the audit row itself waits for the chain.
-        domain_events.from_audit(event, obj, actor=actor)
+        # This row is also the write's domain event, relayed after the commit: stamp its automated origin.
+        domain_events.from_audit(event)
         _chain([event])
         event.save()
     return event
@@ -92,7 +91,7 @@ def record_many(*, actor, events) -> int:
     ctx = context.current()
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     name = getattr(actor, "username", "") or "system"
-    rows, objs = [], []
+    rows = []
     for action, obj, changes, *label in events:
         rows.append(AuditEvent(
             actor_id=actor_id, actor_name=name, action=action, object_type=obj._meta.label_lower,
@@ -100,9 +99,8 @@ def record_many(*, actor, events) -> int:
             changes={k: jsonable(v) for k, v in (changes or {}).items()},
             request_id=ctx.request_id, ip=ctx.ip, channel=ctx.channel,
         ))  # fmt: skip
-        objs.append(obj)
     with transaction.atomic():
-        domain_events.from_audit_many(rows, objs, actor=actor)  # before the chain lock, as in record()
+        domain_events.from_audit_many(rows)  # as in record()
         _chain(rows)
         insert_many(AuditEvent, rows, batch_size=500)
     return len(rows)

@@ -1,13 +1,15 @@
 """Domain events: every service write emits a typed event after its transaction commits.
 
-Services do not call anything new: `audit.record()` (which every write already calls inside its transaction) hands
-record writes to `from_audit()`, which writes an `OutboxEvent` row in the same transaction. Apps emit their own
-events (`deal.stage_changed`, `ticket.sla_breached`) with `emit()`. After the commit the worker task
-`dispatch_events` (queued at most every `KIZUNA_EVENTS_DISPATCH_DELAY` seconds per process) hands each row to
-every consumer registered with `register_consumer()` (automation, webhooks, notifications), at least once and, for
-each record, in order (a record's writes wait on its row lock, so its events are written in commit order); a
-consumer that fails is retried with backoff without the others running again. Nothing is lost if the process dies
-between the commit and the delivery: the outbox row is there, and `kizuna clock` sweeps what was not dispatched.
+Services do not call anything new, and writers write nothing more than they did: the audit row that every write
+already writes in its transaction (`audit.record()`) is the record event's outbox. After the commit the worker task
+`dispatch_events` (queued at most every `KIZUNA_EVENTS_DISPATCH_DELAY` seconds per process) relays the new audit
+rows into `OutboxEvent` rows (`relay()`: a cursor over the audit log, whose ids are in commit order) and hands
+each event to every consumer registered with `register_consumer()` (automation, webhooks, notifications), at
+least once and, for each record, in commit order; a consumer that fails is retried with backoff without the others
+running again. Apps emit their own events (`deal.stage_changed`, `ticket.sla_breached`) with `emit()`, which
+writes the outbox row in the caller's transaction; such an event may reach consumers before the record events of
+its own transaction. Nothing is lost if a process dies between the commit and the delivery: the audit row and the
+outbox row are there, and `kizuna clock` sweeps what was not dispatched.
 
 Event types are `<object type>.<verb>` for record writes (person.created, company.updated, task.deleted,
 person.restored, person.merged) and whatever an app registers with `register_event_type()`.
@@ -26,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _l
 
 from . import context
-from .bulkinsert import insert_many_without_id, insert_without_id
+from .bulkinsert import insert_many_without_id
 from .models import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -130,39 +132,98 @@ def emit(event_type: str, *, actor, obj=None, object_type: str = "", object_id="
     return event
 
 
-def _record_event(audit_row, obj, *, actor) -> OutboxEvent | None:
-    """The (unsaved) event of one audited write, or None when the row is no change to a domain record."""
-    action = audit_row.action
-    if action in _NOT_EVENTS or (obj is None and action != "bulk.create"):
+def _record_kind(action: str, object_type: str, object_id: str) -> str | None:
+    """The object type of a record event for an audit row (`person`), or None when the row is no change to a domain
+    record: reads and exports, sign-ins, and the system's own rows (users, tokens, roles, import jobs)."""
+    if action in _NOT_EVENTS:
         return None
-    if obj is not None and not hasattr(obj, "permission_type"):
-        return None  # users, tokens, roles, import jobs: the system's own rows, not domain records
-    if obj is None:  # a bulk load: one event naming the type and how many (an import of 100k rows is one event)
-        kind = audit_row.object_type.rsplit(".", 1)[-1]
-        return _event(f"{kind}.created", actor=actor, object_type=kind, data={"bulk": True, **audit_row.changes})
-    data = {} if action in _AUDIT_VERBS else {"action": action}
-    if action == "merged_into":
-        data = {"merged_into": audit_row.changes.get("merged_into", [None, None])[1]}
-    return _event(f"{_kind(obj)}.{_AUDIT_VERBS.get(action, 'updated')}", actor=actor, obj=obj,
-                  changes=audit_row.changes, data=data)  # fmt: skip
+    if not object_id:  # no record: only a bulk load (one event naming the type and how many) is an event
+        return object_type.rsplit(".", 1)[-1] if action == "bulk.create" else None
+    model = _domain_models().get(object_type)
+    return (model.permission_type or model._meta.model_name) if model is not None else None
 
 
-def from_audit(audit_row, obj, *, actor) -> None:
-    """The event of a record write, from its (not yet chained) audit row: audit.record calls it in the same
-    transaction, before it takes the chain lock."""
-    event = _record_event(audit_row, obj, actor=actor)
-    if event is not None:
-        insert_without_id(OutboxEvent, event)  # no ORM save, no id read back
+_DOMAIN_MODELS: dict[str, type] = {}
+
+
+def _domain_models() -> dict[str, type]:
+    """{audit object type ("contacts.person"): model} for the models whose rows are domain records."""
+    if not _DOMAIN_MODELS:
+        from django.apps import apps
+
+        _DOMAIN_MODELS.update({m._meta.label_lower: m for m in apps.get_models() if hasattr(m, "permission_type")})
+    return _DOMAIN_MODELS
+
+
+def _relayed_event(row) -> OutboxEvent | None:
+    """The record event of one committed audit row, or None."""
+    kind = _record_kind(row.action, row.object_type, row.object_id)
+    if kind is None:
+        return None
+    if not row.object_id:
+        verb, data = "created", {"bulk": True, **row.changes}
+    else:
+        verb = _AUDIT_VERBS.get(row.action, "updated")
+        data = {} if row.action in _AUDIT_VERBS else {"action": row.action}
+        if row.action == "merged_into":
+            data = {"merged_into": row.changes.get("merged_into", [None, None])[1]}
+    return OutboxEvent(
+        type=f"{kind}.{verb}", object_type=kind, object_id=row.object_id, actor_id=row.actor_id,
+        actor_name=row.actor_name, changes=row.changes if row.object_id else {}, data=data, occurred_at=row.at,
+        request_id=row.request_id, channel=row.channel, depth=row.depth, origin=row.origin, audit_id=row.pk,
+    )  # fmt: skip
+
+
+def from_audit(audit_row) -> None:
+    """Called by `audit.record` for every (not yet saved) audit row: stamps the automated origin in progress on it
+    and, when the row is a record event, wakes the worker after the commit. The writer writes nothing else: the
+    worker's relay makes the event from the committed audit row."""
+    origin = current_origin()
+    audit_row.origin, audit_row.depth = origin.source, origin.depth
+    if _record_kind(audit_row.action, audit_row.object_type, audit_row.object_id) is not None:
         _dispatch_after_commit()
 
 
-def from_audit_many(audit_rows, objs, *, actor) -> int:
-    """`from_audit` for an import batch: the same events, in order, with one `executemany` per 2,000."""
-    out = [e for row, obj in zip(audit_rows, objs, strict=True) if (e := _record_event(row, obj, actor=actor))]
-    if out:
-        insert_many_without_id(OutboxEvent, out)
-        _dispatch_after_commit()
-    return len(out)
+def from_audit_many(audit_rows) -> None:
+    """`from_audit` for an import batch."""
+    for row in audit_rows:
+        from_audit(row)
+
+
+RELAY = "records"
+RELAY_BATCH = 1000
+
+
+def relay(*, limit: int = 100_000) -> int:
+    """Make the record events of the audit rows committed since the last relay; returns how many were made.
+
+    Audit rows are appended one transaction at a time under the chain's lock (held until the commit), so a row with
+    a higher id never becomes visible before a lower one: reading past a cursor in id order misses nothing, and each
+    record's events come out in its commit order. The cursor moves in the same transaction as the events it made,
+    and only if no other relay moved it first, so a row never becomes two events."""
+    from .models import AuditEvent, EventRelay
+
+    made = read = 0
+    while read < limit:
+        with transaction.atomic():
+            cursor = EventRelay.objects.filter(name=RELAY)
+            if connection.vendor == "postgresql":
+                cursor = cursor.select_for_update()
+            position = cursor.values_list("position", flat=True).first()
+            if position is None:
+                EventRelay.objects.get_or_create(name=RELAY)
+                position = 0
+            rows = list(AuditEvent.objects.filter(pk__gt=position).order_by("pk")[:RELAY_BATCH])
+            if not rows:
+                break
+            out = [e for row in rows if (e := _relayed_event(row)) is not None]
+            if not EventRelay.objects.filter(name=RELAY, position=position).update(position=rows[-1].pk):
+                break  # another relay got there first; its transaction made these events
+            if out:
+                insert_many_without_id(OutboxEvent, out)
+        made += len(out)
+        read += len(rows)
+    return made
 
 
 # When this process last queued a dispatch, and when that dispatch will start.
@@ -235,7 +296,9 @@ def _claim(limit: int) -> list[OutboxEvent]:
 
 
 def dispatch_pending(*, limit: int = 10_000) -> int:
-    """Hand pending events to the consumers; returns how many were handled. Each batch is one transaction."""
+    """Relay the audit rows committed since the last run, then hand pending events to the consumers; returns how
+    many were handled. Each batch is one transaction."""
+    relay()
     handled = 0
     while handled < limit:
         with transaction.atomic():

@@ -137,6 +137,10 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     ip = models.CharField(max_length=64, blank=True)
     channel = models.CharField(max_length=20, blank=True)
+    # The automated origin of the change ("rule:12") and how many automated steps led to it, for the domain event
+    # relayed from this row (loop protection). Not part of the chain: they describe the cause, not the change.
+    origin = models.CharField(max_length=64, blank=True)
+    depth = models.PositiveSmallIntegerField(default=0)
     payload_digest = models.CharField(max_length=64, blank=True)  # sha256 of (object_label, changes) as written
     redacted_at = models.DateTimeField(null=True, blank=True)  # payload replaced by an erasure; digest kept
     prev_hash = models.CharField(max_length=64, blank=True)
@@ -204,9 +208,10 @@ class SearchDocument(models.Model):
 
 # --- domain events (written by core/events.py) -----------------------------------------------------------
 class OutboxEvent(models.Model):
-    """A domain event, written in the same transaction as the change it describes (an outbox), so it is never lost
-    when a process dies after the commit; the worker hands it to every registered consumer (automation, webhooks,
-    notifications) at least once. `done` lists the consumers that have handled it."""
+    """A domain event that the worker hands to every registered consumer (automation, webhooks, notifications) at
+    least once. Record events are relayed from the audit log (written in the same transaction as the change, so
+    never lost when a process dies after the commit); app events are written here in the change's transaction.
+    `done` lists the consumers that have handled it."""
 
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     type = models.CharField(max_length=80)  # person.created, deal.stage_changed, ...
@@ -221,7 +226,7 @@ class OutboxEvent(models.Model):
     channel = models.CharField(max_length=20, blank=True)
     depth = models.PositiveSmallIntegerField(default=0)  # how many automated actions led to this change
     origin = models.CharField(max_length=64, blank=True)  # the automated source of the change ("rule:12"), if any
-    audit_id = models.BigIntegerField(null=True, blank=True)  # the audit row of the same change
+    audit_id = models.BigIntegerField(null=True, blank=True)  # the audit row a record event was relayed from
     done = models.JSONField(default=list, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
@@ -239,6 +244,17 @@ class OutboxEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.object_type}#{self.object_id}"
+
+
+class EventRelay(models.Model):
+    """How far the event relay has read the audit log: record events are made from audit rows past `position`.
+    Audit rows are appended under the hash chain's lock, so their ids are in commit order and a cursor misses none."""
+
+    name = models.CharField(max_length=40, unique=True)
+    position = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.name}@{self.position}"
 
 
 class PeriodicRun(models.Model):
