@@ -2,9 +2,10 @@
 
 `bulk_create` spends most of its time compiling SQL per object. Here ids are reserved up front
 (a sequence range on PostgreSQL; under SQLite's write lock, max(id)+1…) and rows go to
-`executemany` with values prepared the way the ORM would store them.
+`executemany` (SQLite) or one COPY (PostgreSQL, psycopg 3) with values prepared the way the ORM would store them.
 """
 
+import time
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -98,8 +99,7 @@ def insert_many(model, objs: list, batch_size: int = 5000) -> list:
         obj.pk = pk
     fields = model._meta.concrete_fields
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+    table = connection.ops.quote_name(model._meta.db_table)
     plan = [(f.attname, _preparer(f)) for f in fields]
     with connection.cursor() as cursor:
         for start in range(0, len(objs), batch_size):
@@ -107,7 +107,7 @@ def insert_many(model, objs: list, batch_size: int = 5000) -> list:
                 [prep(getattr(obj, attname)) if prep else getattr(obj, attname) for attname, prep in plan]
                 for obj in objs[start : start + batch_size]
             ]
-            cursor.executemany(sql, rows)
+            _write(cursor, table, columns, rows)
     for obj in objs:
         obj._state.adding = False
     return objs
@@ -120,26 +120,46 @@ def insert_rows(model, columns: list[str], rows: list[tuple], batch_size: int = 
         return []
     ids = _reserve_ids(model, len(rows))
     quoted = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in ["id", *columns])
-    marks = ", ".join(["%s"] * (len(columns) + 1))
-    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({quoted}) VALUES ({marks})"  # noqa: S608
+    table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
             batch = zip(ids[start : start + batch_size], rows[start : start + batch_size], strict=True)
-            cursor.executemany(sql, [(pk, *row) for pk, row in batch])
+            _write(cursor, table, quoted, [(pk, *row) for pk, row in batch])
     return ids
 
 
-_INSERT_WITHOUT_ID: dict[tuple[str, str], tuple[str, list]] = {}
+def _write(cursor, table: str, columns: str, rows: list) -> None:
+    """The rows into `table`: PostgreSQL's COPY through psycopg 3 (one stream instead of a statement per row),
+    else one `executemany`. A COPY is logged like a statement where queries are logged (DEBUG, query counts)."""
+    raw = getattr(cursor, "cursor", None)
+    if connection.vendor == "postgresql" and len(rows) > 1 and hasattr(raw, "copy"):
+        sql = f"COPY {table} ({columns}) FROM STDIN"
+        started = time.monotonic()
+        with raw.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        if connection.queries_logged:
+            connection.queries_log.append({"sql": f"{sql} -- {len(rows)} rows",
+                                           "time": f"{time.monotonic() - started:.3f}"})  # fmt: skip
+        return
+    marks = ", ".join(["%s"] * len(rows[0]))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - names from model meta
+    if len(rows) == 1:
+        cursor.execute(sql, rows[0])
+    else:
+        cursor.executemany(sql, rows)
 
 
-def _without_id_plan(model) -> tuple[str, list]:
+_INSERT_WITHOUT_ID: dict[tuple[str, str], tuple[str, str, list]] = {}
+
+
+def _without_id_plan(model) -> tuple[str, str, list]:
     key = (connection.vendor, model._meta.label)
     if key not in _INSERT_WITHOUT_ID:
         fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         table = connection.ops.quote_name(model._meta.db_table)
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
-        _INSERT_WITHOUT_ID[key] = (sql, [(f.attname, _preparer(f)) for f in fields])
+        _INSERT_WITHOUT_ID[key] = (table, columns, [(f.attname, _preparer(f)) for f in fields])
     return _INSERT_WITHOUT_ID[key]
 
 
@@ -155,12 +175,9 @@ def insert_many_without_id(model, objs: list, batch_size: int = 2000) -> None:
     per object and costs several times the insert."""
     if not objs:
         return
-    sql, plan = _without_id_plan(model)
+    table, columns, plan = _without_id_plan(model)
     with connection.cursor() as cursor:
         for start in range(0, len(objs), batch_size):
             rows = [[prep(getattr(obj, a)) if prep else getattr(obj, a) for a, prep in plan]
                     for obj in objs[start : start + batch_size]]  # fmt: skip
-            if len(rows) == 1:
-                cursor.execute(sql, rows[0])
-            else:
-                cursor.executemany(sql, rows)
+            _write(cursor, table, columns, rows)
