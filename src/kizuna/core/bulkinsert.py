@@ -83,6 +83,11 @@ def _preparer(field):
             if isinstance(value, datetime) and value.tzinfo is not None
             else _prepare(field, value)
         )  # naive: Django's warning and default time zone
+    if connection.vendor == "postgresql" and settings.USE_TZ and type(field) is models.DateTimeField:
+        # psycopg takes an aware datetime as it is: what Django's checks per value would hand it
+        return lambda value: (
+            value if isinstance(value, datetime) and value.tzinfo is not None else _prepare(field, value)
+        )
     prepare = field.get_db_prep_save
     return lambda value: None if value is None else prepare(value, connection)
 
