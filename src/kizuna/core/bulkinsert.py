@@ -33,10 +33,10 @@ def _instance_plan(model) -> tuple:
 
 
 def instance(model, **values):
-    """An unsaved `model(**values)` for large loads, built without `Model.__init__` (which resolves every field
-    and sends two signals per object: most of the cost of making a hundred thousand instances). The same
-    defaults apply; a relation given as an object (`owner=user`) is set through its descriptor, as the model's
-    own constructor sets it. Only for models without pre_init/post_init receivers."""
+    """An unsaved `model(**values)` for large loads, built without `Model.__init__` (which resolves every field's
+    default and sends two signals per object). The same defaults apply; a relation given as an object
+    (`owner=user`) is set through its descriptor, as the model's own constructor sets it. Unlike the constructor
+    it does not check the names given. Only for models without pre_init/post_init receivers."""
     static, dynamic, relations = _instance_plan(model)
     obj = model.__new__(model)
     state = obj.__dict__
