@@ -163,8 +163,8 @@ def _counted(work, top: int):
     return run
 
 
-def _timed(label: str, rows: int, work, profile: int = 0):
-    profiler = cProfile.Profile() if profile else None
+def _timed(label: str, rows: int, work, profile: int = 0, dump: str = "", clock=time.perf_counter):
+    profiler = cProfile.Profile(clock) if profile else None
     _reset_peak()
     started, cpu = time.perf_counter(), time.process_time()
     if profiler:
@@ -177,6 +177,8 @@ def _timed(label: str, rows: int, work, profile: int = 0):
     print(f"{label:<46}{rows / seconds:>10,.0f} rows/s {seconds:>8.1f} s (CPU {cpu:.1f} s)   peak RSS {peak:,.0f} MB",
           flush=True)  # fmt: skip
     print(f"RESULT\t{label}\t{rows / seconds:.0f}\t{seconds:.2f}\t{peak:.0f}\t{cpu:.2f}", flush=True)
+    if profiler and dump:
+        profiler.dump_stats(f"{dump}.{'dry' if 'dry run' in label else 'run'}.prof")
     if profiler:
         stats = pstats.Stats(profiler)
         stats.sort_stats("tottime").print_stats(profile)
@@ -190,6 +192,9 @@ def main():
     parser.add_argument("--existing", type=int, default=0, help="demo people in the database before the import")
     parser.add_argument("--variants", type=float, default=0.3)
     parser.add_argument("--profile", type=int, default=0, help="print the top N functions of the dry run and run")
+    parser.add_argument("--profile-dump", default="", help="with --profile: also write PREFIX.dry.prof, .run.prof")
+    parser.add_argument("--profile-cpu", action="store_true",
+                        help="profile by the CPU time of this process (a busy machine's waits left out)")  # fmt: skip
     parser.add_argument("--skip-run", action="store_true", help="dry run only")
     parser.add_argument("--queries", type=int, default=0, help="count the SQL of the dry run and run; show N shapes")
     parser.add_argument("--baseline", help="a checkout of the code to compare with (its src/ is imported)")
@@ -241,13 +246,16 @@ def main():
     run = lambda: services.run(job.pk)  # noqa: E731
     if args.queries:
         dry_run, run = _counted(dry_run, args.queries), _counted(run, args.queries)
-    dry = _timed("kizuna import, dry run (all checks)", args.rows, dry_run, args.profile)
+    clock = time.process_time if args.profile_cpu else time.perf_counter
+    dry = _timed("kizuna import, dry run (all checks)", args.rows, dry_run, args.profile, args.profile_dump, clock)
     print(f"  dry run: create {dry.created}, update {dry.updated}, skip {dry.skipped}, "
           f"duplicates {dry.duplicates}, errors {len(dry.errors)}", flush=True)  # fmt: skip
     if args.skip_run:
         return
     groups = DuplicateGroup.objects.count()
-    summary = _timed("kizuna import, run (write, index, audit, queue)", args.rows, run, args.profile)
+    summary = _timed(
+        "kizuna import, run (write, index, audit, queue)", args.rows, run, args.profile, args.profile_dump, clock
+    )
     print(f"  run: created {summary.created}, updated {summary.updated}, skipped {summary.skipped}, "
           f"duplicate groups queued {DuplicateGroup.objects.count() - groups}", flush=True)  # fmt: skip
 

@@ -142,9 +142,8 @@ def people_duplicates_many(user, items, *, min_score: float = WARN_SCORE) -> lis
         ids |= set(Person.objects.filter(same_name, company_id__in=company_ids).values_list("pk", flat=True))
     if not ids:
         return [[] for _ in items]
-    ids = list(Person.objects.visible_to(user).filter(pk__in=list(ids)[:20000]).values_list("pk", flat=True))
-    by_key: dict = {}
-    for candidate in people_facts(Person.objects.filter(pk__in=ids)):
+    by_key: dict = {}  # the candidates the user can see, read in the query that reads their facts
+    for candidate in people_facts(Person.objects.visible_to(user).filter(pk__in=list(ids)[:20000])):
         for key in candidate.mobiles | candidate.phones | candidate.emails | {candidate.name, candidate.reading}:
             if key:
                 by_key.setdefault(key, []).append(candidate)

@@ -2,6 +2,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kizuna.core import audit, japanese, records
+from kizuna.core.bulkinsert import instance
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.services import Errors, require_writer, resolve_ownership, text
 from kizuna.customfields import values as custom_values
@@ -40,8 +41,8 @@ def email_point(value: str, label: str, position: int = 0) -> ContactPoint | Non
     email = japanese.parse_email(value)
     if not email.valid:
         return None
-    return ContactPoint(
-        kind="email", label=label, value=value, normalized=email.normalized, punycode=email.punycode,
+    return instance(
+        ContactPoint, kind="email", label=label, value=value, normalized=email.normalized, punycode=email.punycode,
         position=position,
     )  # fmt: skip
 
@@ -52,7 +53,8 @@ def phone_point(value: str, label: str | None, position: int = 0, *, extension: 
     phone = japanese.parse_phone(value)
     if not phone.valid:
         return None
-    return ContactPoint(
+    return instance(
+        ContactPoint,
         kind="phone",
         label=label or (ContactPoint.Label.MOBILE if phone.is_mobile else ContactPoint.Label.OFFICE),
         value=phone.number or value,  # the 内線 lives in its own column

@@ -6,7 +6,7 @@ from datetime import date
 from kizuna.contacts.models import Company, DuplicateGroup, Employment, Person
 from kizuna.contacts.services.bulk import bulk_create_companies, bulk_create_people, contact_point
 from kizuna.core import japanese
-from kizuna.core.bulkinsert import insert_many_without_id
+from kizuna.core.bulkinsert import insert_many_without_id, instance
 from kizuna.core.permissions import Visibility
 
 from ..models import ImportJob, ImportRow
@@ -57,8 +57,8 @@ def bulk_create(actor, job: ImportJob, plans: list[RowPlan], cache: dict) -> lis
         data = dict(plan.data)
         company_id = _company_for(actor, data, cache)
         birthday = data.get("birthday")
-        people.append(Person(
-            family_name=data["family_name"], given_name=data.get("given_name", ""),
+        people.append(instance(
+            Person, family_name=data["family_name"], given_name=data.get("given_name", ""),
             family_name_kana=data.get("family_name_kana", ""), given_name_kana=data.get("given_name_kana", ""),
             external_id=data.get("external_id", ""), postcode=data.get("postcode", ""),
             prefecture=data.get("prefecture", ""), city=data.get("city", ""), street=data.get("street", ""),
@@ -71,13 +71,13 @@ def bulk_create(actor, job: ImportJob, plans: list[RowPlan], cache: dict) -> lis
             for n, e in enumerate(data.get(key, []))
         ]
         if company_id:
-            jobs[i] = [Employment(company_id=company_id, department=data.get("department", ""),
+            jobs[i] = [instance(Employment, company_id=company_id, department=data.get("department", ""),
                                   title=data.get("title", ""), is_primary=True)]  # fmt: skip
     tags = {i: plan.data["tags"] for i, plan in enumerate(plans) if plan.data.get("tags")}
     created = bulk_create_people(actor=actor, people=people, points=points, employments=jobs, tags=tags,
                                  audit_each=True)  # fmt: skip
     _queue_duplicates(plans, created)
-    return [ImportRow(job=job, row_number=plan.row_number, action="created", object_id=person.pk)
+    return [instance(ImportRow, job=job, row_number=plan.row_number, action="created", object_id=person.pk)
             for plan, person in zip(plans, created, strict=True)]  # fmt: skip
 
 
@@ -88,7 +88,7 @@ def _queue_duplicates(plans: list[RowPlan], created: list[Person]) -> None:
     for plan, person in zip(plans, created, strict=True):
         if plan.duplicates:
             members = sorted({person.pk, *(d[2].id for d in plan.duplicates)})
-            groups.append(DuplicateGroup(kind="person", score=max(d[0] for d in plan.duplicates),
+            groups.append(instance(DuplicateGroup, kind="person", score=max(d[0] for d in plan.duplicates),
                                          reasons=sorted({r for d in plan.duplicates for r in d[1]}),
                                          member_ids=members, first_id=members[0]))  # fmt: skip
     insert_many_without_id(DuplicateGroup, groups)  # no ids read back: the queue reads them
