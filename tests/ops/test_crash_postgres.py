@@ -12,13 +12,14 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import psycopg
 import pytest
+
+from tests.ops.conftest import App
 
 ROOT = Path(__file__).resolve().parents[2]
 CLUSTER = ROOT / "scripts" / "pg_cluster.sh"
@@ -75,13 +76,6 @@ def cluster(db, tmp_path):
         subprocess.run(["bash", str(CLUSTER), "stop"], env=env, check=False, timeout=120)
 
 
-def kizuna(url: str, *args, data_dir: Path, **extra) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": url, "KIZUNA_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT / "src"),
-           **extra}  # fmt: skip
-    return subprocess.run([sys.executable, "-m", "kizuna.cli", *args], env=env, capture_output=True, text=True,
-                          check=True, timeout=300)  # fmt: skip
-
-
 def crash(state: Path) -> None:
     """SIGKILL the postmaster and all its children at once: shared memory and unwritten WAL buffers are gone."""
     data = Path(_state(state)["PG_DIR"]) / "data"
@@ -99,15 +93,10 @@ def crash(state: Path) -> None:
 
 def test_postgresql_killed_during_an_import_and_writes_loses_nothing_acknowledged(cluster, tmp_path):
     url, env, state = cluster
-    data = tmp_path / "data"
-    job_id = int(kizuna(url, "shell", "--no-imports", "-c", SEED, data_dir=data).stdout.split()[-1])
-    process_env = {**os.environ, "DATABASE_URL": url, "KIZUNA_DATA_DIR": str(data), "PYTHONPATH": str(ROOT / "src")}
-    worker = subprocess.Popen([sys.executable, "-m", "kizuna.cli", "db_worker", "--interval", "0.2",
-                               "--no-startup-delay"], env=process_env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
-    writer = subprocess.Popen([sys.executable, "-m", "kizuna.cli", "shell", "--no-imports", "-c", WRITER],
-                              env=process_env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              text=True)  # fmt: skip
+    app = App(tmp_path / "data", database_url=url)
+    job_id = int(app.run("shell", "--no-imports", "-c", SEED).stdout.split()[-1])
+    worker = app.start("db_worker", "--interval", "0.2", "--no-startup-delay")
+    writer = app.start("shell", "--no-imports", "-c", WRITER, stdout=subprocess.PIPE)
     acknowledged: list[int] = []
     reader = threading.Thread(target=lambda: acknowledged.extend(int(line) for line in writer.stdout), daemon=True)
     reader.start()
@@ -139,8 +128,8 @@ def test_postgresql_killed_during_an_import_and_writes_loses_nothing_acknowledge
     assert status == "running" and position < ROWS, (status, position)
 
     # The clock finds the job silent and queues it again; the next worker continues after its last committed row.
-    kizuna(url, "clock", "--once", "--force", data_dir=data, KIZUNA_IMPORT_STALL_SECONDS="0")
-    kizuna(url, "db_worker", "--batch", "--no-startup-delay", data_dir=data)
+    app.run("clock", "--once", "--force", KIZUNA_IMPORT_STALL_SECONDS="0")
+    app.run("db_worker", "--batch", "--no-startup-delay")
     with psycopg.connect(url) as db:
         status, counts = db.execute("SELECT status, counts FROM imports_importjob WHERE id = %s", [job_id]).fetchone()
         assert status == "done" and (counts if isinstance(counts, dict) else json.loads(counts))["created"] == ROWS
@@ -149,7 +138,7 @@ def test_postgresql_killed_during_an_import_and_writes_loses_nothing_acknowledge
         rows = db.execute("SELECT object_id FROM core_outboxevent WHERE type = 'person.created' AND object_id <> ''")
         events = {int(pk) for (pk,) in rows}
         assert saved <= events  # the event of every saved person is in the outbox (same transaction)
-    kizuna(url, "audit", "verify", data_dir=data)
-    kizuna(url, "clock", "--once", "--force", data_dir=data)
+    app.run("audit", "verify")
+    app.run("clock", "--once", "--force")
     with psycopg.connect(url) as db:
         assert db.execute("SELECT COUNT(*) FROM core_outboxevent WHERE dispatched_at IS NULL").fetchone() == (0,)
