@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kizuna.core import files
 from kizuna.imports import services as imports
+from kizuna.ops.checks import check_file_store
 from kizuna.sales.services import issuer
 from kizuna.timeline import services as timeline
 from tests import factories
@@ -84,6 +85,14 @@ def test_attachments_imports_and_the_seal_live_in_the_bucket(cast, on_s3):
     assert set(keys(client, prefix)) == before
     # what a backup walks: every stored file, by its name in the database
     assert sorted(files.walk()) == sorted([item.path, job.path, issuer.get_issuer().seal_path])
+
+
+def test_check_deploy_reaches_the_bucket(on_s3, settings):
+    assert check_file_store() == []
+    settings.STORAGES = {**settings.STORAGES, "default": {**settings.STORAGES["default"], "OPTIONS": {
+        **settings.STORAGES["default"]["OPTIONS"], "bucket_name": "no-such-bucket"}}}  # fmt: skip
+    (problem,) = check_file_store()
+    assert problem.id == "kizuna.E006" and "no-such-bucket" in problem.msg
 
 
 def kizuna(data_dir: Path, *args, env: dict):
