@@ -1,6 +1,7 @@
 """kill -9 of the PostgreSQL server (the postmaster and every backend, as the OOM killer or a power cut would leave
-it) during an import and a stream of writes; then restart: nothing acknowledged is lost, the import resumes and
-applies every row once, the audit chain verifies and every event is handed out.
+it) during an import, a stream of merges and a stream of writes; then restart: nothing acknowledged is lost, every
+merge is whole or not there, the import resumes and applies every row once, the audit chain verifies and every
+event is handed out.
 
 The server is a cluster of the test's own (scripts/pg_cluster.sh), never the one the other tests use, loaded from
 this run's migrated test database with pg_dump | pg_restore (seconds, where migrating would take half a minute).
@@ -52,6 +53,23 @@ while True:
 """
 
 
+MERGER = """
+from kizuna.accounts.models import User
+from kizuna.contacts import services as contacts
+from kizuna.contacts.services.merge import merge_records
+admin = User.objects.get(username="crash-admin")
+i = 0
+while True:
+    a = contacts.create_person(actor=admin, data={"family_name": "統合", "given_name": f"太郎{i}",
+                                                  "emails": [f"a{i}@example.co.jp"]})
+    b = contacts.create_person(actor=admin, data={"family_name": "統合", "given_name": f"太郎{i}",
+                                                  "emails": [f"b{i}@example.co.jp"]})
+    merge = merge_records(actor=admin, kind="person", survivor=a, others=[b])
+    print(merge.pk, a.pk, b.pk, flush=True)  # committed: merge_records returns after its transaction
+    i += 1
+"""
+
+
 def _state(path: Path) -> dict:
     return dict(line.split("=", 1) for line in path.read_text().split())
 
@@ -91,30 +109,36 @@ def crash(state: Path) -> None:
         time.sleep(0.05)
 
 
-def test_postgresql_killed_during_an_import_and_writes_loses_nothing_acknowledged(cluster, tmp_path):
+def test_postgresql_killed_during_an_import_merges_and_writes_loses_nothing_acknowledged(cluster, tmp_path):
     url, env, state = cluster
     app = App(tmp_path / "data", database_url=url)
     job_id = int(app.run("shell", "--no-imports", "-c", SEED).stdout.split()[-1])
     worker = app.start("db_worker", "--interval", "0.2", "--no-startup-delay")
     writer = app.start("shell", "--no-imports", "-c", WRITER, stdout=subprocess.PIPE)
+    merger = app.start("shell", "--no-imports", "-c", MERGER, stdout=subprocess.PIPE)
     acknowledged: list[int] = []
-    reader = threading.Thread(target=lambda: acknowledged.extend(int(line) for line in writer.stdout), daemon=True)
-    reader.start()
+    merged: list[tuple[int, ...]] = []
+    readers = [threading.Thread(target=lambda: acknowledged.extend(int(line) for line in writer.stdout), daemon=True),
+               threading.Thread(target=lambda: merged.extend(tuple(map(int, line.split())) for line in merger.stdout),
+                                daemon=True)]  # fmt: skip
+    for reader in readers:
+        reader.start()
     try:
         deadline = time.monotonic() + 240
         with psycopg.connect(url) as db:
             while time.monotonic() < deadline:
                 position = db.execute("SELECT position FROM imports_importjob WHERE id = %s", [job_id]).fetchone()[0]
                 db.rollback()
-                if position >= 300 and len(acknowledged) >= 20:
+                if position >= 300 and len(acknowledged) >= 20 and len(merged) >= 5:
                     break
                 time.sleep(0.05)
-        crash(state)  # mid-import and mid-stream
-        writer.wait(timeout=60)  # its next write fails: the connection is gone
-        reader.join(timeout=10)
+        crash(state)  # mid-import, mid-stream and mid-merge
+        for process, reader in zip((writer, merger), readers, strict=True):
+            process.wait(timeout=60)  # its next write fails: the connection is gone
+            reader.join(timeout=10)
         subprocess.run(["bash", str(CLUSTER), "restart"], env=env, check=True, timeout=180)
     finally:
-        for process in (worker, writer):
+        for process in (worker, writer, merger):
             if process.poll() is None:
                 process.send_signal(signal.SIGKILL)
             process.wait(timeout=30)
@@ -125,6 +149,7 @@ def test_postgresql_killed_during_an_import_and_writes_loses_nothing_acknowledge
             "SELECT status, position FROM imports_importjob WHERE id = %s", [job_id]
         ).fetchone()
     assert set(acknowledged) <= saved and len(acknowledged) >= 20
+    _assert_merges_whole(url, merged)
     assert status == "running" and position < ROWS, (status, position)
 
     # The clock finds the job silent and queues it again; the next worker continues after its last committed row.
@@ -142,3 +167,20 @@ def test_postgresql_killed_during_an_import_and_writes_loses_nothing_acknowledge
     app.run("clock", "--once", "--force")
     with psycopg.connect(url) as db:
         assert db.execute("SELECT COUNT(*) FROM core_outboxevent WHERE dispatched_at IS NULL").fetchone() == (0,)
+
+
+def _assert_merges_whole(url: str, acknowledged: list[tuple[int, ...]]) -> None:
+    """Every merge that returned is there whole (the other person deleted, its e-mail on the survivor); the pair
+    the crash interrupted is two live people with one e-mail each; no e-mail is lost."""
+    with psycopg.connect(url) as db:
+        merges = {survivor: ids if isinstance(ids, list) else json.loads(ids)
+                  for survivor, ids in db.execute("SELECT survivor_id, merged_ids FROM contacts_merge")}  # fmt: skip
+        assert len(acknowledged) >= 5 and all(merges[survivor] == [other] for _m, survivor, other in acknowledged)
+        people = db.execute("SELECT p.id, p.deleted_at IS NOT NULL, (SELECT COUNT(*) FROM contacts_contactpoint c "
+                            "WHERE c.person_id = p.id) FROM contacts_person p "
+                            "WHERE p.family_name = '統合'")  # fmt: skip
+        for person, deleted, points in people:
+            if deleted:
+                assert any(person in ids for ids in merges.values()) and points == 0, person
+            else:
+                assert points == (2 if person in merges else 1), person
