@@ -32,6 +32,25 @@ def migrated_data_dir(_migrated_template, tmp_path_factory) -> Path:
     return target
 
 
+# `kizuna shell -c MERGER`: pairs of people merged one after another, each acknowledged on stdout after its commit
+# (needs the admin user "crash-admin").
+MERGER = """
+from kizuna.accounts.models import User
+from kizuna.contacts import services as contacts
+from kizuna.contacts.services.merge import merge_records
+admin = User.objects.get(username="crash-admin")
+i = 0
+while True:
+    a = contacts.create_person(actor=admin, data={"family_name": "統合", "given_name": f"太郎{i}",
+                                                  "emails": [f"a{i}@example.co.jp"]})
+    b = contacts.create_person(actor=admin, data={"family_name": "統合", "given_name": f"太郎{i}",
+                                                  "emails": [f"b{i}@example.co.jp"]})
+    merge = merge_records(actor=admin, kind="person", survivor=a, others=[b])
+    print(merge.pk, a.pk, b.pk, flush=True)  # committed: merge_records returns after its transaction
+    i += 1
+"""
+
+
 class App:
     """A Kizuna data dir driven as an operator drives it: the `kizuna` command and long-running servers and workers,
     each a real process (the crash tests kill them). The database is the data dir's SQLite file, which `query` reads

@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from tests.ops.conftest import MERGER
+
 ROWS = 1500
 pytestmark = pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"),
                                 reason="SQLite data dirs only: the SQLite run covers it")  # fmt: skip
@@ -91,23 +93,6 @@ def test_a_writer_killed_mid_stream_loses_nothing_it_was_told_was_saved(app):
     assert app.query("SELECT COUNT(*) FROM core_outboxevent WHERE type = 'person.created'") == [(people,)]
     app.run("clock", "--once", "--force")
     assert app.query("SELECT COUNT(*) FROM core_outboxevent WHERE dispatched_at IS NULL") == [(0,)]
-
-
-MERGER = """
-from kizuna.accounts.models import User
-from kizuna.contacts import services as contacts
-from kizuna.contacts.services.merge import merge_records
-admin = User.objects.get(username="crash-admin")
-i = 0
-while True:
-    a = contacts.create_person(actor=admin, data={"family_name": "統合", "given_name": f"太郎{i}",
-                                                  "emails": [f"a{i}@example.co.jp"]})
-    b = contacts.create_person(actor=admin, data={"family_name": "統合", "given_name": f"太郎{i}",
-                                                  "emails": [f"b{i}@example.co.jp"]})
-    merge = merge_records(actor=admin, kind="person", survivor=a, others=[b])
-    print(merge.pk, a.pk, b.pk, flush=True)  # committed: merge_records returns after its transaction
-    i += 1
-"""
 
 
 def test_a_merge_killed_midway_is_all_or_nothing(app):

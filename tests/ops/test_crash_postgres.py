@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.ops.conftest import App
+from tests.ops.conftest import MERGER, App
 
 ROOT = Path(__file__).resolve().parents[2]
 CLUSTER = ROOT / "scripts" / "pg_cluster.sh"
@@ -49,23 +49,6 @@ i = 0
 while True:
     person = contacts.create_person(actor=admin, data={"family_name": "書込", "given_name": f"花子{i}"})
     print(person.pk, flush=True)  # committed: create_person returns after its transaction
-    i += 1
-"""
-
-
-MERGER = """
-from kizuna.accounts.models import User
-from kizuna.contacts import services as contacts
-from kizuna.contacts.services.merge import merge_records
-admin = User.objects.get(username="crash-admin")
-i = 0
-while True:
-    a = contacts.create_person(actor=admin, data={"family_name": "統合", "given_name": f"太郎{i}",
-                                                  "emails": [f"a{i}@example.co.jp"]})
-    b = contacts.create_person(actor=admin, data={"family_name": "統合", "given_name": f"太郎{i}",
-                                                  "emails": [f"b{i}@example.co.jp"]})
-    merge = merge_records(actor=admin, kind="person", survivor=a, others=[b])
-    print(merge.pk, a.pk, b.pk, flush=True)  # committed: merge_records returns after its transaction
     i += 1
 """
 
