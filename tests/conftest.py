@@ -138,3 +138,10 @@ class ApiClient:
 def api(cast):
     """api(user) → a JSON client authenticated as that user; api(None) → anonymous."""
     return ApiClient
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _stored_files_outside_the_work_tree(tmp_path_factory):
+    """Files the services store (kizuna.core.files: attachments, import files, ...) go to a temporary folder."""
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("uploads")):
+        yield

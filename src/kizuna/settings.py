@@ -265,9 +265,27 @@ STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_ROOT = DATA_DIR / "uploads"  # outside STATIC_ROOT; served only through permission-checked views
+# Outside STATIC_ROOT; served only through permission-checked views. Every stored file goes through
+# STORAGES["default"] (kizuna.core.files): a local folder (KIZUNA_UPLOADS_DIR, a shared volume when several app servers
+# run) or, with KIZUNA_STORAGE=s3, an S3-compatible bucket through django-storages (docs/ops/configuration.md).
+MEDIA_ROOT = Path(os.environ.get("KIZUNA_UPLOADS_DIR") or DATA_DIR / "uploads").resolve()
+_FILE_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if os.environ.get("KIZUNA_STORAGE", "local") == "s3":
+    _FILE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("KIZUNA_S3_BUCKET", ""),
+            "location": os.environ.get("KIZUNA_S3_PREFIX", ""),  # a folder inside the bucket
+            "endpoint_url": os.environ.get("KIZUNA_S3_ENDPOINT_URL") or None,  # MinIO, Ceph, R2, ... (None: AWS)
+            "region_name": os.environ.get("KIZUNA_S3_REGION") or None,
+            # keys: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in the environment, or the machine's IAM role
+            "file_overwrite": False,  # stored files are never rewritten
+            "default_acl": None,  # private: the bucket's own policy; files are served only through Kizuna's views
+            "querystring_auth": True,
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _FILE_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG or env_bool("KIZUNA_STATIC_FINDERS", True)

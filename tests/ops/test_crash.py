@@ -4,15 +4,13 @@ the audit chain verifies. Real processes on a SQLite data dir (the PostgreSQL se
 import json
 import os
 import signal
-import sqlite3
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.ops.conftest import MERGER
+
 ROWS = 1500
 pytestmark = pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"),
                                 reason="SQLite data dirs only: the SQLite run covers it")  # fmt: skip
@@ -43,60 +41,40 @@ while True:
 """
 
 
-def _env(data_dir: Path, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    return {**env, "KIZUNA_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT / "src"), **extra}
-
-
-def kizuna(data_dir: Path, *args, **extra) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kizuna.cli", *args], env=_env(data_dir, **extra),
-                          capture_output=True, text=True, check=True, timeout=300)  # fmt: skip
-
-
-def query(data_dir: Path, sql: str):
-    with sqlite3.connect(data_dir / "kizuna.sqlite3") as db:
-        return db.execute(sql).fetchall()
-
-
-def test_an_import_whose_worker_is_killed_resumes_and_applies_every_row_once(migrated_data_dir):
-    data = migrated_data_dir
-    job_id = int(kizuna(data, "shell", "--no-imports", "-c", SEED).stdout.split()[-1])
-    worker = subprocess.Popen([sys.executable, "-m", "kizuna.cli", "db_worker", "--interval", "0.2",
-                               "--no-startup-delay"], env=_env(data, KIZUNA_IMPORT_BATCH="500"),  # several batches
-                              stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
+def test_an_import_whose_worker_is_killed_resumes_and_applies_every_row_once(app):
+    job_id = int(app.run("shell", "--no-imports", "-c", SEED).stdout.split()[-1])
+    worker = app.start("db_worker", "--interval", "0.2", "--no-startup-delay",
+                       KIZUNA_IMPORT_BATCH="500")  # several batches  # fmt: skip
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
-            position = query(data, f"SELECT position FROM imports_importjob WHERE id = {job_id}")[0][0]
+            position = app.query(f"SELECT position FROM imports_importjob WHERE id = {job_id}")[0][0]
             if position >= 500:
                 break
             time.sleep(0.05)
         worker.send_signal(signal.SIGKILL)  # mid-import: between or inside a batch's transaction
     finally:
         worker.wait(timeout=30)
-    status, position = query(data, f"SELECT status, position FROM imports_importjob WHERE id = {job_id}")[0]
+    status, position = app.query(f"SELECT status, position FROM imports_importjob WHERE id = {job_id}")[0]
     assert status == "running" and 500 <= position < ROWS, (status, position)
-    assert query(data, "PRAGMA integrity_check") == [("ok",)]
+    assert app.query("PRAGMA integrity_check") == [("ok",)]
 
     # The clock finds the job silent and queues it again; the next worker continues after its last row.
-    kizuna(data, "clock", "--once", "--force", KIZUNA_IMPORT_STALL_SECONDS="0")
-    kizuna(data, "db_worker", "--batch", "--no-startup-delay")
-    status, counts = query(data, f"SELECT status, counts FROM imports_importjob WHERE id = {job_id}")[0]
+    app.run("clock", "--once", "--force", KIZUNA_IMPORT_STALL_SECONDS="0")
+    app.run("db_worker", "--batch", "--no-startup-delay")
+    status, counts = app.query(f"SELECT status, counts FROM imports_importjob WHERE id = {job_id}")[0]
     assert status == "done" and json.loads(counts)["created"] == ROWS
-    assert query(data, "SELECT COUNT(*) FROM contacts_person WHERE family_name = '佐藤'") == [(ROWS,)]
-    assert query(data, f"SELECT COUNT(*) FROM imports_importrow WHERE job_id = {job_id}") == [(ROWS,)]
-    assert query(data, "SELECT COUNT(*) FROM core_auditevent WHERE action = 'import.resume'") == [(1,)]
-    kizuna(data, "audit", "verify")
+    assert app.query("SELECT COUNT(*) FROM contacts_person WHERE family_name = '佐藤'") == [(ROWS,)]
+    assert app.query(f"SELECT COUNT(*) FROM imports_importrow WHERE job_id = {job_id}") == [(ROWS,)]
+    assert app.query("SELECT COUNT(*) FROM core_auditevent WHERE action = 'import.resume'") == [(1,)]
+    app.run("audit", "verify")
 
 
-def test_a_writer_killed_mid_stream_loses_nothing_it_was_told_was_saved(migrated_data_dir):
-    data = migrated_data_dir
-    kizuna(data, "shell", "--no-imports", "-c",
-           'from kizuna.accounts import services as a; a.create_user(actor=None, username="crash-admin", '
-           'password=None, role="admin")')  # fmt: skip
-    writer = subprocess.Popen([sys.executable, "-m", "kizuna.cli", "shell", "--no-imports", "-c", WRITER],
-                              env=_env(data), stdout=subprocess.PIPE, text=True)  # fmt: skip
+def test_a_writer_killed_mid_stream_loses_nothing_it_was_told_was_saved(app):
+    app.run("shell", "--no-imports", "-c",
+            'from kizuna.accounts import services as a; a.create_user(actor=None, username="crash-admin", '
+            'password=None, role="admin")')  # fmt: skip
+    writer = app.start("shell", "--no-imports", "-c", WRITER, stdout=subprocess.PIPE)
     acknowledged = []
     for line in writer.stdout:
         acknowledged.append(int(line))
@@ -104,43 +82,24 @@ def test_a_writer_killed_mid_stream_loses_nothing_it_was_told_was_saved(migrated
             break
     writer.send_signal(signal.SIGKILL)
     writer.wait(timeout=30)
-    saved = {pk for (pk,) in query(data, "SELECT id FROM contacts_person")}
+    saved = {pk for (pk,) in app.query("SELECT id FROM contacts_person")}
     assert set(acknowledged) <= saved
-    assert query(data, "PRAGMA integrity_check") == [("ok",)]
-    kizuna(data, "audit", "verify")
+    assert app.query("PRAGMA integrity_check") == [("ok",)]
+    app.run("audit", "verify")
     # every saved person has its audit row and its outbox event, and the sweep hands each event out
     people = len(saved)
-    assert query(data, "SELECT COUNT(*) FROM core_auditevent WHERE action = 'create' "
+    assert app.query("SELECT COUNT(*) FROM core_auditevent WHERE action = 'create' "
                            "AND object_type = 'contacts.person'") == [(people,)]  # fmt: skip
-    assert query(data, "SELECT COUNT(*) FROM core_outboxevent WHERE type = 'person.created'") == [(people,)]
-    kizuna(data, "clock", "--once", "--force")
-    assert query(data, "SELECT COUNT(*) FROM core_outboxevent WHERE dispatched_at IS NULL") == [(0,)]
+    assert app.query("SELECT COUNT(*) FROM core_outboxevent WHERE type = 'person.created'") == [(people,)]
+    app.run("clock", "--once", "--force")
+    assert app.query("SELECT COUNT(*) FROM core_outboxevent WHERE dispatched_at IS NULL") == [(0,)]
 
 
-MERGER = """
-from kizuna.accounts.models import User
-from kizuna.contacts import services as contacts
-from kizuna.contacts.services.merge import merge_records
-admin = User.objects.get(username="crash-admin")
-i = 0
-while True:
-    a = contacts.create_person(actor=admin, data={"family_name": "統合", "given_name": f"太郎{i}",
-                                                  "emails": [f"a{i}@example.co.jp"]})
-    b = contacts.create_person(actor=admin, data={"family_name": "統合", "given_name": f"太郎{i}",
-                                                  "emails": [f"b{i}@example.co.jp"]})
-    merge = merge_records(actor=admin, kind="person", survivor=a, others=[b])
-    print(merge.pk, a.pk, b.pk, flush=True)  # committed: merge_records returns after its transaction
-    i += 1
-"""
-
-
-def test_a_merge_killed_midway_is_all_or_nothing(migrated_data_dir):
-    data = migrated_data_dir
-    kizuna(data, "shell", "--no-imports", "-c",
-           'from kizuna.accounts import services as a; a.create_user(actor=None, username="crash-admin", '
-           'password=None, role="admin")')  # fmt: skip
-    merger = subprocess.Popen([sys.executable, "-m", "kizuna.cli", "shell", "--no-imports", "-c", MERGER],
-                              env=_env(data), stdout=subprocess.PIPE, text=True)  # fmt: skip
+def test_a_merge_killed_midway_is_all_or_nothing(app):
+    app.run("shell", "--no-imports", "-c",
+            'from kizuna.accounts import services as a; a.create_user(actor=None, username="crash-admin", '
+            'password=None, role="admin")')  # fmt: skip
+    merger = app.start("shell", "--no-imports", "-c", MERGER, stdout=subprocess.PIPE)
     acknowledged = []
     for line in merger.stdout:
         acknowledged.append(tuple(map(int, line.split())))
@@ -148,19 +107,19 @@ def test_a_merge_killed_midway_is_all_or_nothing(migrated_data_dir):
             break
     merger.send_signal(signal.SIGKILL)
     merger.wait(timeout=30)
-    assert query(data, "PRAGMA integrity_check") == [("ok",)]
-    merges = {survivor: json.loads(ids) for survivor, ids in query(data, "SELECT survivor_id, merged_ids FROM "
+    assert app.query("PRAGMA integrity_check") == [("ok",)]
+    merges = {survivor: json.loads(ids) for survivor, ids in app.query("SELECT survivor_id, merged_ids FROM "
                                                                          "contacts_merge")}  # fmt: skip
     for _merge, survivor, other in acknowledged:
         assert merges[survivor] == [other]
     # every merge that committed is whole, and nothing else was folded: the merged person is deleted, its e-mail
     # moved to the survivor; a pair the kill interrupted is two live people with one e-mail each
-    for person, deleted in query(data, "SELECT id, deleted_at IS NOT NULL FROM contacts_person"):
-        points = query(data, f"SELECT COUNT(*) FROM contacts_contactpoint WHERE person_id = {person}")[0][0]
+    for person, deleted in app.query("SELECT id, deleted_at IS NOT NULL FROM contacts_person"):
+        points = app.query(f"SELECT COUNT(*) FROM contacts_contactpoint WHERE person_id = {person}")[0][0]
         if deleted:
             assert any(person in ids for ids in merges.values()) and points == 0
         else:
             assert points == (2 if person in merges else 1), person
-    people = query(data, "SELECT COUNT(*) FROM contacts_person")[0][0]
-    assert query(data, "SELECT COUNT(*) FROM contacts_contactpoint") == [(people,)]  # one e-mail each, none lost
-    kizuna(data, "audit", "verify")
+    people = app.query("SELECT COUNT(*) FROM contacts_person")[0][0]
+    assert app.query("SELECT COUNT(*) FROM contacts_contactpoint") == [(people,)]  # one e-mail each, none lost
+    app.run("audit", "verify")

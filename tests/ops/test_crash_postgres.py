@@ -1,6 +1,7 @@
 """kill -9 of the PostgreSQL server (the postmaster and every backend, as the OOM killer or a power cut would leave
-it) during an import and a stream of writes; then restart: nothing acknowledged is lost, the import resumes and
-applies every row once, the audit chain verifies and every event is handed out.
+it) during an import, a stream of merges and a stream of writes; then restart: nothing acknowledged is lost, every
+merge is whole or not there, the import resumes and applies every row once, the audit chain verifies and every
+event is handed out.
 
 The server is a cluster of the test's own (scripts/pg_cluster.sh), never the one the other tests use, loaded from
 this run's migrated test database with pg_dump | pg_restore (seconds, where migrating would take half a minute).
@@ -12,13 +13,14 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import psycopg
 import pytest
+
+from tests.ops.conftest import MERGER, App
 
 ROOT = Path(__file__).resolve().parents[2]
 CLUSTER = ROOT / "scripts" / "pg_cluster.sh"
@@ -75,13 +77,6 @@ def cluster(db, tmp_path):
         subprocess.run(["bash", str(CLUSTER), "stop"], env=env, check=False, timeout=120)
 
 
-def kizuna(url: str, *args, data_dir: Path, **extra) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": url, "KIZUNA_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT / "src"),
-           **extra}  # fmt: skip
-    return subprocess.run([sys.executable, "-m", "kizuna.cli", *args], env=env, capture_output=True, text=True,
-                          check=True, timeout=300)  # fmt: skip
-
-
 def crash(state: Path) -> None:
     """SIGKILL the postmaster and all its children at once: shared memory and unwritten WAL buffers are gone."""
     data = Path(_state(state)["PG_DIR"]) / "data"
@@ -97,35 +92,36 @@ def crash(state: Path) -> None:
         time.sleep(0.05)
 
 
-def test_postgresql_killed_during_an_import_and_writes_loses_nothing_acknowledged(cluster, tmp_path):
+def test_postgresql_killed_during_an_import_merges_and_writes_loses_nothing_acknowledged(cluster, tmp_path):
     url, env, state = cluster
-    data = tmp_path / "data"
-    job_id = int(kizuna(url, "shell", "--no-imports", "-c", SEED, data_dir=data).stdout.split()[-1])
-    process_env = {**os.environ, "DATABASE_URL": url, "KIZUNA_DATA_DIR": str(data), "PYTHONPATH": str(ROOT / "src")}
-    worker = subprocess.Popen([sys.executable, "-m", "kizuna.cli", "db_worker", "--interval", "0.2",
-                               "--no-startup-delay"], env=process_env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
-    writer = subprocess.Popen([sys.executable, "-m", "kizuna.cli", "shell", "--no-imports", "-c", WRITER],
-                              env=process_env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              text=True)  # fmt: skip
+    app = App(tmp_path / "data", database_url=url)
+    job_id = int(app.run("shell", "--no-imports", "-c", SEED).stdout.split()[-1])
+    worker = app.start("db_worker", "--interval", "0.2", "--no-startup-delay")
+    writer = app.start("shell", "--no-imports", "-c", WRITER, stdout=subprocess.PIPE)
+    merger = app.start("shell", "--no-imports", "-c", MERGER, stdout=subprocess.PIPE)
     acknowledged: list[int] = []
-    reader = threading.Thread(target=lambda: acknowledged.extend(int(line) for line in writer.stdout), daemon=True)
-    reader.start()
+    merged: list[tuple[int, ...]] = []
+    readers = [threading.Thread(target=lambda: acknowledged.extend(int(line) for line in writer.stdout), daemon=True),
+               threading.Thread(target=lambda: merged.extend(tuple(map(int, line.split())) for line in merger.stdout),
+                                daemon=True)]  # fmt: skip
+    for reader in readers:
+        reader.start()
     try:
         deadline = time.monotonic() + 240
         with psycopg.connect(url) as db:
             while time.monotonic() < deadline:
                 position = db.execute("SELECT position FROM imports_importjob WHERE id = %s", [job_id]).fetchone()[0]
                 db.rollback()
-                if position >= 300 and len(acknowledged) >= 20:
+                if position >= 300 and len(acknowledged) >= 20 and len(merged) >= 5:
                     break
                 time.sleep(0.05)
-        crash(state)  # mid-import and mid-stream
-        writer.wait(timeout=60)  # its next write fails: the connection is gone
-        reader.join(timeout=10)
+        crash(state)  # mid-import, mid-stream and mid-merge
+        for process, reader in zip((writer, merger), readers, strict=True):
+            process.wait(timeout=60)  # its next write fails: the connection is gone
+            reader.join(timeout=10)
         subprocess.run(["bash", str(CLUSTER), "restart"], env=env, check=True, timeout=180)
     finally:
-        for process in (worker, writer):
+        for process in (worker, writer, merger):
             if process.poll() is None:
                 process.send_signal(signal.SIGKILL)
             process.wait(timeout=30)
@@ -136,11 +132,12 @@ def test_postgresql_killed_during_an_import_and_writes_loses_nothing_acknowledge
             "SELECT status, position FROM imports_importjob WHERE id = %s", [job_id]
         ).fetchone()
     assert set(acknowledged) <= saved and len(acknowledged) >= 20
+    _assert_merges_whole(url, merged)
     assert status == "running" and position < ROWS, (status, position)
 
     # The clock finds the job silent and queues it again; the next worker continues after its last committed row.
-    kizuna(url, "clock", "--once", "--force", data_dir=data, KIZUNA_IMPORT_STALL_SECONDS="0")
-    kizuna(url, "db_worker", "--batch", "--no-startup-delay", data_dir=data)
+    app.run("clock", "--once", "--force", KIZUNA_IMPORT_STALL_SECONDS="0")
+    app.run("db_worker", "--batch", "--no-startup-delay")
     with psycopg.connect(url) as db:
         status, counts = db.execute("SELECT status, counts FROM imports_importjob WHERE id = %s", [job_id]).fetchone()
         assert status == "done" and (counts if isinstance(counts, dict) else json.loads(counts))["created"] == ROWS
@@ -149,7 +146,24 @@ def test_postgresql_killed_during_an_import_and_writes_loses_nothing_acknowledge
         rows = db.execute("SELECT object_id FROM core_outboxevent WHERE type = 'person.created' AND object_id <> ''")
         events = {int(pk) for (pk,) in rows}
         assert saved <= events  # the event of every saved person is in the outbox (same transaction)
-    kizuna(url, "audit", "verify", data_dir=data)
-    kizuna(url, "clock", "--once", "--force", data_dir=data)
+    app.run("audit", "verify")
+    app.run("clock", "--once", "--force")
     with psycopg.connect(url) as db:
         assert db.execute("SELECT COUNT(*) FROM core_outboxevent WHERE dispatched_at IS NULL").fetchone() == (0,)
+
+
+def _assert_merges_whole(url: str, acknowledged: list[tuple[int, ...]]) -> None:
+    """Every merge that returned is there whole (the other person deleted, its e-mail on the survivor); the pair
+    the crash interrupted is two live people with one e-mail each; no e-mail is lost."""
+    with psycopg.connect(url) as db:
+        merges = {survivor: ids if isinstance(ids, list) else json.loads(ids)
+                  for survivor, ids in db.execute("SELECT survivor_id, merged_ids FROM contacts_merge")}  # fmt: skip
+        assert len(acknowledged) >= 5 and all(merges[survivor] == [other] for _m, survivor, other in acknowledged)
+        people = db.execute("SELECT p.id, p.deleted_at IS NOT NULL, (SELECT COUNT(*) FROM contacts_contactpoint c "
+                            "WHERE c.person_id = p.id) FROM contacts_person p "
+                            "WHERE p.family_name = '統合'")  # fmt: skip
+        for person, deleted, points in people:
+            if deleted:
+                assert any(person in ids for ids in merges.values()) and points == 0, person
+            else:
+                assert points == (2 if person in merges else 1), person

@@ -5,8 +5,6 @@ event. Real gunicorn on a SQLite data dir (the database server's own crash is in
 import json
 import os
 import signal
-import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -28,32 +26,6 @@ from kizuna.accounts import services as accounts
 admin = accounts.create_user(actor=None, username="crash-admin", password=None, role="admin")
 print(accounts.create_token(actor=None, user=admin, name="crash")[1])
 """
-
-
-def _env(data_dir: Path, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    return {**env, "KIZUNA_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT / "src"), **extra}
-
-
-def kizuna(data_dir: Path, *args, **extra) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kizuna.cli", *args], env=_env(data_dir, **extra),
-                          capture_output=True, text=True, check=True, timeout=300)  # fmt: skip
-
-
-def query(data_dir: Path, sql: str):
-    with sqlite3.connect(data_dir / "kizuna.sqlite3") as db:
-        return db.execute(sql).fetchall()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _workers(master: int) -> list[int]:
-    out = subprocess.run(["ps", "--ppid", str(master), "-o", "pid="], capture_output=True, text=True).stdout
-    return [int(pid) for pid in out.split()]
 
 
 class Capturer:
@@ -88,15 +60,14 @@ class Capturer:
         raise AssertionError(f"capture {key} got no answer")
 
 
-def test_a_web_worker_killed_mid_request_loses_nothing_and_applies_nothing_twice(migrated_data_dir):
-    data = migrated_data_dir
-    token = kizuna(data, "shell", "--no-imports", "-c", SEED).stdout.split()[-1]
-    port = _free_port()
+def test_a_web_worker_killed_mid_request_loses_nothing_and_applies_nothing_twice(app):
+    token = app.run("shell", "--no-imports", "-c", SEED).stdout.split()[-1]
+    port = app.free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--bind",
          f"127.0.0.1:{port}", "--workers", "1", "--threads", "2", "--access-logfile", "/dev/null",
          "kizuna.wsgi:application"],
-        env=_env(data, KIZUNA_IDEMPOTENCY_STALE_SECONDS="2"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=app.env(KIZUNA_IDEMPOTENCY_STALE_SECONDS="2"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip
     client = Capturer(f"http://127.0.0.1:{port}", token)
@@ -109,7 +80,7 @@ def test_a_web_worker_killed_mid_request_loses_nothing_and_applies_nothing_twice
         for i in range(CAPTURES):
             key = uuid.uuid4().hex
             if i in (10, 20):  # kill the worker while this capture is being written
-                (victim,) = _workers(server.pid)
+                (victim,) = app.children(server.pid)
                 killer = threading.Timer(0.03, lambda v=victim: (os.kill(v, signal.SIGKILL), killed.append(v)))
                 killer.start()
             client.capture(key, f"工場見学 {i} 仕様に厳しい", deadline)
@@ -120,10 +91,10 @@ def test_a_web_worker_killed_mid_request_loses_nothing_and_applies_nothing_twice
 
     keys = list(client.saved)
     assert len(keys) == CAPTURES and len(set(client.saved.values())) == CAPTURES
-    bodies = [body for (body,) in query(data, "SELECT body FROM timeline_activity WHERE body LIKE '工場見学 %'")]
+    bodies = [body for (body,) in app.query("SELECT body FROM timeline_activity WHERE body LIKE '工場見学 %'")]
     assert len(bodies) == CAPTURES == len(set(bodies)), "every capture once: none lost, none applied twice"
-    assert query(data, "PRAGMA integrity_check") == [("ok",)]
-    kizuna(data, "audit", "verify")
-    kizuna(data, "clock", "--once", "--force")
-    assert query(data, "SELECT COUNT(*) FROM core_outboxevent WHERE type = 'activity.created'") == [(CAPTURES,)]
-    assert query(data, "SELECT COUNT(*) FROM core_outboxevent WHERE dispatched_at IS NULL") == [(0,)]
+    assert app.query("PRAGMA integrity_check") == [("ok",)]
+    app.run("audit", "verify")
+    app.run("clock", "--once", "--force")
+    assert app.query("SELECT COUNT(*) FROM core_outboxevent WHERE type = 'activity.created'") == [(CAPTURES,)]
+    assert app.query("SELECT COUNT(*) FROM core_outboxevent WHERE dispatched_at IS NULL") == [(0,)]

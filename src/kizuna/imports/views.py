@@ -88,7 +88,7 @@ def import_detail(request, pk: int):
             headers = table.headers
             context["sheets"] = table.sheet_names
         if table.format in ("csv", "tsv"):  # text files: show how they decode, so a wrong guess is visible
-            with open(job.path, "rb") as fh:
+            with services.open_job_file(job) as fh:
                 sample = fh.read(4096)
             context["preview_lines"] = readers.decode_start(sample, job.encoding).preview_lines
     except readers.ReadError as exc:

@@ -1,7 +1,8 @@
 """One-file backups and their restore.
 
 `backup()` writes a tar archive: a consistent database snapshot (SQLite's online backup API; `pg_dump -Fc` on
-PostgreSQL, run inside an exported snapshot), the uploads, and `manifest.json` with each table's row count and
+PostgreSQL, run inside an exported snapshot), the stored files (whatever `STORAGES["default"]` is: the local uploads
+folder, a shared volume or an S3-compatible bucket), and `manifest.json` with each table's row count and
 checksum *as of the snapshot*, each file's sha256 and the audit chain's head. The server keeps serving meanwhile.
 
 `restore()` refuses a non-empty target, checks every file against the manifest, loads the database (a SQLite backup
@@ -27,12 +28,16 @@ from uuid import UUID
 
 from django.apps import apps
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from kizuna.core import files
 
 FORMAT = 1
 SNAPSHOT_ALIAS = "kizuna_backup_snapshot"
@@ -141,18 +146,14 @@ def backup(output: Path) -> BackupResult:
                 _("このデータベース（%(vendor)s）のバックアップには対応していません。") % {"vendor": connection.vendor}
             )
         manifest["database"]["sha256"] = _sha256(db_file)
-        # Uploads are read after the snapshot: every file the snapshot names already exists (files never change).
-        uploads = _upload_files()
-        manifest["uploads"] = {"count": len(uploads), "bytes": sum(p.stat().st_size for _, p in uploads),
-                               "files": {rel: _sha256(p) for rel, p in uploads}}  # fmt: skip
         partial = output.with_name(output.name + ".partial")
         with tarfile.open(partial, "w") as archive:
+            archive.add(db_file, manifest["database"]["file"])
+            # Files are read after the snapshot: every file the snapshot names already exists (files never change).
+            manifest["uploads"] = _add_stored_files(archive)
             body = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
             (work / "manifest.json").write_bytes(body)
             archive.add(work / "manifest.json", "manifest.json")
-            archive.add(db_file, manifest["database"]["file"])
-            for rel, path in uploads:
-                archive.add(path, f"uploads/{rel}")
         partial.replace(output)  # a backup on disk is always a whole one
     return BackupResult(output, manifest)
 
@@ -209,11 +210,31 @@ def _snapshot_postgres(work: Path) -> tuple[Path, dict]:
     return target, manifest
 
 
-def _upload_files() -> list[tuple[str, Path]]:
-    root = Path(settings.MEDIA_ROOT)
-    if not root.exists():
-        return []
-    return sorted((str(p.relative_to(root)), p) for p in root.rglob("*") if p.is_file())
+class _Hashing:
+    """A file object read once into the archive, hashing what passes."""
+
+    def __init__(self, handle):
+        self.handle, self.digest = handle, hashlib.sha256()
+
+    def read(self, size=-1):
+        block = self.handle.read(size)
+        self.digest.update(block)
+        return block
+
+
+def _add_stored_files(archive: tarfile.TarFile) -> dict:
+    """Every file of the file storage into `uploads/` of the archive, streamed (a remote store's files are not
+    copied to the disk first); their count, bytes and sha256 for the manifest."""
+    found = {}
+    for name in files.walk():
+        info = tarfile.TarInfo(f"uploads/{name}")
+        info.size, info.mtime, info.mode = files.size(name), int(timezone.now().timestamp()), 0o640
+        with files.open_file(name) as handle:
+            reader = _Hashing(handle)
+            archive.addfile(info, reader)
+        found[name] = (info.size, reader.digest.hexdigest())
+    return {"count": len(found), "bytes": sum(size for size, _ in found.values()),
+            "files": {name: digest for name, (_, digest) in found.items()}}  # fmt: skip
 
 
 # --- restore -----------------------------------------------------------------------------------------------------
@@ -261,9 +282,8 @@ def _require_empty_target() -> None:
     for model in (AuditEvent, apps.get_model("accounts", "User")):
         if model._meta.db_table in tables and model.objects.exists():
             raise BackupError(_("復元先のデータベースが空ではありません。空のデータベースに復元してください。"))
-    media = Path(settings.MEDIA_ROOT)
-    if media.exists() and any(media.iterdir()):
-        raise BackupError(_("復元先のアップロード用ディレクトリ %(path)s が空ではありません。") % {"path": media})
+    if next(files.walk(), None) is not None:
+        raise BackupError(_("復元先のファイル保存先（%(where)s）が空ではありません。") % {"where": _storage_label()})
 
 
 def _unpack(archive_path: Path, work: Path) -> dict:
@@ -348,11 +368,18 @@ def _stored_times_kept(models):
 
 
 def _place_uploads(source: Path, manifest: dict) -> None:
-    if not manifest["uploads"]["files"]:
-        return
-    target = Path(settings.MEDIA_ROOT)
-    target.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(source, target, dirs_exist_ok=True)
+    """Every file back into the configured storage under its own name (a local backup may go to S3 and back)."""
+    for name in manifest["uploads"]["files"]:
+        with (source / name).open("rb") as handle:
+            placed = default_storage.save(name, File(handle))
+        if placed != name:
+            raise BackupError(_("ファイル %(file)s を元の名前で復元できませんでした。") % {"file": name})
+
+
+def _storage_label() -> str:
+    location = getattr(default_storage, "location", "") or ""
+    bucket = getattr(default_storage, "bucket_name", None)
+    return f"s3://{bucket}/{location}" if bucket else str(location)
 
 
 def _verify(manifest: dict) -> RestoreResult:

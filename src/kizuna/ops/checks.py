@@ -2,6 +2,7 @@
 the data directory, each with what to do about it."""
 
 import stat
+from pathlib import Path
 
 from django.conf import settings
 from django.core.checks import Error, Info, Warning, register
@@ -95,3 +96,34 @@ def check_data_dir(app_configs=None, **kwargs):
         message = _("データディレクトリ %(path)s に書き込めません: %(error)s")
         problems.append(Error(message % {"path": data_dir, "error": exc.strerror}, id="kizuna.E004"))
     return problems
+
+
+@register("kizuna", deploy=True)
+def check_file_store(app_configs=None, **kwargs):
+    """The store every file goes to (kizuna.core.files): a writable folder, or a bucket these keys can reach."""
+    from django.core.files.storage import default_storage
+
+    bucket = getattr(default_storage, "bucket_name", None)  # S3Storage
+    if bucket is not None:
+        if not bucket:
+            return [Error(_("ファイルの保存先が S3 ですが、バケットが設定されていません。"),
+                          hint=_("KIZUNA_S3_BUCKET を設定してください。"), id="kizuna.E005")]  # fmt: skip
+        try:
+            default_storage.connection.meta.client.head_bucket(Bucket=bucket)  # endpoint, keys and bucket
+        except Exception as exc:
+            return [Error(_("ファイルの保存先（S3 バケット %(bucket)s）に接続できません: %(error)s")
+                          % {"bucket": bucket, "error": exc}, id="kizuna.E006")]  # fmt: skip
+        return []
+    if not hasattr(default_storage, "location"):
+        return []  # another backend: its own checks
+    folder = Path(default_storage.location)
+    probe = folder / ".write-check"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        message = _("ファイルの保存先 %(path)s に書き込めません: %(error)s")
+        return [Error(message % {"path": folder, "error": exc.strerror}, id="kizuna.E007",
+                      hint=_("KIZUNA_UPLOADS_DIR（共有ボリューム）のマウントと権限を確かめてください。"))]  # fmt: skip
+    return []

@@ -3,10 +3,10 @@ system's Noto CJK / IPAex fonts). The seal image, when set, is embedded as a dat
 and no URL."""
 
 import base64
-from pathlib import Path
 
-from django.conf import settings
 from django.template.loader import render_to_string
+
+from kizuna.core import files
 
 from . import tax
 from .models import Quote, TaxRate
@@ -17,9 +17,8 @@ def seal_data_uri() -> str:
     issuer = get_issuer()
     if not issuer.seal_path:
         return ""
-    path = Path(settings.MEDIA_ROOT) / issuer.seal_path
     try:
-        data = path.read_bytes()
+        data = files.read_bytes(issuer.seal_path)
     except OSError:
         return ""
     kind = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"

@@ -199,13 +199,14 @@ class Relationship(TrackedModel):
 
 
 class Attachment(TrackedModel):
-    """A file on an activity or a person (a business-card photo, a drawing, minutes). Stored under
-    KIZUNA_DATA_DIR/uploads (never the static root) and served only through a permission check."""
+    """A file on an activity or a person (a business-card photo, a drawing, minutes). Stored through the file
+    storage (kizuna.core.files: the uploads folder or a bucket, never the static root) and served only through a
+    permission check."""
 
     activity = models.ForeignKey(Activity, models.CASCADE, null=True, blank=True, related_name="attachments")
     person = models.ForeignKey(Person, models.CASCADE, null=True, blank=True, related_name="attachments")
     name = models.CharField(_("ファイル名"), max_length=255)
-    path = models.CharField(max_length=500)  # relative to MEDIA_ROOT
+    path = models.CharField(max_length=500)  # its name in the file storage
     content_type = models.CharField(max_length=100)  # from the file's own bytes, not the browser's claim
     size = models.PositiveBigIntegerField()
 

@@ -5,12 +5,10 @@ follow-ups, relationships and files. Erased: files, insights about them, relatio
 reports stay true: activities (the person taken off, the name scrubbed from the text) and follow-ups (without the
 person)."""
 
-from pathlib import Path
-
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
+from kizuna.core import files
 from kizuna.core.personal_data import audit_ids
 
 from .models import Activity, Attachment, FollowUp, Insight, Relationship
@@ -90,9 +88,9 @@ def audit(ids):
 def erase(actor, ids, scrub) -> dict:
     counts = {}
     activity_ids = list(_activities(ids).values_list("pk", flat=True))
-    files = list(Attachment.objects.filter(person_id__in=ids).values_list("path", flat=True))
+    stored = list(Attachment.objects.filter(person_id__in=ids).values_list("path", flat=True))
     counts["attachments"] = Attachment.objects.filter(person_id__in=ids).delete()[0]
-    transaction.on_commit(lambda: _remove_files(files))
+    transaction.on_commit(lambda: _remove_files(stored))
     counts["insights"] = Insight.objects.filter(person_id__in=ids).delete()[0]
     Insight.objects.filter(heard_from_id__in=ids).update(heard_from=None)
     relationships = Relationship.objects.filter(Q(from_person_id__in=ids) | Q(to_person_id__in=ids))
@@ -112,6 +110,5 @@ def erase(actor, ids, scrub) -> dict:
 
 
 def _remove_files(paths) -> None:
-    root = Path(settings.MEDIA_ROOT)
-    for relative in paths:
-        (root / relative).unlink(missing_ok=True)
+    for name in paths:
+        files.delete(name)

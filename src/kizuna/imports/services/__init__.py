@@ -11,12 +11,13 @@ from django.conf import settings  # noqa: F401 - the pages read the upload limit
 from kizuna.core.exceptions import ValidationFailed  # noqa: F401
 
 from .checking import CHECK_TTL, checked, dry_run
-from .common import BATCH, MATCH_KEYS, MAX_ERRORS, Summary, job_for, open_table
+from .common import BATCH, MATCH_KEYS, MAX_ERRORS, Summary, job_for, open_job_file, open_table
 from .jobs import save_template, set_mapping, start, upload
 from .revert import revert
 from .running import run
 
 __all__ = [
-    "BATCH", "CHECK_TTL", "MATCH_KEYS", "MAX_ERRORS", "Summary", "checked", "dry_run", "job_for", "open_table",
+    "BATCH", "CHECK_TTL", "MATCH_KEYS", "MAX_ERRORS", "Summary", "checked", "dry_run", "job_for", "open_job_file",
+    "open_table",
     "revert", "run", "save_template", "set_mapping", "start", "upload",
 ]  # fmt: skip

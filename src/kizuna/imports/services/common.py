@@ -1,11 +1,14 @@
 """What every step of an import shares: the job's file, its summary, who may touch a job, and the rows read in
 file order."""
 
+import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 
+from kizuna.core import files
 from kizuna.core.exceptions import NotFound, PermissionDenied, ValidationFailed
 from kizuna.core.permissions import is_admin
 
@@ -38,21 +41,34 @@ class Summary:
                 "skipped": self.skipped, "errors": self.errors[:MAX_ERRORS], "notices": self.notices}  # fmt: skip
 
 
-def _storage() -> Path:
-    path = settings.DATA_DIR / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+@contextmanager
+def _job_file(job: ImportJob):
+    """A local path holding the job's file: `job.path` names it in the file storage (kizuna.core.files); a job
+    uploaded before that kept an absolute path under the data dir, which is read in place."""
+    if os.path.isabs(job.path):
+        yield Path(job.path)
+    else:
+        with files.local_path(job.path) as path:
+            yield path
+
+
+def open_job_file(job: ImportJob):
+    """The job's file, opened for binary reading."""
+    return open(job.path, "rb") if os.path.isabs(job.path) else files.open_file(job.path)
 
 
 def _read_error(exc: readers.ReadError) -> ValidationFailed:
     return ValidationFailed(exc.message, field_errors={"file": [exc.message]})
 
 
+@contextmanager
 def open_table(job: ImportJob):
-    return readers.read_table(
-        job.path, filename=job.filename, encoding=job.encoding or "auto", sheet=job.sheet or None,
+    """The job's file as a `readers.Table`; use it in a `with` (a remote store's file is copied here meanwhile)."""
+    with _job_file(job) as path, readers.read_table(
+        path, filename=job.filename, encoding=job.encoding or "auto", sheet=job.sheet or None,
         max_bytes=settings.KIZUNA_IMPORT_MAX_BYTES, header_row=job.header_row,
-    )  # fmt: skip
+    ) as table:  # fmt: skip
+        yield table
 
 
 def _owns(user, job: ImportJob) -> bool:

@@ -1,14 +1,13 @@
 """Upload, column mapping, mapping templates and the start of a run: what the wizard, the API and the CLI call
 before any row is written."""
 
-import uuid
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kizuna.core import audit
+from kizuna.core import audit, files
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.services import require_writer
 
@@ -17,7 +16,7 @@ from .. import readers
 from ..models import ImportJob, MappingTemplate
 from ..planning import SINGLE_VALUES
 from ..tasks import run_import
-from .common import MATCH_KEYS, _read_error, _require_owner, _storage, open_table
+from .common import MATCH_KEYS, _read_error, _require_owner, open_table
 
 
 def upload(*, actor, file, filename: str, kind: str = "person", encoding: str = "auto", sheet: str = "",
@@ -38,12 +37,8 @@ def upload(*, actor, file, filename: str, kind: str = "person", encoding: str = 
             "limit": limit // 1024 // 1024,
         }
         raise ValidationFailed(message, field_errors={"file": [message]})
-    target = _storage() / f"{uuid.uuid4().hex}{Path(filename).suffix.lower()[:10]}"
-    with open(target, "wb") as out:
-        chunks = file.chunks() if hasattr(file, "chunks") else iter(lambda: file.read(1 << 20), b"")
-        for chunk in chunks:
-            out.write(chunk)
-    job = ImportJob(kind=kind, filename=Path(filename).name[:255], path=str(target), size=target.stat().st_size,
+    stored = files.save("imports", file, suffix=Path(filename).suffix.lower()[:10])
+    job = ImportJob(kind=kind, filename=Path(filename).name[:255], path=stored, size=files.size(stored),
                     encoding=encoding, sheet=sheet, match_on=match_on, created_by=actor)  # fmt: skip
     try:
         with open_table(job) as table:
@@ -51,7 +46,7 @@ def upload(*, actor, file, filename: str, kind: str = "person", encoding: str = 
             job.encoding = table.encoding or encoding
             job.header_row = table.header_row
     except readers.ReadError as exc:
-        target.unlink(missing_ok=True)
+        files.delete(stored)
         raise _read_error(exc) from None
     job.mapping = {str(i): f for i, f in mapping_module.auto_map(headers, kind=kind).items()}
     template = _best_template(kind, headers)

@@ -1,15 +1,11 @@
 """設定 → 見積書: our company as quotes show it (name, address, 登録番号, seal). Administrators only; audited. New
 quotes copy these values, so changing them never rewrites a quote already made."""
 
-import uuid
-from pathlib import Path
-
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kizuna.core import audit
+from kizuna.core import audit, files
 from kizuna.core.exceptions import PermissionDenied, StaleVersion
 from kizuna.core.japanese import normalize_postcode
 from kizuna.core.permissions import is_admin
@@ -60,13 +56,7 @@ def _store_seal(upload) -> str:
     upload.seek(0)
     if not any(head.startswith(sig) for sig, _kind in _SEAL_TYPES):
         raise_seal(_("印影は PNG か JPEG の画像を選んでください。"))
-    relative = Path("sales") / "seal" / uuid.uuid4().hex
-    target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    return str(relative)
+    return files.save("sales/seal", upload, dated=False)
 
 
 def raise_seal(message: str):
@@ -106,7 +96,7 @@ def open_seal():
     if not issuer.seal_path:
         return None
     try:
-        return open(Path(settings.MEDIA_ROOT) / issuer.seal_path, "rb")
+        return files.open_file(issuer.seal_path)
     except OSError:
         return None
 
@@ -114,7 +104,8 @@ def open_seal():
 def seal_type() -> str:
     issuer = get_issuer()
     try:
-        head = (Path(settings.MEDIA_ROOT) / issuer.seal_path).read_bytes()[:8]
+        with files.open_file(issuer.seal_path) as handle:
+            head = handle.read(8)
     except OSError:
         return "application/octet-stream"
     return "image/png" if head.startswith(b"\x89PNG") else "image/jpeg"

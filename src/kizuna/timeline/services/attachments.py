@@ -1,15 +1,13 @@
 """Attachments: size and type limits, the type read from the bytes (not the upload's claim), storage
 outside the static root, audit."""
 
-import uuid
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kizuna.core import audit, records
+from kizuna.core import audit, files, records
 from kizuna.core.exceptions import ValidationFailed
 
 from ..models import Attachment
@@ -56,15 +54,10 @@ def add_attachment(*, actor, upload, activity=None, person=None) -> Attachment:
             "name": upload.name
         }
         raise ValidationFailed(message, field_errors={"file": [message]})
-    relative = Path("attachments") / timezone.now().strftime("%Y/%m") / uuid.uuid4().hex
-    target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
+    stored = files.save("attachments", upload)
     with transaction.atomic():
         attachment = Attachment.objects.create(
-            activity=activity, person=person, name=Path(upload.name).name[:255], path=str(relative),
+            activity=activity, person=person, name=Path(upload.name).name[:255], path=stored,
             content_type=content_type, size=upload.size, created_by=actor, updated_by=actor,
         )  # fmt: skip
         audit.record(actor=actor, action="attachment.add", obj=parent,
@@ -73,7 +66,7 @@ def add_attachment(*, actor, upload, activity=None, person=None) -> Attachment:
 
 
 def open_attachment(attachment: Attachment):
-    return open(Path(settings.MEDIA_ROOT) / attachment.path, "rb")
+    return files.open_file(attachment.path)
 
 
 def delete_attachment(*, actor, attachment: Attachment) -> None:

@@ -1,18 +1,16 @@
 """名刺・署名から登録: read up to four card images (OCR) and pasted text into person fields, keep the images until
 the user confirms, then create the person (and the card's company when it is new) with the images attached."""
 
-import uuid
+import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kizuna.contacts import services as contacts_services
 from kizuna.contacts.models import Company
-from kizuna.core import japanese
+from kizuna.core import files, japanese
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.services import require_writer
 
@@ -30,10 +28,11 @@ class CardReading:
     pending: list[tuple[str, str]] = field(default_factory=list)  # (file name, stored path) until the save
 
 
-def _pending_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "pending"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+_PENDING = re.compile(r"pending/[0-9a-f]{32}")  # the names this service gives; the session holds them
+
+
+def _ours(stored: str) -> bool:
+    return bool(_PENDING.fullmatch(str(stored)))
 
 
 def read_cards(*, actor, images, text: str = "") -> CardReading:
@@ -47,9 +46,7 @@ def read_cards(*, actor, images, text: str = "") -> CardReading:
             if sniff(data[:2048]) not in IMAGE_TYPES:
                 raise ValidationFailed(_("「%(n)s」は画像ではありません。") % {"n": upload.name})
             texts.append(cards.read_card(data))
-            target = _pending_dir() / uuid.uuid4().hex
-            target.write_bytes(data)
-            pending.append((upload.name, str(target)))
+            pending.append((upload.name, files.save("pending", data, dated=False)))
     except (ValidationFailed, cards.OcrUnavailable):
         discard(pending)
         raise
@@ -68,15 +65,13 @@ def create_from_card(*, actor, values: dict, pending):
             values = {**values, "company": found or contacts_services.create_company(actor=actor, data={"name": name})}
         person = contacts_services.create_person(actor=actor, data=values)
         for name, stored in pending:
-            path = Path(stored)
-            if path.parent == _pending_dir() and path.exists():  # only files this service stored
-                add_attachment(actor=actor, upload=SimpleUploadedFile(name, path.read_bytes()), person=person)
+            if _ours(stored) and files.exists(stored):  # only files this service stored
+                add_attachment(actor=actor, upload=SimpleUploadedFile(name, files.read_bytes(stored)), person=person)
     transaction.on_commit(lambda: discard(pending))
     return person
 
 
 def discard(pending) -> None:
     for _name, stored in pending:
-        path = Path(stored)
-        if path.parent == _pending_dir():
-            path.unlink(missing_ok=True)
+        if _ours(stored):
+            files.delete(stored)
