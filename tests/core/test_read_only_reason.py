@@ -24,6 +24,7 @@ def test_the_reason_names_the_role_the_owner_or_the_team(cast):
     assert _reason(cast.readonly, owned).startswith("あなたのロール（")
     guest = Person.objects.create(family_name="チャットのお客様", name_search="ちゃっとのおきゃくさま",
                                   visibility=Visibility.PUBLIC, team=cast.team_b)  # fmt: skip
-    assert _reason(cast.owner, guest) == "この記録は営業2部のメンバーが編集できます。変更が必要ならそのチームに依頼してください。"
+    team_only = "この記録は営業2部のメンバーが編集できます。変更が必要ならそのチームに依頼してください。"
+    assert _reason(cast.owner, guest) == team_only
     Person.objects.filter(pk=guest.pk).update(team=None)
     assert _reason(cast.owner, guest) == "この記録には担当者も担当チームもないため、管理者だけが編集できます。"
