@@ -117,14 +117,14 @@ def _neighbours(user, kind: str, ids: list[int]) -> dict:
             "previous_url": _review_url(kind, before) if before else ""}  # fmt: skip
 
 
-def _go_on(request, kind: str, model):
-    """After a decision: the next pair the review page offered, if its records are all still there to see."""
+def _go_on(request, kind: str):
+    """After a decision: the next pair the review page offered, while it is still open in the user's queue."""
     try:
         ids = _ids(request.POST.get("next", "").split(","))
     except NotFound:
         return None
-    if len(ids) < 2 or model.objects.visible_to(request.user).filter(pk__in=ids).count() != len(ids):
-        return None
+    if len(ids) < 2 or all(sorted(g.group.member_ids) != ids for g in queue.open_groups(request.user, kind)):
+        return None  # decided meanwhile, or a record in it gone or out of sight
     return redirect(_review_url(kind, ids))
 
 
@@ -160,7 +160,7 @@ def duplicate_merge(request, kind: str):
         return redirect(f"{request.path.replace('/merge/', '/review/')}?ids={','.join(map(str, ids))}")
     messages.success(request, _("%(n)d 件を「%(name)s」に統合しました。") % {"n": len(others), "name": survivor})
     request.session["last_merge"] = done.pk
-    return _go_on(request, kind, model) or redirect(survivor.get_absolute_url())
+    return _go_on(request, kind) or redirect(survivor.get_absolute_url())
 
 
 @page_view
@@ -172,7 +172,7 @@ def duplicate_dismiss(request, kind: str):
     objects = [get_for_user(model, request.user, pk, for_write=True) for pk in ids]
     merging.dismiss(actor=request.user, kind=kind, objects=objects)
     messages.success(request, _("「重複ではない」として記録しました。今後の重複チェックには出ません。"))
-    return _go_on(request, kind, model) or redirect("contacts:duplicate_list", kind=kind)
+    return _go_on(request, kind) or redirect("contacts:duplicate_list", kind=kind)
 
 
 @page_view
