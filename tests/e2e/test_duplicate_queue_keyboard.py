@@ -7,6 +7,7 @@ from kizuna.contacts.models import DuplicateGroup, Merge, Person
 from tests import factories
 from tests.conftest import make_user
 from tests.e2e.conftest import login
+from tests.e2e.test_accessibility import audit
 
 PAIRS = [
     ("髙橋", "高橋", "一郎", "09012345678"),
@@ -25,7 +26,7 @@ def _review_ids(page) -> str:
     return page.input_value("form[data-keyqueue] input[name=ids]")
 
 
-def test_review_queue_by_keyboard(page, shot, transactional_db):
+def test_review_queue_by_keyboard(browser, live_server, page, shot, transactional_db):
     user = make_user("mori", "manager", display_name="森 課長")
     for old, new, given, mobile in PAIRS:
         factories.person(user, old, given, phones=[mobile])
@@ -79,3 +80,5 @@ def test_review_queue_by_keyboard(page, shot, transactional_db):
     page.keyboard.press("Escape")
     page.wait_for_url(re.compile(r"/duplicates/person/$"))
     assert page.eval_on_selector_all("a[data-open]", "els => els.length") == 1
+    review = f"/duplicates/person/review/?ids={order[2]}"
+    assert audit(browser, live_server.url, "mori", ["/duplicates/person/", review]) == {}  # the hints pass axe
