@@ -5,6 +5,7 @@ from django.test import Client
 from kizuna.contacts import services
 from kizuna.contacts.models import Person
 from kizuna.contacts.search import index_person
+from kizuna.core import audit
 from kizuna.core.permissions import Visibility
 from tests import factories
 
@@ -13,6 +14,7 @@ def _guest(team, name="チャットのお客様"):
     """What an inbound channel registers for an unknown sender: no author, owner or company (support.intake)."""
     person = Person(family_name=name, name_search=name, visibility=Visibility.PUBLIC, team=team)
     person.save()
+    audit.record(actor=None, action="create", obj=person, changes={"source": [None, "Webチャット"]})
     index_person(person)
     return person
 
@@ -37,3 +39,4 @@ def test_guests_stay_out_of_the_list_until_searched_shown_or_touched(cast):
     assert _names(client)[1] == {"髙橋", "チャットのお客様"}  # someone confirmed them: part of the address book
     assert other.pk in {row["id"] for row in client.get("/api/v1/people").json()["items"]}  # the API lists all
     assert "guest4305" not in client.get("/").content.decode()  # nor on the home's recently updated
+    assert "登録元の窓口" in client.get(other.get_absolute_url()).content.decode()  # its history names the channel
