@@ -47,7 +47,7 @@ def _apply_extra(qs, *, user, object_type: str, extra: dict | None):
 
 # People an inbound channel (chat, LINE, mail, phone) registered on its own and no user has touched since: the web
 # chat's "チャットのお客様", a mail address's local part, a caller's number. They stay out of the address book's
-# default list (GUESTS_DEFAULT) until someone edits them, gives them an owner or a company; a search finds them.
+# default list (guests_param) until someone edits them, gives them an owner or a company; a search finds them.
 UNCONFIRMED_GUESTS = Q(created_by__isnull=True, updated_by__isnull=True, owner__isnull=True, company__isnull=True)
 GUEST_CHOICES = ("hide", "include", "only")
 
