@@ -81,6 +81,8 @@ def test_demo_builds_a_believable_data_set_that_tells_a_story_on_every_timeline(
     assert Employment.objects.filter(end_date__isnull=False).exists()  # some career moves
     assert json.loads((tmp_path / "demo-logins.json").read_text())["tanaka"]["role"] == "manager"
     assert "tanaka" in run("demo", "--print-logins")
+    first_page = Person.objects.order_by("-updated_at", "-id").values_list("external_id", flat=True)[:25]
+    assert not [e for e in first_page if e.endswith("-B")]  # the planted duplicates are old entries, not the top
 
     # the story
     assert Activity.objects.count() >= 100 and Activity.objects.values("kind").distinct().count() >= 4

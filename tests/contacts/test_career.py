@@ -71,3 +71,13 @@ def test_an_invisible_company_cannot_be_linked(cast):
     with pytest.raises(ValidationFailed) as exc:
         services.add_employment(actor=cast.owner, person=person, data={"company": hidden.pk})
     assert "company" in exc.value.field_errors
+
+
+def test_a_career_without_a_start_date_reads_as_such_not_as_a_question_mark(cast, companies):
+    from django.test import Client
+
+    person = factories.person(cast.owner, "佐藤", "一郎", company=companies[0].pk)  # no start date, as imports have
+    client = Client()
+    client.force_login(cast.owner)
+    html = client.get(person.get_absolute_url()).content.decode()
+    assert "開始日不明 〜 現在" in html and "? 〜" not in html

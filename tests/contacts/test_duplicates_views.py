@@ -89,3 +89,20 @@ def test_members_cannot_start_a_scan_but_managers_can(cast, existing):
     assert manager.post("/duplicates/person/scan/").status_code == 302
     assert "重複チェック中" in manager.get("/duplicates/person/").content.decode()
     assert "every 2s" in manager.get("/duplicates/scan/status/").content.decode()  # still queued: keeps polling
+
+
+def test_a_decision_goes_on_to_the_next_pair_of_the_queue(cast, existing):
+    twin = factories.person(cast.owner, "高橋", "一郎", phones=["09012345678"])
+    other = [factories.person(cast.owner, family, "花子", phones=["08023456789"]) for family in ("齋藤", "斉藤")]
+    dedup.run_scan(dedup.PERSON)
+    client = client_for(cast.owner)
+    first, second = f"{existing.pk},{twin.pk}", ",".join(str(p.pk) for p in other)
+    html = client.get(f"/duplicates/person/review/?ids={first}").content.decode()
+    pair, after = (first, second) if f'name="next" value="{second}"' in html else (second, first)
+    html = client.get(f"/duplicates/person/review/?ids={pair}").content.decode()
+    assert f'name="next" value="{after}"' in html and 'data-key="s"' in html and "contacts/keyqueue" in html
+    assert client.post("/duplicates/person/dismiss/", {"ids": pair, "next": "1,x"}).url == "/duplicates/person/"
+    response = client.post("/duplicates/person/dismiss/", {"ids": pair, "next": after})
+    assert response.url == f"/duplicates/person/review/?ids={after}"
+    response = client.post("/duplicates/person/dismiss/", {"ids": after, "next": pair})  # decided already
+    assert response.url == "/duplicates/person/"

@@ -29,3 +29,13 @@ def test_log_a_visit_with_one_line(page, shot, transactional_db):
 
     page.click("nav.mainnav >> text=タスク")
     assert "見積送付" in page.inner_text("main")
+
+    # The task list (and its counts) follows a capture and a completed task without a reload.
+    page.keyboard.press("n")
+    page.keyboard.type("#山田製作所 電話 !今日 図面を確認")
+    page.wait_for_selector("#capture-result .capture-plan:has-text('図面を確認')")
+    page.click("#capture-result button:has-text('保存')")
+    page.wait_for_selector("#task-groups li:has-text('図面を確認')")
+    assert "今日 (1)" in page.inner_text("#task-groups")
+    page.click("#task-groups li:has-text('図面を確認') button")
+    page.wait_for_selector("#task-groups h2:has-text('今日 (0)')")

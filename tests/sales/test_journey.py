@@ -56,7 +56,7 @@ def test_stages_advance_on_deal_events_and_never_back(cast, acme):
 def test_set_by_hand_is_audited_checked_and_validated(cast, acme):
     assert journey.set_stage(actor=cast.owner, obj=acme, stage="interest", reason="展示会で来場")
     row = AuditEvent.objects.for_object(acme).get(action="lifecycle.set")
-    assert row.changes == {"journey_stage": ["認知", "興味・関心"]} and row.actor == cast.owner
+    assert row.changes == {"journey_stage": ["awareness", "interest"]} and row.actor == cast.owner
     assert Lifecycle.objects.get(company=acme).manual
     with pytest.raises(PermissionDenied):
         journey.set_stage(actor=cast.outsider, obj=acme, stage="purchase")
@@ -67,6 +67,9 @@ def test_set_by_hand_is_audited_checked_and_validated(cast, acme):
     sent = page.post(f"/sales/journey/company/{acme.pk}/stage/", {"stage": "consideration"})
     assert sent.status_code == 302 and journey.stage_of(acme) == "consideration"
     assert "興味・関心" in page.get(acme.get_absolute_url()).content.decode()  # the panel's history
+    page.cookies["django_language"] = "en"
+    english = page.get(acme.get_absolute_url()).content.decode()  # the record's history names stages in English
+    assert "<del>Interest</del> → <ins>Consideration</ins>" in english and "興味・関心" not in english
 
 
 def test_funnel_counts_per_month_and_ltv(cast, acme):

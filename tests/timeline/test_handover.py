@@ -90,3 +90,14 @@ def test_brief_never_shows_a_private_activity_or_insight_to_others(cast, account
     theirs = client_for(cast.teammate).get(f"/timeline/handover/company/{account.pk}/brief/").content.decode()
     assert "値引きの本音" in mine and "非公開の見立て" in mine
     assert "値引きの本音" not in theirs and "非公開の見立て" not in theirs
+
+
+def test_brief_points_to_the_people_insights_when_the_company_has_none_of_its_own(cast):
+    company = factories.company(cast.owner, "株式会社鈴木商会")
+    person = factories.person(cast.owner, "藤原", "太一", company=company.pk)
+    services.create_insight(actor=cast.owner, data={"person": person.pk, "statement": "月末締めを好む"})
+    client = client_for(cast.owner)
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/timeline/handover/company/{company.pk}/brief/").content.decode()
+    assert "1 insight about its people is under “Key people” below." in html and "月末締めを好む" in html
+    assert "Our company" in html and 'class="relmap-legend' in html  # the map's legend in the reader's language

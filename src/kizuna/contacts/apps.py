@@ -74,6 +74,8 @@ class ContactsConfig(AppConfig):
             "not_duplicate_of": _l("重複ではない相手"), "confirmed": _l("確認済みにした番号"),
         })  # fmt: skip
         history.register_choice_fields(Employment)  # a career's values are filed under the person
+        # a person an inquiry registered names the channel it came through (support.services.intake)
+        history.register_field_labels({"source": _l("登録元の窓口")}, model=Person)
         for kind in ("person", "company"):
             history.register_related_ids(kind, lambda pk, kind=kind: history_ids(kind, pk))
         # A birthday shown masked on the page (not revealed) is masked in its history too.

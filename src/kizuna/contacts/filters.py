@@ -1,6 +1,6 @@
 """List filters and sorts shared by the UI lists, the API lists and exports (one definition, one behaviour)."""
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from kizuna.core import japanese
@@ -45,15 +45,33 @@ def _apply_extra(qs, *, user, object_type: str, extra: dict | None):
     return qs
 
 
+# People an inbound channel (chat, LINE, mail, phone) registered on its own and no user has touched since: the web
+# chat's "チャットのお客様", a mail address's local part, a caller's number. They stay out of the address book's
+# default list (guests_param) until someone edits them, gives them an owner or a company; a search finds them.
+UNCONFIRMED_GUESTS = Q(created_by__isnull=True, updated_by__isnull=True, owner__isnull=True, company__isnull=True)
+GUEST_CHOICES = ("hide", "include", "only")
+
+
+def guests_param(value: str, *, q: str = "") -> str:
+    """The list's `guests` value: as given when valid, else hidden while browsing and included in a search."""
+    return value if value in GUEST_CHOICES else ("include" if q.strip() else "hide")
+
+
 PERSON_SORTS = {"updated": "-updated_at", "created": "-created_at", "name": "kana_search"}
 COMPANY_SORTS = {"updated": "-updated_at", "created": "-created_at", "name": "name_key"}
 
 
 def filter_people(
-    qs, *, user=None, q="", owner=None, tag="", stage="", prefecture="", company=None, custom=None, extra=None
-):
+    qs, *, user=None, q="", owner=None, tag="", stage="", prefecture="", company=None, custom=None, extra=None,
+    guests="",
+):  # fmt: skip
     """`user` decides whether `q` may match sensitive contact points (those the user sees unmasked), and which
-    custom fields `custom` ({"<key>": v, "<key>.min": v, ...}: kizuna.customfields.filters) may filter by."""
+    custom fields `custom` ({"<key>": v, "<key>.min": v, ...}: kizuna.customfields.filters) may filter by.
+    `guests`: "hide" or "only" the UNCONFIRMED_GUESTS; anything else keeps them (the API's and exports' default)."""
+    if guests == "hide":
+        qs = qs.exclude(UNCONFIRMED_GUESTS)
+    elif guests == "only":
+        qs = qs.filter(UNCONFIRMED_GUESTS)
     if q:
         qs = qs.filter(search.person_match(q, user))
     if owner:

@@ -6,6 +6,8 @@ and sensitive values masked (core.visibility). Apps register from their AppConfi
 - `register_action_labels({"deal.stage": _l("ステージを変更")})`: how an audit action reads;
 - `register_field_labels({...})`: history keys that are not a model field (or read better otherwise);
 - `register_choice_fields(model)`: a model whose fields' choices name values filed under another record;
+- `register_key_choices(name, choices)`: the choices of a history key that is not a model field (rows that kept
+  the Japanese label instead of the value read in the reader's language too);
 - `register_related_ids(model_name, ids)`: `ids(pk)` → the pks whose history is this record's too (merged ones);
 - `register_page_masker(model, mask)`: `mask(obj, changes)` for values the page itself shows masked;
 - `register_field_labeler(label)`: `label(model, name)` → a label for keys defined at run time (custom.<key>), or None.
@@ -15,6 +17,7 @@ import re
 from collections.abc import Callable
 
 from django.core.exceptions import FieldDoesNotExist
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -30,6 +33,7 @@ _ACTION_LABELS: dict[str, str] = {
 _FIELD_LABELS: dict[str, str] = {"shared_with": _l("共有先"), "shared_with_teams": _l("共有先チーム")}
 _MODEL_FIELD_LABELS: dict[tuple, str] = {}
 _CHOICE_MODELS: list = []
+_KEY_CHOICES: dict[str, list] = {}
 _RELATED_IDS: dict[str, Callable[[int], list[int]]] = {}
 _PAGE_MASKERS: dict[type, Callable] = {}
 _FIELD_LABELERS: list[Callable] = []
@@ -53,6 +57,11 @@ def register_field_labels(labels: dict, *, model=None) -> None:
 def register_choice_fields(model) -> None:
     if model not in _CHOICE_MODELS:
         _CHOICE_MODELS.append(model)
+
+
+def register_key_choices(name: str, choices) -> None:
+    """`choices`: (value, lazy label) pairs, e.g. a TextChoices' `.choices`."""
+    _KEY_CHOICES[name] = list(choices)
 
 
 def register_related_ids(model_name: str, ids: Callable[[int], list[int]]) -> None:
@@ -87,6 +96,10 @@ def field_label(model, name: str) -> str:
 
 
 def _choice_labels(model, name: str) -> dict:
+    if name in _KEY_CHOICES:
+        with translation.override("ja"):  # older rows hold the Japanese label itself
+            labels = {str(label): label for _value, label in _KEY_CHOICES[name]}
+        return labels | {str(value): label for value, label in _KEY_CHOICES[name]}
     for candidate in (model, *_CHOICE_MODELS):
         try:
             field = candidate._meta.get_field(name)

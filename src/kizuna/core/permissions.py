@@ -168,10 +168,15 @@ def read_only_reason(user, record) -> str:
         message = _("あなたのロール（%(role)s）では、この種類の記録を編集できません。")
         return message % {"role": getattr(role, "name", "") or role.key or "—"}
     owner, team = getattr(parent, "owner", None), getattr(parent, "team", None)
+    if owner is None and team is None:
+        return _("この記録には担当者も担当チームもないため、管理者だけが編集できます。")
+    if owner is None:  # e.g. a customer an inquiry registered: nobody to ask by name
+        message = _("この記録は%(team)sのメンバーが編集できます。変更が必要ならそのチームに依頼してください。")
+        return message % {"team": team}
     message = _(
         "この記録は担当者（%(owner)s）と%(team)sのメンバーが編集できます。変更が必要なら担当者に依頼してください。"
     )
-    return message % {"owner": getattr(owner, "display_name", "") or owner or "—", "team": team or _("担当チーム")}
+    return message % {"owner": getattr(owner, "display_name", "") or owner, "team": team or _("担当チーム")}
 
 
 def can_view_sensitive(user, record) -> bool:

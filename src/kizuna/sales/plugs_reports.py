@@ -24,6 +24,9 @@ def register() -> None:
                     reindex=report_search.reindex)  # fmt: skip
     activity_panels.register(views_reports.activity_panel)
     history.register_field_labels({"journey_stage": _l("ライフサイクル")})
+    from .models.journey import JourneyStage
+
+    history.register_key_choices("journey_stage", JourneyStage.choices)
     history.register_action_labels({
         "lifecycle.set": _l("ライフサイクルを変更"), "lifecycle.advance": _l("ライフサイクルが進んだ（商談）"),
         "daily_report.submit": _l("日報を提出"), "daily_report.confirm": _l("日報を確認"),

@@ -49,6 +49,7 @@ def company_brief(user, company, *, activities: int = 20) -> dict:
         "generated_by": user,
         "key_people": key_people,
         "company_insights": company_insights,
+        "people_insight_count": sum(len(row["insights"]) for row in key_people),  # shown there, not here
         "seen_people": queries.seen_people(user, recent),
         "follow_ups": list(queries.open_follow_ups(user).filter(Q(company=company) | Q(person__company=company))),
         "recent": recent,

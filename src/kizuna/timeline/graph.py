@@ -8,6 +8,7 @@ import math
 from collections import Counter
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from kizuna.accounts.models import User
 from kizuna.contacts.models import Employment, Person
@@ -47,7 +48,7 @@ def relationship_graph(user, company, *, max_people: int = 30, width: int = 640,
         link["a"], link["b"] = by_id[link["source"]], by_id[link["target"]]
         link["stroke"] = min(1 + link["weight"], 8)
     categories = [{"name": d, "color": PALETTE[i % len(PALETTE)]} for i, d in enumerate(departments)]
-    categories.append({"name": "自社", "color": "#333333"})
+    categories.append({"name": _("自社"), "color": "#333333"})
     for node in nodes:
         node["color"] = categories[node["category"]]["color"]
     return {"nodes": nodes, "links": links, "categories": categories, "width": width, "height": height}

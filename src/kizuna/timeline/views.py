@@ -403,8 +403,8 @@ def task_complete(request, pk: int):
 
     follow_up = get_for_user(FollowUp, request.user, pk, for_write=True)
     services.complete_follow_up(actor=request.user, follow_up=follow_up, done=request.POST.get("done", "1") == "1")
-    if request.htmx:
-        return HttpResponse(f'<span class="muted">{_("完了")}</span>')
+    if request.htmx:  # the page's task lists, counts and timeline reload themselves
+        return HttpResponse(f'<span class="muted">{_("完了")}</span>', headers={"HX-Trigger": TIMELINE_CHANGED})
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         target = "timeline:tasks"  # missing, or off this site (https://evil, //evil, /\evil): the task list

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
@@ -92,11 +93,39 @@ def duplicate_review(request, kind: str):
                      "differs": differs, "chosen": choices[field]})  # fmt: skip
     context = {
         "nav": "duplicates", "kind": kind, "records": records, "rows": rows, "ids": ",".join(map(str, ids)),
+        **_neighbours(request.user, kind, ids),
         "columns": [{"obj": r, "label": queue.member_label(r, viewer), "related": _related(kind, r, viewer)}
                     for r in records],
         "can_merge": all(can_write_record(request.user, r) for r in records),
     }  # fmt: skip
     return render(request, "contacts/duplicate_review.html", context)
+
+
+def _review_url(kind: str, ids) -> str:
+    return f"{reverse('contacts:duplicate_review', args=[kind])}?ids={','.join(map(str, ids))}"
+
+
+def _neighbours(user, kind: str, ids: list[int]) -> dict:
+    """The pairs before and after this one in the user's queue (the queue's first when this one is not in it),
+    for skipping with the keyboard and for going on after a decision."""
+    queued = [sorted(g.group.member_ids) for g in queue.open_groups(user, kind)]
+    at = queued.index(ids) if ids in queued else -1
+    after = [q for q in queued[at + 1 :] if q != ids]
+    before = queued[at - 1] if at > 0 else None
+    return {"next_ids": ",".join(map(str, after[0])) if after else "",
+            "next_url": _review_url(kind, after[0]) if after else reverse("contacts:duplicate_list", args=[kind]),
+            "previous_url": _review_url(kind, before) if before else ""}  # fmt: skip
+
+
+def _go_on(request, kind: str):
+    """After a decision: the next pair the review page offered, while it is still open in the user's queue."""
+    try:
+        ids = _ids(request.POST.get("next", "").split(","))
+    except NotFound:
+        return None
+    if len(ids) < 2 or all(sorted(g.group.member_ids) != ids for g in queue.open_groups(request.user, kind)):
+        return None  # decided meanwhile, or a record in it gone or out of sight
+    return redirect(_review_url(kind, ids))
 
 
 def _related(kind: str, obj, viewer) -> dict:
@@ -131,7 +160,7 @@ def duplicate_merge(request, kind: str):
         return redirect(f"{request.path.replace('/merge/', '/review/')}?ids={','.join(map(str, ids))}")
     messages.success(request, _("%(n)d 件を「%(name)s」に統合しました。") % {"n": len(others), "name": survivor})
     request.session["last_merge"] = done.pk
-    return redirect(survivor.get_absolute_url())
+    return _go_on(request, kind) or redirect(survivor.get_absolute_url())
 
 
 @page_view
@@ -143,7 +172,7 @@ def duplicate_dismiss(request, kind: str):
     objects = [get_for_user(model, request.user, pk, for_write=True) for pk in ids]
     merging.dismiss(actor=request.user, kind=kind, objects=objects)
     messages.success(request, _("「重複ではない」として記録しました。今後の重複チェックには出ません。"))
-    return redirect("contacts:duplicate_list", kind=kind)
+    return _go_on(request, kind) or redirect("contacts:duplicate_list", kind=kind)
 
 
 @page_view

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kizuna.contacts import exports, services
-from kizuna.contacts.filters import extra_params, filter_companies
+from kizuna.contacts.filters import UNCONFIRMED_GUESTS, extra_params, filter_companies
 from kizuna.contacts.models import Company, Person
 from kizuna.contacts.panels import render_panels
 from kizuna.contacts.search import other_results, search_records
@@ -25,12 +25,13 @@ TRASH_TYPES = {
 def home(request):
     user = request.user
     people = Person.objects.visible_to(user)
+    address_book = people.exclude(UNCONFIRMED_GUESTS)  # chat guests and the like are not "recently updated" work
     companies = Company.objects.visible_to(user)
     context = {
         "nav": "home",
         "my_people": people.filter(owner=user).count(),
         "my_companies": companies.filter(owner=user).count(),
-        "recent_people": people.select_related("company").order_by("-updated_at", "-id")[:8],
+        "recent_people": address_book.select_related("company").order_by("-updated_at", "-id")[:8],
         "recent_companies": companies.order_by("-updated_at", "-id")[:8],
         "can_create": can_write_records(user),
         "panels": render_panels(request, "home", None),  # the day's work, from the apps that know it

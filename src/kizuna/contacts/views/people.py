@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kizuna.contacts import services
 from kizuna.contacts.dedup import service as dedup
-from kizuna.contacts.filters import PERSON_SORTS, extra_params, filter_people, sorted_by
+from kizuna.contacts.filters import PERSON_SORTS, extra_params, filter_people, guests_param, sorted_by
 from kizuna.contacts.forms import EmploymentForm, PersonForm, company_label
 from kizuna.contacts.masking import mask_people, mask_person
 from kizuna.contacts.models import Employment, Person
@@ -29,6 +29,7 @@ def person_list(request):
     params = {k: request.GET.get(k, "") for k in ("q", "owner", "tag", "stage", "prefecture", "company")}
     if params["owner"] == "me":
         params["owner"] = request.user.pk
+    params["guests"] = guests_param(request.GET.get("guests", ""), q=params["q"])
     queryset = filter_people(
         Person.objects.visible_to(request.user)
         .select_related("company", "owner")
@@ -51,7 +52,7 @@ def person_list(request):
         request, queryset=queryset, sorts=sorts, template="contacts/person_list.html",
         partial="contacts/partials/person_table.html",
         extra={"nav": "people", "filters": request.GET, "prefectures": japanese.PREFECTURES,
-               "stages": Person.Stage.choices, **custom},
+               "stages": Person.Stage.choices, "guests": params["guests"], **custom},
         prepare=prepare,
     )  # fmt: skip
 

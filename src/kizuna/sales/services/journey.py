@@ -52,7 +52,7 @@ def _move(obj, to_stage: str, *, actor, cause: str, reason: str, manual: bool, a
         LifecycleChange.objects.create(object_type=_type(obj), object_id=obj.pk, from_stage=old, to_stage=to_stage,
                                        at=at, by=actor if getattr(actor, "pk", None) else None, cause=cause,
                                        reason=reason[:200])  # fmt: skip
-        changes = {"journey_stage": [str(S(old).label), str(S(to_stage).label)]}
+        changes = {"journey_stage": [old, to_stage]}  # values: the history reads them in its reader's language
         action = "lifecycle.set" if manual else "lifecycle.advance"
         audit.record(actor=actor, action=action, obj=obj, changes=changes, label=str(obj))
     return True

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import jaconv
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 from faker import Faker
 
 from kizuna.accounts import roles as role_services
@@ -281,13 +282,17 @@ class Command(BaseCommand):
     def _add_duplicates(self, rng, people, points, jobs, count: int):
         """`count` people entered twice, as real lists have them: old kanji, half-width readings,
         another phone format, an upper-case e-mail (the review queue has something to show)."""
+        now = timezone.now()
         for i in rng.sample(range(len(people)), count):
             src = people[i]
+            # entered long ago, in an old list: not what leads the people list or the home's recently updated
+            entered = now - timedelta(days=rng.randint(200, 900))
             twin = Person(
                 family_name=src.family_name.translate(_OLD_FORMS), given_name=src.given_name,
                 family_name_kana=jaconv.z2h(src.family_name_kana, kana=True), given_name_kana="",
                 company_id=src.company_id, owner_id=src.owner_id, team_id=src.team_id, visibility=src.visibility,
                 lifecycle_stage=src.lifecycle_stage, prefecture=src.prefecture, external_id=f"{src.external_id}-B",
+                created_at=entered, updated_at=entered,
             )  # fmt: skip
             twin_points = []
             for n, point in enumerate(points[i]):
