@@ -29,8 +29,9 @@ def lead_deals(cast, monkeypatch):
     acme = company(cast.owner, "株式会社ページ製作所")
     for n, amount in enumerate([500, 400, 300, 300, 100]):
         services.create_deal(actor=cast.owner, data={"title": f"ページ案件{n}", "company": acme.pk, "amount": amount})
-    services.create_deal(actor=cast.outsider, data={"title": "他部署の案件", "company": company(cast.outsider, "他社").pk,
-                                                    "amount": 450, "visibility": "private"})  # fmt: skip
+    other = company(cast.outsider, "他社")
+    services.create_deal(actor=cast.outsider, data={"title": "他部署の案件", "company": other.pk, "amount": 450,
+                                                    "visibility": "private"})  # fmt: skip
 
 
 def test_board_pages_a_column_with_keyset_more(cast, lead_deals):
