@@ -35,11 +35,11 @@ def _pipeline(request) -> Pipeline:
     return services.default_pipeline_for(request.user.team_id)
 
 
-def _neighbours(stages) -> None:
+def _neighbours(columns) -> None:
     """Each open column's `prev_stage` and `next_stage` (the ◀ ▶ buttons)."""
-    for n, column in enumerate(stages):
-        column.prev_stage = stages[n - 1].stage if n > 0 else None
-        column.next_stage = stages[n + 1].stage if n + 1 < len(stages) else None
+    for n, column in enumerate(columns):
+        column.prev_stage = columns[n - 1].stage if n > 0 else None
+        column.next_stage = columns[n + 1].stage if n + 1 < len(columns) else None
 
 
 def _mark_movable(request, deals) -> None:
@@ -80,12 +80,12 @@ def deal_board(request):
 
 @page_view
 def board_column(request, stage: int):
-    """The next cards of one column after the keyset cursor `after` (htmx: the cards and, when more are left, a new
-    "もっと見る" in place of the one clicked), for the same filters as the board."""
-    stage = get_object_or_404(Stage.objects.select_related("pipeline"), pk=stage, kind=Stage.Kind.OPEN,
+    """The next cards of one column after the keyset cursor `after`, for the same filters as the board: the cards
+    and, when more are left, a new "もっと見る" (htmx swaps them in place of the one clicked; the link's own href,
+    followed without JavaScript, is the deal list)."""
+    stage_id = stage
+    stage = get_object_or_404(Stage.objects.select_related("pipeline"), pk=stage_id, kind=Stage.Kind.OPEN,
                               pipeline__deleted_at__isnull=True)  # fmt: skip
-    if not request.htmx:
-        return redirect(reverse("sales:deal_list") + f"?stage={stage.pk}")
     try:
         filters = DealFilters.from_params(request.GET, request.user)
         filters.pipeline = None
