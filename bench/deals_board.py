@@ -166,30 +166,14 @@ def run(total: int, open_count: int, repeat: int, label: str) -> None:
         print(f"RESULT\t{label}\t{name}\t{p50:.1f}\t{p95:.1f}\t{cpu:.1f}\t{len(queries)}", flush=True)
 
 
-def _database(url: str | None, name: str):
-    """A fresh database for one size: a new SQLite file (the caller's temp dir), or `name` created on the server of
-    `url`."""
-    if not url:
-        return None, lambda: None
-    import psycopg
-
-    base = url.rsplit("/", 1)[0]
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return f"{base}/{name}", drop
-
-
 def compare(args) -> None:
     """Each size: the baseline checkout, then this one, in fresh processes on one fresh database."""
     here = Path(__file__).resolve().parent.parent / "src"
     codes = [("baseline", Path(args.baseline).resolve() / "src", args.baseline_repeat), ("this checkout", here,
                                                                                           args.repeat)]  # fmt: skip
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from import_bench import _database  # a fresh SQLite file or PostgreSQL database per run
+
     sizes = [int(n) for n in (args.sizes or str(args.deals)).split(",")]
     table = []
     for deals in sizes:
