@@ -437,6 +437,7 @@ def fills(route: Route, w) -> list[dict] | None:
         ("api/v1/tickets/<ticket_id>/sla", "ticket_id", _sla_ids("Ticket")),
         ("sales/deals/<int:pk>", "pk", _ids(w.deals)), ("sales/board/deals/<int:pk>", "pk", _ids(w.deals)),
         ("sales/pipelines/<int:pk>", "pk", _ids(w.pipelines)),
+        ("sales/board/stages/<int:stage>", "stage", [*_open_stage_ids(), 999999]),
         ("api/v1/deals/<deal_id>", "deal_id", _ids(w.deals)),
         ("api/v1/pipelines/<pipeline_id>", "pipeline_id", _ids(w.pipelines)),
         ("sales/quotes/<int:pk>", "pk", _ids(w.quotes)), ("sales/settings/products/<int:pk>", "pk", _ids(w.products)),
@@ -649,3 +650,9 @@ def crawl(client, w, look_for: tuple[str, ...], only=None) -> Report:
                     report.seen.add(canary)
                     report.leaks.append((url, canary))
     return report
+
+
+def _open_stage_ids() -> list[int]:
+    from kizuna.sales.models import Stage
+
+    return list(Stage.objects.filter(kind="open").values_list("pk", flat=True))

@@ -47,6 +47,10 @@ def register() -> None:
 
     personal_data.register("sales.journey", disclose=privacy_journey.disclose, audit=privacy_journey.audit,
                            erase=privacy_journey.erase)  # fmt: skip
+    from . import privacy_reports
+
+    personal_data.register("sales.reports", disclose=privacy_reports.disclose, audit=privacy_reports.audit,
+                           erase=privacy_reports.erase)  # fmt: skip
     _automation_values()
 
 

@@ -1,7 +1,8 @@
 """Reading deals: the list's filters and sorts, totals per stage, the board's columns and 停滞 (stalled) deals.
 
-Every read starts from `Deal.objects.visible_to(user)`; the board and the list read their rows in one query
-(select_related) and their totals in one more, whatever the number of deals."""
+Every read starts from `Deal.objects.visible_to(user)`. However many deals there are, the list reads one keyset page
+(25 rows, walking an index of its sort) and its totals per stage in one GROUP BY; the board reads its column totals
+in one GROUP BY and a page of cards per column (see `board`)."""
 
 import re
 from calendar import monthrange
@@ -19,7 +20,7 @@ from kizuna.core.exceptions import ValidationFailed
 from .models import Deal, DealSource, Pipeline, Stage
 
 STALLED_DAYS = 30  # an open deal untouched this long, or without a next step (or with one overdue), is 停滞
-BOARD_COLUMN_LIMIT = 200  # cards per column on the board; the column's total still counts every deal
+BOARD_PAGE = 30  # cards per column on the board and per "もっと見る"; the column's total still counts every deal
 DEAL_SORTS = {
     "updated": "-updated_at",
     "amount": "-amount",
@@ -150,14 +151,11 @@ class Column:
     deals: list = field(default_factory=list)
     count: int = 0
     amount: int = 0
+    next_cursor: str | None = None  # where "もっと見る" goes on from
 
     @property
     def weighted(self) -> int:
         return self.amount * self.stage.probability // 100
-
-    @property
-    def more(self) -> int:
-        return max(0, self.count - len(self.deals))
 
 
 @dataclass
@@ -176,27 +174,18 @@ class Board:
 
 
 def board(user, pipeline: Pipeline, filters: DealFilters | None = None, *, today=None) -> Board:
-    """Open deals of `pipeline` by stage (one query for the cards, one for the totals), and the closed stages with
-    what closed this month."""
+    """Open deals of `pipeline` by stage: each column's count and total from one GROUP BY over the visible deals, and
+    its first BOARD_PAGE cards (one LIMIT query per column, walking the stage/amount index; the rest come with
+    "もっと見る", `column_cards(after=…)`). The closed stages come with what closed this month."""
     stages = list(pipeline.stages.all())
     columns = {s.pk: Column(s) for s in stages if s.kind == Stage.Kind.OPEN}
-    qs = Deal.objects.visible_to(user).filter(pipeline=pipeline)
-    if filters is not None:
-        qs = filters.apply(qs)
-    open_qs = qs.filter(stage_id__in=list(columns))
-    for stage_id, total in stage_totals(open_qs).items():
+    qs = board_deals(user, pipeline, filters)
+    for stage_id, total in stage_totals(qs.filter(stage_id__in=list(columns))).items():
         columns[stage_id].count, columns[stage_id].amount = total["count"], total["amount"]
-    owner_name = Coalesce(NullIf("owner__display_name", Value("")), "owner__username")
-    cards = open_qs.only(*CARD_FIELDS).annotate(company_name=F("company__name"), owner_name=owner_name)
-    cards = cards.order_by("stage_id", "-amount", "-id")
-    per_stage: dict[int, int] = {}
-    for deal in with_quiet_since(cards):
-        seen = per_stage.get(deal.stage_id, 0)
-        if seen < BOARD_COLUMN_LIMIT:
-            deal.stage = columns[deal.stage_id].stage  # no query per card
-            columns[deal.stage_id].deals.append(deal)
-        per_stage[deal.stage_id] = seen + 1
-    name_companies(user, [d for c in columns.values() for d in c.deals], names_only=True)
+    for column in columns.values():
+        if column.count:
+            column.deals, column.next_cursor = column_cards(user, qs, column.stage, label=False)
+    name_companies(user, [d for c in columns.values() for d in c.deals], names_only=True)  # one query for all
     today = today or timezone.localdate()
     closed_cols = {s.pk: Column(s) for s in stages if s.kind != Stage.Kind.OPEN}
     month_start = timezone.make_aware(datetime(today.year, today.month, 1))
@@ -204,6 +193,44 @@ def board(user, pipeline: Pipeline, filters: DealFilters | None = None, *, today
     for stage_id, total in stage_totals(closed_qs).items():
         closed_cols[stage_id].count, closed_cols[stage_id].amount = total["count"], total["amount"]
     return Board(pipeline, list(columns.values()), list(closed_cols.values()))
+
+
+def board_deals(user, pipeline: Pipeline, filters: DealFilters | None = None):
+    """The deals a board of `pipeline` reads: the visible ones, filtered."""
+    qs = Deal.objects.visible_to(user).filter(pipeline=pipeline)
+    return filters.apply(qs) if filters is not None else qs
+
+
+def card_cursor(deal) -> str:
+    return f"{deal.amount}.{deal.pk}"
+
+
+def parse_card_cursor(value: str) -> tuple[int, int]:
+    amount, _dot, pk = str(value or "").partition(".")
+    if not (amount.isascii() and amount.isdigit() and pk.isascii() and pk.isdigit()) or len(value) > 40:
+        raise ValidationFailed(field_errors={"after": [_("続きの位置（after）が正しくありません。")]})
+    return int(amount), int(pk)
+
+
+def column_cards(user, qs, stage: Stage, *, after: str | None = None, limit: int | None = None, label: bool = True):
+    """One column's cards, largest amount first (ties: newest id), `limit` (BOARD_PAGE) of them after the keyset
+    cursor `after` ("amount.id" of the last card shown): (cards, cursor of the next page or None). `label`: set each
+    card's `company_label` (the board does it once for all its columns)."""
+    limit = limit or BOARD_PAGE
+    qs = qs.filter(stage_id=stage.pk)
+    if after:
+        amount, pk = parse_card_cursor(after)
+        qs = qs.filter(Q(amount__lt=amount) | Q(amount=amount, pk__lt=pk))
+    owner_name = Coalesce(NullIf("owner__display_name", Value("")), "owner__username")
+    cards = qs.only(*CARD_FIELDS).annotate(company_name=F("company__name"), owner_name=owner_name)
+    cards = list(with_quiet_since(cards).order_by("-amount", "-id")[: limit + 1])
+    more = len(cards) > limit
+    cards = cards[:limit]
+    for deal in cards:
+        deal.stage = stage  # no query per card
+    if label:
+        name_companies(user, cards, names_only=True)
+    return cards, (card_cursor(cards[-1]) if more else None)
 
 
 def pipelines_for(user) -> list[Pipeline]:

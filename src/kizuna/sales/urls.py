@@ -26,6 +26,7 @@ urlpatterns = [
 urlpatterns += [
     path("board/", board.deal_board, name="deal_board"),
     path("board/deals/<int:pk>/move/", board.board_move, name="board_move"),
+    path("board/stages/<int:stage>/cards/", board.board_column, name="board_column"),
 ]
 urlpatterns += [
     path("pipelines/", pipelines.pipeline_list, name="pipeline_list"),

@@ -4,6 +4,11 @@ Automatic moves only go forward and are derived from the facts, so an event seen
 least once) changes nothing the second time: a company with a deal stands at least at 比較・検討, with a won deal at
 購入, with two won deals at 継続・リピート. The people on those deals (DealContact) follow the same rule. A stage set
 by hand stays until a later fact moves it further.
+
+A removed deal (deleted, e.g. by undoing the capture line that created it) no longer proves anything: its company
+and people whose stage was set automatically fall back to what the remaining data supports — their remaining deals,
+and no lower than the last stage set by hand (`fall_back_for_deal`). A stage last set by hand is left as it is;
+restoring the deal moves them forward again.
 """
 
 from dataclasses import dataclass, field
@@ -88,12 +93,40 @@ def _earned(deals) -> str | None:
 def refresh_for_deal(deal: Deal, *, reason: str = "", at=None) -> list[str]:
     """Bring the deal's company and people up to what their deals prove; returns what moved."""
     moved = []
+    for obj, deals in _subjects(deal):
+        stage = _earned(deals)
+        if stage and advance(obj, stage, reason=reason or f"deal:{deal.pk}", at=at):
+            moved.append(f"{_type(obj)}:{obj.pk}:{stage}")
+    return moved
+
+
+def _subjects(deal: Deal) -> list:
+    """The deal's company and people, each with their live deals."""
     subjects = [(deal.company, Deal.objects.alive().filter(company_id=deal.company_id))]
     for person in Person.objects.filter(deal_roles__deal=deal).distinct():
         subjects.append((person, Deal.objects.alive().filter(contacts__person=person)))
-    for obj, deals in subjects:
-        stage = _earned(deals)
-        if stage and advance(obj, stage, reason=reason or f"deal:{deal.pk}", at=at):
+    return subjects
+
+
+def _last_set_by_hand(obj) -> str | None:
+    return (LifecycleChange.objects.filter(object_type=_type(obj), object_id=obj.pk, cause=LifecycleChange.Cause.MANUAL)
+            .order_by("-at", "-id").values_list("to_stage", flat=True).first())  # fmt: skip
+
+
+def fall_back_for_deal(deal: Deal, *, reason: str = "", at=None) -> list[str]:
+    """After `deal` was removed: its company and people whose stage was reached automatically go back to what the
+    remaining data supports (their live deals, at least the last stage set by hand); returns what moved."""
+    moved = []
+    for obj, deals in _subjects(deal):
+        row = Lifecycle.objects.filter(**_subject(obj)).first()
+        if row is None or row.manual:
+            continue
+        supported = [S.AWARENESS, _earned(deals) or S.AWARENESS, _last_set_by_hand(obj) or S.AWARENESS]
+        stage = max(supported, key=STAGE_ORDER.__getitem__)
+        if STAGE_ORDER[stage] < STAGE_ORDER[row.stage] and _move(
+            obj, stage, actor=None, cause=LifecycleChange.Cause.AUTO, reason=reason or f"deal removed:{deal.pk}",
+            manual=False, at=at,
+        ):  # fmt: skip
             moved.append(f"{_type(obj)}:{obj.pk}:{stage}")
     return moved
 
@@ -117,8 +150,8 @@ def after_merge(obj) -> str | None:
 
 
 def handle_event(event) -> None:
-    """core.events consumer: any write to a deal (created, stage changed, won, contacts added), and merges of
-    companies and people (the survivor takes the furthest stage)."""
+    """core.events consumer: any write to a deal (created, stage changed, won, contacts added, removed, restored),
+    and merges of companies and people (the survivor takes the furthest stage)."""
     if event.type in ("company.merged", "person.merged") and str(event.object_id).isdigit():
         model = Company if event.type == "company.merged" else Person
         survivor = model.objects.alive().filter(pk=int(event.object_id)).first()
@@ -127,8 +160,12 @@ def handle_event(event) -> None:
         return
     if event.object_type != "deal" or not str(event.object_id).isdigit():
         return
-    deal = Deal.objects.alive().select_related("company").filter(pk=int(event.object_id)).first()
-    if deal is not None:
+    deal = Deal.objects.select_related("company").filter(pk=int(event.object_id)).first()
+    if deal is None:
+        return
+    if deal.deleted_at is not None:  # removed (and still removed when the event is delivered)
+        fall_back_for_deal(deal, reason=f"{event.type} #{deal.pk}", at=event.occurred_at)
+    else:
         refresh_for_deal(deal, reason=f"{event.type} #{deal.pk}", at=event.occurred_at)
 
 
