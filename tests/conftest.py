@@ -6,11 +6,13 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.test import Client
 from django.test.utils import override_settings
+from pytest_django.plugin import validate_django_db
 
 from kizuna.accounts import services as account_services
+from kizuna.accounts.models import Team, User
 from kizuna.core.permissions import Role
 
 PASSWORD = "correct-horse-battery"
@@ -30,6 +32,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "/tests/e2e/" in str(item.path):
             item.add_marker(pytest.mark.e2e)
+        names = getattr(item, "fixturenames", [])
+        if "_shared_cast" in names and "_django_db_marker" in names:
+            # before the django_db marker's database fixture (a plugin's autouse fixture comes first otherwise), so
+            # the test's transaction opens inside the shared cast's
+            names.remove("_shared_cast")
+            names.insert(names.index("_django_db_marker"), "_shared_cast")
     if not os.environ.get("DATABASE_URL", "").startswith("postgres") or os.environ.get("KIZUNA_TEST_ALL_ON_PG"):
         return
     kept, left = [], []
@@ -58,9 +66,101 @@ def make_user(username, role, team=None, **extra):
 
 
 @pytest.fixture
-def cast(db):
-    """owner and teammate: members of 営業1部; manager and readonly in 営業1部; outsider in 営業2部; admin."""
-    return make_cast()
+def cast(request, db):
+    """owner and teammate: members of 営業1部; manager and readonly in 営業1部; outsider in 営業2部; admin.
+
+    Consecutive tests of a module share one cast (see `_shared_cast`); each test gets its own instances, read from the
+    database, and what it changes is rolled back at its end. A test that commits for real gets a cast of its own."""
+    shared = request.node.stash.get(_SHARED, None)
+    return shared.copy() if shared is not None else make_cast()
+
+
+class SharedCast:
+    """The cast made once in a transaction that stays open while consecutive tests of one module use it and is then
+    rolled back; each test runs in a savepoint inside it (pytest-django's `db`), as with Django's setUpTestData."""
+
+    def __init__(self, module, blocker):
+        self.module, self.blocker = module, blocker
+        self.atomic = transaction.atomic()
+        with blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHING, KIZUNA_EVENTS_DISPATCH_DELAY=0):
+            self.atomic.__enter__()
+            made = make_cast()
+        self.teams = {name: value.pk for name, value in vars(made).items() if isinstance(value, Team)}
+        self.users = {name: value.pk for name, value in vars(made).items() if isinstance(value, User)}
+
+    def copy(self) -> SimpleNamespace:
+        teams = Team.objects.in_bulk(self.teams.values())
+        users = User.objects.in_bulk(self.users.values())
+        for user in users.values():
+            if user.team_id is not None:
+                user.team = teams[user.team_id]  # as make_cast's users hold their team
+        return SimpleNamespace(**{name: teams[pk] for name, pk in self.teams.items()},
+                               **{name: users[pk] for name, pk in self.users.items()})  # fmt: skip
+
+    def close(self):
+        if connection.atomic_blocks[-1:] != [self.atomic]:
+            raise RuntimeError("the shared cast's transaction is not the innermost one: a fixture opened a transaction "
+                               "after it and is still open")  # fmt: skip
+        with self.blocker.unblock():
+            transaction.set_rollback(True)
+            self.atomic.__exit__(None, None, None)
+
+
+_SHARED = pytest.StashKey[SharedCast]()
+_NEXT = pytest.StashKey[object]()
+_COMMITTING = {"transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+_open: list[SharedCast] = []  # at most one: the transaction on this process's connection
+
+
+def _wants_shared_cast(item) -> bool:
+    """The test uses this file's `cast` and does not commit for real (a transaction around it would hold its commits
+    back)."""
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs.get("cast") if info is not None else None
+    if not defs or defs[-1].func.__module__ != cast.__module__ or defs[-1].func.__name__ != "cast":
+        return False
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and any(validate_django_db(marker)[:2]):  # transaction=True or reset_sequences=True
+        return False
+    return not _COMMITTING & set(item.fixturenames)
+
+
+def _continues(nextitem) -> bool:
+    """Whether the next test uses the open shared cast."""
+    return (
+        nextitem is not None and getattr(nextitem, "module", None) is _open[0].module and _wants_shared_cast(nextitem)
+    )
+
+
+def _close_shared_cast():
+    if _open:
+        _open.pop().close()
+
+
+@pytest.fixture(autouse=True)
+def _shared_cast(request):
+    """Autouse, so it runs before `db` opens the test's own transaction. Tests that do not use the cast never see it:
+    the shared transaction is closed before them."""
+    item = request.node
+    wanted = _wants_shared_cast(item)
+    if _open and (not wanted or _open[0].module is not item.module):
+        _close_shared_cast()
+    if wanted:
+        if not _open:
+            request.getfixturevalue("django_db_setup")
+            _open.append(SharedCast(item.module, request.getfixturevalue("django_db_blocker")))
+        item.stash[_SHARED] = _open[0]
+    yield
+    if _open and not _continues(item.stash.get(_NEXT, None)):
+        _close_shared_cast()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    item.stash[_NEXT] = nextitem
+    if _open and _SHARED not in item.stash and not _continues(nextitem):
+        _close_shared_cast()  # a skipped test: its fixtures never ran
+    yield
 
 
 @contextmanager
