@@ -34,6 +34,8 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kizuna.core import crypto
+
 FORMAT = 1
 SNAPSHOT_ALIAS = "kizuna_backup_snapshot"
 _MOD = 2**256
@@ -141,6 +143,8 @@ def backup(output: Path) -> BackupResult:
                 _("このデータベース（%(vendor)s）のバックアップには対応していません。") % {"vendor": connection.vendor}
             )
         manifest["database"]["sha256"] = _sha256(db_file)
+        # Encrypted fields are kept encrypted; the keys are not in the archive (keep them apart), only their ids.
+        manifest["encryption_key_ids"] = crypto.key_ids_in_use()
         # Uploads are read after the snapshot: every file the snapshot names already exists (files never change).
         uploads = _upload_files()
         manifest["uploads"] = {"count": len(uploads), "bytes": sum(p.stat().st_size for _, p in uploads),
@@ -234,6 +238,7 @@ def restore(archive_path: Path) -> RestoreResult:
     with tempfile.TemporaryDirectory(prefix="kizuna-restore-") as tmp:
         work = Path(tmp)
         manifest = _unpack(archive_path, work)
+        _require_keys(manifest)
         source = manifest["database"]["vendor"]
         db_file = work / manifest["database"]["file"]
         if source == "sqlite" and connection.vendor == "sqlite":
@@ -251,6 +256,15 @@ def restore(archive_path: Path) -> RestoreResult:
                               % {"source": source, "target": connection.vendor})  # fmt: skip
         _place_uploads(work / "uploads", manifest)
     return _verify(manifest)
+
+
+def _require_keys(manifest: dict) -> None:
+    """The encrypted values of the backup must open with this installation's ENCRYPTION_KEYS."""
+    missing = sorted(set(manifest.get("encryption_key_ids", ())) - {k.id for k in crypto.keys()})
+    if missing:
+        raise BackupError(_("このバックアップの暗号化された値を開く鍵がありません（鍵 ID: %(ids)s）。バックアップした"
+                            "環境の KIZUNA_ENCRYPTION_KEYS またはデータディレクトリの encryption_keys を設定してから"
+                            "復元してください。") % {"ids": ", ".join(missing)})  # fmt: skip
 
 
 def _require_empty_target() -> None:
