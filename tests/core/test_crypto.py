@@ -26,10 +26,15 @@ def raw_secret(pk) -> str:
 
 def test_round_trip_is_randomized_bound_to_its_field_and_detects_tampering(settings):
     settings.ENCRYPTION_KEYS = [NEW]
-    first, second = crypto.encrypt("秘密のパスワード", context=CONTEXT), crypto.encrypt("秘密のパスワード", context=CONTEXT)
+    first, second = (
+        crypto.encrypt("秘密のパスワード", context=CONTEXT),
+        crypto.encrypt("秘密のパスワード", context=CONTEXT),
+    )
     assert first != second and "秘密" not in first and first.startswith("kz1$")
     assert crypto.decrypt(first, context=CONTEXT) == "秘密のパスワード"
-    assert crypto.encrypt("", context=CONTEXT) == "" and crypto.decrypt("plain before", context=CONTEXT) == "plain before"
+    assert (
+        crypto.encrypt("", context=CONTEXT) == "" and crypto.decrypt("plain before", context=CONTEXT) == "plain before"
+    )
     with pytest.raises(crypto.DecryptionError, match="integrity"):
         crypto.decrypt(first, context="webhooks.subscription.secret")
     body = first.rsplit("$", 1)[1]
@@ -43,8 +48,8 @@ def test_rotation_newest_encrypts_all_decrypt_and_a_missing_key_is_named(setting
     stored = crypto.encrypt("token", context=CONTEXT)
     settings.ENCRYPTION_KEYS = [NEW, OLD]
     assert crypto.decrypt(stored, context=CONTEXT) == "token"
-    assert crypto.key_id_of(crypto.encrypt("token", context=CONTEXT)) == crypto.newest_key_id() != crypto.key_id_of(
-        stored
+    assert (
+        crypto.key_id_of(crypto.encrypt("token", context=CONTEXT)) == crypto.newest_key_id() != crypto.key_id_of(stored)
     )
     settings.ENCRYPTION_KEYS = [NEW]
     with pytest.raises(crypto.DecryptionError, match=crypto.key_id_of(stored)):

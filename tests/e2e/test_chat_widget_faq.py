@@ -15,7 +15,9 @@ def test_typing_a_question_offers_the_faq_answer_and_counts_the_open(page, shot,
     violations = []
     page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
     try:
-        chat = Channel.objects.create(kind="chat", name="通販サイト", slug="shop", settings={"allowed_origins": [origin]})
+        chat = Channel.objects.create(
+            kind="chat", name="通販サイト", slug="shop", settings={"allowed_origins": [origin]}
+        )
         brand = service.save_brand(actor=admin, data={"name": "サンプル通販", "slug": "sample"})
         FaqBrand.objects.filter(pk=brand.pk).update(chat_channel=chat)
         article = service.create_article(actor=admin, data={

@@ -18,7 +18,7 @@ def faq(cast):
     brand = service.save_brand(actor=cast.admin, data={"name": "絆機器", "slug": "kiki"})
     FaqBrand.objects.filter(pk=brand.pk).update(chat_channel=chat)
     public = service.create_article(actor=cast.owner, data={
-        "title": "保証期間と保証の対象", "body": "保証期間はお買い上げ日から1年間です。", "audience": "public"})  # fmt: skip
+        "title": "保証期間と保証の対象", "body": "保証期間は1年間です。", "audience": "public"})  # fmt: skip
     internal = service.create_article(actor=cast.owner, data={
         "title": "【社内】保証の例外", "body": "保証の例外対応。", "audience": "internal"})  # fmt: skip
     return chat, public, internal

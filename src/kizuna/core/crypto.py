@@ -77,12 +77,12 @@ def _keys_for(texts: tuple[str, ...]) -> tuple[_Key, ...]:
     return keys
 
 
-def keys() -> tuple[_Key, ...]:
+def configured_keys() -> tuple[_Key, ...]:
     return _keys_for(tuple(getattr(settings, "ENCRYPTION_KEYS", ())))
 
 
 def newest_key_id() -> str:
-    return keys()[0].id
+    return configured_keys()[0].id
 
 
 def _keystream_xor(key: bytes, nonce: bytes, data: bytes) -> bytes:
@@ -111,7 +111,7 @@ def encrypt(value: str, *, context: str = "") -> str:
     when decrypting. Empty stays empty; an already encrypted value is returned as it is."""
     if not value or is_encrypted(value):
         return value
-    key = keys()[0]
+    key = configured_keys()[0]
     nonce = secrets.token_bytes(_NONCE)
     body = _keystream_xor(key.enc, nonce, value.encode())
     packed = base64.urlsafe_b64encode(nonce + body + _tag(key, nonce, body, context)).decode().rstrip("=")
@@ -128,7 +128,7 @@ def decrypt(value: str, *, context: str = "") -> str:
         raw = base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4))
     except ValueError as exc:
         raise DecryptionError("The encrypted value is malformed.") from exc
-    key = next((k for k in keys() if k.id == key_id), None)
+    key = next((k for k in configured_keys() if k.id == key_id), None)
     if key is None:
         raise DecryptionError(
             f"No key in ENCRYPTION_KEYS has the id {key_id}: add the key this data was encrypted with "

@@ -260,7 +260,7 @@ def restore(archive_path: Path) -> RestoreResult:
 
 def _require_keys(manifest: dict) -> None:
     """The encrypted values of the backup must open with this installation's ENCRYPTION_KEYS."""
-    missing = sorted(set(manifest.get("encryption_key_ids", ())) - {k.id for k in crypto.keys()})
+    missing = sorted(set(manifest.get("encryption_key_ids", ())) - {k.id for k in crypto.configured_keys()})
     if missing:
         raise BackupError(_("このバックアップの暗号化された値を開く鍵がありません（鍵 ID: %(ids)s）。バックアップした"
                             "環境の KIZUNA_ENCRYPTION_KEYS またはデータディレクトリの encryption_keys を設定してから"
