@@ -110,45 +110,37 @@ def _sent_at(mail: ParsedMail):
 
 
 def _store(channel: Channel, box: Mailbox, raw: bytes, mail: ParsedMail, **where) -> Outcome:
-    """A bounce or auto-reply is stored in one transaction with what it marks; an ordinary mail is one
-    `intake.receive`, which is its own transaction (a savepoint inside the fetch's group) already."""
-    if not (mail.bounce or mail.auto):
-        return _receive(channel, mail, None)
     with transaction.atomic():
         ticket = _mark_bounces(channel, mail) if mail.bounce else None
         if mail.auto and ticket is None:
             ticket = _thread_of(mail)
         if not (mail.auto and ticket is None):
-            return _receive(channel, mail, ticket)
+            received = intake.receive(
+                channel=channel,
+                sender=intake.Sender(name=mail.from_name, email=mail.from_email),
+                subject=mail.subject,
+                body_text=mail.body_text,
+                body_html=mail.body_html,
+                external_id=mail.message_id,
+                in_reply_to=mail.in_reply_to,
+                references=mail.references,
+                ticket=ticket,
+                attachments=[
+                    intake.IncomingAttachment(a.filename, a.content, a.content_type, a.inline) for a in mail.attachments
+                ],
+                sent_at=_sent_at(mail),
+                meta=mail.meta() | ({"reply_to": mail.reply_to} if mail.reply_to else {}),
+            )
+            return Outcome(
+                ticket=received.ticket.pk,
+                person=received.person.pk if received.person else None,
+                created=received.created_ticket,
+                duplicate=received.duplicate,
+                auto=mail.auto,
+                message=received.message.pk if received.message else None,
+            )
     kept = keep(channel, raw, state=KeptMail.State.AUTO, reason=mail.auto, mail=mail, **where)
     return Outcome(ticket=None, person=None, created=False, auto=mail.auto, kept=kept.pk)
-
-
-def _receive(channel: Channel, mail: ParsedMail, ticket) -> Outcome:
-    received = intake.receive(
-        channel=channel,
-        sender=intake.Sender(name=mail.from_name, email=mail.from_email),
-        subject=mail.subject,
-        body_text=mail.body_text,
-        body_html=mail.body_html,
-        external_id=mail.message_id,
-        in_reply_to=mail.in_reply_to,
-        references=mail.references,
-        ticket=ticket,
-        attachments=[
-            intake.IncomingAttachment(a.filename, a.content, a.content_type, a.inline) for a in mail.attachments
-        ],
-        sent_at=_sent_at(mail),
-        meta=mail.meta() | ({"reply_to": mail.reply_to} if mail.reply_to else {}),
-    )
-    return Outcome(
-        ticket=received.ticket.pk,
-        person=received.person.pk if received.person else None,
-        created=received.created_ticket,
-        duplicate=received.duplicate,
-        auto=mail.auto,
-        message=received.message.pk if received.message else None,
-    )
 
 
 def ingest(channel: Channel, raw: bytes, *, folder: str = "", uidvalidity: int | None = None,
