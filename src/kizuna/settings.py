@@ -33,6 +33,21 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _encryption_keys() -> list[str]:
+    """Keys for encrypted fields (core/crypto.py), newest first: KIZUNA_ENCRYPTION_KEYS (comma-separated), else the
+    data dir's `encryption_keys` file (one key a line), generated once like `secret_key`."""
+    if keys := os.environ.get("KIZUNA_ENCRYPTION_KEYS"):
+        return [k.strip() for k in keys.split(",") if k.strip()]
+    path = DATA_DIR / "encryption_keys"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32) + "\n")
+        path.chmod(0o600)
+    return [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+
+
+ENCRYPTION_KEYS = _encryption_keys()
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]

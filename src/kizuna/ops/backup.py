@@ -37,7 +37,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kizuna.core import files
+from kizuna.core import crypto, files
 
 FORMAT = 1
 SNAPSHOT_ALIAS = "kizuna_backup_snapshot"
@@ -146,6 +146,8 @@ def backup(output: Path) -> BackupResult:
                 _("このデータベース（%(vendor)s）のバックアップには対応していません。") % {"vendor": connection.vendor}
             )
         manifest["database"]["sha256"] = _sha256(db_file)
+        # Encrypted fields are kept encrypted; the keys are not in the archive (keep them apart), only their ids.
+        manifest["encryption_key_ids"] = crypto.key_ids_in_use()
         partial = output.with_name(output.name + ".partial")
         with tarfile.open(partial, "w") as archive:
             archive.add(db_file, manifest["database"]["file"])
@@ -255,6 +257,7 @@ def restore(archive_path: Path) -> RestoreResult:
     with tempfile.TemporaryDirectory(prefix="kizuna-restore-") as tmp:
         work = Path(tmp)
         manifest = _unpack(archive_path, work)
+        _require_keys(manifest)
         source = manifest["database"]["vendor"]
         db_file = work / manifest["database"]["file"]
         if source == "sqlite" and connection.vendor == "sqlite":
@@ -272,6 +275,15 @@ def restore(archive_path: Path) -> RestoreResult:
                               % {"source": source, "target": connection.vendor})  # fmt: skip
         _place_uploads(work / "uploads", manifest)
     return _verify(manifest)
+
+
+def _require_keys(manifest: dict) -> None:
+    """The encrypted values of the backup must open with this installation's ENCRYPTION_KEYS."""
+    missing = sorted(set(manifest.get("encryption_key_ids", ())) - {k.id for k in crypto.configured_keys()})
+    if missing:
+        raise BackupError(_("このバックアップの暗号化された値を開く鍵がありません（鍵 ID: %(ids)s）。バックアップした"
+                            "環境の KIZUNA_ENCRYPTION_KEYS またはデータディレクトリの encryption_keys を設定してから"
+                            "復元してください。") % {"ids": ", ".join(missing)})  # fmt: skip
 
 
 def _require_empty_target() -> None:

@@ -34,6 +34,7 @@ class ArticleOut(Schema):
     call_reasons: list[int]
     helpful_yes: int
     helpful_no: int
+    chat_opens: int = 0
     owner: int | None
     created_at: datetime
     updated_at: datetime
@@ -122,6 +123,7 @@ def article_out(a: Article) -> dict:
         "category": {"id": a.category_id, "name": a.category.name} if a.category_id else None,
         "brands": sorted(b.pk for b in a.brands.all()), "call_reasons": sorted(r.pk for r in a.call_reasons.all()),
         "helpful_yes": a.helpful_yes, "helpful_no": a.helpful_no, "owner": a.owner_id,
+        "chat_opens": a.chat_opens,
         "created_at": a.created_at, "updated_at": a.updated_at, "version": a.version,
     }  # fmt: skip
 

@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from .views import faq_public
+from .views import faq_public, faq_widget
 
 app_name = "faq"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("<slug:brand>/search.json", csrf_exempt(faq_public.faq_search_json), name="search"),
     path("<slug:brand>/<int:pk>/", faq_public.faq_article, name="article"),
     path("<slug:brand>/<int:pk>/feedback/", faq_public.faq_feedback, name="feedback"),
+    path("<slug:brand>/<int:pk>/opened.json", faq_widget.faq_opened_json, name="opened"),
 ]

@@ -19,6 +19,7 @@ from kizuna.core.exceptions import DomainError
 
 from .. import hooks, live
 from ..models import Channel, ChatVisitor, Message
+from ..services.faq_widget import brand_for_chat
 from . import services
 
 MAX_BODY = 16 * 1024
@@ -66,7 +67,9 @@ def _visitor(visitor: ChatVisitor) -> dict:
 
 
 def _config(channel: Channel) -> dict:
+    brand = brand_for_chat(channel)
     return {
+        "faq": {"brand": brand.slug} if brand else None,  # the widget suggests this brand's public articles
         "title": services.setting(channel, "title") or _("チャットでお問い合わせ"),
         "greeting": services.setting(channel, "greeting") or _("ご用件をお書きください。担当者がお返事します。"),
         "labels": {
@@ -81,6 +84,8 @@ def _config(channel: Channel) -> dict:
             "you": _("あなた"),
             "agent": _("担当者"),
             "error": _("送信できませんでした。もう一度お試しください。"),
+            "faq": _("よくある質問から、お探しの答えが見つかるかもしれません"),
+            "faq_open": _("新しいタブで開きます"),
         },
     }
 

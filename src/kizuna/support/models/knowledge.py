@@ -70,6 +70,7 @@ class Article(VisibleModel):
     )
     helpful_yes = models.PositiveIntegerField(_("役に立った"), default=0)
     helpful_no = models.PositiveIntegerField(_("役に立たなかった"), default=0)
+    chat_opens = models.PositiveIntegerField(_("チャットで開かれた回数"), default=0)  # from the widget's suggestions
     token_count = models.PositiveIntegerField(default=0, editable=False)  # BM25 document length
 
     class Meta:

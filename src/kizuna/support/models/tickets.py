@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kizuna.contacts.models import Company, Person
+from kizuna.core.crypto import EncryptedTextField
 from kizuna.core.models import TrackedModel, VisibleModel
 
 
@@ -22,7 +23,8 @@ class ChannelKind(models.TextChoices):
 
 class Channel(TrackedModel):
     """One intake point: a mailbox, a LINE channel, a chat widget site or a CTI line. `settings` holds what the
-    kind needs (hosts, ports, allowed origins); secrets live in `secret`, never shown after they are saved."""
+    kind needs (hosts, ports, allowed origins); secrets live in `secret`, encrypted at rest (core/crypto.py) and never
+    shown after they are saved."""
 
     kind = models.CharField(_("種類"), max_length=10, choices=ChannelKind.choices)
     name = models.CharField(_("名前"), max_length=100)
@@ -32,7 +34,7 @@ class Channel(TrackedModel):
     )
     active = models.BooleanField(_("有効"), default=True)
     settings = models.JSONField(_("設定"), default=dict, blank=True)
-    secret = models.CharField(_("シークレット"), max_length=500, blank=True)
+    secret = EncryptedTextField(_("シークレット"), blank=True)
 
     class Meta:
         verbose_name = _("チャネル")

@@ -2,9 +2,8 @@
 
 Secrets (mail passwords, the LINE channel secret and access token, the CTI signing secret) are write-only: a form
 never shows them, a blank field keeps the stored one, and the audit row says only that one changed. They are kept in
-`Channel.secret` in the shape each channel reads (mail/config.py, line/client.py, cti/services.py). The platform has
-no encrypted-field helper in `core`, so they are stored as given, like the platform's own webhook secrets; the
-database and its backups must be protected accordingly (docs/dev/channels.md).
+`Channel.secret` in the shape each channel reads (mail/config.py, line/client.py, cti/services.py), encrypted at rest
+by `core.crypto.EncryptedTextField` (docs/ops/encryption.md).
 """
 
 import imaplib

@@ -26,7 +26,7 @@ from datetime import datetime
 import nh3
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -276,7 +276,14 @@ def create_sender_person(sender: Sender, *, channel: Channel) -> Person:
 
 # --- threading -------------------------------------------------------------------------------------------------------
 def next_number() -> int:
-    """The next ticket number, inside the caller's transaction (see TicketCounter)."""
+    """The next ticket number, inside the caller's transaction (see TicketCounter): one `UPDATE … RETURNING`
+    (SQLite ≥ 3.35 and PostgreSQL) once the counter exists."""
+    table = connection.ops.quote_name(TicketCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET value = value + 1 WHERE id = 1 RETURNING value")  # noqa: S608 (model name)
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0]
     if not TicketCounter.objects.filter(pk=1).update(value=F("value") + 1):
         start = Ticket.objects.order_by("-number").values_list("number", flat=True).first() or 0
         try:
@@ -329,7 +336,7 @@ def open_ticket(*, channel: Channel | None, subject: str, person: Person | None,
     team = data.get("team", channel.team if channel is not None else getattr(actor, "team", None))
     visibility = data.get("visibility") or (Visibility.TEAM if team else Visibility.PUBLIC)
     ticket = Ticket(
-        number=next_number(), subject=subject, person=person, company=person.company if person else None,
+        number=next_number(), subject=subject, person=person, company_id=person.company_id if person else None,
         channel=channel, team=team, visibility=visibility,
         priority=data.get("priority") or Ticket.Priority.NORMAL, category=data.get("category", ""),
         owner=data.get("owner"), last_message_at=now or timezone.now(), created_by=actor, updated_by=actor,
@@ -346,9 +353,13 @@ def open_ticket(*, channel: Channel | None, subject: str, person: Person | None,
 
 
 def _duplicate(channel: Channel, external_id: str) -> Message | None:
+    """The stored message of a replay. Every message is checked, and most are new: the check reads one key from the
+    unique index, and the message with its ticket only when there is one."""
     if not external_id:
         return None
-    return Message.objects.filter(channel_kind=channel.kind, external_id=external_id).select_related("ticket").first()
+    found = Message.objects.filter(channel_kind=channel.kind, external_id=external_id).values_list("pk", flat=True)
+    pk = next(iter(found[:1]), None)
+    return None if pk is None else Message.objects.select_related("ticket").filter(pk=pk).first()
 
 
 def clean_html(html: str) -> str:
@@ -442,11 +453,15 @@ def _touch_ticket(ticket: Ticket, *, person, sent_at, created: bool) -> None:
     old_status = ticket.status
     if old_status in (Ticket.Status.WAITING, Ticket.Status.RESOLVED):
         fields |= {"status": Ticket.Status.OPEN, "waiting_since": None, "resolved_at": None}
+    if created:  # opened for this message: write only what open_ticket did not already set
+        fields = {key: value for key, value in fields.items() if getattr(ticket, key) != value}
+        for key, value in fields.items():
+            setattr(ticket, key, value)
+        if fields:
+            Ticket.objects.filter(pk=ticket.pk).update(**fields)
+        return
     for key, value in fields.items():
         setattr(ticket, key, value)
-    if created:
-        Ticket.objects.filter(pk=ticket.pk).update(**fields)
-        return
     Ticket.objects.filter(pk=ticket.pk).update(**fields, version=F("version") + 1)
     ticket.refresh_from_db(fields=["version"])
     if "status" in fields:

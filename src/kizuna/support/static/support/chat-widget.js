@@ -3,7 +3,8 @@
  * It builds its own DOM in a shadow root, keeps the visitor's token in localStorage (so the conversation survives
  * reloads) and shows the agent's replies as they come: a Server-Sent Events stream read with fetch() (so the token
  * stays in a header), reopened after each ~30 s stream; where a browser cannot stream, it polls instead. Labels come
- * from the server, in the server's language. */
+ * from the server, in the server's language. When the site's FAQ brand is set, the visitor's question is searched in
+ * that FAQ as they type (debounced) and the best public articles are offered; opening one is counted. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -13,6 +14,8 @@
   var api = origin + "/chat/api/" + encodeURIComponent(site) + "/";
   var storeKey = "kizuna-chat:" + origin + ":" + site;
   var POLL_MS = 3000;
+  var FAQ_DELAY_MS = 350, FAQ_MIN_CHARS = 2, FAQ_SHOWN = 3, FAQ_MAX_QUERY = 500;
+  var faq = { brand: null, timer: null, query: "", pending: null };
   var state = load();
   var labels = {};
   var lastId = 0;
@@ -86,7 +89,13 @@
     ui.form.append(ui.text, send);
     ui.error = el("p", "error");
     ui.error.setAttribute("role", "alert");
-    ui.panel.append(head, ui.log, ui.error, ui.form, ui.who);
+    ui.faq = el("section", "faq");
+    ui.faq.hidden = true;
+    ui.faq.setAttribute("aria-live", "polite");
+    ui.faq.appendChild(el("p", "faq-head", labels.faq));
+    ui.faqList = el("ul", "faq-list");
+    ui.faq.appendChild(ui.faqList);
+    ui.panel.append(head, ui.log, ui.faq, ui.error, ui.form, ui.who);
     root.append(ui.toggle, ui.panel);
     document.body.appendChild(host);
 
@@ -97,6 +106,10 @@
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); post(); }
     });
     ui.who.addEventListener("submit", function (event) { event.preventDefault(); profile(); });
+    if (config.faq && config.faq.brand) {
+      faq.brand = config.faq.brand;
+      ui.text.addEventListener("input", suggest);
+    }
     if (state.open) { show(true); }
   }
 
@@ -181,6 +194,48 @@
     ui.log.appendChild(item);
     ui.log.scrollTop = ui.log.scrollHeight;
   }
+  function faqBase() { return origin + "/faq/" + encodeURIComponent(faq.brand) + "/"; }
+  function suggest() {
+    clearTimeout(faq.timer);
+    faq.timer = setTimeout(function () { searchFaq(ui.text.value.trim().slice(0, FAQ_MAX_QUERY)); }, FAQ_DELAY_MS);
+  }
+  function searchFaq(q) {
+    if (q === faq.query) { return; }
+    faq.query = q;
+    if (faq.pending) { faq.pending.abort(); faq.pending = null; }
+    if (q.length < FAQ_MIN_CHARS) { showFaq([]); return; }
+    var controller = window.AbortController ? new AbortController() : null;
+    faq.pending = controller;
+    fetch(faqBase() + "search.json?q=" + encodeURIComponent(q), {
+      mode: "cors", credentials: "omit", signal: controller ? controller.signal : undefined
+    }).then(function (r) { return r.ok ? r.json() : { results: [] }; }).then(function (data) {
+      if (faq.pending !== controller) { return; }  // a newer question is on its way
+      faq.pending = null;
+      showFaq(data.results || []);
+    }).catch(function () { /* the FAQ is a help, never an error for the visitor */ });
+  }
+  function showFaq(results) {
+    ui.faqList.textContent = "";
+    results.slice(0, FAQ_SHOWN).forEach(function (article) {
+      if (typeof article.url !== "string" || article.url.indexOf(origin + "/") !== 0) { return; }
+      var item = el("li");
+      var link = el("a", "faq-link", article.title);
+      link.href = article.url;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.title = labels.faq_open;
+      link.addEventListener("click", function () { opened(article.id); });
+      item.appendChild(link);
+      if (article.snippet) { item.appendChild(el("span", "faq-snippet", article.snippet)); }
+      ui.faqList.appendChild(item);
+    });
+    ui.faq.hidden = !ui.faqList.firstChild;
+  }
+  function opened(id) {
+    fetch(faqBase() + encodeURIComponent(id) + "/opened.json", {
+      method: "POST", mode: "cors", credentials: "omit", keepalive: true
+    }).catch(function () { /* counting is best effort */ });
+  }
   function post() {
     var text = ui.text.value.trim();
     if (!text) { return; }
@@ -190,6 +245,7 @@
       return call("POST", "messages", { text: text, client_id: clientId });
     }).then(function (data) {
       ui.text.value = "";
+      if (faq.brand) { clearTimeout(faq.timer); faq.query = ""; showFaq([]); }
       append(data.message);
       start();
     }).catch(fail);
