@@ -8,26 +8,27 @@ Keys come from `settings.ENCRYPTION_KEYS` (env `KIZUNA_ENCRYPTION_KEYS`, else th
 generated once like `secret_key`): several keys, newest first. The newest encrypts; every listed key decrypts, so a
 key can be rotated by putting a new one in front, running `kizuna reencrypt`, and then dropping the old one.
 
-The cipher is an encrypt-then-MAC construction over the standard library's HMAC-SHA256 (the environment has no
-AES library): per key, HKDF-SHA256 derives an encryption key, a MAC key and a short key id; a value is XORed with
-the HMAC-SHA256 counter-mode keystream of a random 128-bit nonce and authenticated with HMAC-SHA256 over version,
-key id, nonce and ciphertext (and the field it belongs to, so a ciphertext cannot be moved to another column).
-The stored form is `kz1$<key id>$<base64url(nonce | ciphertext | tag)>`; the `kz1` prefix versions the format, so a
-later cipher can be added as `kz2` while `kz1` values stay readable.
+The cipher is AES-256-GCM (the `cryptography` package): per key, HKDF-SHA256 derives the AES key and a short key
+id; each value gets a random 96-bit nonce, and the authenticated data binds the format version, the key id and the
+field the value belongs to, so a ciphertext cannot be moved to another column. The stored form is
+`kz1$<key id>$<base64url(nonce | ciphertext and tag)>`; the `kz1` prefix versions the format, so a later cipher can
+be added as `kz2` while `kz1` values stay readable.
 """
 
 import base64
-import hashlib
-import hmac
 import secrets
 from functools import lru_cache
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 VERSION = "kz1"
-_NONCE, _TAG = 16, 32
+_NONCE, _TAG = 12, 16
 _MIN_KEY_LENGTH = 32
 
 
@@ -41,21 +42,15 @@ def generate_key() -> str:
 
 
 def _hkdf(secret: bytes, info: bytes, length: int = 32) -> bytes:
-    prk = hmac.new(b"kizuna-encrypted-fields", secret, hashlib.sha256).digest()
-    out, block, counter = b"", b"", 1
-    while len(out) < length:
-        block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
-        out, counter = out + block, counter + 1
-    return out[:length]
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=b"kizuna-encrypted-fields", info=info).derive(secret)
 
 
 class _Key:
-    __slots__ = ("enc", "id", "mac")
+    __slots__ = ("aead", "id")
 
     def __init__(self, text: str):
         raw = text.encode()
-        self.enc = _hkdf(raw, b"enc")
-        self.mac = _hkdf(raw, b"mac")
+        self.aead = AESGCM(_hkdf(raw, b"aes-256-gcm"))
         self.id = _hkdf(raw, b"id", 4).hex()
 
 
@@ -85,16 +80,8 @@ def newest_key_id() -> str:
     return configured_keys()[0].id
 
 
-def _keystream_xor(key: bytes, nonce: bytes, data: bytes) -> bytes:
-    stream = bytearray()
-    for counter in range((len(data) + 31) // 32):
-        stream += hmac.new(key, nonce + counter.to_bytes(8, "big"), hashlib.sha256).digest()
-    return bytes(a ^ b for a, b in zip(data, stream, strict=False))
-
-
-def _tag(key: _Key, nonce: bytes, body: bytes, context: str) -> bytes:
-    header = f"{VERSION}${key.id}${context}$".encode()
-    return hmac.new(key.mac, header + nonce + body, hashlib.sha256).digest()
+def _associated(key: _Key, context: str) -> bytes:
+    return f"{VERSION}${key.id}${context}".encode()
 
 
 def is_encrypted(value) -> bool:
@@ -113,8 +100,8 @@ def encrypt(value: str, *, context: str = "") -> str:
         return value
     key = configured_keys()[0]
     nonce = secrets.token_bytes(_NONCE)
-    body = _keystream_xor(key.enc, nonce, value.encode())
-    packed = base64.urlsafe_b64encode(nonce + body + _tag(key, nonce, body, context)).decode().rstrip("=")
+    body = key.aead.encrypt(nonce, value.encode(), _associated(key, context))
+    packed = base64.urlsafe_b64encode(nonce + body).decode().rstrip("=")
     return f"{VERSION}${key.id}${packed}"
 
 
@@ -136,11 +123,14 @@ def decrypt(value: str, *, context: str = "") -> str:
         )
     if len(raw) < _NONCE + _TAG:
         raise DecryptionError("The encrypted value is too short.")
-    nonce, body, tag = raw[:_NONCE], raw[_NONCE:-_TAG], raw[-_TAG:]
-    if not hmac.compare_digest(tag, _tag(key, nonce, body, context)):
-        raise DecryptionError("The encrypted value fails its integrity check (altered, or moved from another field).")
     try:
-        return _keystream_xor(key.enc, nonce, body).decode()
+        plain = key.aead.decrypt(raw[:_NONCE], raw[_NONCE:], _associated(key, context))
+    except InvalidTag as exc:
+        raise DecryptionError(
+            "The encrypted value fails its integrity check (altered, or moved from another field)."
+        ) from exc
+    try:
+        return plain.decode()
     except UnicodeDecodeError as exc:  # cannot happen for a value that passed the tag
         raise DecryptionError("The decrypted value is not text.") from exc
 
