@@ -27,7 +27,7 @@ def _migrated_template(tmp_path_factory) -> Path:
 def migrated_data_dir(_migrated_template, tmp_path_factory) -> Path:
     """A new SQLite data dir with every migration applied and no data."""
     target = tmp_path_factory.mktemp("data")
-    for name in ("kizuna.sqlite3", "secret_key"):
+    for name in ("kizuna.sqlite3", "secret_key", "encryption_keys"):  # what the first start wrote
         shutil.copy2(_migrated_template / name, target / name)
     return target
 
