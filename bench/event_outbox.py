@@ -4,11 +4,12 @@ Every service write appends to the audit hash chain under one lock (pg_advisory_
 events are relayed from those audit rows by the worker (`events.relay`), so a writer writes nothing more than its
 audit row. This times N writer threads, each updating its own people through `contacts.services.update_person`
 for a fixed time, in two modes in the same run on the same data: events off (`events.from_audit` a no-op and no
-relay: the audit log alone, as before events existed) and events on (the real `from_audit`, and a relay thread
+relay: the audit log alone, as before events existed) and events on (the real `from_audit`, and a relay process
 that runs `events.relay()` every 0.2 s during the round, as the worker does, so its reads and inserts compete with
-the writers). It prints writes/s and p50/p95 latency. Modes alternate for --rounds rounds so machine noise hits
-both; each round's rate is printed so the spread can be read beside the medians. Run it on a quiet machine: with
-other work on the cores, round-to-round noise (±20%) hides a difference of a few percent.
+the writers for the same cores and database). It prints writes/s and p50/p95 latency. Modes alternate for --rounds
+rounds so machine noise hits both; each round's rate is printed so the spread can be read beside the medians. Run
+it on a quiet machine: with other work on the cores, round-to-round noise (±20%) hides a difference of a few
+percent.
 
     KIZUNA_DATA_DIR=/tmp/kz-bench DATABASE_URL=postgres://... .venv/bin/python bench/event_outbox.py \
         [--writers 16] [--seconds 10] [--rounds 3]
@@ -17,8 +18,19 @@ other work on the cores, round-to-round noise (±20%) hides a difference of a fe
 import argparse
 import os
 import statistics
+import subprocess
+import sys
 import threading
 import time
+
+RELAY_LOOP = """
+import time
+from kizuna.core import events
+time.sleep(max(0.0, {begin} - time.time()))
+while time.time() < {end}:
+    events.relay()
+    time.sleep(0.2)
+"""
 
 
 def main():
@@ -26,6 +38,8 @@ def main():
     parser.add_argument("--writers", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--no-relay", action="store_true",
+                        help="events on without the relay process: the writers' own cost alone")  # fmt: skip
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
     import django
@@ -51,14 +65,16 @@ def main():
     connection.close()
     real = events.from_audit
 
-    def relay_until(stop: float) -> None:
-        while time.monotonic() < stop:
-            events.relay()
-            time.sleep(0.2)
-        connection.close()
+    def start_relay(begin: float, end: float) -> subprocess.Popen:
+        """The worker's relay in its own process (as `kizuna db_worker` runs it), from `begin` to `end` (epoch s)."""
+        code = RELAY_LOOP.format(begin=begin, end=end)
+        return subprocess.Popen([sys.executable, "-m", "kizuna.cli", "shell", "-c", code], env=os.environ.copy())
 
     def run(outbox: bool) -> tuple[int, list[float]]:
         events.from_audit = real if outbox else (lambda *a, **k: None)
+        begin = time.time() + 3.0  # the relay process starts up before the round, in both modes alike
+        relay = start_relay(begin, begin + args.seconds) if outbox and not args.no_relay else None
+        time.sleep(max(0.0, begin - time.time()))
         stop = time.monotonic() + args.seconds
         latencies: list[float] = []
         lock = threading.Lock()
@@ -78,17 +94,18 @@ def main():
             connection.close()
 
         threads = [threading.Thread(target=writer, args=(people[i :: args.writers],)) for i in range(args.writers)]
-        if outbox:
-            threads.append(threading.Thread(target=relay_until, args=(stop,)))
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         events.from_audit = real
+        if relay is not None:
+            relay.wait(timeout=60)
         return len(latencies), latencies
 
     events.relay()  # what earlier runs left: not this run's work
-    print(f"database: {connection.vendor}, writers: {args.writers}, {args.seconds:.0f} s per round")
+    print(f"database: {connection.vendor}, writers: {args.writers}, {args.seconds:.0f} s per round, "
+          f"relay: {'off' if args.no_relay else 'a process beside the writers'}")  # fmt: skip
     results: dict[bool, list] = {True: [], False: []}
     for _ in range(args.rounds):
         for outbox in (False, True):
