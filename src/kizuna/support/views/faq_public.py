@@ -104,6 +104,14 @@ def _cors(response, origin: str):
     return response
 
 
+def _preflight(origin: str, methods: str):
+    """The answer to a browser's CORS preflight (OPTIONS) from an allowed site."""
+    response = HttpResponse(status=204)
+    response["Access-Control-Allow-Methods"] = methods
+    response["Access-Control-Max-Age"] = "600"
+    return _cors(response, origin)
+
+
 def faq_search_json(request, brand: str):
     """{"results": [{"id", "title", "url", "snippet", "category"}]}; browsers on other sites get an answer only
     when their origin is allowed in the brand's chat site."""
@@ -113,10 +121,7 @@ def faq_search_json(request, brand: str):
         return JsonResponse({"detail": _("このサイトからは利用できません（許可されていないオリジン）。")}, status=403,
                             json_dumps_params={"ensure_ascii": False})  # fmt: skip
     if request.method == "OPTIONS":
-        response = HttpResponse(status=204)
-        response["Access-Control-Allow-Methods"] = "GET, OPTIONS"
-        response["Access-Control-Max-Age"] = "600"
-        return _cors(response, origin)
+        return _preflight(origin, "GET, OPTIONS")
     if request.method != "GET":
         return _cors(JsonResponse({"detail": _("GET で呼び出してください。")}, status=405), origin)
     q = request.GET.get("q", "").strip()

@@ -7,7 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from ..chat import services as chat
 from ..services import faq_widget
-from .faq_public import _article, _brand, _cors
+from .faq_public import _article, _brand, _cors, _preflight
 
 
 def _error(message: str, status: int, origin: str = ""):
@@ -22,10 +22,7 @@ def faq_opened_json(request, brand: str, pk: int):
     if not (origin and brand.chat_channel_id and chat.origin_allowed(brand.chat_channel, origin)):
         return _error(_("このサイトからは利用できません（許可されていないオリジン）。"), 403)
     if request.method == "OPTIONS":
-        response = HttpResponse(status=204)
-        response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-        response["Access-Control-Max-Age"] = "600"
-        return _cors(response, origin)
+        return _preflight(origin, "POST, OPTIONS")
     if request.method != "POST":
         return _error(_("POST で呼び出してください。"), 405, origin)
     faq_widget.record_chat_open(article=_article(brand, pk))
