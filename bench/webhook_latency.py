@@ -79,7 +79,8 @@ def main():
     from kizuna.accounts import services as accounts
     from kizuna.accounts.models import User
     from kizuna.contacts import services as contacts
-    from kizuna.core.models import AuditEvent, EventRelay, OutboxEvent
+    from kizuna.core import events
+    from kizuna.core.models import OutboxEvent
     from kizuna.webhooks import services as webhooks
     from kizuna.webhooks.models import Delivery, Subscription
 
@@ -99,8 +100,7 @@ def main():
         """Until every audit row is relayed, the outbox dispatched and no delivery pending (the worker caught up)."""
         deadline = time.time() + timeout
         while time.time() < deadline:
-            relayed = EventRelay.objects.values_list("position", flat=True).first() or 0
-            if (not AuditEvent.objects.filter(pk__gt=relayed).exists()
+            if (not events.relay_backlog()
                     and not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()
                     and not Delivery.objects.filter(status="pending").exists()):  # fmt: skip
                 return True

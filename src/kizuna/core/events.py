@@ -226,6 +226,14 @@ def relay(*, limit: int = 100_000) -> int:
     return made
 
 
+def relay_backlog() -> int:
+    """How many audit rows were committed since the relay last read the log (each may still become an event)."""
+    from .models import AuditEvent, EventRelay
+
+    position = EventRelay.objects.filter(name=RELAY).values_list("position", flat=True).first() or 0
+    return AuditEvent.objects.filter(pk__gt=position).count()
+
+
 # When this process last queued a dispatch, and when that dispatch will start.
 _next_dispatch = {"at": 0.0}
 

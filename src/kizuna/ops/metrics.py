@@ -28,7 +28,8 @@ class DatabaseCollector:
         from django.db.models import Count, Min
         from django_tasks_db.models import DBTaskResult
 
-        from kizuna.core.models import AuditEvent, EventRelay, OutboxEvent
+        from kizuna.core import events
+        from kizuna.core.models import OutboxEvent
 
         ready = DBTaskResult.objects.filter(status="READY").aggregate(n=Count("id"), oldest=Min("enqueued_at"))
         yield GaugeMetricFamily("kizuna_queue_depth", "Background tasks waiting to run", value=ready["n"])
@@ -37,10 +38,8 @@ class DatabaseCollector:
                                 value=age)  # fmt: skip
         pending = OutboxEvent.objects.filter(dispatched_at__isnull=True).count()
         yield GaugeMetricFamily("kizuna_outbox_pending", "Domain events not yet handed to consumers", value=pending)
-        relayed = EventRelay.objects.values_list("position", flat=True).first() or 0
-        backlog = AuditEvent.objects.filter(pk__gt=relayed).count()
         yield GaugeMetricFamily("kizuna_events_relay_backlog", "Audit rows the event relay has not read yet",
-                                value=backlog)  # fmt: skip
+                                value=events.relay_backlog())  # fmt: skip
         yield from _imports()
         yield from _webhooks()
 
