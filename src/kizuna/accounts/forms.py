@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
+from kizuna.core.tasks import enqueue
+
 from . import services
 from .models import ApiToken
 
@@ -56,7 +58,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         from .tasks import send_password_reset
 
         domain = domain_override or (request.get_host() if request is not None else "localhost")
-        send_password_reset.enqueue(self.cleaned_data["email"], domain, use_https)
+        enqueue(send_password_reset, self.cleaned_data["email"], domain, use_https)
 
     def send_links(self, *, domain: str, use_https: bool) -> None:
         email = self.cleaned_data["email"]

@@ -249,8 +249,8 @@ def _dispatch_after_commit() -> None:
     if any(getattr(entry[1], "kizuna_dispatch", False) for entry in conn.run_on_commit):
         return
 
-    def enqueue():
-        from .tasks import dispatch_events
+    def wake():
+        from .tasks import dispatch_events, enqueue
 
         delay = settings.KIZUNA_EVENTS_DISPATCH_DELAY
         now = time.monotonic()
@@ -258,16 +258,13 @@ def _dispatch_after_commit() -> None:
             return  # committed before the queued dispatch starts: that dispatch will claim it
         _next_dispatch["at"] = now + delay
         try:
-            task = dispatch_events
-            if delay:
-                task = task.using(run_after=timezone.now() + timedelta(seconds=delay))
-            task.enqueue()
+            enqueue(dispatch_events, run_after=timezone.now() + timedelta(seconds=delay))
         except Exception:  # the clock sweeps the outbox; a failed enqueue only delays delivery
             _next_dispatch["at"] = 0.0
             log.exception("could not enqueue event dispatch")
 
-    enqueue.kizuna_dispatch = True
-    transaction.on_commit(enqueue)
+    wake.kizuna_dispatch = True
+    transaction.on_commit(wake)
 
 
 # --- delivering events -------------------------------------------------------------------------------------------

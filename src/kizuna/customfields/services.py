@@ -10,6 +10,7 @@ from kizuna.core import audit
 from kizuna.core.exceptions import PermissionDenied, ValidationFailed
 from kizuna.core.permissions import is_admin
 from kizuna.core.services import Errors, text
+from kizuna.core.tasks import enqueue
 
 from . import access, registry
 from .filters import KEY_RE, NUMERIC, SORTABLE, sort_index_sql, sqlite_index_sql
@@ -111,7 +112,7 @@ def _sync_index(field: CustomField) -> None:
     else:
         from .tasks import sync_indexes
 
-        transaction.on_commit(lambda: sync_indexes.enqueue(*args))
+        transaction.on_commit(lambda: enqueue(sync_indexes, *args))
 
 
 def apply_indexes(object_type: str, key: str, kind: str, wanted: bool) -> None:
@@ -140,7 +141,7 @@ def _reindex_later(field: CustomField, *, before: dict | None = None) -> None:
         return
     from .tasks import reindex
 
-    transaction.on_commit(lambda: reindex.enqueue(field.object_type))
+    transaction.on_commit(lambda: enqueue(reindex, field.object_type))
 
 
 def _audit(actor, action: str, field: CustomField, changes: dict) -> None:
@@ -242,7 +243,7 @@ def purge_field(*, actor, field: CustomField) -> None:
         _audit(actor, "customfield.purge", field, {"records": [None, holding]})
         from .tasks import purge
 
-        transaction.on_commit(lambda: purge.enqueue(field.pk))
+        transaction.on_commit(lambda: enqueue(purge, field.pk))
     access.changed()
 
 

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kizuna.core import audit
+from kizuna.core.tasks import enqueue
 
 from .models import ImportJob
 
@@ -32,6 +33,6 @@ def resume_stalled(*, now=None) -> int:
         if not claimed:
             continue
         audit.record(actor=None, action="import.resume", obj=job, changes={"position": [job.position, job.position]})
-        run_import.enqueue(job.pk)
+        enqueue(run_import, job.pk)
         resumed += 1
     return resumed

@@ -6,6 +6,8 @@ from datetime import timedelta
 from django.tasks import task
 from django.utils import timezone
 
+from kizuna.core.tasks import enqueue
+
 # A process is late once it has missed about three beats.
 LATE_AFTER = timedelta(seconds=100)
 
@@ -23,7 +25,7 @@ def worker_beat() -> None:
 
 def beat() -> None:
     _stamp("clock")
-    worker_beat.enqueue()
+    enqueue(worker_beat)
 
 
 def status(now=None) -> dict[str, dict]:

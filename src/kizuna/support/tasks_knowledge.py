@@ -2,6 +2,8 @@
 
 from django.tasks import task
 
+from kizuna.core.tasks import enqueue
+
 
 @task
 def train_models(run_ids: list[int]) -> list[float | None]:
@@ -20,4 +22,4 @@ def retrain_weekly() -> None:
     with transaction.atomic():
         runs = [AssistModel.objects.create(target=t) for t in AssistModel.Target.values]
         ids = [r.pk for r in runs]
-        transaction.on_commit(lambda: train_models.enqueue(ids))
+        transaction.on_commit(lambda: enqueue(train_models, ids))

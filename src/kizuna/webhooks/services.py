@@ -28,6 +28,7 @@ from kizuna.core import audit, events, notices
 from kizuna.core.exceptions import NotFound, PermissionDenied, StaleVersion
 from kizuna.core.permissions import is_admin
 from kizuna.core.services import Errors, text
+from kizuna.core.tasks import enqueue
 
 from . import payloads, sender, signing, ssrf
 from .models import Attempt, Delivery, Subscription
@@ -247,19 +248,18 @@ def _send_after_commit(run_after=None) -> None:
     if run_after is None and any(getattr(e[1], "kizuna_webhooks", False) for e in conn.run_on_commit):
         return
 
-    def enqueue():
+    def wake():
         from .tasks import send_webhooks
 
         if run_after is None and _sender_waiting(send_webhooks):
             return  # a sender not yet started will find this delivery too
         try:
-            task = send_webhooks.using(run_after=run_after) if run_after else send_webhooks
-            task.enqueue()
+            enqueue(send_webhooks, run_after=run_after)
         except Exception:  # the clock's retry job enqueues again; a lost enqueue only delays
             log.exception("could not enqueue webhook sending")
 
-    enqueue.kizuna_webhooks = run_after is None
-    transaction.on_commit(enqueue)
+    wake.kizuna_webhooks = run_after is None
+    transaction.on_commit(wake)
 
 
 def _sender_waiting(task) -> bool:

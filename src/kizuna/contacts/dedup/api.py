@@ -12,6 +12,7 @@ from kizuna.core.api import ErrorOut
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.records import get_for_user
 from kizuna.core.schemas import Strict
+from kizuna.core.tasks import enqueue
 
 from ..models import Merge
 from ..schemas import CompanyIn, PersonIn
@@ -130,7 +131,7 @@ def review_queue(request: HttpRequest, type: Kind = "person", limit: int = 50):
 def start_scan(request: HttpRequest, payload: ScanIn):
     """Run a full scan in the background; its groups replace the open review queue."""
     queue.require_scanner(request.user)
-    result = scan_duplicates.enqueue(payload.type, payload.min_score)
+    result = enqueue(scan_duplicates, payload.type, payload.min_score)
     return Status(202, {"task_id": str(result.id), "status": str(result.status)})
 
 

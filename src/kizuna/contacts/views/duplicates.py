@@ -16,6 +16,7 @@ from kizuna.core.exceptions import Conflict, NotFound, ValidationFailed
 from kizuna.core.pages import page_view
 from kizuna.core.permissions import can_write_record, is_admin, may_scan_everything
 from kizuna.core.records import get_for_user
+from kizuna.core.tasks import enqueue
 from kizuna.core.visibility import viewer_for
 
 KINDS = {"person": _l("人"), "company": _l("会社")}
@@ -51,7 +52,7 @@ def duplicate_list(request, kind: str = "person"):
 def duplicate_scan(request, kind: str):
     kind = _kind(kind)
     queue.require_scanner(request.user)
-    result = scan_duplicates.enqueue(kind, 0.9)
+    result = enqueue(scan_duplicates, kind, 0.9)
     request.session[_SESSION_KEY] = {"task_id": str(result.id), "kind": kind}
     messages.info(request, _("重複チェックを開始しました。終わると一覧が更新されます。"))
     return redirect("contacts:duplicate_list", kind=kind)

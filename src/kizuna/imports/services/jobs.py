@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from kizuna.core import audit, files
 from kizuna.core.exceptions import ValidationFailed
 from kizuna.core.services import require_writer
+from kizuna.core.tasks import enqueue
 
 from .. import mapping as mapping_module
 from .. import readers
@@ -145,5 +146,5 @@ def start(*, actor, job: ImportJob) -> ImportJob:
         job.save(update_fields=["status", "message"])
         audit.record(actor=actor, action="import.start", obj=job,
                      changes={"status": ["failed" if resumed else "pending", "running"]})  # fmt: skip
-        transaction.on_commit(lambda: run_import.enqueue(job.pk))
+        transaction.on_commit(lambda: enqueue(run_import, job.pk))
     return job

@@ -16,6 +16,7 @@ from kizuna.core import audit
 from kizuna.core.exceptions import PermissionDenied, ValidationFailed
 from kizuna.core.japanese.tokens import terms
 from kizuna.core.permissions import is_admin
+from kizuna.core.tasks import enqueue
 
 from ..models import AssistModel, CallReason, Message, Ticket
 from .assist import customer_text
@@ -126,7 +127,7 @@ def queue_training(*, actor, targets=tuple(AssistModel.Target.values)) -> list[A
             audit.record(actor=actor, action="assist.train", obj=run, changes={"target": [None, target]})
             runs.append(run)
         ids = [r.pk for r in runs]
-        transaction.on_commit(lambda: train_models.enqueue(ids))
+        transaction.on_commit(lambda: enqueue(train_models, ids))
     return runs
 
 

@@ -14,6 +14,7 @@ from kizuna.core import audit
 from kizuna.core.exceptions import PermissionDenied
 from kizuna.core.permissions import is_admin
 from kizuna.core.services import Errors, text
+from kizuna.core.tasks import enqueue
 
 from ..models import BusinessCalendar, CalendarDay, SlaPolicy, Ticket
 from . import calendar as cal
@@ -178,7 +179,7 @@ def _bump(calendar: BusinessCalendar) -> None:
 def _recompute_after_commit(**kwargs) -> None:
     from .tasks import recompute_clocks
 
-    transaction.on_commit(lambda: recompute_clocks.enqueue(**kwargs))
+    transaction.on_commit(lambda: enqueue(recompute_clocks, **kwargs))
 
 
 # --- policies ----------------------------------------------------------------------------------------------------
