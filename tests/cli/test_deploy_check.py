@@ -38,3 +38,10 @@ def test_a_development_setup_is_told_what_to_fix(tmp_path):
     assert result.returncode != 0
     for code in ("security.W008", "security.W012", "mail.E001"):  # no HTTPS, no secure cookies, no SMTP
         assert code in result.stderr + result.stdout
+
+
+def test_the_uploads_folder_the_check_makes_is_private(tmp_path):
+    """The file store check makes a missing uploads folder; the permission check, run in any order, accepts it."""
+    result = check_deploy(tmp_path, KIZUNA_HTTPS="1", SECRET_KEY=secrets.token_urlsafe(60),
+                          ALLOWED_HOSTS="crm.example.jp", KIZUNA_EMAIL_HOST="smtp.example.jp")  # fmt: skip
+    assert (tmp_path / "uploads").stat().st_mode & 0o077 == 0, result.stderr

@@ -119,7 +119,7 @@ def check_file_store(app_configs=None, **kwargs):
     folder = Path(default_storage.location)
     probe = folder / ".write-check"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # as the data dir: the owner only (kizuna.W007)
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
