@@ -38,6 +38,7 @@ def pytest_collection_modifyitems(config, items):
             # the test's transaction opens inside the shared cast's
             names.remove("_shared_cast")
             names.insert(names.index("_django_db_marker"), "_shared_cast")
+    _longest_first(items)
     if not os.environ.get("DATABASE_URL", "").startswith("postgres") or os.environ.get("KIZUNA_TEST_ALL_ON_PG"):
         return
     kept, left = [], []
@@ -47,6 +48,21 @@ def pytest_collection_modifyitems(config, items):
     if left:
         config.hook.pytest_deselected(items=left)
         items[:] = kept
+
+
+# Modules whose tests take the longest (a crawl of every route, real processes started and killed), in the order they
+# start. Run first, they leave the short tests for the end, so that the workers (`--dist worksteal`) finish together.
+LONGEST = ("security/test_bad_input_crawl.py", "security/test_crawl.py", "ops/test_crash_postgres.py",
+           "cli/test_commands.py", "ops/test_crash_servers.py", "ops/test_backup.py", "ops/test_crash.py",
+           "security/test_api_matrix.py", "fuzz/test_api_schemathesis.py", "ops/")  # fmt: skip
+
+
+def _longest_first(items) -> None:
+    def rank(item):
+        path = str(item.path)
+        return next((i for i, name in enumerate(LONGEST) if f"/tests/{name}" in path), len(LONGEST))
+
+    items.sort(key=rank)  # stable: a module's tests stay together and in order
 
 
 FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]

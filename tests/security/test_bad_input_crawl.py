@@ -1,7 +1,11 @@
 """No page answers 5xx to bad input: every route (pages and API), as an administrator, a member and the read-only
 user, with every query parameter the views read set to missing, empty, garbage, negative, huge, NUL and
-badly-encoded values, and with ids out of range in the path."""
+badly-encoded values, and with ids out of range in the path.
 
+The three roles crawl on PostgreSQL, which refuses more of these values than SQLite does (a NUL in text, an integer
+past bigint, a date that does not exist); on SQLite the administrator, who reaches every route, crawls alone."""
+
+import os
 import re
 import urllib.parse
 from pathlib import Path
@@ -32,7 +36,10 @@ def test_the_source_scan_finds_the_parameters():
     assert {"q", "cursor", "format", "encoding", "since", "until", "days"} <= set(names)
 
 
-@pytest.mark.parametrize("role", ["admin", "owner", "readonly"])
+ROLES = ["admin", "owner", "readonly"] if os.environ.get("DATABASE_URL", "").startswith("postgres") else ["admin"]
+
+
+@pytest.mark.parametrize("role", ROLES)
 def test_no_route_answers_5xx_to_bad_parameters(cast, settings, tmp_path, role):
     settings.MEDIA_ROOT = tmp_path
     settings.KIZUNA_SSE_SECONDS = 0  # a live stream answers one poll and ends
