@@ -75,14 +75,14 @@ else
 fi
 rm -f "$audit_log"
 
-run_pytest "unit and integration tests on SQLite" -m "not e2e" -n 2 --dist worksteal -q --durations=25
+run_pytest "unit and integration tests on SQLite" -m "not e2e" -n 2 -q --durations=25
 
 PG_URL=$(bash scripts/pg_cluster.sh start) || { echo "!! could not start PostgreSQL"; exit 1; }
 trap 'bash scripts/pg_cluster.sh stop' EXIT
 # The API fuzz sends fewer cases per operation here: what PostgreSQL refuses that SQLite accepts (NUL, integers past
 # bigint, ...) has its own regression tests, and the full count has run on SQLite just before.
 DATABASE_URL="$PG_URL" KIZUNA_FUZZ_EXAMPLES="${KIZUNA_FUZZ_EXAMPLES_PG:-10}" \
-  run_pytest "unit and integration tests on PostgreSQL" -m "not e2e and not replica" -n 2 --dist worksteal -q --durations=25
+  run_pytest "unit and integration tests on PostgreSQL" -m "not e2e and not replica" -n 2 -q --durations=25
 # A standby only serves reads once the primary has no long transaction full of savepoints open: run alone.
 DATABASE_URL="$PG_URL" run_pytest "read replicas on PostgreSQL" -m replica -q -p no:xdist
 bash scripts/pg_cluster.sh stop

@@ -51,7 +51,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 # Modules whose tests take the longest (a crawl of every route, real processes started and killed), in the order they
-# start. Run first, they leave the short tests for the end, so that the workers (`--dist worksteal`) finish together.
+# start. Run first, they leave the short tests for the end, so that the two workers finish together.
 LONGEST = ("security/test_bad_input_crawl.py", "security/test_crawl.py", "ops/test_crash_postgres.py",
            "cli/test_commands.py", "ops/test_crash_servers.py", "ops/test_backup.py", "ops/test_crash.py",
            "security/test_api_matrix.py", "fuzz/test_api_schemathesis.py", "ops/")  # fmt: skip

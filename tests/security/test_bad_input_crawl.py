@@ -2,10 +2,10 @@
 user, with every query parameter the views read set to missing, empty, garbage, negative, huge, NUL and
 badly-encoded values, and with ids out of range in the path.
 
-The three roles crawl on PostgreSQL, which refuses more of these values than SQLite does (a NUL in text, an integer
-past bigint, a date that does not exist); on SQLite the administrator, who reaches every route, crawls alone."""
+Each path is sent the bad values once, shared among the roles it lets in (one bad value to each in turn), so every
+value reaches every route and every role meets every kind of value: three full crawls, one per role, took four
+minutes per database and found nothing this one does not. The routes are split in three parts, run in parallel."""
 
-import os
 import re
 import urllib.parse
 from pathlib import Path
@@ -36,42 +36,54 @@ def test_the_source_scan_finds_the_parameters():
     assert {"q", "cursor", "format", "encoding", "since", "until", "days"} <= set(names)
 
 
-ROLES = ["admin", "owner", "readonly"] if os.environ.get("DATABASE_URL", "").startswith("postgres") else ["admin"]
+ROLES = ("admin", "owner", "readonly")
+PARTS = 3
+REFUSED = (401, 403, 405)
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_no_route_answers_5xx_to_bad_parameters(cast, settings, tmp_path, role):
+@pytest.mark.parametrize("part", range(PARTS))
+def test_no_route_answers_5xx_to_bad_parameters(cast, settings, tmp_path, part):
     settings.MEDIA_ROOT = tmp_path
     settings.KIZUNA_SSE_SECONDS = 0  # a live stream answers one poll and ends
     seeded = crawl.seed(cast)
-    client = logged_in(getattr(cast, role))
+    clients = {role: logged_in(getattr(cast, role)) for role in ROLES}
     names = parameter_names()
     crashes = []
     with crawl.beats_never_late():
-        requests = _crawl(client, seeded, names, crashes)
+        requests = _crawl(clients, seeded, crawl.routes()[part::PARTS], names, crashes)
     assert not crashes, crashes[:20]
-    print(f"\n{role}: {requests} requests with bad parameters, no 5xx")
+    print(f"\npart {part}: {requests} requests with bad parameters, no 5xx")
 
 
-def _crawl(client, seeded, names, crashes) -> int:
+def _crawl(clients, seeded, routes, names, crashes) -> int:
     requests = 0
-    for route in crawl.routes():
+    for route in routes:
         paths = [url for url in crawl.urls(route, seeded) if "?" not in url][:1]
         paths += [_out_of_range(paths[0], route)] if route.params and paths else []
-        for path in paths:
-            first = client.get(path)
-            requests += 1
-            if first.status_code >= 500:
-                crashes.append((path, first.status_code))
-            if first.status_code == 405:
+        for number, path in enumerate(paths):
+            admitted = []
+            for role, client in clients.items():
+                first = client.get(path)
+                requests += 1
+                if first.status_code >= 500:
+                    crashes.append((role, path, first.status_code))
+                if first.status_code not in REFUSED and not _to_login(first):
+                    admitted.append(role)
+            if not admitted and first.status_code == 405:
                 continue  # POST only: nothing reads its query
-            for value in BAD:
+            admitted = admitted or ["admin"]  # refused to all: whatever reads the query before refusing
+            for i, value in enumerate(BAD):
+                role = admitted[(number + i) % len(admitted)]
                 query = urllib.parse.urlencode({name: value for name in names})
-                response = client.get(f"{path}?{query}")
+                response = clients[role].get(f"{path}?{query}")
                 requests += 1
                 if response.status_code >= 500:
-                    crashes.append((path, repr(value[:20]), response.status_code))
+                    crashes.append((role, path, repr(value[:20]), response.status_code))
     return requests
+
+
+def _to_login(response) -> bool:
+    return response.status_code == 302 and "/accounts/login" in response.get("Location", "")
 
 
 def _out_of_range(path: str, route) -> str:
