@@ -6,7 +6,7 @@ export KIZUNA_ARTIFACTS="${KIZUNA_ARTIFACTS:-var/test-artifacts}"
 export KIZUNA_CHROMIUM="${KIZUNA_CHROMIUM:-/usr/bin/chromium}"
 export KIZUNA_DATA_DIR="${KIZUNA_TEST_DATA_DIR:-var/test-data}"
 unset DATABASE_URL
-mkdir -p "$KIZUNA_ARTIFACTS" "$KIZUNA_DATA_DIR"
+mkdir -p "$KIZUNA_ARTIFACTS" "$KIZUNA_DATA_DIR" "$KIZUNA_DATA_DIR-e2e"
 
 # --- system packages the tests need (a fresh machine has none of them) ---
 missing=()
@@ -33,12 +33,16 @@ PASSED=0
 FAILED=0
 STATUS=0
 run_pytest() {  # label, pytest args...
-  local label=$1 log rc p f e
+  local label=$1 log rc
   shift
   log=$(mktemp)
   echo "==> $label"
   .venv/bin/python -m pytest "$@" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
+  tally "$label" "$log" "$rc"
+}
+tally() {  # label, log, exit code: counts the run's results and removes its log
+  local label=$1 log=$2 rc=$3 p f e
   p=$(grep -Eo '[0-9]+ passed' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
   f=$(grep -Eo '[0-9]+ failed' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
   e=$(grep -Eo '[0-9]+ errors?' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
@@ -78,7 +82,12 @@ rm -f "$audit_log"
 run_pytest "unit and integration tests on SQLite" -m "not e2e" -n 2 -q --durations=25
 
 PG_URL=$(bash scripts/pg_cluster.sh start) || { echo "!! could not start PostgreSQL"; exit 1; }
-trap 'bash scripts/pg_cluster.sh stop' EXIT
+# The browser tests leave most of the two cores idle (the browser and the server wait for each other), so they run
+# beside the PostgreSQL tests, on a data dir of their own; their output follows once both are done.
+e2e_log=$(mktemp)
+KIZUNA_DATA_DIR="$KIZUNA_DATA_DIR-e2e" .venv/bin/python -m pytest -m e2e -q -p no:xdist >"$e2e_log" 2>&1 &
+e2e_pid=$!
+trap 'kill $e2e_pid 2>/dev/null; bash scripts/pg_cluster.sh stop' EXIT
 # The API fuzz sends fewer cases per operation here: what PostgreSQL refuses that SQLite accepts (NUL, integers past
 # bigint, ...) has its own regression tests, and the full count has run on SQLite just before.
 DATABASE_URL="$PG_URL" KIZUNA_FUZZ_EXAMPLES="${KIZUNA_FUZZ_EXAMPLES_PG:-10}" \
@@ -86,9 +95,13 @@ DATABASE_URL="$PG_URL" KIZUNA_FUZZ_EXAMPLES="${KIZUNA_FUZZ_EXAMPLES_PG:-10}" \
 # A standby only serves reads once the primary has no long transaction full of savepoints open: run alone.
 DATABASE_URL="$PG_URL" run_pytest "read replicas on PostgreSQL" -m replica -q -p no:xdist
 bash scripts/pg_cluster.sh stop
+wait $e2e_pid
+e2e_rc=$?
 trap - EXIT
 
-run_pytest "browser tests in Chromium" -m e2e -q -p no:xdist
+echo "==> browser tests in Chromium (run beside the PostgreSQL tests)"
+cat "$e2e_log"
+tally "browser tests in Chromium" "$e2e_log" "$e2e_rc"
 
 echo
 echo "screenshots: $KIZUNA_ARTIFACTS"
