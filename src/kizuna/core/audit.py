@@ -51,7 +51,7 @@ def diff(before: dict, after: dict) -> dict:
 
 def record(*, actor, action: str, obj=None, changes: dict | None = None, label: str = "", object_type: str = ""):
     ctx = context.current()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # the caller's write and its audit row stand or fall together
         event = AuditEvent(
             actor=actor if getattr(actor, "pk", None) else None,
             actor_name=getattr(actor, "username", "") or "system",
@@ -99,7 +99,7 @@ def record_many(*, actor, events) -> int:
             changes={k: jsonable(v) for k, v in (changes or {}).items()},
             request_id=ctx.request_id, ip=ctx.ip, channel=ctx.channel,
         ))  # fmt: skip
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         domain_events.from_audit_many(rows)  # as in record()
         _chain(rows)
         insert_many(AuditEvent, rows, batch_size=500)

@@ -118,7 +118,7 @@ def index(object_type: str, object_id: int, fields, *, names=(), private=(), sta
     """(Re)index one record. Services call it inside their transaction. A changed `stamp` (the record's
     updated_at) gives the document a new id, the newest; otherwise it keeps its place."""
     row = Document(object_id, list(fields), tuple(names), tuple(private), stamp).row(object_type)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # with the caller's write
         doc = SearchDocument.objects.filter(object_type=object_type, object_id=object_id).first()
         if doc is not None and stamp is not None and doc.stamp != stamp:
             _fts_delete([doc.pk])
@@ -136,7 +136,7 @@ def index_many(object_type: str, docs) -> int:
     """Bulk (re)index [Document, ...] for imports, demo data and `kizuna reindex`, in the order given (oldest
     first: later documents rank as newer)."""
     docs = list(docs)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         old = SearchDocument.objects.filter(object_type=object_type, object_id__in=[d.object_id for d in docs])
         _fts_delete(list(old.values_list("pk", flat=True)))
         old.delete()
@@ -150,7 +150,7 @@ def remove_many(object_type: str, object_ids) -> None:
     ids = list(SearchDocument.objects.filter(object_type=object_type, object_id__in=list(object_ids)).values_list(
         "pk", flat=True))  # fmt: skip
     if ids:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             _fts_delete(ids)
             SearchDocument.objects.filter(pk__in=ids).delete()
 
@@ -162,7 +162,7 @@ def remove(object_type: str, object_id: int) -> None:
 def clear(object_types) -> None:
     """Drop every document of these types (before a rebuild)."""
     object_types = list(object_types)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "sqlite":
             marks = ", ".join(["%s"] * len(object_types))
             with connection.cursor() as cursor:
