@@ -2,8 +2,10 @@
 may own a record (owner, team, visibility). Each app's own rules live in its services."""
 
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from kizuna.core import audit
 from kizuna.core.exceptions import PermissionDenied, ValidationFailed
 from kizuna.core.permissions import Visibility, has_perm, is_admin, manages_team_of
 
@@ -61,3 +63,23 @@ def resolve_ownership(actor, data: dict, errors: Errors, *, current=None) -> dic
         out["owner"] = owner
         out["team"] = owner.team
     return out
+
+
+def save_setting_row(*, actor, model, row, values: dict, action: str, taken: tuple[str, str]):
+    """Create (`row` None) or update an admin-kept row (a category, a reason) with `values` and its audit row
+    (`<action>.create` / `<action>.update` with what changed), in one transaction. A unique constraint the values
+    break is `taken`: (field, message) of the ValidationFailed raised instead."""
+    try:
+        with transaction.atomic():
+            if row is None:
+                row = model.objects.create(**values)
+                audit.record(actor=actor, action=f"{action}.create", obj=row, changes=audit.diff({}, values))
+            else:
+                before = {key: getattr(row, key) for key in values}
+                for key, value in values.items():
+                    setattr(row, key, value)
+                row.save()
+                audit.record(actor=actor, action=f"{action}.update", obj=row, changes=audit.diff(before, values))
+    except IntegrityError:
+        raise ValidationFailed(field_errors={taken[0]: [taken[1]]}) from None
+    return row

@@ -4,7 +4,7 @@
 import hashlib
 
 from django.conf import settings as django_settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from kizuna.core import audit, records
 from kizuna.core.exceptions import PermissionDenied, ValidationFailed
 from kizuna.core.permissions import Visibility, is_admin
-from kizuna.core.services import Errors, require_writer, text
+from kizuna.core.services import Errors, require_writer, save_setting_row, text
 
 from ..models import Article, ArticleCategory, ArticleFeedback, ArticleVersion, CallReason, Channel, FaqBrand
 from . import kb_search
@@ -173,22 +173,8 @@ def save_category(*, actor, data: dict, category: ArticleCategory | None = None)
         order = 0
     errors.raise_if_any()
     values = {"name": name, "order": order}
-    try:
-        with transaction.atomic():
-            if category is None:
-                category = ArticleCategory.objects.create(**values)
-                audit.record(actor=actor, action="article_category.create", obj=category,
-                             changes=audit.diff({}, values))  # fmt: skip
-            else:
-                before = {k: getattr(category, k) for k in values}
-                for key, value in values.items():
-                    setattr(category, key, value)
-                category.save()
-                audit.record(actor=actor, action="article_category.update", obj=category,
-                             changes=audit.diff(before, values))  # fmt: skip
-    except IntegrityError:
-        raise ValidationFailed(field_errors={"name": [_("同じ名前のカテゴリがあります。")]}) from None
-    return category
+    return save_setting_row(actor=actor, model=ArticleCategory, row=category, values=values, action="article_category",
+                            taken=("name", _("同じ名前のカテゴリがあります。")))  # fmt: skip
 
 
 def delete_category(*, actor, category: ArticleCategory) -> None:

@@ -1,12 +1,11 @@
 """The call-reason taxonomy (コールリーズン): two levels, kept by admins in 設定. A reason in use is deactivated,
 never deleted, so resolved tickets keep theirs."""
 
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from kizuna.core import audit
 from kizuna.core.exceptions import PermissionDenied, ValidationFailed
 from kizuna.core.permissions import is_admin
+from kizuna.core.services import save_setting_row
 
 from ..models import CallReason
 
@@ -45,21 +44,14 @@ def save_call_reason(*, actor, data: dict, reason: CallReason | None = None) -> 
         raise ValidationFailed(field_errors={"order": [_("順番は数字で入力してください。")]}) from None
     active = bool(data.get("active", reason.active if reason else True))
     values = {"name": name, "parent": parent, "order": max(0, min(order, 32767)), "active": active}
-    try:
-        with transaction.atomic():
-            if reason is None:
-                reason = CallReason.objects.create(**values)
-                audit.record(actor=actor, action="call_reason.create", obj=reason, changes=audit.diff({}, values))
-            else:
-                before = {k: getattr(reason, k) for k in values}
-                for key, value in values.items():
-                    setattr(reason, key, value)
-                reason.save()
-                audit.record(actor=actor, action="call_reason.update", obj=reason,
-                             changes=audit.diff(before, values))  # fmt: skip
-    except IntegrityError:
-        raise ValidationFailed(field_errors={"name": [_("同じ分類に同じ名前があります。")]}) from None
-    return reason
+    return save_setting_row(
+        actor=actor,
+        model=CallReason,
+        row=reason,
+        values=values,
+        action="call_reason",
+        taken=("name", _("同じ分類に同じ名前があります。")),
+    )
 
 
 def seed_default(actor=None) -> int:
