@@ -62,6 +62,29 @@ def login(page, username, password=PASSWORD):
     page.wait_for_load_state("networkidle")
 
 
+def visit_signed_in(browser, base_url, username, paths, check, *, shots=None, full_page=False, **context) -> dict:
+    """Open each of `paths` as `username` in a browser context of its own (`context`: viewport, touch, CSP ...);
+    {path: what `check(page)` found} for the pages where it found something. `shots(path)` names the screenshot
+    to keep of a page (into ARTIFACTS), or None."""
+    context = browser.new_context(locale="ja-JP", **context)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.base_url = base_url
+    login(page, username)
+    found = {}
+    try:
+        for path in paths:
+            assert page.goto(base_url + path).status == 200, path
+            if problems := check(page):
+                found[path] = problems
+            if shots and (name := shots(path)):
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / name), full_page=full_page)
+    finally:
+        context.close()
+    return found
+
+
 def run_worker(*, attempts: int = 50) -> None:
     """The real task worker, once over the queue. The browser's page keeps polling the live server (the bell, an
     import's progress); on the tests' shared in-memory SQLite a poll's open read makes the worker's exclusive

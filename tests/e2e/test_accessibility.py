@@ -12,7 +12,7 @@ from kizuna.accounts import services as accounts
 from kizuna.timeline import services as timeline
 from tests import factories
 from tests.conftest import make_user
-from tests.e2e.conftest import ARTIFACTS, login
+from tests.e2e.conftest import ARTIFACTS, login, visit_signed_in
 
 AXE = Path(os.environ.get("KIZUNA_AXE", "tests/e2e/vendor/axe-core-4.14.1/axe.min.js"))
 REP_PAGES = ["/", "/people/", "/companies/", "/timeline/tasks/", "/calendar/", "/duplicates/person/", "/imports/",
@@ -24,23 +24,14 @@ SERIOUS = """() => axe.run(document, {resultTypes: ["violations"]}).then(r => r.
 
 
 def audit(browser, base_url, username, paths) -> dict:
-    # The pages' CSP allows only their own scripts: the test context injects axe past it, as a user's tool would.
-    context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900}, bypass_csp=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.base_url = base_url
-    login(page, username)
-    found = {}
-    for path in paths:
-        assert page.goto(base_url + path).status == 200, path
+    def serious(page):
         page.add_script_tag(path=str(AXE))
-        if problems := page.evaluate(SERIOUS):
-            found[path] = problems
-        if path == "/":
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / f"home-{username}-desktop.png"), full_page=True)
-    context.close()
-    return found
+        return page.evaluate(SERIOUS)
+
+    # The pages' CSP allows only their own scripts: the test context injects axe past it, as a user's tool would.
+    return visit_signed_in(browser, base_url, username, paths, serious, bypass_csp=True, full_page=True,
+                           viewport={"width": 1280, "height": 900},
+                           shots=lambda path: f"home-{username}-desktop.png" if path == "/" else None)  # fmt: skip
 
 
 def test_the_main_pages_have_no_serious_accessibility_violations(browser, live_server, transactional_db):

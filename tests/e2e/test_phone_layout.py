@@ -9,7 +9,7 @@ from kizuna.accounts import services as accounts
 from kizuna.contacts import services as contacts
 from kizuna.timeline import services as timeline
 from tests.conftest import make_user
-from tests.e2e.conftest import ARTIFACTS, login
+from tests.e2e.conftest import visit_signed_in
 
 PAGES = ["/", "/people/", "/companies/", "/timeline/tasks/", "/duplicates/person/", "/duplicates/company/",
          "/imports/", "/trash/", "/timeline/cards/new/", "/accounts/tokens/", "/accounts/2fa/", "/calendar/",
@@ -30,22 +30,11 @@ def too_wide(page) -> list[str]:
 
 
 def walk(browser, base_url, username, paths, shots=()):
-    context = browser.new_context(locale="ja-JP", viewport={"width": 390, "height": 844}, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.base_url = base_url
-    login(page, username)
-    problems = {}
-    for path in paths:
-        response = page.goto(base_url + path)
-        assert response.status == 200, path
-        if wide := too_wide(page):
-            problems[path] = wide
-        if path in shots:
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / f"phone-{username}{path.replace('/', '-')}.png"))
-    context.close()
-    return problems
+    def shot(path):
+        return f"phone-{username}{path.replace('/', '-')}.png" if path in shots else None
+
+    return visit_signed_in(browser, base_url, username, paths, too_wide, shots=shot, has_touch=True,
+                           viewport={"width": 390, "height": 844})  # fmt: skip
 
 
 def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, transactional_db):
