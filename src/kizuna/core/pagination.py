@@ -70,7 +70,11 @@ def paginate(queryset, *, sort: str, cursor: str | None = None, limit: int = 25)
     if cursor:
         value, pk = _decode(queryset.model, cursor, sort)
         op = "lt" if descending else "gt"
-        queryset = queryset.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk}))
+        # "past the value, or at it and past the id", with the redundant "at or past the value" beside it: on its
+        # own the OR hides the range from the planner, which then reads every row of the list and sorts them (the
+        # second page of 410k resolved tickets: 944 ms; with the range, 2.6 ms: bench/support_inbox.py).
+        queryset = queryset.filter(Q(**{f"{field}__{op}e": value}),
+                                   Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk}))  # fmt: skip
     order = [sort, "-pk" if descending else "pk"]
     rows = list(queryset.order_by(*order)[: limit + 1])
     next_cursor = None
