@@ -133,6 +133,23 @@ class Ticket(VisibleModel):
                 condition=Q(status__in=("resolved", "closed")),
                 name="ticket_done_recent_idx",
             ),
+            # The same per team (a team's inbox) and per owner (未対応 is owner IS NULL, 自分 the agent's): without them
+            # SQLite reads every match of (team or owner, status) and sorts it (bench/support_inbox.py, 500k tickets).
+            models.Index(
+                fields=["team", "-last_message_at"],
+                condition=Q(status__in=("new", "open", "waiting")),
+                name="ticket_team_open_idx",
+            ),
+            models.Index(
+                fields=["team", "-last_message_at"],
+                condition=Q(status__in=("resolved", "closed")),
+                name="ticket_team_done_idx",
+            ),
+            models.Index(
+                fields=["owner", "-last_message_at"],
+                condition=Q(status__in=("new", "open", "waiting")),
+                name="ticket_owner_open_idx",
+            ),
         ]
 
     def __str__(self):
