@@ -22,8 +22,11 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # The browser tests run beside the PostgreSQL tests (scripts/test.sh): on two busy cores a page or an htmx swap
+    # can take seconds, so waits are generous; a passing expectation returns as soon as it holds.
+    expect.set_options(timeout=15_000)
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test`, which installs it")
     with sync_playwright() as playwright:
@@ -36,7 +39,7 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(15_000)
     page.base_url = live_server.url
     yield page
     context.close()

@@ -29,8 +29,9 @@ def test_reply_with_a_macro_and_resolve_with_a_call_reason(page, shot, transacti
 
     page.goto(page.base_url + "/support/")
     page.click("text=請求書の再発行のお願い")
+    page.wait_for_load_state("load")  # htmx has bound the macro menu's change event (a busy machine is slow to)
     page.select_option("#macro-select", label="お礼（初回返信）")
-    expect(page.locator("#reply-body")).to_have_value(re.compile("佐藤 花子 様"))
+    expect(page.locator("#reply-body")).to_have_value(re.compile("佐藤 花子 様"), timeout=15_000)
     body = page.input_value("#reply-body")
     assert "担当の小林 由美です。" in body and f"#{ticket.number}" in body
     page.fill("#reply-body", body + "本日再発行し、郵送いたしました。")
