@@ -7,11 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _l
 
 from ..models import Ticket
+from ..models.tickets import DONE_INDEX, OPEN_INDEX  # the partial indexes' conditions, repeated in each query
 
 Status = Ticket.Status
 OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING)
-OPEN_INDEX = ("new", "open", "waiting")  # exactly the conditions of the partial indexes (models/tickets.py)
-DONE_INDEX = ("resolved", "closed")
 QUEUES = {
     "unassigned": _l("未対応"),
     "mine": _l("自分"),
